@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine interface.  Model code never calls pthreads: every kernel
+ * primitive (src/core/locking.c) is written once on top of a *monitor*
+ * abstraction keyed by the primitive's address:
+ *
+ *   mon_lock(obj) / mon_unlock(obj)  protect the primitive's state
+ *   mon_wait(obj)                    sleep until mon_wake(obj); may wake
+ *                                    spuriously, callers loop
+ *   mon_wake(obj)                    wake every waiter of obj
+ *
+ * The real engine backs this with hashed pthread mutexes and condition
+ * variables; the deterministic engine runs one agent at a time, so
+ * mon_lock is a no-op and mon_wait parks the agent as BLOCKED until a
+ * wake makes it RUNNABLE again.
+ *
+ * Lock order (real engine): monitor bucket mutex -> w->lock.  Nothing is
+ * taken inside w->lock.
+ */
+#ifndef SECMMU_ENGINE_ENGINE_H
+#define SECMMU_ENGINE_ENGINE_H
+
+#include "core/world.h"
+
+/* Why an agent reached a schedule point: shown in traces. */
+enum sp_kind {
+	SP_EXPLICIT,
+	SP_LOCK,
+	SP_UNLOCK,
+	SP_ATOMIC,
+	SP_RCU,
+	SP_WAIT,
+	SP_MEM,
+	SP_YIELD,
+};
+
+struct engine_ops {
+	const char *name;
+	int (*init)(struct world *w);
+	void (*reset)(struct world *w);
+	void (*destroy)(struct world *w);
+	int (*agent_init)(struct world *w, struct agent *a);
+	int (*run)(struct world *w);
+	void (*sched_point)(struct world *w, struct agent *a, enum sp_kind k,
+			    const void *obj);
+	void (*mon_lock)(struct world *w, const void *obj);
+	void (*mon_unlock)(struct world *w, const void *obj);
+	void (*mon_wait)(struct world *w, struct agent *a, const void *obj,
+			 const char *what);
+	void (*mon_wake)(struct world *w, const void *obj);
+};
+
+extern const struct engine_ops det_engine_ops;
+extern const struct engine_ops real_engine_ops;
+
+/*
+ * Exploration (deterministic engine only).  A model is a setup function
+ * that creates agents in a fresh world, and an optional check function run
+ * after all agents finished, which adds reports for violated invariants.
+ */
+enum strategy {
+	STRAT_RANDOM,
+	STRAT_PCT,
+	STRAT_DFS,
+	STRAT_REPLAY,
+};
+
+struct explore_opts {
+	enum strategy strategy;
+	uint64_t seed;
+	unsigned long iterations; /* 0 = until exhausted (dfs) */
+	int bound;		  /* dfs preemption bound, -1 = none */
+	int depth;		  /* pct depth d */
+	unsigned long max_steps;
+	const char *schedule; /* STRAT_REPLAY */
+	bool stop_on_violation;
+	bool trace;
+	const char *model_name; /* for replay commands in reports */
+	int progress_fd;	/* -1: quiet */
+};
+
+struct model {
+	const char *name;
+	const char *desc;
+	int (*setup)(struct world *w, void *arg);
+	void (*check)(struct world *w, void *arg);
+	void *arg;
+};
+
+struct explore_result {
+	unsigned long executions;
+	unsigned long violating;  /* executions with at least one report */
+	unsigned long first_violation; /* 1-based execution, 0 = none */
+	uint64_t first_seed;	       /* per-execution seed of the first */
+	char *first_schedule;	       /* malloc'd schedule string */
+	char *first_report;	       /* malloc'd report text */
+	char first_kind[40];
+	char *trace_json; /* malloc'd trace of the first violating (or last) */
+	char *trace_text;
+	bool exhausted; /* dfs explored the whole bounded tree */
+	double seconds;
+	unsigned long total_steps;
+};
+
+int explore(const struct model *m, const struct explore_opts *o,
+	    struct explore_result *r);
+void explore_result_free(struct explore_result *r);
+int run_real(const struct model *m, unsigned long iterations,
+	     unsigned delay_pct, uint64_t seed, struct explore_result *r);
+
+/* schedule strings: agent 0 = 'a' .. 25 = 'z', 26 = 'A' ..; "a3" = aaa */
+int schedule_decode(const char *s, unsigned char **out, size_t *n);
+char *schedule_encode(const unsigned char *d, size_t n);
+
+/* det engine internals shared with the explorer */
+struct det_ctl;
+void det_set_controller(struct world *w, struct det_ctl *ctl);
+
+#endif

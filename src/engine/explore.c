@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The explorer: runs a model many times under the deterministic engine,
+ * each execution steered by one strategy, and keeps the first failure
+ * with everything needed to replay it.
+ *
+ *   random  uniform choice at every step with more than one runnable
+ *           agent; execution i of seed S uses seed S+i, so one execution
+ *           replays with --seed S+i --iterations 1.
+ *   pct     Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS
+ *           2010): random distinct priorities, the highest runnable runs,
+ *           and at d-1 random steps the running agent drops below all.
+ *   dfs     stateless depth-first search of the decision tree with a
+ *           preemption bound k (Musuvathi & Qadeer, PLDI 2007): switching
+ *           away from an agent that could go on costs one preemption.
+ *   replay  follow a recorded decision list, then run non-preemptively.
+ *
+ * A decision is recorded only where two or more agents could run; the
+ * schedule string names the chosen agent per decision ('a' = agent 0),
+ * with run lengths ("a3b" = a a a b).
+ *
+ * Locking: none; single OS thread per explorer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/trace.h"
+#include "det_ctl.h"
+#include "engine.h"
+
+struct dfs_node {
+	uint64_t runnable, tried;
+	signed char chosen, last;
+	unsigned short preempt_before;
+};
+
+struct explorer {
+	struct det_ctl ctl;
+	const struct explore_opts *o;
+	enum strategy strat;
+	uint64_t rng;
+
+	unsigned char *dec; /* this execution's decisions */
+	size_t nr_dec, cap_dec;
+	const unsigned char *sched;
+	size_t nr_sched;
+
+	struct dfs_node *nodes;
+	size_t nr_nodes, cap_nodes, pos;
+	int preempt;
+	bool diverged;
+
+	int prio[MAX_AGENTS];
+	uint64_t prio_set;
+	unsigned long change[32];
+	int nchange;
+	unsigned long steps, est_steps;
+};
+
+static int lowest_or_last(uint64_t runnable, int last)
+{
+	if (last >= 0 && (runnable >> last & 1))
+		return last;
+	return __builtin_ctzll(runnable);
+}
+
+static int nth_bit(uint64_t m, unsigned n)
+{
+	while (n--)
+		m &= m - 1;
+	return __builtin_ctzll(m);
+}
+
+static void pct_prepare(struct explorer *ex)
+{
+	int d = ex->o->depth > 0 ? ex->o->depth : 3, j;
+
+	ex->prio_set = 0;
+	ex->nchange = min(d - 1, (int)ARRAY_SIZE(ex->change));
+	for (j = 0; j < ex->nchange; j++)
+		ex->change[j] = 1 + splitmix64(&ex->rng) % ex->est_steps;
+}
+
+static int pct_pick(struct explorer *ex, uint64_t runnable, int last)
+{
+	int d = ex->o->depth > 0 ? ex->o->depth : 3;
+	int i, best = -1, j;
+	uint64_t m;
+
+	for (j = 0; j < ex->nchange; j++)
+		if (ex->change[j] == ex->steps && last >= 0)
+			ex->prio[last] = d - 1 - j;
+	for (m = runnable; m; m &= m - 1) {
+		i = __builtin_ctzll(m);
+		if (!(ex->prio_set >> i & 1)) {
+			ex->prio[i] = d + (int)(splitmix64(&ex->rng) % 1000000);
+			ex->prio_set |= 1ULL << i;
+		}
+		if (best < 0 || ex->prio[i] > ex->prio[best])
+			best = i;
+	}
+	return best;
+}
+
+static struct dfs_node *dfs_push(struct explorer *ex)
+{
+	if (ex->nr_nodes == ex->cap_nodes) {
+		ex->cap_nodes = ex->cap_nodes ? ex->cap_nodes * 2 : 256;
+		ex->nodes = realloc(ex->nodes,
+				    ex->cap_nodes * sizeof(*ex->nodes));
+		if (!ex->nodes)
+			abort();
+	}
+	return &ex->nodes[ex->nr_nodes++];
+}
+
+static int dfs_pick(struct explorer *ex, uint64_t runnable, int last)
+{
+	struct dfs_node *n;
+
+	if (ex->pos < ex->nr_nodes) {
+		n = &ex->nodes[ex->pos];
+		if (n->runnable != runnable)
+			ex->diverged = true;
+	} else {
+		n = dfs_push(ex);
+		n->runnable = runnable;
+		n->last = last;
+		n->preempt_before = ex->preempt;
+		n->chosen = lowest_or_last(runnable, last);
+		n->tried = 1ULL << n->chosen;
+	}
+	ex->pos++;
+	return n->chosen;
+}
+
+/* Move to the next unexplored branch; false when the tree is exhausted. */
+static bool dfs_backtrack(struct explorer *ex)
+{
+	int bound = ex->o->bound;
+
+	ex->nr_nodes = ex->pos;
+	while (ex->nr_nodes) {
+		struct dfs_node *n = &ex->nodes[ex->nr_nodes - 1];
+		uint64_t cand = n->runnable & ~n->tried;
+
+		while (cand) {
+			int c = __builtin_ctzll(cand);
+			bool preempts = n->last >= 0 &&
+					(n->runnable >> n->last & 1) &&
+					c != n->last;
+
+			cand &= cand - 1;
+			n->tried |= 1ULL << c;
+			if (bound < 0 || n->preempt_before + preempts <= bound) {
+				n->chosen = c;
+				return true;
+			}
+		}
+		ex->nr_nodes--;
+	}
+	return false;
+}
+
+static void record(struct explorer *ex, int choice)
+{
+	if (ex->nr_dec == ex->cap_dec) {
+		ex->cap_dec = ex->cap_dec ? ex->cap_dec * 2 : 256;
+		ex->dec = realloc(ex->dec, ex->cap_dec);
+		if (!ex->dec)
+			abort();
+	}
+	ex->dec[ex->nr_dec++] = choice;
+}
+
+static int ex_pick(struct det_ctl *c, struct world *w, uint64_t runnable,
+		   int nr, int last)
+{
+	struct explorer *ex = container_of(c, struct explorer, ctl);
+	int choice;
+
+	(void)w;
+	ex->steps++;
+	if (ex->strat == STRAT_PCT) {
+		choice = pct_pick(ex, runnable, last);
+		if (nr > 1)
+			record(ex, choice);
+		return choice;
+	}
+	if (nr == 1)
+		return __builtin_ctzll(runnable);
+	switch (ex->strat) {
+	case STRAT_RANDOM:
+		choice = nth_bit(runnable, splitmix64(&ex->rng) % nr);
+		break;
+	case STRAT_DFS:
+		choice = dfs_pick(ex, runnable, last);
+		if (last >= 0 && (runnable >> last & 1) && choice != last)
+			ex->preempt++;
+		break;
+	default: /* replay */
+		if (ex->nr_dec < ex->nr_sched)
+			choice = ex->sched[ex->nr_dec];
+		else
+			choice = lowest_or_last(runnable, last);
+		break;
+	}
+	record(ex, choice);
+	return choice;
+}
+
+int schedule_decode(const char *s, unsigned char **out, size_t *n)
+{
+	size_t cap = 64, len = 0;
+	unsigned char *d = malloc(cap);
+
+	if (!d)
+		return -ENOMEM;
+	while (*s) {
+		int id;
+		unsigned long rep = 1;
+
+		if (*s >= 'a' && *s <= 'z')
+			id = *s - 'a';
+		else if (*s >= 'A' && *s <= 'Z')
+			id = 26 + *s - 'A';
+		else {
+			free(d);
+			return -EINVAL;
+		}
+		s++;
+		if (*s >= '0' && *s <= '9') {
+			char *end;
+
+			rep = strtoul(s, &end, 10);
+			if (rep == 0 || rep > 100000000UL) {
+				free(d);
+				return -EINVAL;
+			}
+			s = end;
+		}
+		while (rep--) {
+			if (len == cap) {
+				unsigned char *nd = realloc(d, cap *= 2);
+
+				if (!nd) {
+					free(d);
+					return -ENOMEM;
+				}
+				d = nd;
+			}
+			d[len++] = id;
+		}
+	}
+	*out = d;
+	*n = len;
+	return 0;
+}
+
+char *schedule_encode(const unsigned char *d, size_t n)
+{
+	struct strbuf sb = { 0 };
+	size_t i = 0, j;
+
+	sb_printf(&sb, "%s", "");
+	while (i < n) {
+		for (j = i; j < n && d[j] == d[i]; j++)
+			;
+		sb_printf(&sb, "%c", d[i] < 26 ? 'a' + d[i] : 'A' + d[i] - 26);
+		if (j - i > 1)
+			sb_printf(&sb, "%zu", j - i);
+		i = j;
+	}
+	return sb.buf;
+}
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static char *reports_text(struct world *w)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	report_print_all(w, f);
+	fclose(f);
+	return buf;
+}
+
+/* One execution of @m in @w under the controller @ex. */
+static int run_one(struct world *w, const struct model *m,
+		   struct explorer *ex, uint64_t seed)
+{
+	int ret;
+
+	ex->rng = seed;
+	ex->nr_dec = 0;
+	ex->pos = 0;
+	ex->preempt = 0;
+	ex->steps = 0;
+	ex->diverged = false;
+	if (ex->strat == STRAT_PCT)
+		pct_prepare(ex);
+	w->opts.seed = seed;
+	det_set_controller(w, &ex->ctl);
+	ret = m->setup(w, m->arg);
+	if (ret)
+		return ret;
+	world_run(w);
+	if (!w->stop && m->check)
+		m->check(w, m->arg);
+	if (ex->diverged)
+		report_add(w, "nondeterminism",
+			   "the model took a different path under the same decisions: it depends on something outside the engine");
+	return 0;
+}
+
+static void keep_first(struct explore_result *r, struct world *w,
+		       struct explorer *ex, unsigned long exec, uint64_t seed)
+{
+	struct report *rep = list_first_entry(&w->reports, struct report, node);
+
+	r->first_violation = exec;
+	r->first_seed = seed;
+	r->first_schedule = schedule_encode(ex->dec, ex->nr_dec);
+	r->first_report = reports_text(w);
+	snprintf(r->first_kind, sizeof(r->first_kind), "%s", rep->kind);
+}
+
+/* Re-run the kept failure with tracing on, to show its timeline. */
+static void trace_first(const struct model *m, const struct explore_opts *o,
+			struct explore_result *r)
+{
+	struct explore_opts ro = *o;
+	struct explore_result rr;
+
+	ro.strategy = STRAT_REPLAY;
+	ro.schedule = r->first_schedule;
+	ro.iterations = 1;
+	ro.trace = true;
+	ro.seed = r->first_seed;
+	ro.progress_fd = -1;
+	if (explore(m, &ro, &rr))
+		return;
+	free(r->trace_json);
+	free(r->trace_text);
+	r->trace_json = rr.trace_json;
+	r->trace_text = rr.trace_text;
+	rr.trace_json = rr.trace_text = NULL;
+	explore_result_free(&rr);
+}
+
+static void progress(const struct explore_opts *o, struct explore_result *r,
+		     double t0, double *last, bool final)
+{
+	double t = now_sec();
+
+	if (o->progress_fd < 0 || (!final && t - *last < 0.5))
+		return;
+	*last = t;
+	dprintf(o->progress_fd,
+		"\r[explore] %lu executions, %.0f/s, %lu violating%s",
+		r->executions, r->executions / (t - t0 + 1e-9), r->violating,
+		final ? "\n" : "");
+}
+
+/**
+ * explore - run a model under the deterministic engine
+ * @m: the model
+ * @o: strategy and budget
+ * @r: filled with counts and the first failure, free with
+ *     explore_result_free()
+ *
+ * Returns 0, or a negative errno for bad options or a failing setup.
+ */
+int explore(const struct model *m, const struct explore_opts *o,
+	    struct explore_result *r)
+{
+	struct explorer ex = { .ctl.pick = ex_pick, .o = o };
+	unsigned char *sched = NULL;
+	struct world *w;
+	double t0 = now_sec(), last = t0;
+	unsigned long i;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	ex.strat = o->strategy;
+	ex.est_steps = 100;
+	if (o->strategy == STRAT_REPLAY) {
+		if (!o->schedule ||
+		    schedule_decode(o->schedule, &sched, &ex.nr_sched))
+			return -EINVAL;
+		ex.sched = sched;
+	}
+	w = world_create(&(struct world_opts){ .engine = ENGINE_DET,
+					       .max_steps = o->max_steps,
+					       .trace = o->trace,
+					       .seed = o->seed });
+	if (!w) {
+		free(sched);
+		return -ENOMEM;
+	}
+	for (i = 0; !o->iterations || i < o->iterations; i++) {
+		uint64_t seed = o->seed + i;
+
+		if (i)
+			world_reset(w);
+		ret = run_one(w, m, &ex, seed);
+		if (ret)
+			break;
+		r->executions++;
+		r->total_steps += w->step;
+		ex.est_steps = max(ex.est_steps, ex.steps);
+		if (w->nr_reports) {
+			r->violating++;
+			if (!r->first_violation)
+				keep_first(r, w, &ex, i + 1, seed);
+		}
+		if (o->trace && (w->nr_reports ? r->first_violation == i + 1 :
+						 !r->first_violation)) {
+			free(r->trace_json);
+			free(r->trace_text);
+			r->trace_json = trace_to_json(w);
+			r->trace_text = trace_to_text(w);
+		}
+		if (w->nr_reports && o->stop_on_violation)
+			break;
+		if (o->strategy == STRAT_REPLAY)
+			break;
+		if (o->strategy == STRAT_DFS && !dfs_backtrack(&ex)) {
+			r->exhausted = true;
+			break;
+		}
+		progress(o, r, t0, &last, false);
+	}
+	progress(o, r, t0, &last, true);
+	r->seconds = now_sec() - t0;
+	world_destroy(w);
+	free(sched);
+	free(ex.dec);
+	free(ex.nodes);
+	if (!ret && r->first_violation && !o->trace)
+		trace_first(m, o, r);
+	return ret;
+}
+
+void explore_result_free(struct explore_result *r)
+{
+	free(r->first_schedule);
+	free(r->first_report);
+	free(r->trace_json);
+	free(r->trace_text);
+	memset(r, 0, sizeof(*r));
+}
