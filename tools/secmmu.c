@@ -274,8 +274,8 @@ static int write_file(const char *path, const char *data)
 static void print_replay(FILE *f, const struct cli *c,
 			 const struct explore_result *r)
 {
-	fprintf(f, "replay:  secmmu replay %s --schedule %s\n", c->model,
-		r->first_schedule[0] ? r->first_schedule : "a0");
+	fprintf(f, "replay:  secmmu replay %s --schedule '%s'\n", c->model,
+		r->first_schedule);
 	if (c->o.strategy == STRAT_RANDOM || c->o.strategy == STRAT_PCT)
 		fprintf(f, "     or: secmmu explore %s --strategy %s --seed %" PRIu64 " --iterations 1%s\n",
 			c->model, c->strategy_name, r->first_seed,

@@ -97,6 +97,11 @@ struct explore_result {
 	char first_kind[40];
 	char *trace_json; /* malloc'd trace of the first violating (or last) */
 	char *trace_text;
+	struct {
+		char kind[40];
+		unsigned long count, first_exec;
+	} kinds[8]; /* every violation kind seen, in order of discovery */
+	int nr_kinds;
 	bool exhausted; /* dfs explored the whole bounded tree */
 	double seconds;
 	unsigned long total_steps;

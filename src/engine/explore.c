@@ -327,6 +327,29 @@ static int run_one(struct world *w, const struct model *m,
 	return 0;
 }
 
+static void count_kinds(struct explore_result *r, struct world *w,
+			unsigned long exec)
+{
+	struct report *rep;
+	int i;
+
+	list_for_each_entry(rep, &w->reports, node) {
+		for (i = 0; i < r->nr_kinds; i++)
+			if (!strcmp(r->kinds[i].kind, rep->kind))
+				break;
+		if (i == r->nr_kinds) {
+			if (i == (int)ARRAY_SIZE(r->kinds))
+				continue;
+			r->nr_kinds++;
+			snprintf(r->kinds[i].kind, sizeof(r->kinds[i].kind),
+				 "%s", rep->kind);
+			r->kinds[i].first_exec = exec;
+			r->kinds[i].count = 0;
+		}
+		r->kinds[i].count++;
+	}
+}
+
 static void keep_first(struct explore_result *r, struct world *w,
 		       struct explorer *ex, unsigned long exec, uint64_t seed)
 {
@@ -425,6 +448,7 @@ int explore(const struct model *m, const struct explore_opts *o,
 		ex.est_steps = max(ex.est_steps, ex.steps);
 		if (w->nr_reports) {
 			r->violating++;
+			count_kinds(r, w, i + 1);
 			if (!r->first_violation)
 				keep_first(r, w, &ex, i + 1, seed);
 		}

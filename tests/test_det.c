@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Deterministic engine and explorer: interleaving counts, bug finding by
+ * each strategy, replay, determinism, deadlock and livelock reports.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/locking.h"
+#include "core/trace.h"
+#include "engine/engine.h"
+#include "scenario/builtin.h"
+
+static struct explore_opts opts(enum strategy s, unsigned long iters)
+{
+	return (struct explore_opts){ .strategy = s,
+				      .seed = 1,
+				      .iterations = iters,
+				      .bound = -1,
+				      .progress_fd = -1,
+				      .stop_on_violation = true };
+}
+
+static unsigned long dfs_count(const char *model, int bound)
+{
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+	unsigned long n;
+
+	o.bound = bound;
+	assert_int_equal(explore(builtin_find(model), &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	n = r.executions;
+	explore_result_free(&r);
+	return n;
+}
+
+static void test_dfs_counts(void **state)
+{
+	(void)state;
+	assert_int_equal(dfs_count("steps-2x2", -1), 6);
+	assert_int_equal(dfs_count("steps-3x1", -1), 6);
+	/* bound 0: only non-preemptive schedules */
+	assert_int_equal(dfs_count("steps-2x2", 0), 2);
+	assert_int_equal(dfs_count("steps-3x1", 0), 6);
+	/* AABB BBAA (0) + ABBA BAAB (1) */
+	assert_int_equal(dfs_count("steps-2x2", 1), 4);
+	assert_int_equal(dfs_count("steps-2x2", 2), 6);
+}
+
+static void expect_found(const char *model, enum strategy s,
+			 unsigned long iters, const char *kind)
+{
+	struct explore_opts o = opts(s, iters);
+	struct explore_result r;
+
+	assert_int_equal(explore(builtin_find(model), &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, kind);
+	assert_non_null(r.first_schedule);
+	assert_non_null(strstr(r.first_report, kind));
+	explore_result_free(&r);
+}
+
+static void test_lost_update_found(void **state)
+{
+	(void)state;
+	expect_found("lost-update", STRAT_RANDOM, 1000, "lost-update");
+	expect_found("lost-update", STRAT_PCT, 1000, "lost-update");
+	expect_found("lost-update", STRAT_DFS, 0, "lost-update");
+}
+
+static void test_locked_update_clean(void **state)
+{
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	assert_int_equal(explore(builtin_find("locked-update"), &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	assert_true(r.executions > 1);
+	explore_result_free(&r);
+	o = opts(STRAT_RANDOM, 2000);
+	assert_int_equal(explore(builtin_find("locked-update"), &o, &r), 0);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, 2000);
+	explore_result_free(&r);
+}
+
+static int kind_first_exec(const struct explore_result *r, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < r->nr_kinds; i++)
+		if (!strcmp(r->kinds[i].kind, kind))
+			return r->kinds[i].first_exec;
+	return 0;
+}
+
+static void test_abba_lockdep_then_deadlock(void **state)
+{
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	o.stop_on_violation = false;
+	assert_int_equal(explore(builtin_find("abba"), &o, &r), 0);
+	assert_true(r.exhausted);
+	/* the first execution runs ab to completion, then ba: no deadlock */
+	assert_int_equal(kind_first_exec(&r, "lockdep-circular"), 1);
+	assert_true(kind_first_exec(&r, "deadlock") > 1);
+	assert_non_null(strstr(r.first_report, "circular locking dependency"));
+	assert_non_null(strstr(r.first_report, "lock_A"));
+	assert_non_null(strstr(r.first_report, "lock_B"));
+	explore_result_free(&r);
+
+	/* the deadlocking schedule, replayed, reports the wait-for cycle */
+	o = opts(STRAT_REPLAY, 1);
+	o.schedule = "ab";
+	assert_int_equal(explore(builtin_find("abba"), &o, &r), 0);
+	assert_int_equal(kind_first_exec(&r, "deadlock"), 1);
+	assert_non_null(r.first_report);
+	assert_non_null(strstr(r.first_report, "wait-for cycle: ab -> ba -> ab"));
+	assert_non_null(strstr(r.first_report, "lock_B"));
+	explore_result_free(&r);
+}
+
+static char *traced_run(const char *model, struct explore_opts o)
+{
+	struct explore_result r;
+	char *json;
+
+	o.trace = true;
+	assert_int_equal(explore(builtin_find(model), &o, &r), 0);
+	assert_non_null(r.trace_json);
+	json = r.trace_json;
+	r.trace_json = NULL;
+	explore_result_free(&r);
+	return json;
+}
+
+static void test_replay_identical(void **state)
+{
+	struct explore_opts o = opts(STRAT_RANDOM, 1000);
+	struct explore_result r;
+	char *a, *b, *c, *d;
+
+	(void)state;
+	o.trace = true;
+	assert_int_equal(explore(builtin_find("rcu-free-early"), &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	a = r.trace_json;
+	r.trace_json = NULL;
+
+	/* by schedule string */
+	o = opts(STRAT_REPLAY, 1);
+	o.schedule = r.first_schedule;
+	b = traced_run("rcu-free-early", o);
+	/* by the execution's own seed */
+	o = opts(STRAT_RANDOM, 1);
+	o.seed = r.first_seed;
+	c = traced_run("rcu-free-early", o);
+	/* the same seed twice */
+	d = traced_run("rcu-free-early", o);
+	assert_string_equal(a, b);
+	assert_string_equal(a, c);
+	assert_string_equal(c, d);
+	assert_non_null(strstr(a, "VIOLATION use-after-free"));
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	explore_result_free(&r);
+}
+
+static void test_pct_replay_identical(void **state)
+{
+	struct explore_opts o = opts(STRAT_PCT, 1);
+	char *a, *b;
+
+	(void)state;
+	o.seed = 42;
+	o.depth = 2;
+	a = traced_run("lost-update", o);
+	b = traced_run("lost-update", o);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static void test_rcu_models(void **state)
+{
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	assert_int_equal(explore(builtin_find("rcu-call-rcu"), &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	assert_int_equal(explore(builtin_find("rcu-sync"), &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	expect_found("rcu-free-early", STRAT_DFS, 0, "use-after-free");
+}
+
+static void test_sleep_in_atomic(void **state)
+{
+	(void)state;
+	expect_found("sleep-in-atomic", STRAT_RANDOM, 1, "sleep-in-atomic");
+}
+
+/* ---- custom models ---- */
+
+struct spin_forever {
+	int flag;
+};
+
+static void spinner(void *arg)
+{
+	struct spin_forever *s = arg;
+
+	while (!READ_ONCE(s->flag))
+		cond_resched();
+}
+
+static int livelock_setup(struct world *w, void *arg)
+{
+	(void)arg;
+	return agent_create(w, "spinner", spinner,
+			    arena_alloc(w, sizeof(struct spin_forever))) ?
+		       0 :
+		       -1;
+}
+
+static void test_livelock(void **state)
+{
+	struct model m = { "livelock", "", livelock_setup, NULL, NULL };
+	struct explore_opts o = opts(STRAT_RANDOM, 1);
+	struct explore_result r;
+
+	(void)state;
+	o.max_steps = 500;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	assert_string_equal(r.first_kind, "livelock");
+	assert_non_null(strstr(r.first_report, "500"));
+	explore_result_free(&r);
+}
+
+struct misuse {
+	spinlock_t s;
+	struct mutex m;
+};
+
+static void misuse_agent(void *arg)
+{
+	struct misuse *x = arg;
+
+	mutex_unlock(&x->m); /* not held */
+	spin_lock(&x->s);
+	spin_lock(&x->s); /* AA: reported, refused, no hang */
+	spin_unlock(&x->s);
+	spin_lock_destroy(&x->s); /* still held once */
+	spin_unlock(&x->s);
+}
+
+static int misuse_setup(struct world *w, void *arg)
+{
+	struct misuse *x = arena_alloc(w, sizeof(*x));
+
+	(void)arg;
+	spin_lock_init(w, &x->s, "misuse_spin");
+	mutex_init(w, &x->m, "misuse_mutex");
+	w->priv = x;
+	return agent_create(w, "misuser", misuse_agent, x) ? 0 : -1;
+}
+
+static void test_misuse_reported(void **state)
+{
+	struct world *w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	struct misuse *x;
+
+	(void)state;
+	assert_int_equal(misuse_setup(w, NULL), 0);
+	assert_int_equal(world_run(w), 0);
+	x = w->priv;
+	assert_true(report_has(w, "bad-unlock-balance"));
+	assert_true(report_has(w, "recursive-locking"));
+	assert_true(report_has(w, "destroy-held-lock"));
+	assert_false(report_has(w, "deadlock"));
+	assert_false(spin_is_locked(&x->s));
+	world_destroy(w);
+}
+
+/* rwsem: a recursive down_read deadlocks once a writer queues between */
+struct rwsem_rec {
+	struct rw_semaphore sem;
+};
+
+static void rec_reader(void *arg)
+{
+	struct rwsem_rec *x = arg;
+
+	down_read(&x->sem);
+	sched_point(SP_EXPLICIT, NULL);
+	down_read(&x->sem);
+	up_read(&x->sem);
+	up_read(&x->sem);
+}
+
+static void rec_writer(void *arg)
+{
+	struct rwsem_rec *x = arg;
+
+	down_write(&x->sem);
+	up_write(&x->sem);
+}
+
+static int rec_setup(struct world *w, void *arg)
+{
+	struct rwsem_rec *x = arena_alloc(w, sizeof(*x));
+
+	(void)arg;
+	init_rwsem(w, &x->sem, "mmap_lock");
+	if (!agent_create(w, "reader", rec_reader, x) ||
+	    !agent_create(w, "writer", rec_writer, x))
+		return -1;
+	return 0;
+}
+
+static void test_rwsem_writer_preference(void **state)
+{
+	struct model m = { "rwsem-rec", "", rec_setup, NULL, NULL };
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	o.stop_on_violation = false;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	assert_true(r.exhausted);
+	/* lockdep flags the recursion in every run; some runs deadlock */
+	assert_int_equal(kind_first_exec(&r, "recursive-locking"), 1);
+	assert_true(kind_first_exec(&r, "deadlock") > 0);
+	explore_result_free(&r);
+}
+
+/* completion and wait queue hand-offs stay clean under exhaustive DFS */
+struct handoff {
+	struct completion done;
+	wait_queue_head_t wq;
+	int ready, value, seen;
+	struct rw_semaphore sem;
+};
+
+static void producer(void *arg)
+{
+	struct handoff *h = arg;
+
+	down_write(&h->sem);
+	WRITE_ONCE(h->value, 42);
+	downgrade_write(&h->sem);
+	WRITE_ONCE(h->ready, 1);
+	wake_up(&h->wq);
+	up_read(&h->sem);
+	complete(&h->done);
+}
+
+static void consumer(void *arg)
+{
+	struct handoff *h = arg;
+
+	wait_event(h->wq, READ_ONCE(h->ready));
+	wait_for_completion(&h->done);
+	down_read(&h->sem);
+	h->seen = READ_ONCE(h->value);
+	up_read(&h->sem);
+}
+
+static int handoff_setup(struct world *w, void *arg)
+{
+	struct handoff *h = arena_alloc(w, sizeof(*h));
+
+	(void)arg;
+	init_completion(&h->done);
+	init_waitqueue_head(&h->wq);
+	init_rwsem(w, &h->sem, "handoff_sem");
+	w->priv = h;
+	if (!agent_create(w, "consumer", consumer, h) ||
+	    !agent_create(w, "producer", producer, h))
+		return -1;
+	return 0;
+}
+
+static void handoff_check(struct world *w, void *arg)
+{
+	struct handoff *h = w->priv;
+
+	(void)arg;
+	if (h->seen != 42)
+		report_add(w, "handoff", "consumer saw %d", h->seen);
+}
+
+static void test_handoff_clean(void **state)
+{
+	struct model m = { "handoff", "", handoff_setup, handoff_check, NULL };
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	assert_true(r.executions >= 2);
+	explore_result_free(&r);
+}
+
+static void test_schedule_strings(void **state)
+{
+	unsigned char *d;
+	size_t n;
+	char *s;
+
+	(void)state;
+	assert_int_equal(schedule_decode("a3bA2", &d, &n), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(d[0], 0);
+	assert_int_equal(d[3], 1);
+	assert_int_equal(d[4], 26);
+	s = schedule_encode(d, n);
+	assert_string_equal(s, "a3bA2");
+	free(s);
+	free(d);
+	assert_int_equal(schedule_decode("ab0", &d, &n), -22);
+	assert_int_equal(schedule_decode("a-b", &d, &n), -22);
+	assert_int_equal(schedule_decode("", &d, &n), 0);
+	assert_int_equal(n, 0);
+	free(d);
+}
+
+static void test_replay_divergence(void **state)
+{
+	struct explore_opts o = opts(STRAT_REPLAY, 1);
+	struct explore_result r;
+
+	(void)state;
+	o.schedule = "z"; /* no agent 25 */
+	assert_int_equal(explore(builtin_find("lost-update"), &o, &r), 0);
+	assert_string_equal(r.first_kind, "replay-divergence");
+	explore_result_free(&r);
+}
+
+static void test_world_reuse(void **state)
+{
+	struct world *w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	const struct model *m = builtin_find("locked-update");
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		if (i)
+			world_reset(w);
+		assert_int_equal(m->setup(w, NULL), 0);
+		assert_int_equal(world_run(w), 0);
+		m->check(w, NULL);
+		assert_int_equal(w->nr_reports, 0);
+		assert_int_equal(w->nr_agents, 2);
+	}
+	world_destroy(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dfs_counts),
+		cmocka_unit_test(test_lost_update_found),
+		cmocka_unit_test(test_locked_update_clean),
+		cmocka_unit_test(test_abba_lockdep_then_deadlock),
+		cmocka_unit_test(test_replay_identical),
+		cmocka_unit_test(test_pct_replay_identical),
+		cmocka_unit_test(test_rcu_models),
+		cmocka_unit_test(test_sleep_in_atomic),
+		cmocka_unit_test(test_livelock),
+		cmocka_unit_test(test_misuse_reported),
+		cmocka_unit_test(test_rwsem_writer_preference),
+		cmocka_unit_test(test_handoff_clean),
+		cmocka_unit_test(test_schedule_strings),
+		cmocka_unit_test(test_replay_divergence),
+		cmocka_unit_test(test_world_reuse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
