@@ -42,7 +42,7 @@ static void steps_agent(void *arg)
 static int steps_setup(struct world *w, int nr_agents, int nr_steps)
 {
 	struct steps *s = arena_alloc(w, sizeof(*s));
-	char name[8];
+	char name[16];
 	int i;
 
 	s->nr_agents = nr_agents;
