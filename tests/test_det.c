@@ -389,8 +389,8 @@ static int handoff_setup(struct world *w, void *arg)
 	struct handoff *h = arena_alloc(w, sizeof(*h));
 
 	(void)arg;
-	init_completion(&h->done);
-	init_waitqueue_head(&h->wq);
+	init_completion(w, &h->done);
+	init_waitqueue_head(w, &h->wq);
 	init_rwsem(w, &h->sem, "handoff_sem");
 	w->priv = h;
 	if (!agent_create(w, "consumer", consumer, h) ||
@@ -419,6 +419,74 @@ static void test_handoff_clean(void **state)
 	assert_true(r.exhausted);
 	assert_int_equal(r.violating, 0);
 	assert_true(r.executions >= 2);
+	explore_result_free(&r);
+}
+
+/* RCU callbacks run outside agents: they may complete, never block */
+struct cb_demo {
+	struct rcu_head rcu;
+	struct completion done;
+	struct mutex m;
+	bool block;
+};
+
+static void cb_func(struct rcu_head *h)
+{
+	struct cb_demo *d = container_of(h, struct cb_demo, rcu);
+
+	if (d->block)
+		mutex_lock(&d->m); /* held by the agent: would sleep */
+	complete(&d->done);
+}
+
+static void cb_agent(void *arg)
+{
+	struct cb_demo *d = arg;
+
+	if (d->block)
+		mutex_lock(&d->m);
+	call_rcu(&d->rcu, cb_func);
+	wait_for_completion(&d->done);
+	if (d->block)
+		mutex_unlock(&d->m);
+}
+
+static int cb_setup(struct world *w, bool block)
+{
+	struct cb_demo *d = arena_alloc(w, sizeof(*d));
+
+	init_completion(w, &d->done);
+	mutex_init(w, &d->m, "cb_mutex");
+	d->block = block;
+	return agent_create(w, "caller", cb_agent, d) ? 0 : -1;
+}
+
+static int cb_ok_setup(struct world *w, void *arg)
+{
+	(void)arg;
+	return cb_setup(w, false);
+}
+
+static int cb_block_setup(struct world *w, void *arg)
+{
+	(void)arg;
+	return cb_setup(w, true);
+}
+
+static void test_rcu_callback_context(void **state)
+{
+	struct model ok = { "cb-ok", "", cb_ok_setup, NULL, NULL };
+	struct model bad = { "cb-block", "", cb_block_setup, NULL, NULL };
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	assert_int_equal(explore(&ok, &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	assert_int_equal(explore(&bad, &o, &r), 0);
+	assert_string_equal(r.first_kind, "block-in-rcu-callback");
 	explore_result_free(&r);
 }
 
@@ -491,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_misuse_reported),
 		cmocka_unit_test(test_rwsem_writer_preference),
 		cmocka_unit_test(test_handoff_clean),
+		cmocka_unit_test(test_rcu_callback_context),
 		cmocka_unit_test(test_schedule_strings),
 		cmocka_unit_test(test_replay_divergence),
 		cmocka_unit_test(test_world_reuse),

@@ -264,7 +264,7 @@ static void test_wait_event(void **state)
 	struct world *w = real_world(delay_of(state));
 	struct pingpong *p = arena_alloc(w, sizeof(*p));
 
-	init_waitqueue_head(&p->wq);
+	init_waitqueue_head(w, &p->wq);
 	spawn(w, "consumer", consumer, p);
 	spawn(w, "producer", producer, p);
 	run_clean(w);
@@ -451,6 +451,53 @@ static void test_run_real(void **state)
 	explore_result_free(&r);
 }
 
+/* a guaranteed ABBA deadlock: the watchdog must report it and end the run */
+struct dl {
+	struct mutex a, b;
+	struct completion ca, cb;
+};
+
+static void dl_ab(void *arg)
+{
+	struct dl *d = arg;
+
+	mutex_lock(&d->a);
+	complete(&d->ca);
+	wait_for_completion(&d->cb);
+	mutex_lock(&d->b);
+	mutex_unlock(&d->b);
+	mutex_unlock(&d->a);
+}
+
+static void dl_ba(void *arg)
+{
+	struct dl *d = arg;
+
+	mutex_lock(&d->b);
+	complete(&d->cb);
+	wait_for_completion(&d->ca);
+	mutex_lock(&d->a);
+	mutex_unlock(&d->a);
+	mutex_unlock(&d->b);
+}
+
+static void test_deadlock_watchdog(void **state)
+{
+	struct world *w = real_world(delay_of(state));
+	struct dl *d = arena_alloc(w, sizeof(*d));
+
+	mutex_init(w, &d->a, "dl_A");
+	mutex_init(w, &d->b, "dl_B");
+	init_completion(w, &d->ca);
+	init_completion(w, &d->cb);
+	spawn(w, "ab", dl_ab, d);
+	spawn(w, "ba", dl_ba, d);
+	world_run(w);
+	assert_true(report_has(w, "deadlock"));
+	assert_true(w->stop);
+	world_destroy(w);
+}
+
 /* clang-format off */
 #define REAL_TEST(fn, delay) { #fn "/" #delay, fn, NULL, NULL, &delay }
 /* clang-format on */
@@ -463,6 +510,7 @@ int main(void)
 		REAL_TESTS(test_rwsem),		REAL_TESTS(test_atomic),
 		REAL_TESTS(test_wait_event),	REAL_TESTS(test_rcu),
 		REAL_TESTS(test_nested_agents), REAL_TESTS(test_run_real),
+		REAL_TESTS(test_deadlock_watchdog),
 	};
 
 	return cmocka_run_group_tests_name("real", tests, NULL, NULL);

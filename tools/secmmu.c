@@ -276,11 +276,10 @@ static void print_replay(FILE *f, const struct cli *c,
 {
 	fprintf(f, "replay:  secmmu replay %s --schedule '%s'\n", c->model,
 		r->first_schedule);
-	if (c->o.strategy == STRAT_RANDOM || c->o.strategy == STRAT_PCT)
-		fprintf(f, "     or: secmmu explore %s --strategy %s --seed %" PRIu64 " --iterations 1%s\n",
-			c->model, c->strategy_name, r->first_seed,
-			c->o.strategy == STRAT_PCT && c->o.depth ? " --depth N" :
-								   "");
+	/* pct learns its step estimate across executions: replay by schedule */
+	if (c->o.strategy == STRAT_RANDOM)
+		fprintf(f, "     or: secmmu explore %s --strategy random --seed %" PRIu64 " --iterations 1\n",
+			c->model, r->first_seed);
 }
 
 /* the last @n lines of the text timeline */

@@ -389,3 +389,77 @@ void lockdep_sleep_check(struct agent *a, const char *what)
 	}
 	sb_free(&sb);
 }
+
+/* Agents holding the object @obj (a lock) that @self waits for. */
+static int holders_of(struct world *w, const void *obj, int *out)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < w->nr_agents; i++) {
+		struct agent *b = w->agents[i];
+
+		for (j = 0; j < b->nr_held; j++) {
+			if ((const void *)b->held[j].lock == obj) {
+				out[n++] = i;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Both engines call this once no agent can make progress: every blocked
+ * agent, what it waits for, who holds that, and the wait-for cycle.
+ */
+void report_deadlock(struct world *w)
+{
+	struct strbuf sb = { 0 };
+	int holders[MAX_AGENTS], next[MAX_AGENTS], seen[MAX_AGENTS];
+	int i, j, n, start = -1;
+
+	sb_printf(&sb, "deadlock: no agent can run, %s\n",
+		  "these are blocked:");
+	for (i = 0; i < w->nr_agents; i++) {
+		struct agent *b = w->agents[i];
+
+		next[i] = -1;
+		if (b->state != AGENT_BLOCKED)
+			continue;
+		n = holders_of(w, b->blocked_on, holders);
+		sb_printf(&sb, "  %s waits for %s", b->name,
+			  b->blocked_what ? b->blocked_what : "?");
+		if (n) {
+			sb_printf(&sb, " held by");
+			for (j = 0; j < n; j++)
+				sb_printf(&sb, " %s",
+					  w->agents[holders[j]]->name);
+			for (j = 0; j < n; j++)
+				if (holders[j] != i) {
+					next[i] = holders[j];
+					break;
+				}
+			if (next[i] < 0)
+				next[i] = holders[0];
+		}
+		sb_printf(&sb, "\n    ");
+		lockdep_print_held(b, &sb);
+	}
+	/* follow wait-for edges from each blocked agent until one repeats */
+	for (i = 0; i < w->nr_agents && start < 0; i++) {
+		memset(seen, 0, sizeof(seen));
+		for (j = i; j >= 0 && !seen[j]; j = next[j])
+			seen[j] = 1;
+		if (j >= 0)
+			start = j;
+	}
+	if (start >= 0) {
+		sb_printf(&sb, "wait-for cycle: %s", w->agents[start]->name);
+		for (j = next[start]; j != start; j = next[j])
+			sb_printf(&sb, " -> %s", w->agents[j]->name);
+		sb_printf(&sb, " -> %s\n", w->agents[start]->name);
+	}
+	report_add(w, "deadlock", "%s", sb.buf);
+	sb_free(&sb);
+}
+

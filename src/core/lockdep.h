@@ -39,5 +39,6 @@ struct held_lock *lock_find_held(struct agent *a, struct lock_common *l);
 void lockdep_check_destroy(struct lock_common *l);
 void lockdep_sleep_check(struct agent *a, const char *what);
 void lockdep_print_held(struct agent *a, struct strbuf *sb);
+void report_deadlock(struct world *w);
 
 #endif

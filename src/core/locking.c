@@ -440,25 +440,17 @@ void write_seqcount_end(seqcount_t *s)
 }
 
 /* completion: a counter of done events, UINT_MAX after complete_all(). */
-void init_completion(struct completion *c)
+void init_completion(struct world *w, struct completion *c)
 {
+	c->w = w;
 	c->done = 0;
-}
-
-static struct world *cur_world(void)
-{
-	return current ? current->w : NULL;
 }
 
 static void __complete(struct completion *c, bool all)
 {
-	struct world *w = cur_world();
+	struct world *w = c->w;
 
 	sched_point(SP_WAIT, c);
-	if (!w) {
-		c->done = all ? UINT_MAX : c->done + 1;
-		return;
-	}
 	MON(w)->mon_lock(w, c);
 	if (all)
 		c->done = UINT_MAX;
@@ -480,7 +472,7 @@ void complete_all(struct completion *c)
 
 void wait_for_completion(struct completion *c)
 {
-	struct world *w = cur_world();
+	struct world *w = c->w;
 
 	might_sleep();
 	sched_point(SP_WAIT, c);
@@ -494,7 +486,7 @@ void wait_for_completion(struct completion *c)
 
 bool completion_done(struct completion *c)
 {
-	struct world *w = cur_world();
+	struct world *w = c->w;
 	bool done;
 
 	sched_point(SP_WAIT, c);
@@ -505,14 +497,15 @@ bool completion_done(struct completion *c)
 }
 
 /* wait queues: a wake-up counter closes the check-then-sleep window. */
-void init_waitqueue_head(wait_queue_head_t *wq)
+void init_waitqueue_head(struct world *w, wait_queue_head_t *wq)
 {
+	wq->w = w;
 	wq->wakeups = 0;
 }
 
 unsigned long __wq_snapshot(wait_queue_head_t *wq)
 {
-	struct world *w = cur_world();
+	struct world *w = wq->w;
 	unsigned long seen;
 
 	sched_point(SP_WAIT, wq);
@@ -524,7 +517,7 @@ unsigned long __wq_snapshot(wait_queue_head_t *wq)
 
 void __wq_wait(wait_queue_head_t *wq, unsigned long seen)
 {
-	struct world *w = cur_world();
+	struct world *w = wq->w;
 
 	MON(w)->mon_lock(w, wq);
 	while (wq->wakeups == seen)
@@ -534,13 +527,9 @@ void __wq_wait(wait_queue_head_t *wq, unsigned long seen)
 
 void wake_up(wait_queue_head_t *wq)
 {
-	struct world *w = cur_world();
+	struct world *w = wq->w;
 
 	sched_point(SP_WAIT, wq);
-	if (!w) {
-		wq->wakeups++;
-		return;
-	}
 	MON(w)->mon_lock(w, wq);
 	wq->wakeups++;
 	MON(w)->mon_wake(w, wq);

@@ -77,11 +77,15 @@ typedef struct {
 	unsigned sequence;
 } seqcount_t;
 
+/* completions and wait queues know their world: RCU callbacks complete
+ * them outside any agent */
 struct completion {
+	struct world *w;
 	unsigned done;
 };
 
 typedef struct {
+	struct world *w;
 	unsigned long wakeups;
 } wait_queue_head_t;
 
@@ -119,8 +123,8 @@ void rwlock_init(struct world *w, rwlock_t *l, const char *name);
 void mutex_init(struct world *w, struct mutex *l, const char *name);
 void init_rwsem(struct world *w, struct rw_semaphore *l, const char *name);
 void seqcount_init(struct world *w, seqcount_t *s, const char *name);
-void init_completion(struct completion *c);
-void init_waitqueue_head(wait_queue_head_t *wq);
+void init_completion(struct world *w, struct completion *c);
+void init_waitqueue_head(struct world *w, wait_queue_head_t *wq);
 void init_srcu_struct(struct world *w, struct srcu_struct *s,
 		      const char *name);
 

@@ -16,6 +16,7 @@
  * Locking: rcu_state is touched only by the det scheduler and the running
  * agent (one at a time); real engine state lives in liburcu.
  */
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,20 @@
 struct rcu_state {
 	struct rcu_head *head, **tail; /* det callback queue, FIFO */
 	unsigned long pending;
+	jmp_buf cb_abort; /* det: a callback tried to block */
+	bool in_callback;
 };
+
+/* det: a callback may not block; report it and abandon the callback */
+void rcu_callback_blocked(struct world *w, const char *what)
+{
+	report_add(w, "block-in-rcu-callback",
+		   "an RCU callback would block on %s; callbacks run in softirq context and may not sleep",
+		   what);
+	w->stop = true;
+	if (w->rcu->in_callback)
+		longjmp(w->rcu->cb_abort, 1);
+}
 
 struct rcu_state *rcu_state_create(struct world *w)
 {
@@ -198,7 +212,12 @@ void rcu_process_callbacks(struct world *w)
 			r->tail = &r->head;
 		r->pending--;
 		trace_emit(w, TR_RCU, -1, 0, 0, "callback");
-		h->func(h);
+		r->in_callback = true;
+		if (!setjmp(r->cb_abort))
+			h->func(h);
+		r->in_callback = false;
+		if (w->stop)
+			break;
 	}
 	current = saved;
 }

@@ -14,5 +14,6 @@ void rcu_state_destroy(struct world *w);
 void rcu_process_callbacks(struct world *w);
 /* after a run: wait for every queued callback (rcu_barrier) */
 void rcu_barrier_world(struct world *w);
+void rcu_callback_blocked(struct world *w, const char *what);
 
 #endif

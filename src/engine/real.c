@@ -9,8 +9,11 @@
  * Simplifications: the monitor is a fixed table of hashed mutex/condvar
  * buckets, so unrelated objects may share a bucket (spurious wake-ups,
  * which every caller tolerates, and a little false contention); a model
- * that deadlocks hangs the run (the deterministic engine is the one that
- * diagnoses deadlocks); w->stop is not honoured mid-run.
+ * that deadlocks is caught by a watchdog in run(): once every unfinished
+ * agent has been blocked with no schedule point passed for about a
+ * second, it reports the deadlock (with the wait-for cycle), sets w->stop
+ * and wakes everyone; a waiter that sees w->stop leaves its thread.  The
+ * real engine has no livelock bound.
  *
  * Locking: a bucket mutex protects the state of every primitive hashing
  * to it and is held around mon_wait()/mon_wake(); bucket mutexes are
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/lockdep.h"
 #include "core/rcu_urcu.h"
 #include "core/trace.h"
 #include "engine/engine.h"
@@ -157,7 +161,22 @@ static void real_mon_wait(struct world *w, struct agent *a, const void *obj,
 		__atomic_store_n(&a->blocked_on, obj, __ATOMIC_RELAXED);
 		__atomic_store_n(&a->state, AGENT_BLOCKED, __ATOMIC_RELAXED);
 	}
-	pthread_cond_wait(&b->c, &b->m);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&b->c, &b->m, &ts);
+	}
+	if (a && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		/* the watchdog declared a deadlock: abandon this agent */
+		pthread_mutex_unlock(&b->m);
+		pthread_exit(NULL);
+	}
 	if (a) {
 		__atomic_store_n(&a->state, AGENT_RUNNABLE, __ATOMIC_RELAXED);
 		__atomic_store_n(&a->blocked_on, NULL, __ATOMIC_RELAXED);
@@ -204,6 +223,29 @@ static void real_sched_point(struct world *w, struct agent *a, enum sp_kind k,
 
 /* ---- agent threads ---- */
 
+/* The i-th agent, or NULL past the end; the table grows while running. */
+static struct agent *agent_at(struct world *w, int i)
+{
+	struct agent *a = NULL;
+
+	world_lock(w);
+	if (i < w->nr_agents)
+		a = w->agents[i];
+	world_unlock(w);
+	return a;
+}
+
+/* Runs on return and on pthread_exit() from an abandoned wait. */
+static void real_thread_exit(void *arg)
+{
+	struct agent *a = arg;
+
+	trace_emit(a->w, TR_AGENT_EXIT, a->id, 0, 0, NULL);
+	__atomic_store_n(&a->state, AGENT_DONE, __ATOMIC_RELEASE);
+	urcu_thread_offline();
+	current = NULL;
+}
+
 static void *real_thread(void *arg)
 {
 	struct agent *a = arg;
@@ -213,12 +255,59 @@ static void *real_thread(void *arg)
 	urcu_thread_online();
 	__atomic_store_n(&a->state, AGENT_RUNNABLE, __ATOMIC_RELEASE);
 	trace_emit(w, TR_AGENT_START, a->id, 0, 0, NULL);
+	pthread_cleanup_push(real_thread_exit, a);
 	a->fn(a->arg);
-	trace_emit(w, TR_AGENT_EXIT, a->id, 0, 0, NULL);
-	__atomic_store_n(&a->state, AGENT_DONE, __ATOMIC_RELEASE);
-	urcu_thread_offline();
-	current = NULL;
+	pthread_cleanup_pop(1);
 	return NULL;
+}
+
+struct watchdog {
+	unsigned long last_step;
+	int idle_ticks;
+};
+
+/* true if every agent is finished or blocked */
+static bool all_blocked(struct world *w)
+{
+	struct agent *a;
+	bool any = false;
+	int i, st;
+
+	for (i = 0; (a = agent_at(w, i)); i++) {
+		st = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+		if (st == AGENT_BLOCKED)
+			any = true;
+		else if (st != AGENT_DONE)
+			return false;
+	}
+	return any;
+}
+
+/* Called every 100 ms while joining: declares a deadlock after ~1 s. */
+static void real_watchdog(struct world *w, struct watchdog *wd)
+{
+	struct real_state *rs = rs_of(w);
+	unsigned long step = __atomic_load_n(&w->step, __ATOMIC_RELAXED);
+	unsigned i;
+
+	if (step != wd->last_step || !all_blocked(w)) {
+		wd->last_step = step;
+		wd->idle_ticks = 0;
+		return;
+	}
+	if (++wd->idle_ticks < 10 || __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
+		return;
+	/* holding every bucket orders us after each waiter's last writes */
+	for (i = 0; i < REAL_BUCKETS; i++)
+		pthread_mutex_lock(&rs->b[i].m);
+	if (all_blocked(w)) {
+		report_deadlock(w);
+		__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i < REAL_BUCKETS; i++) {
+		pthread_cond_broadcast(&rs->b[i].c);
+		pthread_mutex_unlock(&rs->b[i].m);
+	}
 }
 
 /* Start a's thread; publishes the slot (STARTED or FAILED). */
@@ -251,18 +340,6 @@ static int real_agent_init(struct world *w, struct agent *a)
 	return real_start(ra, a);
 }
 
-/* The i-th agent, or NULL past the end; the table grows while running. */
-static struct agent *agent_at(struct world *w, int i)
-{
-	struct agent *a = NULL;
-
-	world_lock(w);
-	if (i < w->nr_agents)
-		a = w->agents[i];
-	world_unlock(w);
-	return a;
-}
-
 /* Wait for a's thread to end; returns a thread creation error, or 0. */
 static int real_join(struct world *w, struct agent *a)
 {
@@ -279,7 +356,20 @@ static int real_join(struct world *w, struct agent *a)
 		return -ra->err;
 	}
 	if (st == RA_STARTED) {
-		pthread_join(ra->th, NULL);
+		struct watchdog wd = { .last_step = ~0UL };
+		struct timespec ts;
+
+		for (;;) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(ra->th, NULL, &ts) != ETIMEDOUT)
+				break;
+			real_watchdog(w, &wd);
+		}
 		slot_set(ra, RA_JOINED);
 	}
 	return 0;
