@@ -17,6 +17,7 @@
 
 #include "core/locking.h"
 #include "engine/engine.h"
+#include "scenario/builtin.h"
 
 #define ITERS 10000
 #define HANDOFFS 2000
@@ -451,6 +452,32 @@ static void test_run_real(void **state)
 	explore_result_free(&r);
 }
 
+/* the built-in demo models, same code as under the det engine */
+static void test_builtin_models_real(void **state)
+{
+	static const char *const clean[] = { "locked-update", "rcu-call-rcu",
+					     "rcu-sync", "steps-3x1" };
+	struct explore_result r;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(clean); i++) {
+		assert_int_equal(run_real(builtin_find(clean[i]), 50,
+					  delay_of(state), 1, &r),
+				 0);
+		assert_int_equal(r.executions, 50);
+		if (r.violating)
+			fprintf(stderr, "%s: %s\n", clean[i], r.first_report);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
+	/* lockdep sees the ABBA order in every real execution too */
+	assert_int_equal(run_real(builtin_find("abba"), 10, delay_of(state), 1,
+				  &r),
+			 0);
+	assert_int_equal(r.violating, 10);
+	explore_result_free(&r);
+}
+
 /* a guaranteed ABBA deadlock: the watchdog must report it and end the run */
 struct dl {
 	struct mutex a, b;
@@ -511,6 +538,7 @@ int main(void)
 		REAL_TESTS(test_wait_event),	REAL_TESTS(test_rcu),
 		REAL_TESTS(test_nested_agents), REAL_TESTS(test_run_real),
 		REAL_TESTS(test_deadlock_watchdog),
+		REAL_TESTS(test_builtin_models_real),
 	};
 
 	return cmocka_run_group_tests_name("real", tests, NULL, NULL);

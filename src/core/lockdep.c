@@ -423,12 +423,15 @@ void report_deadlock(struct world *w)
 	for (i = 0; i < w->nr_agents; i++) {
 		struct agent *b = w->agents[i];
 
+		const void *on = __atomic_load_n(&b->blocked_on, __ATOMIC_RELAXED);
+		const char *what =
+			__atomic_load_n(&b->blocked_what, __ATOMIC_RELAXED);
+
 		next[i] = -1;
-		if (b->state != AGENT_BLOCKED)
+		if (__atomic_load_n(&b->state, __ATOMIC_ACQUIRE) != AGENT_BLOCKED)
 			continue;
-		n = holders_of(w, b->blocked_on, holders);
-		sb_printf(&sb, "  %s waits for %s", b->name,
-			  b->blocked_what ? b->blocked_what : "?");
+		n = holders_of(w, on, holders);
+		sb_printf(&sb, "  %s waits for %s", b->name, what ? what : "?");
 		if (n) {
 			sb_printf(&sb, " held by");
 			for (j = 0; j < n; j++)
