@@ -224,6 +224,18 @@ long atomic_long_add_return(long i, atomic_long_t *v);
 		__atomic_store_n(&(x), (v), __ATOMIC_RELAXED);                 \
 	} while (0)
 
+/* publish/subscribe an RCU-protected pointer: release store, acquire load */
+#define rcu_assign_pointer(p, v)                                               \
+	do {                                                                   \
+		sched_point(SP_MEM, &(p));                                     \
+		__atomic_store_n(&(p), (v), __ATOMIC_RELEASE);                 \
+	} while (0)
+#define rcu_dereference(p)                                                     \
+	({                                                                     \
+		sched_point(SP_MEM, &(p));                                     \
+		__atomic_load_n(&(p), __ATOMIC_ACQUIRE);                       \
+	})
+
 void sched_point(enum sp_kind kind, const void *obj);
 void cond_resched(void);
 bool need_resched(void);

@@ -150,6 +150,20 @@ static void real_mon_unlock(struct world *w, const void *obj)
 	pthread_mutex_unlock(&bucket_of(w, obj)->m);
 }
 
+/* CLOCK_REALTIME deadline @ms from now, for timed waits and joins */
+static struct timespec deadline_ms(long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /* Called with obj's bucket mutex held; may return spuriously. */
 static void real_mon_wait(struct world *w, struct agent *a, const void *obj,
 			  const char *what)
@@ -162,14 +176,8 @@ static void real_mon_wait(struct world *w, struct agent *a, const void *obj,
 		__atomic_store_n(&a->state, AGENT_BLOCKED, __ATOMIC_RELAXED);
 	}
 	{
-		struct timespec ts;
+		struct timespec ts = deadline_ms(50);
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		pthread_cond_timedwait(&b->c, &b->m, &ts);
 	}
 	if (a && __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
@@ -367,12 +375,7 @@ static int real_join(struct world *w, struct agent *a)
 		struct timespec ts;
 
 		for (;;) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100 * 1000 * 1000;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			ts = deadline_ms(100);
 			if (pthread_timedjoin_np(ra->th, NULL, &ts) != ETIMEDOUT)
 				break;
 			real_watchdog(w, &wd);

@@ -197,7 +197,7 @@ static void rcu_reader(void *arg)
 	struct rcu_obj *p;
 
 	rcu_read_lock();
-	p = READ_ONCE(d->gp);
+	p = rcu_dereference(d->gp);
 	sched_point(SP_MEM, p);
 	if (p->freed)
 		report_add(current->w, "use-after-free",
@@ -218,7 +218,7 @@ static void rcu_updater(void *arg)
 	struct rcu_obj *new = arena_alloc(current->w, sizeof(*new));
 
 	new->value = 2;
-	WRITE_ONCE(d->gp, new);
+	rcu_assign_pointer(d->gp, new);
 	switch (d->mode) {
 	case RCU_CALL:
 		call_rcu(&old->rcu, rcu_obj_free);
