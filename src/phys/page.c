@@ -92,9 +92,9 @@ static void stripe_unlock2(struct phys_mem *pm, unsigned int a, unsigned int b)
 
 static struct page_content *slot_of(struct phys_mem *pm, uint32_t idx)
 {
-	struct page_content *chunk = __atomic_load_n(
-		&pm->content_chunks[idx >> CONTENT_CHUNK_SHIFT],
-		__ATOMIC_ACQUIRE);
+	struct page_content *chunk =
+		__atomic_load_n(&pm->content_chunks[idx >> CONTENT_CHUNK_SHIFT],
+				__ATOMIC_ACQUIRE);
 
 	return &chunk[idx & (CONTENT_CHUNK_SLOTS - 1)];
 }
@@ -107,15 +107,14 @@ static void content_account(struct phys_mem *pm, long bytes)
 void __phys_content_init(struct phys_mem *pm)
 {
 	/* a frame owns at most one slot; slot 0 means none */
-	pm->nr_content_chunks =
-		(pm->nr_frames + 1 + CONTENT_CHUNK_SLOTS - 1) /
-		CONTENT_CHUNK_SLOTS;
+	pm->nr_content_chunks = (pm->nr_frames + 1 + CONTENT_CHUNK_SLOTS - 1) /
+				CONTENT_CHUNK_SLOTS;
 	pm->content_chunks =
 		calloc(pm->nr_content_chunks, sizeof(*pm->content_chunks));
 	if (!pm->content_chunks)
 		abort();
-	content_account(pm, pm->nr_content_chunks *
-				    sizeof(*pm->content_chunks));
+	content_account(pm,
+			pm->nr_content_chunks * sizeof(*pm->content_chunks));
 	pm->next_slot = 1;
 }
 
@@ -544,9 +543,10 @@ void folio_lock(struct folio *folio)
 		return;
 	if (!current) {
 		/* outside any agent nobody could ever unlock it */
-		report_add(page_phys_mem(&folio->page)->w, "deadlock",
-			   "folio_lock() of a locked folio (pfn %#lx) outside any agent",
-			   folio_pfn(folio));
+		report_add(
+			page_phys_mem(&folio->page)->w, "deadlock",
+			"folio_lock() of a locked folio (pfn %#lx) outside any agent",
+			folio_pfn(folio));
 		return;
 	}
 	wq = folio_waitqueue(folio);

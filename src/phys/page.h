@@ -98,15 +98,15 @@ struct phys_mem;
 typedef unsigned int gfp_t;
 
 /* gfp flags: the subset that means something to the model */
-#define __GFP_HIGH 0x01u	   /* may use reserves (ignored) */
-#define __GFP_IO 0x02u		   /* (ignored) */
-#define __GFP_FS 0x04u		   /* (ignored) */
-#define __GFP_ZERO 0x08u	   /* clear_highpage() the frames */
+#define __GFP_HIGH 0x01u /* may use reserves (ignored) */
+#define __GFP_IO 0x02u /* (ignored) */
+#define __GFP_FS 0x04u /* (ignored) */
+#define __GFP_ZERO 0x08u /* clear_highpage() the frames */
 #define __GFP_DIRECT_RECLAIM 0x10u /* may sleep: might_sleep() is checked */
 #define __GFP_KSWAPD_RECLAIM 0x20u /* (ignored: no kswapd inside) */
-#define __GFP_MOVABLE 0x40u	   /* (ignored) */
-#define __GFP_COMP 0x80u	   /* implied for PMD_ORDER */
-#define __GFP_NOWARN 0x100u	   /* (ignored) */
+#define __GFP_MOVABLE 0x40u /* (ignored) */
+#define __GFP_COMP 0x80u /* implied for PMD_ORDER */
+#define __GFP_NOWARN 0x100u /* (ignored) */
 #define __GFP_RECLAIM (__GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM)
 
 #define GFP_ATOMIC (__GFP_HIGH | __GFP_KSWAPD_RECLAIM)
@@ -119,12 +119,12 @@ typedef unsigned int gfp_t;
 
 /* What a frame is used for; kept in the folio head's flags. */
 enum page_state {
-	PAGE_STATE_FREE,     /* in the allocator (PageBuddy) or never used */
-	PAGE_STATE_KERNEL,   /* allocated, not (yet) typed by its user */
-	PAGE_STATE_ANON,     /* anonymous memory (PageAnon) */
-	PAGE_STATE_FILE,     /* page cache of a file */
-	PAGE_STATE_PGTABLE,  /* a page-table page (PageTable) */
-	PAGE_STATE_DEVICE,   /* device MMIO (a BAR), mapped by VM_PFNMAP */
+	PAGE_STATE_FREE, /* in the allocator (PageBuddy) or never used */
+	PAGE_STATE_KERNEL, /* allocated, not (yet) typed by its user */
+	PAGE_STATE_ANON, /* anonymous memory (PageAnon) */
+	PAGE_STATE_FILE, /* page cache of a file */
+	PAGE_STATE_PGTABLE, /* a page-table page (PageTable) */
+	PAGE_STATE_DEVICE, /* device MMIO (a BAR), mapped by VM_PFNMAP */
 	PAGE_STATE_RESERVED, /* PG_reserved: never freed */
 	NR_PAGE_STATES,
 };
@@ -132,26 +132,26 @@ enum page_state {
 
 /* Page flag bits (include/linux/page-flags.h) */
 enum pageflags {
-	PG_locked,	   /* folio lock, see folio_lock() */
-	PG_referenced,	   /* accessed lately (LRU aging) */
-	PG_uptodate,	   /* content valid (page cache) */
-	PG_dirty,	   /* content newer than its backing store */
-	PG_lru,		   /* on an LRU list (lru links in use) */
-	PG_head,	   /* first page of a large folio */
-	PG_tail,	   /* ours: Linux tags compound_head with bit 0 */
-	PG_active,	   /* on the active LRU */
-	PG_workingset,	   /* refaulted soon after eviction */
-	PG_private,	   /* ->private in use */
-	PG_writeback,	   /* being written back */
-	PG_reclaim,	   /* to be reclaimed once writeback ends */
-	PG_swapbacked,	   /* backed by swap (anon, shmem) */
-	PG_swapcache,	   /* in the swap cache */
-	PG_unevictable,	   /* on the unevictable list */
-	PG_mlocked,	   /* mlock()ed */
+	PG_locked, /* folio lock, see folio_lock() */
+	PG_referenced, /* accessed lately (LRU aging) */
+	PG_uptodate, /* content valid (page cache) */
+	PG_dirty, /* content newer than its backing store */
+	PG_lru, /* on an LRU list (lru links in use) */
+	PG_head, /* first page of a large folio */
+	PG_tail, /* ours: Linux tags compound_head with bit 0 */
+	PG_active, /* on the active LRU */
+	PG_workingset, /* refaulted soon after eviction */
+	PG_private, /* ->private in use */
+	PG_writeback, /* being written back */
+	PG_reclaim, /* to be reclaimed once writeback ends */
+	PG_swapbacked, /* backed by swap (anon, shmem) */
+	PG_swapcache, /* in the swap cache */
+	PG_unevictable, /* on the unevictable list */
+	PG_mlocked, /* mlock()ed */
 	PG_anon_exclusive, /* per page: exclusively owned anon page (GUP/COW) */
-	PG_young,	   /* page_idle: accessed since last idle marking */
-	PG_idle,	   /* page_idle: not accessed since marking */
-	PG_hwpoison,	   /* per page: memory failure */
+	PG_young, /* page_idle: accessed since last idle marking */
+	PG_idle, /* page_idle: not accessed since marking */
+	PG_hwpoison, /* per page: memory failure */
 	NR_PAGEFLAGS,
 };
 
@@ -162,9 +162,9 @@ enum pageflags {
 #define PAGE_ORDER_MASK (0xfUL << PAGE_ORDER_SHIFT)
 
 /* flags that must be clear when a folio is freed (PAGE_FLAGS_CHECK_AT_FREE) */
-#define PAGE_FLAGS_CHECK_AT_FREE                                               \
-	((1UL << PG_locked) | (1UL << PG_lru) | (1UL << PG_private) |          \
-	 (1UL << PG_writeback) | (1UL << PG_active) |                          \
+#define PAGE_FLAGS_CHECK_AT_FREE                                      \
+	((1UL << PG_locked) | (1UL << PG_lru) | (1UL << PG_private) | \
+	 (1UL << PG_writeback) | (1UL << PG_active) |                 \
 	 (1UL << PG_unevictable) | (1UL << PG_mlocked))
 
 /* Index-based list link: two 32-bit pfns instead of two pointers. */
@@ -246,8 +246,9 @@ struct folio {
 	};
 };
 
-#define FOLIO_MATCH(pg, fl)                                                    \
-	_Static_assert(offsetof(struct page, pg) == offsetof(struct folio, fl), \
+#define FOLIO_MATCH(pg, fl)                                \
+	_Static_assert(offsetof(struct page, pg) ==        \
+			       offsetof(struct folio, fl), \
 		       "folio field " #fl " must overlay page field " #pg)
 FOLIO_MATCH(flags, flags);
 FOLIO_MATCH(lru, lru);
@@ -354,8 +355,8 @@ static inline struct phys_mem *page_phys_mem(const struct page *page)
 
 static inline unsigned long page_to_pfn(const struct page *page)
 {
-	return page - (const struct page *)(__page_map_base(page) +
-					    PHYS_MAP_HEADER);
+	return page -
+	       (const struct page *)(__page_map_base(page) + PHYS_MAP_HEADER);
 }
 
 static inline bool pfn_valid(const struct phys_mem *pm, unsigned long pfn)
@@ -402,8 +403,8 @@ static inline bool pf_test_and_set(int nr, unsigned long *flags)
 
 static inline bool pf_test_and_clear(int nr, unsigned long *flags)
 {
-	return __atomic_fetch_and(flags, ~(1UL << nr), __ATOMIC_ACQ_REL) >>
-		       nr & 1;
+	return __atomic_fetch_and(flags, ~(1UL << nr), __ATOMIC_ACQ_REL) >> nr &
+	       1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -444,7 +445,8 @@ static inline struct page *folio_page(struct folio *folio, unsigned long n)
 static inline unsigned int folio_order(const struct folio *folio)
 {
 	return (__atomic_load_n(&folio->flags, __ATOMIC_RELAXED) &
-		PAGE_ORDER_MASK) >> PAGE_ORDER_SHIFT;
+		PAGE_ORDER_MASK) >>
+	       PAGE_ORDER_SHIFT;
 }
 
 static inline unsigned int compound_order(const struct page *page)
@@ -471,61 +473,61 @@ static inline unsigned long folio_pfn(const struct folio *folio)
 /* page flags: folio_test_dirty(), PageDirty(), SetPageDirty(), ...     */
 
 /* A flag of the folio: the page versions act on the page's folio. */
-#define FOLIO_FLAG(lname, uname)                                               \
-	static inline bool folio_test_##lname(const struct folio *folio)       \
-	{                                                                      \
-		return pf_test(PG_##lname, &folio->flags);                     \
-	}                                                                      \
-	static inline void folio_set_##lname(struct folio *folio)              \
-	{                                                                      \
-		pf_set(PG_##lname, &folio->flags);                             \
-	}                                                                      \
-	static inline void folio_clear_##lname(struct folio *folio)            \
-	{                                                                      \
-		pf_clear(PG_##lname, &folio->flags);                           \
-	}                                                                      \
-	static inline bool folio_test_set_##lname(struct folio *folio)         \
-	{                                                                      \
-		return pf_test_and_set(PG_##lname, &folio->flags);             \
-	}                                                                      \
-	static inline bool folio_test_clear_##lname(struct folio *folio)       \
-	{                                                                      \
-		return pf_test_and_clear(PG_##lname, &folio->flags);           \
-	}                                                                      \
-	static inline bool Page##uname(const struct page *page)                \
-	{                                                                      \
-		return folio_test_##lname(page_folio(page));                   \
-	}                                                                      \
-	static inline void SetPage##uname(struct page *page)                   \
-	{                                                                      \
-		folio_set_##lname(page_folio(page));                           \
-	}                                                                      \
-	static inline void ClearPage##uname(struct page *page)                 \
-	{                                                                      \
-		folio_clear_##lname(page_folio(page));                         \
-	}                                                                      \
-	static inline bool TestSetPage##uname(struct page *page)               \
-	{                                                                      \
-		return folio_test_set_##lname(page_folio(page));               \
-	}                                                                      \
-	static inline bool TestClearPage##uname(struct page *page)             \
-	{                                                                      \
-		return folio_test_clear_##lname(page_folio(page));             \
+#define FOLIO_FLAG(lname, uname)                                         \
+	static inline bool folio_test_##lname(const struct folio *folio) \
+	{                                                                \
+		return pf_test(PG_##lname, &folio->flags);               \
+	}                                                                \
+	static inline void folio_set_##lname(struct folio *folio)        \
+	{                                                                \
+		pf_set(PG_##lname, &folio->flags);                       \
+	}                                                                \
+	static inline void folio_clear_##lname(struct folio *folio)      \
+	{                                                                \
+		pf_clear(PG_##lname, &folio->flags);                     \
+	}                                                                \
+	static inline bool folio_test_set_##lname(struct folio *folio)   \
+	{                                                                \
+		return pf_test_and_set(PG_##lname, &folio->flags);       \
+	}                                                                \
+	static inline bool folio_test_clear_##lname(struct folio *folio) \
+	{                                                                \
+		return pf_test_and_clear(PG_##lname, &folio->flags);     \
+	}                                                                \
+	static inline bool Page##uname(const struct page *page)          \
+	{                                                                \
+		return folio_test_##lname(page_folio(page));             \
+	}                                                                \
+	static inline void SetPage##uname(struct page *page)             \
+	{                                                                \
+		folio_set_##lname(page_folio(page));                     \
+	}                                                                \
+	static inline void ClearPage##uname(struct page *page)           \
+	{                                                                \
+		folio_clear_##lname(page_folio(page));                   \
+	}                                                                \
+	static inline bool TestSetPage##uname(struct page *page)         \
+	{                                                                \
+		return folio_test_set_##lname(page_folio(page));         \
+	}                                                                \
+	static inline bool TestClearPage##uname(struct page *page)       \
+	{                                                                \
+		return folio_test_clear_##lname(page_folio(page));       \
 	}
 
 /* A flag of each page, tail pages included. */
-#define PAGE_FLAG_ANY(lname, uname)                                            \
-	static inline bool Page##uname(const struct page *page)                \
-	{                                                                      \
-		return pf_test(PG_##lname, &page->flags);                      \
-	}                                                                      \
-	static inline void SetPage##uname(struct page *page)                   \
-	{                                                                      \
-		pf_set(PG_##lname, &page->flags);                              \
-	}                                                                      \
-	static inline void ClearPage##uname(struct page *page)                 \
-	{                                                                      \
-		pf_clear(PG_##lname, &page->flags);                            \
+#define PAGE_FLAG_ANY(lname, uname)                             \
+	static inline bool Page##uname(const struct page *page) \
+	{                                                       \
+		return pf_test(PG_##lname, &page->flags);       \
+	}                                                       \
+	static inline void SetPage##uname(struct page *page)    \
+	{                                                       \
+		pf_set(PG_##lname, &page->flags);               \
+	}                                                       \
+	static inline void ClearPage##uname(struct page *page)  \
+	{                                                       \
+		pf_clear(PG_##lname, &page->flags);             \
 	}
 
 FOLIO_FLAG(locked, Locked)
@@ -553,7 +555,8 @@ PAGE_FLAG_ANY(hwpoison, HWPoison)
 static inline enum page_state folio_state(const struct folio *folio)
 {
 	return (__atomic_load_n(&folio->flags, __ATOMIC_RELAXED) &
-		PAGE_STATE_MASK) >> PAGE_STATE_SHIFT;
+		PAGE_STATE_MASK) >>
+	       PAGE_STATE_SHIFT;
 }
 
 static inline enum page_state page_state(const struct page *page)
@@ -699,14 +702,14 @@ static inline void folio_put_refs(struct folio *folio, int nr)
 
 	do {
 		if (unlikely(old < nr)) {
-			bad_page(&folio->page, folio_state(folio) ==
-							       PAGE_STATE_FREE ?
-						       "put_page on a free page" :
-						       "refcount underflow");
+			bad_page(&folio->page,
+				 folio_state(folio) == PAGE_STATE_FREE ?
+					 "put_page on a free page" :
+					 "refcount underflow");
 			return;
 		}
-	} while (!__atomic_compare_exchange_n(&folio->_refcount, &old,
-					      old - nr, false, __ATOMIC_ACQ_REL,
+	} while (!__atomic_compare_exchange_n(&folio->_refcount, &old, old - nr,
+					      false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_RELAXED));
 	if (old == nr)
 		__folio_put(folio);
@@ -752,6 +755,10 @@ static inline int folio_entire_mapcount(const struct folio *folio)
 /* a PMD mapping of the whole folio; true if it is the first one */
 static inline bool folio_entire_mapcount_inc(struct folio *folio)
 {
+	if (unlikely(!folio_test_large(folio))) {
+		bad_page(&folio->page, "PMD mapping of a small folio");
+		return false;
+	}
 	return __atomic_add_fetch(&(&folio->page)[1]._entire_mapcount, 1,
 				  __ATOMIC_RELAXED) == 1;
 }
@@ -759,8 +766,14 @@ static inline bool folio_entire_mapcount_inc(struct folio *folio)
 /* true if the last PMD mapping went */
 static inline bool folio_entire_mapcount_dec(struct folio *folio)
 {
-	int v = __atomic_sub_fetch(&(&folio->page)[1]._entire_mapcount, 1,
-				   __ATOMIC_RELAXED);
+	int v;
+
+	if (unlikely(!folio_test_large(folio))) {
+		bad_page(&folio->page, "PMD unmapping of a small folio");
+		return false;
+	}
+	v = __atomic_sub_fetch(&(&folio->page)[1]._entire_mapcount, 1,
+			       __ATOMIC_RELAXED);
 
 	if (unlikely(v < 0)) {
 		__atomic_add_fetch(&(&folio->page)[1]._entire_mapcount, 1,
@@ -932,7 +945,7 @@ static inline struct page *page_list_next(const struct page *page)
 		       __pfn_to_page_near(page, page->lru.next);
 }
 
-#define page_list_for_each(pos, pm, l)                                         \
+#define page_list_for_each(pos, pm, l) \
 	for (pos = page_list_first(pm, l); pos; pos = page_list_next(pos))
 
 /* ------------------------------------------------------------------ */

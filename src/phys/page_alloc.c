@@ -16,15 +16,16 @@
  * the struct page array need zeroing on reset.
  *
  * A bad page (double free, freeing a mapped or pinned page, a frame whose
- * counters are wrong) is reported as "bad-page" and the run goes on.
- * Where Linux leaks the bad page, the model frees it anyway so the
- * accounting stays whole; the report is what matters.
+ * counters are wrong) is reported as "bad-page" and the run goes on.  A
+ * put on a free page changes nothing; a folio whose last reference goes
+ * while it is still mapped, pinned or flagged is freed anyway (Linux
+ * leaks it) so the accounting stays whole; the report is what matters.
  *
  * Locking: zone->lock guards the free lists and the fresh range, and
  * serialises the updates of nr_allocated (read without it, atomically);
- * it is a leaf.  Preparing a frame for use or for freeing
- * happens outside it, on a page nobody else may touch (refcount 0 on the
- * way in, or not yet handed out).
+ * it is a leaf.  Preparing a frame for use or for freeing happens outside
+ * it, on frames nobody else may touch (refcount 0 on the way out, not yet
+ * handed out on the way in).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,17 +56,16 @@ static void describe_page(struct strbuf *sb, const struct page *page)
 {
 	const struct folio *folio = page_folio(page);
 
-	sb_printf(sb,
-		  "page: pfn:%#lx refcount:%d mapcount:%d pincount:%d mapping:%p index:%#lx\n",
-		  page_to_pfn(page), folio_ref_count(folio),
-		  page_mapcount(page), folio_pincount(folio),
-		  (void *)folio->mapping, folio->index);
+	sb_printf(
+		sb,
+		"page: pfn:%#lx refcount:%d mapcount:%d pincount:%d mapping:%p index:%#lx\n",
+		page_to_pfn(page), folio_ref_count(folio), page_mapcount(page),
+		folio_pincount(folio), (void *)folio->mapping, folio->index);
 	sb_printf(sb, "state:%s order:%u flags:%#lx generation:%lu%s\n",
 		  page_state_name(folio_state(folio)), folio_order(folio),
 		  __atomic_load_n(&page->flags, __ATOMIC_RELAXED) &
 			  ((1UL << NR_PAGEFLAGS) - 1),
-		  page_generation(page),
-		  PageTail(page) ? " (tail page)" : "");
+		  page_generation(page), PageTail(page) ? " (tail page)" : "");
 }
 
 /**
@@ -115,9 +115,9 @@ static void phys_wait_table_init(struct phys_mem *pm)
 /* Map the struct page array in a PHYS_MAP_ALIGN-aligned region. */
 static int phys_map_pages(struct phys_mem *pm)
 {
-	size_t need = ALIGN_UP(PHYS_MAP_HEADER +
-				       pm->nr_frames * sizeof(struct page),
-			       (size_t)4096);
+	size_t need =
+		ALIGN_UP(PHYS_MAP_HEADER + pm->nr_frames * sizeof(struct page),
+			 (size_t)4096);
 	size_t reserve = need + PHYS_MAP_ALIGN;
 	uintptr_t p, base, end;
 	void *r;
@@ -242,7 +242,8 @@ void phys_mem_destroy(struct phys_mem *pm)
 static long rmqueue(struct phys_mem *pm, unsigned int order)
 {
 	struct zone *zone = &pm->zone;
-	struct page_list *l = &zone->free_area[free_area_index(order)].free_list;
+	struct page_list *l =
+		&zone->free_area[free_area_index(order)].free_list;
 	struct page_list *huge = &zone->free_area[1].free_list;
 	struct page *page;
 	unsigned long pfn, i;
@@ -279,8 +280,7 @@ static void check_new_page(struct page *page)
 	if (__atomic_load_n(&page->_refcount, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&page->_pincount, __ATOMIC_RELAXED) ||
-	    (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) &
-	     PAGE_STATE_MASK))
+	    (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_STATE_MASK))
 		bad_page(page, "nonzero counters or state on a free page");
 }
 
@@ -303,8 +303,8 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp,
 				 __ATOMIC_RELAXED);
 	}
 	if (order)
-		flags |= 1UL << PG_head |
-			 (unsigned long)order << PAGE_ORDER_SHIFT;
+		flags |= 1UL << PG_head | (unsigned long)order
+						  << PAGE_ORDER_SHIFT;
 	page->lru.next = page->lru.prev = PFN_NIL;
 	page->mapping = NULL;
 	page->index = 0;
@@ -406,7 +406,11 @@ static void free_page_check(struct page *page, bool head)
 		bad_page(page, "non-NULL mapping (still in the page cache)");
 }
 
-/* free_pages_prepare() for one frame: the frame forgets its owner */
+/*
+ * free_pages_prepare() for one frame: the frame forgets its owner.  The
+ * link is left alone: a tail's compound_head stays valid until PG_tail is
+ * gone, and the head's link is rewritten when it joins a free list.
+ */
 static void free_frame_prepare(struct page *page)
 {
 	__atomic_add_fetch(&page->generation, 1, __ATOMIC_RELEASE);
@@ -414,7 +418,6 @@ static void free_frame_prepare(struct page *page)
 	page->mapping = NULL;
 	page->index = 0;
 	page->private = 0;
-	page->lru.next = page->lru.prev = PFN_NIL;
 	__atomic_store_n(&page->_mapcount, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&page->_pincount, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&page->_refcount, 0, __ATOMIC_RELAXED);
@@ -447,8 +450,7 @@ void __folio_put(struct folio *folio)
 		free_frame_prepare(page + i);
 
 	spin_lock(&zone->lock);
-	page_list_add(&zone->free_area[free_area_index(order)].free_list,
-		      page);
+	page_list_add(&zone->free_area[free_area_index(order)].free_list, page);
 	__atomic_sub_fetch(&zone->nr_allocated, nr, __ATOMIC_RELAXED);
 	spin_unlock(&zone->lock);
 }
@@ -484,11 +486,11 @@ void __free_pages(struct page *page, unsigned int order)
  */
 int split_folio_to_order0(struct folio *folio)
 {
-	const unsigned long inherit =
-		(1UL << PG_uptodate) | (1UL << PG_dirty) |
-		(1UL << PG_swapbacked) | (1UL << PG_referenced) |
-		(1UL << PG_workingset) | (1UL << PG_swapcache) |
-		PAGE_STATE_MASK;
+	const unsigned long inherit = (1UL << PG_uptodate) | (1UL << PG_dirty) |
+				      (1UL << PG_swapbacked) |
+				      (1UL << PG_referenced) |
+				      (1UL << PG_workingset) |
+				      (1UL << PG_swapcache) | PAGE_STATE_MASK;
 	const unsigned long own = (1UL << PG_anon_exclusive) |
 				  (1UL << PG_hwpoison);
 	struct page *head = &folio->page;
@@ -508,11 +510,12 @@ int split_folio_to_order0(struct folio *folio)
 		tail->mapping = folio->mapping;
 		tail->index = folio->index + i;
 		tail->private = 0;
-		tail->lru.next = tail->lru.prev = PFN_NIL;
 		__atomic_store_n(&tail->_refcount, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&tail->flags,
 				 (hflags & inherit) | (tflags & own),
 				 __ATOMIC_RELEASE);
+		/* no longer a tail: the link may become a list link */
+		tail->lru.next = tail->lru.prev = PFN_NIL;
 	}
 	__atomic_fetch_and(&folio->flags, ~(PAGE_ORDER_MASK | 1UL << PG_head),
 			   __ATOMIC_RELEASE);
@@ -542,10 +545,6 @@ static void touched_ranges(struct phys_mem *pm, struct pfn_range r[2])
 	spin_unlock(&pm->zone.lock);
 }
 
-#define for_each_touched_pfn(pfn, r, k)                                        \
-	for (k = 0; k < 2; k++)                                                \
-		for (pfn = (r)[k].start; pfn < (r)[k].end; pfn++)
-
 /**
  * phys_count_states - frames per state
  * @pm: physical memory
@@ -564,11 +563,41 @@ void phys_count_states(struct phys_mem *pm,
 	memset(counts, 0, NR_PAGE_STATES * sizeof(counts[0]));
 	touched_ranges(pm, r);
 	counts[PAGE_STATE_FREE] = r[1].start - r[0].end;
-	for_each_touched_pfn(pfn, r, k)
-		counts[page_state(pfn_to_page(pm, pfn))]++;
+	for (k = 0; k < 2; k++)
+		for (pfn = r[k].start; pfn < r[k].end; pfn++)
+			counts[page_state(pfn_to_page(pm, pfn))]++;
 }
 
 #define LEAK_EXAMPLES 8
+
+struct leak_scan {
+	unsigned int allowed;
+	unsigned long leaked, folios;
+	struct strbuf sb;
+};
+
+static void leak_check_frame(struct leak_scan *ls, struct page *page)
+{
+	struct folio *folio = (struct folio *)page;
+	enum page_state state;
+
+	if (PageTail(page))
+		return; /* counted with its head */
+	state = folio_state(folio);
+	if (state == PAGE_STATE_FREE) {
+		if (page_ref_count(page) || page_mapcount(page) ||
+		    folio_pincount(folio))
+			bad_page(page, "free frame with nonzero counters");
+		return;
+	}
+	if (!folio_ref_count(folio))
+		bad_page(page, "allocated folio with no reference (frozen?)");
+	if (ls->allowed & PAGE_STATE_BIT(state))
+		return;
+	ls->leaked += folio_nr_pages(folio);
+	if (ls->folios++ < LEAK_EXAMPLES)
+		describe_page(&ls->sb, page);
+}
 
 /**
  * phys_check_leaks - quiescent check: no frame leaked, counters sane
@@ -583,41 +612,24 @@ void phys_count_states(struct phys_mem *pm,
  */
 unsigned long phys_check_leaks(struct phys_mem *pm, unsigned int allowed)
 {
-	struct strbuf sb = { 0 };
+	struct leak_scan ls = { .allowed = allowed };
 	struct pfn_range r[2];
-	unsigned long pfn, leaked = 0, folios = 0;
+	unsigned long pfn;
 	int k;
 
 	touched_ranges(pm, r);
-	for_each_touched_pfn(pfn, r, k) {
-		struct page *page = pfn_to_page(pm, pfn);
-		enum page_state state;
-
-		if (PageTail(page))
-			continue;
-		state = folio_state((struct folio *)page);
-		if (state == PAGE_STATE_FREE) {
-			if (page_ref_count(page) || page_mapcount(page) ||
-			    folio_pincount((struct folio *)page))
-				bad_page(page, "free frame with nonzero counters");
-			continue;
-		}
-		if (!page_ref_count(page))
-			bad_page(page, "allocated folio with no reference (left frozen?)");
-		if (allowed & PAGE_STATE_BIT(state))
-			continue;
-		leaked += compound_order(page) ? HPAGE_PMD_NR : 1;
-		if (folios++ < LEAK_EXAMPLES)
-			describe_page(&sb, page);
-	}
-	if (leaked)
-		report_add(pm->w, "frame-leak",
-			   "%lu frame(s) in %lu folio(s) still allocated at a quiescent point%s\n%s",
-			   leaked, folios,
-			   folios > LEAK_EXAMPLES ? " (first ones shown)" : "",
-			   sb.buf ? sb.buf : "");
-	sb_free(&sb);
-	return leaked;
+	for (k = 0; k < 2; k++)
+		for (pfn = r[k].start; pfn < r[k].end; pfn++)
+			leak_check_frame(&ls, pfn_to_page(pm, pfn));
+	if (ls.leaked)
+		report_add(
+			pm->w, "frame-leak",
+			"%lu frame(s) in %lu folio(s) still allocated at a quiescent point%s\n%s",
+			ls.leaked, ls.folios,
+			ls.folios > LEAK_EXAMPLES ? " (first ones shown)" : "",
+			ls.sb.buf ? ls.sb.buf : "");
+	sb_free(&ls.sb);
+	return ls.leaked;
 }
 
 /**
