@@ -490,6 +490,66 @@ static void test_rcu_callback_context(void **state)
 	explore_result_free(&r);
 }
 
+/* agent creation from an agent, and join */
+struct family {
+	int child_result;
+	int seen;
+};
+
+static void child_fn(void *arg)
+{
+	struct family *f = arg;
+
+	sched_point(SP_EXPLICIT, NULL);
+	WRITE_ONCE(f->child_result, 7);
+}
+
+static void parent_fn(void *arg)
+{
+	struct family *f = arg;
+	struct agent *c = agent_create(current->w, "child", child_fn, f);
+
+	agent_join(current); /* reported, returns */
+	agent_join(c);
+	f->seen = READ_ONCE(f->child_result);
+}
+
+static int family_setup(struct world *w, void *arg)
+{
+	struct family *f = arena_alloc(w, sizeof(*f));
+
+	(void)arg;
+	w->priv = f;
+	return agent_create(w, "parent", parent_fn, f) ? 0 : -1;
+}
+
+static void family_check(struct world *w, void *arg)
+{
+	struct family *f = w->priv;
+
+	(void)arg;
+	if (f->seen != 7)
+		report_add(w, "join-broken", "parent saw %d", f->seen);
+}
+
+static void test_agent_join(void **state)
+{
+	struct model m = { "family", "", family_setup, family_check, NULL };
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result r;
+
+	(void)state;
+	o.stop_on_violation = false;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_true(r.executions > 1);
+	/* every execution reports the self-join and nothing else */
+	assert_int_equal(r.nr_kinds, 1);
+	assert_string_equal(r.kinds[0].kind, "self-join");
+	assert_int_equal(r.kinds[0].count, r.executions);
+	explore_result_free(&r);
+}
+
 static void test_schedule_strings(void **state)
 {
 	unsigned char *d;
@@ -560,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_rwsem_writer_preference),
 		cmocka_unit_test(test_handoff_clean),
 		cmocka_unit_test(test_rcu_callback_context),
+		cmocka_unit_test(test_agent_join),
 		cmocka_unit_test(test_schedule_strings),
 		cmocka_unit_test(test_replay_divergence),
 		cmocka_unit_test(test_world_reuse),

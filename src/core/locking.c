@@ -605,3 +605,25 @@ long atomic_long_add_return(long i, atomic_long_t *v)
 	sched_point(SP_ATOMIC, v);
 	return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);
 }
+
+/**
+ * agent_join - sleep until @a has finished
+ * @a: an agent of the caller's world
+ *
+ * The caller may sleep; joining oneself is reported, not a hang.
+ */
+void agent_join(struct agent *a)
+{
+	struct world *w = a->w;
+
+	if (a == current) {
+		report_add(w, "self-join", "%s tries to join itself", a->name);
+		return;
+	}
+	might_sleep();
+	sched_point(SP_WAIT, a);
+	MON(w)->mon_lock(w, a);
+	while (__atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != AGENT_DONE)
+		MON(w)->mon_wait(w, current, a, "agent_join");
+	MON(w)->mon_unlock(w, a);
+}

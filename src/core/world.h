@@ -149,6 +149,8 @@ char *arena_strdup(struct world *w, const char *s);
 struct agent *agent_create(struct world *w, const char *name, agent_fn fn,
 			   void *arg);
 int world_run(struct world *w);
+/* wait for @a to finish (kthread_stop()-like join); a schedule point */
+void agent_join(struct agent *a);
 
 /* Reports: kind is a stable short id ("deadlock", "lockdep-circular"). */
 void report_add(struct world *w, const char *kind, const char *fmt, ...)

@@ -173,6 +173,8 @@ static void switch_to_sched(struct det *d, struct det_agent *da, bool exiting)
 	fiber_finish(fake, &d->sched_bottom, &d->sched_size);
 }
 
+static void det_mon_wake(struct world *w, const void *obj);
+
 static void det_agent_main(void *arg)
 {
 	struct agent *a = arg;
@@ -190,6 +192,7 @@ static void det_agent_main(void *arg)
 			   "%s exited inside an RCU read-side section", a->name);
 	trace_emit(a->w, TR_AGENT_EXIT, a->id, 0, 0, NULL);
 	a->state = AGENT_DONE;
+	det_mon_wake(a->w, a); /* agent_join() waiters */
 	switch_to_sched(d, &d->da[a->id], true);
 	abort(); /* a finished agent is never resumed */
 }

@@ -249,7 +249,10 @@ static void real_thread_exit(void *arg)
 	struct agent *a = arg;
 
 	trace_emit(a->w, TR_AGENT_EXIT, a->id, 0, 0, NULL);
+	real_mon_lock(a->w, a);
 	__atomic_store_n(&a->state, AGENT_DONE, __ATOMIC_RELEASE);
+	real_mon_wake(a->w, a); /* agent_join() waiters */
+	real_mon_unlock(a->w, a);
 	urcu_thread_offline();
 	current = NULL;
 }
