@@ -550,6 +550,44 @@ static void test_agent_join(void **state)
 	explore_result_free(&r);
 }
 
+/* a model that depends on state outside the engine: replay must notice */
+static int flaky_runs; /* deliberately outside the world */
+
+static void flaky_agent(void *arg)
+{
+	(void)arg;
+	sched_point(SP_EXPLICIT, NULL);
+	if (++flaky_runs % 2)
+		report_add(current->w, "flaky", "odd run");
+	else
+		sched_point(SP_EXPLICIT, NULL);
+}
+
+static int flaky_setup(struct world *w, void *arg)
+{
+	(void)arg;
+	return agent_create(w, "flaky", flaky_agent, NULL) ? 0 : -1;
+}
+
+static void test_nondeterminism_flagged(void **state)
+{
+	struct model m = { "flaky", "", flaky_setup, NULL, NULL };
+	struct explore_opts o = opts(STRAT_RANDOM, 10);
+	struct explore_result r;
+
+	(void)state;
+	flaky_runs = 0;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	assert_string_equal(r.first_kind, "flaky");
+	assert_false(r.replay_verified);
+	explore_result_free(&r);
+	/* a deterministic model's failure replays */
+	o = opts(STRAT_RANDOM, 1000);
+	assert_int_equal(explore(builtin_find("lost-update"), &o, &r), 0);
+	assert_true(r.replay_verified);
+	explore_result_free(&r);
+}
+
 static void test_schedule_strings(void **state)
 {
 	unsigned char *d;
@@ -621,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_handoff_clean),
 		cmocka_unit_test(test_rcu_callback_context),
 		cmocka_unit_test(test_agent_join),
+		cmocka_unit_test(test_nondeterminism_flagged),
 		cmocka_unit_test(test_schedule_strings),
 		cmocka_unit_test(test_replay_divergence),
 		cmocka_unit_test(test_world_reuse),

@@ -304,9 +304,10 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 	       c->real ? "threads" : c->strategy_name, r->executions,
 	       r->violating, r->exhausted ? "true" : "false", r->seconds);
 	if (r->first_violation)
-		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\"}",
+		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s}",
 		       r->first_kind, r->first_violation, r->first_seed,
-		       r->first_schedule ? r->first_schedule : "");
+		       r->first_schedule ? r->first_schedule : "",
+		       r->replay_verified ? "true" : "false");
 	printf("}\n");
 }
 
@@ -336,8 +337,11 @@ static int report(const struct cli *c, struct explore_result *r)
 	fprintf(out, "%s", r->first_report ? r->first_report : "");
 	if (r->trace_text)
 		print_tail(out, r->trace_text, 24);
-	if (!c->real)
+	if (!c->real) {
+		if (!r->replay_verified)
+			fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 		print_replay(out, c, r);
+	}
 	return EXIT_VIOLATION;
 }
 

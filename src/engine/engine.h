@@ -103,6 +103,7 @@ struct explore_result {
 	} kinds[8]; /* every violation kind seen, in order of discovery */
 	int nr_kinds;
 	bool exhausted; /* dfs explored the whole bounded tree */
+	bool replay_verified; /* two replays gave the violation, same trace */
 	double seconds;
 	unsigned long total_steps;
 };

@@ -362,12 +362,12 @@ static void keep_first(struct explore_result *r, struct world *w,
 	snprintf(r->first_kind, sizeof(r->first_kind), "%s", rep->kind);
 }
 
-/* Re-run the kept failure with tracing on, to show its timeline. */
-static void trace_first(const struct model *m, const struct explore_opts *o,
-			struct explore_result *r)
+/* One traced replay of the kept failure; false on error. */
+static bool replay_traced(const struct model *m, const struct explore_opts *o,
+			  const struct explore_result *r,
+			  struct explore_result *rr)
 {
 	struct explore_opts ro = *o;
-	struct explore_result rr;
 
 	ro.strategy = STRAT_REPLAY;
 	ro.schedule = r->first_schedule;
@@ -375,14 +375,34 @@ static void trace_first(const struct model *m, const struct explore_opts *o,
 	ro.trace = true;
 	ro.seed = r->first_seed;
 	ro.progress_fd = -1;
-	if (explore(m, &ro, &rr))
+	return explore(m, &ro, rr) == 0;
+}
+
+/*
+ * Re-run the kept failure twice with tracing on: the trace shows its
+ * timeline, and comparing the two guards against hidden nondeterminism
+ * (a model that reads something outside the engine).
+ */
+static void trace_first(const struct model *m, const struct explore_opts *o,
+			struct explore_result *r)
+{
+	struct explore_result a, b;
+
+	if (!replay_traced(m, o, r, &a))
 		return;
+	if (replay_traced(m, o, r, &b)) {
+		r->replay_verified = a.first_violation &&
+				     !strcmp(a.first_kind, r->first_kind) &&
+				     a.trace_json && b.trace_json &&
+				     !strcmp(a.trace_json, b.trace_json);
+		explore_result_free(&b);
+	}
 	free(r->trace_json);
 	free(r->trace_text);
-	r->trace_json = rr.trace_json;
-	r->trace_text = rr.trace_text;
-	rr.trace_json = rr.trace_text = NULL;
-	explore_result_free(&rr);
+	r->trace_json = a.trace_json;
+	r->trace_text = a.trace_text;
+	a.trace_json = a.trace_text = NULL;
+	explore_result_free(&a);
 }
 
 static void progress(const struct explore_opts *o, struct explore_result *r,
@@ -475,8 +495,10 @@ int explore(const struct model *m, const struct explore_opts *o,
 	free(sched);
 	free(ex.dec);
 	free(ex.nodes);
-	if (!ret && r->first_violation && !o->trace)
+	if (!ret && r->first_violation && o->strategy != STRAT_REPLAY)
 		trace_first(m, o, r);
+	else if (!ret && r->first_violation)
+		r->replay_verified = true; /* this run was the replay */
 	return ret;
 }
 
