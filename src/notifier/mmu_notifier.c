@@ -791,6 +791,8 @@ static int __mmu_notifier_invalidate_range_start(struct mmu_notifier_subscriptio
 	mn_range_begin(subs, range);
 	if (!subs)
 		goto out;
+	/* which subscribers exist is shared state: a register may race */
+	sched_point(SP_MEM, &subs->list);
 	if (mn_load(subs->has_itree))
 		ret = mn_itree_invalidate(subs, range);
 	if (!ret && mn_load(subs->list))
@@ -874,6 +876,7 @@ void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
 		return;
 	}
 	nw = subs->nw;
+	sched_point(SP_MEM, &subs->list);
 	range->__state = MNR_ENDING;
 	if (range->__rec)
 		mn_rec_phase(subs, range->__rec, MNR_ENDING);
