@@ -366,15 +366,12 @@ static bool mn_range_may_end(struct mmu_notifier_subscriptions *subs,
  * Dekker pair with mn_mark_dead(): the callback counts itself in, then
  * looks at __dead; the unregistering side sets __dead, then looks at the
  * count.  With sequentially consistent atomics one of them sees the other.
+ * Names for reports are formatted only when there is something to report.
  */
-static void mn_cb_enter(struct world *w, bool *dead, int *in_cb,
-			const char *who, const char *cb)
+static bool mn_cb_enter(bool *dead, int *in_cb)
 {
 	__atomic_add_fetch(in_cb, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(dead, __ATOMIC_SEQ_CST))
-		report_add(w, "notifier-after-unregister",
-			   "%s: %s->%s() called after its unregistration returned",
-			   agent_name(), who, cb);
+	return __atomic_load_n(dead, __ATOMIC_SEQ_CST);
 }
 
 static void mn_cb_exit(int *in_cb)
@@ -382,14 +379,29 @@ static void mn_cb_exit(int *in_cb)
 	__atomic_sub_fetch(in_cb, 1, __ATOMIC_SEQ_CST);
 }
 
-static void mn_mark_dead(struct world *w, bool *dead, int *in_cb,
-			 const char *who, const char *how)
+/* true if a callback was still running */
+static bool mn_mark_dead(bool *dead, int *in_cb)
 {
 	__atomic_store_n(dead, true, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(in_cb, __ATOMIC_SEQ_CST))
-		report_add(w, "notifier-after-unregister",
-			   "%s: %s returned while a callback of %s is still running",
-			   agent_name(), how, who);
+	return __atomic_load_n(in_cb, __ATOMIC_SEQ_CST);
+}
+
+static void mn_sub_enter(struct mmu_notifier *sub, const char *cb)
+{
+	if (mn_cb_enter(&sub->__dead, &sub->__in_cb))
+		report_add(sub->subscriptions->nw->w,
+			   "notifier-after-unregister",
+			   "%s: mmu_notifier#%u->%s() called after its unregistration returned",
+			   agent_name(), sub->__id, cb);
+}
+
+static void mn_sub_mark_dead(struct mmu_notifier *sub, const char *how)
+{
+	if (mn_mark_dead(&sub->__dead, &sub->__in_cb))
+		report_add(sub->subscriptions->nw->w,
+			   "notifier-after-unregister",
+			   "%s: %s returned while a callback of mmu_notifier#%u is still running",
+			   agent_name(), how, sub->__id);
 }
 
 /* non_block_start()/non_block_end() around a callback */
@@ -424,17 +436,9 @@ static void mn_atomic_end(void)
 		current->preempt_count--;
 }
 
-static void mn_sub_name(struct mmu_notifier *sub, char *buf, size_t n)
-{
-	snprintf(buf, n, "mmu_notifier#%u", sub->__id);
-}
-
 #define MN_CALL(sub, cb, call)                                                 \
 	({                                                                     \
-		char __who[32];                                                \
-		struct world *__w = (sub)->subscriptions->nw->w;               \
-		mn_sub_name(sub, __who, sizeof(__who));                        \
-		mn_cb_enter(__w, &(sub)->__dead, &(sub)->__in_cb, __who, cb);  \
+		mn_sub_enter(sub, cb);                                         \
 		__typeof__(call) __r = (call);                                 \
 		mn_cb_exit(&(sub)->__in_cb);                                   \
 		__r;                                                           \
@@ -442,10 +446,7 @@ static void mn_sub_name(struct mmu_notifier *sub, char *buf, size_t n)
 
 #define MN_CALL_VOID(sub, cb, call)                                            \
 	do {                                                                   \
-		char __who[32];                                                \
-		struct world *__w = (sub)->subscriptions->nw->w;               \
-		mn_sub_name(sub, __who, sizeof(__who));                        \
-		mn_cb_enter(__w, &(sub)->__dead, &(sub)->__in_cb, __who, cb);  \
+		mn_sub_enter(sub, cb);                                         \
 		call;                                                          \
 		mn_cb_exit(&(sub)->__in_cb);                                   \
 	} while (0)
@@ -481,14 +482,15 @@ static bool mn_call_invalidate(struct mmu_interval_notifier *isub,
 			       const struct mmu_notifier_range *range,
 			       unsigned long cur_seq)
 {
-	struct world *w = isub->subscriptions->nw->w;
 	bool saved = mn_noblock_begin(range);
-	char who[64];
 	bool ok;
 
-	snprintf(who, sizeof(who), "mmu_interval_notifier[%#lx-%#lx]",
-		 isub->interval_tree.start, isub->interval_tree.last);
-	mn_cb_enter(w, &isub->__dead, &isub->__in_cb, who, "invalidate");
+	if (mn_cb_enter(&isub->__dead, &isub->__in_cb))
+		report_add(isub->subscriptions->nw->w,
+			   "notifier-after-unregister",
+			   "%s: mmu_interval_notifier[%#lx-%#lx]->invalidate() called after its removal returned",
+			   agent_name(), isub->interval_tree.start,
+			   isub->interval_tree.last);
 	ok = isub->ops->invalidate(isub, range, cur_seq);
 	mn_cb_exit(&isub->__in_cb);
 	mn_noblock_end(range, saved);
@@ -1042,8 +1044,8 @@ int __mmu_notifier_register(struct mmu_notifier *subscription,
 	spin_lock(&subs->lock);
 	subscription->__reg_seq = subs->reg_seq + 1;
 	subscription->__id = subscription->__reg_seq;
-	subscription->next = subs->list;
-	subscription->__hashed = true;
+	mn_store(subscription->next, subs->list);
+	mn_store(subscription->__hashed, true);
 	if (mn_ops_has_start_end(ops))
 		mn_store(subs->nr_start_end, subs->nr_start_end + 1);
 	if (ops->arch_invalidate_secondary_tlbs)
@@ -1090,7 +1092,6 @@ void mmu_notifier_unregister(struct mmu_notifier *subscription,
 			     struct mmu_notifier_subscriptions *subs)
 {
 	struct mmu_notifier_world *nw = subs->nw;
-	char who[32];
 	int idx;
 
 	might_sleep();
@@ -1109,9 +1110,7 @@ void mmu_notifier_unregister(struct mmu_notifier *subscription,
 	/* callbacks still running, ->release from exit included, finish */
 	if (!nw->knobs.unregister_skips_sync)
 		synchronize_srcu(&nw->srcu);
-	mn_sub_name(subscription, who, sizeof(who));
-	mn_mark_dead(nw->w, &subscription->__dead, &subscription->__in_cb,
-		     who, "mmu_notifier_unregister()");
+	mn_sub_mark_dead(subscription, "mmu_notifier_unregister()");
 }
 
 static struct mmu_notifier *find_get_mmu_notifier(struct mmu_notifier_subscriptions *subs,
@@ -1188,11 +1187,7 @@ struct mmu_notifier *mmu_notifier_get(const struct mmu_notifier_ops *ops,
 static void mn_free_notifier(struct mmu_notifier_world *nw,
 			     struct mmu_notifier *sub)
 {
-	char who[32];
-
-	mn_sub_name(sub, who, sizeof(who));
-	mn_mark_dead(nw->w, &sub->__dead, &sub->__in_cb, who,
-		     "the free after mmu_notifier_put()");
+	mn_sub_mark_dead(sub, "the free after mmu_notifier_put()");
 	mn_atomic_begin();
 	sub->ops->free_notifier(sub);
 	mn_atomic_end();
@@ -1401,7 +1396,6 @@ void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub)
 {
 	struct mmu_notifier_subscriptions *subs = interval_sub->subscriptions;
 	unsigned long seq = 0;
-	char who[64];
 
 	might_sleep();
 	spin_lock(&subs->lock);
@@ -1432,11 +1426,11 @@ void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub)
 	if (seq)
 		wait_event(subs->wq, mmu_interval_seq_released(subs, seq));
 
-	snprintf(who, sizeof(who), "mmu_interval_notifier[%#lx-%#lx]",
-		 interval_sub->interval_tree.start,
-		 interval_sub->interval_tree.last);
-	mn_mark_dead(subs->nw->w, &interval_sub->__dead, &interval_sub->__in_cb,
-		     who, "mmu_interval_notifier_remove()");
+	if (mn_mark_dead(&interval_sub->__dead, &interval_sub->__in_cb))
+		report_add(subs->nw->w, "notifier-after-unregister",
+			   "%s: mmu_interval_notifier_remove() returned while mmu_interval_notifier[%#lx-%#lx]->invalidate() is still running",
+			   agent_name(), interval_sub->interval_tree.start,
+			   interval_sub->interval_tree.last);
 }
 
 /**
