@@ -329,7 +329,8 @@ static bool mn_range_may_end(struct mmu_notifier_subscriptions *subs,
 			     struct mmu_notifier_range *range)
 {
 	struct world *w = subs ? subs->nw->w :
-		range->__subs ? range->__subs->nw->w : NULL;
+		range->__subs ? range->__subs->nw->w :
+		current ? current->w : NULL;
 
 	switch (range->__state) {
 	case MNR_ACTIVE:
