@@ -245,8 +245,7 @@ static void bench_subscribers(enum engine_kind kind)
 	for (i = 0; i < ARRAY_SIZE(counts); i++) {
 		snprintf(name, sizeof(name), "%s-subscribers-%d",
 			 engine_name(kind), counts[i]);
-		figure(name, bench_run(kind, counts[i], 0, 1, NULL),
-		       "inval/s");
+		figure(name, bench_run(kind, counts[i], 0, 1, NULL), "inval/s");
 	}
 }
 
@@ -280,7 +279,8 @@ static void bench_span(enum engine_kind kind)
 	printf("== %s engine: %d intervals, brackets covering n of them\n",
 	       engine_name(kind), WIDE_INTERVALS);
 	for (i = 0; i < ARRAY_SIZE(spans); i++) {
-		double rate = bench_run(kind, 0, WIDE_INTERVALS, spans[i], NULL);
+		double rate =
+			bench_run(kind, 0, WIDE_INTERVALS, spans[i], NULL);
 
 		snprintf(name, sizeof(name), "%s-span-%lu", engine_name(kind),
 			 spans[i]);

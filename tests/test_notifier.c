@@ -29,16 +29,17 @@
 
 #define PG 0x1000UL
 
-#define CHECK(w, cond)                                                         \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			report_add(w, "test-check", "%s:%d: %s", __FILE__,     \
-				   __LINE__, #cond);                           \
+#define CHECK(w, cond)                                                     \
+	do {                                                               \
+		if (!(cond))                                               \
+			report_add(w, "test-check", "%s:%d: %s", __FILE__, \
+				   __LINE__, #cond);                       \
 	} while (0)
 
 static struct world *det_world(void)
 {
-	struct world *w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	struct world *w =
+		world_create(&(struct world_opts){ .engine = ENGINE_DET });
 
 	assert_non_null(w);
 	return w;
@@ -62,8 +63,7 @@ static void expect_clean(struct world *w)
 	assert_int_equal(w->nr_reports, 0);
 }
 
-static void run_agent(struct world *w, const char *name, agent_fn fn,
-		      void *arg)
+static void run_agent(struct world *w, const char *name, agent_fn fn, void *arg)
 {
 	assert_non_null(agent_create(w, name, fn, arg));
 	assert_int_equal(world_run(w), 0);
@@ -104,7 +104,9 @@ static void explore_clean(const struct model *m, struct explore_opts o,
 		fprintf(stderr, "%s: %lu executions, %lu steps, %.3fs%s\n%s\n",
 			m->name, r.executions, r.total_steps, r.seconds,
 			r.exhausted ? ", exhausted" : "",
-			getenv("NOTIFIER_TRACE") && r.trace_text ? r.trace_text : "");
+			getenv("NOTIFIER_TRACE") && r.trace_text ?
+				r.trace_text :
+				"");
 	assert_int_equal(r.violating, 0);
 	assert_true(r.executions >= min_execs);
 	if (o.strategy == STRAT_DFS && !o.iterations)
@@ -197,8 +199,8 @@ static void test_range_init(void **state)
 	assert_true(mmu_notifier_range_blockable(&r));
 	assert_string_equal(mmu_notifier_event_name(MMU_NOTIFY_EXCLUSIVE),
 			    "EXCLUSIVE");
-	assert_int_equal(mmu_notifier_invalidate_range_start_nonblock(f.subs, &r),
-			 0);
+	assert_int_equal(
+		mmu_notifier_invalidate_range_start_nonblock(f.subs, &r), 0);
 	assert_false(mmu_notifier_range_blockable(&r));
 	mmu_notifier_invalidate_range_end(f.subs, &r);
 	mmu_notifier_range_init(&r, MMU_NOTIFY_CLEAR, 0, NULL, 0, PG);
@@ -464,7 +466,7 @@ static void rb_reader(void *arg)
 	/* no schedule point since read_begin's last: this is its return */
 	CHECK(subs->nw->w, m->x.mni.invalidate_seq != subs->invalidate_seq);
 	CHECK(subs->nw->w, seq == m->x.mni.invalidate_seq ||
-			   mmu_interval_read_retry(&m->x.mni, seq));
+				   mmu_interval_read_retry(&m->x.mni, seq));
 	m->after = READ_ONCE(m->ending);
 }
 
@@ -500,7 +502,8 @@ static void rb_check(struct world *w, void *arg)
 static void test_read_begin_blocks(void **state)
 {
 	struct rb_model m = { .scripted = true };
-	struct model model = { "read-begin-blocks", "", rb_setup, rb_check, &m };
+	struct model model = { "read-begin-blocks", "", rb_setup, rb_check,
+			       &m };
 	struct world *w = det_world();
 
 	(void)state;
@@ -603,8 +606,8 @@ struct tsub {
 	struct mmu_notifier mn;
 	int starts, ends, releases, tlb_flushes, young, frees;
 	int fail_nonblock; /* return -EAGAIN when not blockable */
-	bool block;	   /* mutex_lock (may sleep) in start */
-	bool try_block;	   /* mutex_trylock in start */
+	bool block; /* mutex_lock (may sleep) in start */
+	bool try_block; /* mutex_trylock in start */
 	bool saw_noblock, saw_block;
 	unsigned long tlb_start, tlb_end;
 	struct mutex *lock;
@@ -643,7 +646,8 @@ static void tsub_end(struct mmu_notifier *mn,
 {
 	struct tsub *s = TSUB(mn);
 
-	if (current && current->in_noblock != !mmu_notifier_range_blockable(range))
+	if (current &&
+	    current->in_noblock != !mmu_notifier_range_blockable(range))
 		report_add(current->w, "test-check", "end: in_noblock wrong");
 	if (s->yield)
 		sched_point(SP_EXPLICIT, NULL);
@@ -901,7 +905,8 @@ static void test_pairing_reports(void **state)
 	mmu_notifier_invalidate_range_end(f.subs, &r);
 	/* a failed non-blockable start needs no end, and may not have one */
 	assert_int_equal(mmu_notifier_register(&s.mn, f.subs), 0);
-	assert_int_equal(mmu_notifier_invalidate_range_start_nonblock(f.subs, &r),
+	assert_int_equal(mmu_notifier_invalidate_range_start_nonblock(f.subs,
+								      &r),
 			 -EAGAIN);
 	assert_int_equal(mmu_notifier_active_ranges(f.subs), 0);
 	mmu_notifier_world_check(f.nw);
@@ -938,8 +943,8 @@ static int inst_start(struct mmu_notifier *mn,
 	struct inst_ctx *c = container_of(TSUB(mn), struct inst_ctx, s);
 
 	/* still inside start: not yet a violation */
-	c->during_start = mmu_notifier_check_install(c->f.subs, range->start,
-						     range->end);
+	c->during_start =
+		mmu_notifier_check_install(c->f.subs, range->start, range->end);
 	return 0;
 }
 
@@ -971,10 +976,10 @@ static void test_check_install(void **state)
 	mmu_notifier_range_init_owner(&r, MMU_NOTIFY_MIGRATE, 0, NULL, PG,
 				      2 * PG, &owner);
 	mmu_notifier_invalidate_range_start(c.f.subs, &r);
-	assert_false(mmu_notifier_check_install_owner(c.f.subs, PG, 2 * PG,
-						      &owner));
-	assert_true(mmu_notifier_check_install_owner(c.f.subs, PG, 2 * PG,
-						     &other));
+	assert_false(
+		mmu_notifier_check_install_owner(c.f.subs, PG, 2 * PG, &owner));
+	assert_true(
+		mmu_notifier_check_install_owner(c.f.subs, PG, 2 * PG, &other));
 	mmu_notifier_invalidate_range_end(c.f.subs, &r);
 	assert_int_equal(count_kind(w, "install-in-invalidation"), 2);
 	mmu_notifier_unregister(&c.s.mn, c.f.subs);
@@ -1107,7 +1112,8 @@ static void test_release(void **state)
 	assert_int_equal(mmu_notifier_register(&c.s.mn, c.f.subs), 0);
 	tint_insert(&c.f, &c.x, 100 * PG, PG);
 	run_agent(w, "exit", rel_agent, &c);
-	assert_int_equal(c.s.releases, 1); /* unregister did not call it again */
+	assert_int_equal(c.s.releases,
+			 1); /* unregister did not call it again */
 	assert_int_equal(c.x.calls, 1);
 	assert_int_equal(c.x.last_event, MMU_NOTIFY_RELEASE);
 	assert_false(mm_has_notifiers(c.f.subs) && c.f.subs->list);
@@ -1374,7 +1380,7 @@ static void test_put_outside_agent(void **state)
 /* ---- a driver against an invalidator: the read_retry loop ---- */
 
 #define NSLOTS 2
-#define SLOT_ADDR(i) (0x10000UL + (unsigned long)(i) * PG)
+#define SLOT_ADDR(i) (0x10000UL + (unsigned long)(i)*PG)
 
 /*
  * A toy secondary MMU mirroring NSLOTS pages.  The "primary page table"
@@ -1410,7 +1416,8 @@ static bool mirror_invalidate(struct mmu_interval_notifier *mni,
 		return false;
 	mmu_interval_set_seq(mni, cur_seq);
 	for (i = 0; i < NSLOTS; i++)
-		if (SLOT_ADDR(i) < range->end && SLOT_ADDR(i) + PG > range->start)
+		if (SLOT_ADDR(i) < range->end &&
+		    SLOT_ADDR(i) + PG > range->start)
 			WRITE_ONCE(m->spt[i].present, 0);
 	mutex_unlock(&m->lock);
 	return true;
@@ -1502,9 +1509,10 @@ static void mirror_check(struct world *w, void *arg)
 
 	for (i = 0; i < NSLOTS; i++)
 		if (m->spt[i].present && m->spt[i].gen != m->primary_gen[i])
-			report_add(w, "stale-install",
-				   "secondary entry of page %d built from generation %lu, primary is at %lu",
-				   i, m->spt[i].gen, m->primary_gen[i]);
+			report_add(
+				w, "stale-install",
+				"secondary entry of page %d built from generation %lu, primary is at %lu",
+				i, m->spt[i].gen, m->primary_gen[i]);
 	mmu_notifier_world_check(m->f.nw);
 }
 
@@ -1554,17 +1562,18 @@ static void test_driver_without_retry_found(void **state)
 
 static void test_real_driver(void **state)
 {
-	struct mirror m = { .retry = true, .inv_iters = REAL_INV,
+	struct mirror m = { .retry = true,
+			    .inv_iters = REAL_INV,
 			    .faults = REAL_FAULTS };
 	struct world *w;
 	int round;
 
 	(void)state;
 	for (round = 0; round < 2; round++) {
-		w = world_create(&(struct world_opts){
-			.engine = ENGINE_REAL,
-			.real_delay_pct = round ? 20 : 0,
-			.seed = 11 });
+		w = world_create(
+			&(struct world_opts){ .engine = ENGINE_REAL,
+					      .real_delay_pct = round ? 20 : 0,
+					      .seed = 11 });
 		assert_non_null(w);
 		assert_int_equal(mirror_setup(w, &m), 0);
 		/* a second driver and a second invalidator */
@@ -1575,7 +1584,8 @@ static void test_real_driver(void **state)
 		mirror_check(w, &m);
 		expect_clean(w);
 		if (getenv("NOTIFIER_VERBOSE"))
-			fprintf(stderr, "real round %d: %lu installs, %lu retries\n",
+			fprintf(stderr,
+				"real round %d: %lu installs, %lu retries\n",
 				round, m.installs, m.retries);
 		assert_true(m.installs > 0);
 		world_destroy(w);

@@ -33,7 +33,7 @@ struct interval_tree_root;
 struct interval_tree_node {
 	unsigned long start;
 	unsigned long last; /* inclusive */
-	long __idx;	    /* slot in the sorted array, -1: not in a tree */
+	long __idx; /* slot in the sorted array, -1: not in a tree */
 	struct interval_tree_root *__root;
 };
 

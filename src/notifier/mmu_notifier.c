@@ -53,11 +53,11 @@
 #include "mmu_notifier.h"
 
 enum mn_range_state {
-	MNR_IDLE,     /* initialised, never started */
+	MNR_IDLE, /* initialised, never started */
 	MNR_STARTING, /* inside invalidate_range_start */
-	MNR_ACTIVE,   /* start returned: the bracket is open */
-	MNR_FAILED,   /* a non-blockable start returned -EAGAIN */
-	MNR_ENDING,   /* inside invalidate_range_end */
+	MNR_ACTIVE, /* start returned: the bracket is open */
+	MNR_FAILED, /* a non-blockable start returned -EAGAIN */
+	MNR_ENDING, /* inside invalidate_range_end */
 	MNR_ENDED,
 };
 
@@ -171,13 +171,15 @@ void mmu_notifier_subscriptions_set_mmap_lock(
 void mmu_notifier_subscriptions_destroy(struct mmu_notifier_subscriptions *subs)
 {
 	if (mn_load(subs->list))
-		report_add(subs->nw->w, "notifier-misuse",
-			   "mmu_notifier_subscriptions destroyed with subscribers still registered");
+		report_add(
+			subs->nw->w, "notifier-misuse",
+			"mmu_notifier_subscriptions destroyed with subscribers still registered");
 	if (interval_tree_count(&subs->itree) ||
 	    !list_empty(&subs->deferred_list))
-		report_add(subs->nw->w, "notifier-misuse",
-			   "mmu_notifier_subscriptions destroyed with %ld interval notifiers still inserted",
-			   interval_tree_count(&subs->itree));
+		report_add(
+			subs->nw->w, "notifier-misuse",
+			"mmu_notifier_subscriptions destroyed with %ld interval notifiers still inserted",
+			interval_tree_count(&subs->itree));
 	spin_lock_destroy(&subs->lock);
 	subs->destroyed = true;
 }
@@ -224,8 +226,9 @@ void mmu_notifier_range_init_owner(struct mmu_notifier_range *range,
 
 /* ---- the checker's records of open ranges ---- */
 
-static struct mn_range_record *mn_rec_open(struct mmu_notifier_subscriptions *subs,
-					   const struct mmu_notifier_range *range)
+static struct mn_range_record *
+mn_rec_open(struct mmu_notifier_subscriptions *subs,
+	    const struct mmu_notifier_range *range)
 {
 	struct mmu_notifier_world *nw = subs->nw;
 	struct world *w = nw->w;
@@ -293,9 +296,10 @@ static void mn_range_begin(struct mmu_notifier_subscriptions *subs,
 
 	if (range->__state == MNR_STARTING || range->__state == MNR_ACTIVE) {
 		if (subs)
-			mn_report_range(subs->nw->w,
-					"invalidate_range_start() again before invalidate_range_end()",
-					range);
+			mn_report_range(
+				subs->nw->w,
+				"invalidate_range_start() again before invalidate_range_end()",
+				range);
 		if (old && range->__rec)
 			mn_rec_close(old, range->__rec, false);
 	}
@@ -328,18 +332,20 @@ static void mn_range_started(struct mmu_notifier_range *range, int ret)
 static bool mn_range_may_end(struct mmu_notifier_subscriptions *subs,
 			     struct mmu_notifier_range *range)
 {
-	struct world *w = subs ? subs->nw->w :
-		range->__subs ? range->__subs->nw->w :
-		current ? current->w : NULL;
+	struct world *w = subs		? subs->nw->w :
+			  range->__subs ? range->__subs->nw->w :
+			  current	? current->w :
+					  NULL;
 
 	switch (range->__state) {
 	case MNR_ACTIVE:
 		break;
 	case MNR_FAILED:
 		if (w)
-			mn_report_range(w,
-					"invalidate_range_end() after a failed non-blockable invalidate_range_start()",
-					range);
+			mn_report_range(
+				w,
+				"invalidate_range_end() after a failed non-blockable invalidate_range_start()",
+				range);
 		return false;
 	case MNR_ENDED:
 	case MNR_ENDING:
@@ -349,15 +355,17 @@ static bool mn_range_may_end(struct mmu_notifier_subscriptions *subs,
 		return false;
 	default:
 		if (w)
-			mn_report_range(w,
-					"invalidate_range_end() without invalidate_range_start()",
-					range);
+			mn_report_range(
+				w,
+				"invalidate_range_end() without invalidate_range_start()",
+				range);
 		return false;
 	}
 	if (subs != range->__subs && w)
-		report_add(w, "notifier-misuse",
-			   "%s: range [%#lx, %#lx) ended on other subscriptions than it started on",
-			   agent_name(), range->start, range->end);
+		report_add(
+			w, "notifier-misuse",
+			"%s: range [%#lx, %#lx) ended on other subscriptions than it started on",
+			agent_name(), range->start, range->end);
 	return true;
 }
 
@@ -390,19 +398,19 @@ static bool mn_mark_dead(bool *dead, int *in_cb)
 static void mn_sub_enter(struct mmu_notifier *sub, const char *cb)
 {
 	if (mn_cb_enter(&sub->__dead, &sub->__in_cb))
-		report_add(sub->subscriptions->nw->w,
-			   "notifier-after-unregister",
-			   "%s: mmu_notifier#%u->%s() called after its unregistration returned",
-			   agent_name(), sub->__id, cb);
+		report_add(
+			sub->subscriptions->nw->w, "notifier-after-unregister",
+			"%s: mmu_notifier#%u->%s() called after its unregistration returned",
+			agent_name(), sub->__id, cb);
 }
 
 static void mn_sub_mark_dead(struct mmu_notifier *sub, const char *how)
 {
 	if (mn_mark_dead(&sub->__dead, &sub->__in_cb))
-		report_add(sub->subscriptions->nw->w,
-			   "notifier-after-unregister",
-			   "%s: %s returned while a callback of mmu_notifier#%u is still running",
-			   agent_name(), how, sub->__id);
+		report_add(
+			sub->subscriptions->nw->w, "notifier-after-unregister",
+			"%s: %s returned while a callback of mmu_notifier#%u is still running",
+			agent_name(), how, sub->__id);
 }
 
 /* non_block_start()/non_block_end() around a callback */
@@ -437,19 +445,19 @@ static void mn_atomic_end(void)
 		current->preempt_count--;
 }
 
-#define MN_CALL(sub, cb, call)                                                 \
-	({                                                                     \
-		mn_sub_enter(sub, cb);                                         \
-		__typeof__(call) __r = (call);                                 \
-		mn_cb_exit(&(sub)->__in_cb);                                   \
-		__r;                                                           \
+#define MN_CALL(sub, cb, call)                 \
+	({                                     \
+		mn_sub_enter(sub, cb);         \
+		__typeof__(call) __r = (call); \
+		mn_cb_exit(&(sub)->__in_cb);   \
+		__r;                           \
 	})
 
-#define MN_CALL_VOID(sub, cb, call)                                            \
-	do {                                                                   \
-		mn_sub_enter(sub, cb);                                         \
-		call;                                                          \
-		mn_cb_exit(&(sub)->__in_cb);                                   \
+#define MN_CALL_VOID(sub, cb, call)          \
+	do {                                 \
+		mn_sub_enter(sub, cb);       \
+		call;                        \
+		mn_cb_exit(&(sub)->__in_cb); \
 	} while (0)
 
 static int mn_call_start(struct mmu_notifier *sub,
@@ -487,11 +495,11 @@ static bool mn_call_invalidate(struct mmu_interval_notifier *isub,
 	bool ok;
 
 	if (mn_cb_enter(&isub->__dead, &isub->__in_cb))
-		report_add(isub->subscriptions->nw->w,
-			   "notifier-after-unregister",
-			   "%s: mmu_interval_notifier[%#lx-%#lx]->invalidate() called after its removal returned",
-			   agent_name(), isub->interval_tree.start,
-			   isub->interval_tree.last);
+		report_add(
+			isub->subscriptions->nw->w, "notifier-after-unregister",
+			"%s: mmu_interval_notifier[%#lx-%#lx]->invalidate() called after its removal returned",
+			agent_name(), isub->interval_tree.start,
+			isub->interval_tree.last);
 	ok = isub->ops->invalidate(isub, range, cur_seq);
 	mn_cb_exit(&isub->__in_cb);
 	mn_noblock_end(range, saved);
@@ -538,8 +546,8 @@ static struct mmu_notifier *mn_next(struct mmu_notifier *sub,
 	return NULL;
 }
 
-#define for_each_subscription(sub, subs, range)                                \
-	for (sub = mn_next(mn_load((subs)->list), range); sub;                 \
+#define for_each_subscription(sub, subs, range)                \
+	for (sub = mn_next(mn_load((subs)->list), range); sub; \
 	     sub = mn_next(mn_load(sub->next), range))
 
 static bool mn_ops_has_start_end(const struct mmu_notifier_ops *ops)
@@ -625,9 +633,11 @@ static void mn_itree_apply_deferred(struct mmu_notifier_subscriptions *subs)
 	list_for_each_entry_safe(isub, next, &subs->deferred_list,
 				 deferred_item) {
 		if (interval_tree_node_empty(&isub->interval_tree))
-			interval_tree_insert(&isub->interval_tree, &subs->itree);
+			interval_tree_insert(&isub->interval_tree,
+					     &subs->itree);
 		else
-			interval_tree_remove(&isub->interval_tree, &subs->itree);
+			interval_tree_remove(&isub->interval_tree,
+					     &subs->itree);
 		list_del_init(&isub->deferred_item);
 	}
 }
@@ -637,9 +647,10 @@ static void mn_itree_inv_end(struct mmu_notifier_subscriptions *subs)
 	spin_lock(&subs->lock);
 	if (!subs->active_invalidate_ranges) {
 		spin_unlock(&subs->lock);
-		report_add(subs->nw->w, "notifier-misuse",
-			   "%s: interval invalidation ended with no active range",
-			   agent_name());
+		report_add(
+			subs->nw->w, "notifier-misuse",
+			"%s: interval invalidation ended with no active range",
+			agent_name());
 		return;
 	}
 	if (--subs->active_invalidate_ranges ||
@@ -667,10 +678,11 @@ static int mn_itree_invalidate(struct mmu_notifier_subscriptions *subs,
 			continue;
 		if (!mmu_notifier_range_blockable(range))
 			goto out_would_block;
-		report_add(subs->nw->w, "notifier-bad-return",
-			   "%s: interval invalidate [%#lx-%#lx] returned false in a blockable range",
-			   agent_name(), isub->interval_tree.start,
-			   isub->interval_tree.last);
+		report_add(
+			subs->nw->w, "notifier-bad-return",
+			"%s: interval invalidate [%#lx-%#lx] returned false in a blockable range",
+			agent_name(), isub->interval_tree.start,
+			isub->interval_tree.last);
 	}
 	return 0;
 
@@ -693,9 +705,10 @@ static void mn_itree_release(struct mmu_notifier_subscriptions *subs)
 	for (isub = mn_itree_inv_start_range(subs, &range, &cur_seq); isub;
 	     isub = mn_itree_inv_next(isub, &range))
 		if (!mn_call_invalidate(isub, &range, cur_seq))
-			report_add(subs->nw->w, "notifier-bad-return",
-				   "%s: interval invalidate returned false on release",
-				   agent_name());
+			report_add(
+				subs->nw->w, "notifier-bad-return",
+				"%s: interval invalidate returned false on release",
+				agent_name());
 	mn_itree_inv_end(subs);
 }
 
@@ -709,24 +722,27 @@ static void mn_check_failed_start(struct mmu_notifier_subscriptions *subs,
 	if (!mmu_notifier_range_blockable(range) && ret == -EAGAIN &&
 	    !sub->ops->invalidate_range_end)
 		return;
-	report_add(subs->nw->w, "notifier-bad-return",
-		   "%s: mmu_notifier#%u invalidate_range_start() failed with %d in a %sblockable range%s",
-		   agent_name(), sub->__id, ret,
-		   mmu_notifier_range_blockable(range) ? "" : "non-",
-		   sub->ops->invalidate_range_end ?
-			   " and has invalidate_range_end(), which it cannot be told to skip" :
-			   "");
+	report_add(
+		subs->nw->w, "notifier-bad-return",
+		"%s: mmu_notifier#%u invalidate_range_start() failed with %d in a %sblockable range%s",
+		agent_name(), sub->__id, ret,
+		mmu_notifier_range_blockable(range) ? "" : "non-",
+		sub->ops->invalidate_range_end ?
+			" and has invalidate_range_end(), which it cannot be told to skip" :
+			"");
 }
 
-static int mn_hlist_invalidate_range_start(struct mmu_notifier_subscriptions *subs,
-					   struct mmu_notifier_range *range)
+static int
+mn_hlist_invalidate_range_start(struct mmu_notifier_subscriptions *subs,
+				struct mmu_notifier_range *range)
 {
 	struct mmu_notifier_world *nw = subs->nw;
 	struct mmu_notifier *sub;
 	int ret = 0, idx, r;
 
 	idx = srcu_read_lock(&nw->srcu);
-	for_each_subscription(sub, subs, range) {
+	for_each_subscription(sub, subs, range)
+	{
 		if (!sub->ops->invalidate_range_start)
 			continue;
 		r = mn_call_start(sub, range);
@@ -742,9 +758,9 @@ static int mn_hlist_invalidate_range_start(struct mmu_notifier_subscriptions *su
 		 * Every subscriber was called; the ones whose start
 		 * succeeded expect their end, and a failing one has none.
 		 */
-		for_each_subscription(sub, subs, range)
-			if (sub->ops->invalidate_range_end)
-				mn_call_end(sub, range);
+		for_each_subscription(sub, subs,
+				      range) if (sub->ops->invalidate_range_end)
+			mn_call_end(sub, range);
 	}
 	srcu_read_unlock(&nw->srcu, idx);
 	return ret;
@@ -758,9 +774,9 @@ static void mn_hlist_invalidate_end(struct mmu_notifier_subscriptions *subs,
 	int idx;
 
 	idx = srcu_read_lock(&nw->srcu);
-	for_each_subscription(sub, subs, range)
-		if (sub->ops->invalidate_range_end)
-			mn_call_end(sub, range);
+	for_each_subscription(sub, subs,
+			      range) if (sub->ops->invalidate_range_end)
+		mn_call_end(sub, range);
 	srcu_read_unlock(&nw->srcu, idx);
 }
 
@@ -772,9 +788,8 @@ static void mn_hlist_release(struct mmu_notifier_subscriptions *subs)
 
 	/* unregister waits (SRCU) for ->release to return */
 	idx = srcu_read_lock(&nw->srcu);
-	for_each_subscription(sub, subs, NULL)
-		if (sub->ops->release)
-			mn_call_release(sub);
+	for_each_subscription(sub, subs, NULL) if (sub->ops->release)
+		mn_call_release(sub);
 	spin_lock(&subs->lock);
 	while ((sub = subs->list))
 		mn_unlink(subs, sub);
@@ -786,8 +801,9 @@ static void mn_hlist_release(struct mmu_notifier_subscriptions *subs)
 
 /* ---- invalidation entry points ---- */
 
-static int __mmu_notifier_invalidate_range_start(struct mmu_notifier_subscriptions *subs,
-						 struct mmu_notifier_range *range)
+static int
+__mmu_notifier_invalidate_range_start(struct mmu_notifier_subscriptions *subs,
+				      struct mmu_notifier_range *range)
 {
 	int ret = 0;
 
@@ -800,7 +816,8 @@ static int __mmu_notifier_invalidate_range_start(struct mmu_notifier_subscriptio
 		ret = mn_itree_invalidate(subs, range);
 	if (!ret && mn_load(subs->list))
 		ret = mn_hlist_invalidate_range_start(subs, range);
-	if (ret && range->__itree && !subs->nw->knobs.nonblock_fail_keeps_itree) {
+	if (ret && range->__itree &&
+	    !subs->nw->knobs.nonblock_fail_keeps_itree) {
 		mn_itree_inv_end(subs);
 		range->__itree = false;
 	}
@@ -841,8 +858,9 @@ void mmu_notifier_invalidate_range_start(struct mmu_notifier_subscriptions *subs
  * be touched and mmu_notifier_invalidate_range_end() must not be called;
  * the subscribers that did start have already been ended.
  */
-int mmu_notifier_invalidate_range_start_nonblock(struct mmu_notifier_subscriptions *subs,
-						 struct mmu_notifier_range *range)
+int mmu_notifier_invalidate_range_start_nonblock(
+	struct mmu_notifier_subscriptions *subs,
+	struct mmu_notifier_range *range)
 {
 	struct mmu_notifier_world *nw = subs ? subs->nw : NULL;
 	int ret;
@@ -907,9 +925,9 @@ void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
  * Called wherever the CPU TLB is flushed (with the 6.6 policy), usually
  * under the page-table lock; the callbacks run in atomic context.
  */
-void mmu_notifier_arch_invalidate_secondary_tlbs(struct mmu_notifier_subscriptions *subs,
-						 unsigned long start,
-						 unsigned long end)
+void mmu_notifier_arch_invalidate_secondary_tlbs(
+	struct mmu_notifier_subscriptions *subs, unsigned long start,
+	unsigned long end)
 {
 	struct mmu_notifier *sub;
 	int idx;
@@ -917,13 +935,14 @@ void mmu_notifier_arch_invalidate_secondary_tlbs(struct mmu_notifier_subscriptio
 	if (!subs || !mn_load(subs->list))
 		return;
 	idx = srcu_read_lock(&subs->nw->srcu);
-	for_each_subscription(sub, subs, NULL) {
+	for_each_subscription(sub, subs, NULL)
+	{
 		if (!sub->ops->arch_invalidate_secondary_tlbs)
 			continue;
 		mn_atomic_begin();
 		MN_CALL_VOID(sub, "arch_invalidate_secondary_tlbs",
-			     sub->ops->arch_invalidate_secondary_tlbs(sub, sub->mm,
-								      start, end));
+			     sub->ops->arch_invalidate_secondary_tlbs(
+				     sub, sub->mm, start, end));
 		mn_atomic_end();
 	}
 	srcu_read_unlock(&subs->nw->srcu, idx);
@@ -957,11 +976,10 @@ int mmu_notifier_clear_flush_young(struct mmu_notifier_subscriptions *subs,
 	if (!subs || !mn_load(subs->list))
 		return 0;
 	idx = srcu_read_lock(&subs->nw->srcu);
-	for_each_subscription(sub, subs, NULL)
-		if (sub->ops->clear_flush_young)
-			young |= MN_CALL(sub, "clear_flush_young",
-					 sub->ops->clear_flush_young(sub, sub->mm,
-								     start, end));
+	for_each_subscription(sub, subs, NULL) if (sub->ops->clear_flush_young)
+		young |=
+		MN_CALL(sub, "clear_flush_young",
+			sub->ops->clear_flush_young(sub, sub->mm, start, end));
 	srcu_read_unlock(&subs->nw->srcu, idx);
 	return young;
 }
@@ -975,11 +993,10 @@ int mmu_notifier_clear_young(struct mmu_notifier_subscriptions *subs,
 	if (!subs || !mn_load(subs->list))
 		return 0;
 	idx = srcu_read_lock(&subs->nw->srcu);
-	for_each_subscription(sub, subs, NULL)
-		if (sub->ops->clear_young)
-			young |= MN_CALL(sub, "clear_young",
-					 sub->ops->clear_young(sub, sub->mm,
-							       start, end));
+	for_each_subscription(sub, subs, NULL) if (sub->ops->clear_young)
+		young |=
+		MN_CALL(sub, "clear_young",
+			sub->ops->clear_young(sub, sub->mm, start, end));
 	srcu_read_unlock(&subs->nw->srcu, idx);
 	return young;
 }
@@ -994,7 +1011,8 @@ int mmu_notifier_test_young(struct mmu_notifier_subscriptions *subs,
 	if (!subs || !mn_load(subs->list))
 		return 0;
 	idx = srcu_read_lock(&subs->nw->srcu);
-	for_each_subscription(sub, subs, NULL) {
+	for_each_subscription(sub, subs, NULL)
+	{
 		if (!sub->ops->test_young)
 			continue;
 		young = MN_CALL(sub, "test_young",
@@ -1031,9 +1049,10 @@ int __mmu_notifier_register(struct mmu_notifier *subscription,
 	}
 	ops = subscription->ops;
 	if (ops->arch_invalidate_secondary_tlbs && mn_ops_has_start_end(ops)) {
-		report_add(subs->nw->w, "notifier-ops-conflict",
-			   "%s: a subscriber may have invalidate_range_start/end or arch_invalidate_secondary_tlbs, not both",
-			   agent_name());
+		report_add(
+			subs->nw->w, "notifier-ops-conflict",
+			"%s: a subscriber may have invalidate_range_start/end or arch_invalidate_secondary_tlbs, not both",
+			agent_name());
 		return -EINVAL;
 	}
 	subscription->mm = subs->mm;
@@ -1114,8 +1133,9 @@ void mmu_notifier_unregister(struct mmu_notifier *subscription,
 	mn_sub_mark_dead(subscription, "mmu_notifier_unregister()");
 }
 
-static struct mmu_notifier *find_get_mmu_notifier(struct mmu_notifier_subscriptions *subs,
-						  const struct mmu_notifier_ops *ops)
+static struct mmu_notifier *
+find_get_mmu_notifier(struct mmu_notifier_subscriptions *subs,
+		      const struct mmu_notifier_ops *ops)
 {
 	struct mmu_notifier *sub;
 
@@ -1143,8 +1163,9 @@ static struct mmu_notifier *find_get_mmu_notifier(struct mmu_notifier_subscripti
  * an ERR_PTR.  Caller holds mmap_lock for write.  Pair with
  * mmu_notifier_put().
  */
-struct mmu_notifier *mmu_notifier_get_locked(const struct mmu_notifier_ops *ops,
-					     struct mmu_notifier_subscriptions *subs)
+struct mmu_notifier *
+mmu_notifier_get_locked(const struct mmu_notifier_ops *ops,
+			struct mmu_notifier_subscriptions *subs)
 {
 	struct mmu_notifier *sub;
 	int ret;
@@ -1241,9 +1262,10 @@ void mmu_notifier_put(struct mmu_notifier *subscription)
 	spin_lock(&subs->lock);
 	if (!subscription->users) {
 		spin_unlock(&subs->lock);
-		report_add(subs->nw->w, "notifier-misuse",
-			   "%s: mmu_notifier_put() of mmu_notifier#%u without a reference",
-			   agent_name(), subscription->__id);
+		report_add(
+			subs->nw->w, "notifier-misuse",
+			"%s: mmu_notifier_put() of mmu_notifier#%u without a reference",
+			agent_name(), subscription->__id);
 		return;
 	}
 	if (--subscription->users) {
@@ -1274,11 +1296,11 @@ void mmu_notifier_synchronize(struct mmu_notifier_world *nw)
 
 /* ---- interval notifiers ---- */
 
-static int __mmu_interval_notifier_insert(struct mmu_interval_notifier *isub,
-					  struct mmu_notifier_subscriptions *subs,
-					  unsigned long start,
-					  unsigned long length,
-					  const struct mmu_interval_notifier_ops *ops)
+static int
+__mmu_interval_notifier_insert(struct mmu_interval_notifier *isub,
+			       struct mmu_notifier_subscriptions *subs,
+			       unsigned long start, unsigned long length,
+			       const struct mmu_interval_notifier_ops *ops)
 {
 	unsigned long last;
 
@@ -1310,7 +1332,8 @@ static int __mmu_interval_notifier_insert(struct mmu_interval_notifier *isub,
 			list_add(&isub->deferred_item, &subs->deferred_list);
 		} else {
 			mn_set_invalidate_seq(subs, subs->invalidate_seq | 1);
-			interval_tree_insert(&isub->interval_tree, &subs->itree);
+			interval_tree_insert(&isub->interval_tree,
+					     &subs->itree);
 		}
 		mn_store(isub->invalidate_seq, subs->invalidate_seq);
 	} else {
@@ -1350,15 +1373,15 @@ int mmu_interval_notifier_insert(struct mmu_interval_notifier *interval_sub,
 		if (ret)
 			return ret;
 	}
-	return __mmu_interval_notifier_insert(interval_sub, subs, start,
-					      length, ops);
+	return __mmu_interval_notifier_insert(interval_sub, subs, start, length,
+					      ops);
 }
 
 /* the same, with the owner's mmap_lock already held for write */
-int mmu_interval_notifier_insert_locked(struct mmu_interval_notifier *interval_sub,
-					struct mmu_notifier_subscriptions *subs,
-					unsigned long start, unsigned long length,
-					const struct mmu_interval_notifier_ops *ops)
+int mmu_interval_notifier_insert_locked(
+	struct mmu_interval_notifier *interval_sub,
+	struct mmu_notifier_subscriptions *subs, unsigned long start,
+	unsigned long length, const struct mmu_interval_notifier_ops *ops)
 {
 	int ret;
 
@@ -1369,8 +1392,8 @@ int mmu_interval_notifier_insert_locked(struct mmu_interval_notifier *interval_s
 		if (ret)
 			return ret;
 	}
-	return __mmu_interval_notifier_insert(interval_sub, subs, start,
-					      length, ops);
+	return __mmu_interval_notifier_insert(interval_sub, subs, start, length,
+					      ops);
 }
 
 static bool mmu_interval_seq_released(struct mmu_notifier_subscriptions *subs,
@@ -1402,9 +1425,10 @@ void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub)
 	spin_lock(&subs->lock);
 	if (!interval_sub->__inserted) {
 		spin_unlock(&subs->lock);
-		report_add(subs->nw->w, "notifier-misuse",
-			   "%s: mmu_interval_notifier_remove() of an interval not inserted",
-			   agent_name());
+		report_add(
+			subs->nw->w, "notifier-misuse",
+			"%s: mmu_interval_notifier_remove() of an interval not inserted",
+			agent_name());
 		return;
 	}
 	interval_sub->__inserted = false;
@@ -1418,7 +1442,8 @@ void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub)
 			seq = subs->invalidate_seq;
 		}
 	} else {
-		interval_tree_remove(&interval_sub->interval_tree, &subs->itree);
+		interval_tree_remove(&interval_sub->interval_tree,
+				     &subs->itree);
 	}
 	spin_unlock(&subs->lock);
 
@@ -1428,10 +1453,11 @@ void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub)
 		wait_event(subs->wq, mmu_interval_seq_released(subs, seq));
 
 	if (mn_mark_dead(&interval_sub->__dead, &interval_sub->__in_cb))
-		report_add(subs->nw->w, "notifier-after-unregister",
-			   "%s: mmu_interval_notifier_remove() returned while mmu_interval_notifier[%#lx-%#lx]->invalidate() is still running",
-			   agent_name(), interval_sub->interval_tree.start,
-			   interval_sub->interval_tree.last);
+		report_add(
+			subs->nw->w, "notifier-after-unregister",
+			"%s: mmu_interval_notifier_remove() returned while mmu_interval_notifier[%#lx-%#lx]->invalidate() is still running",
+			agent_name(), interval_sub->interval_tree.start,
+			interval_sub->interval_tree.last);
 }
 
 /**
@@ -1443,7 +1469,8 @@ void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub)
  * of this interval is running, sleeps until its epoch ends (all active
  * ranges ended).  May sleep.
  */
-unsigned long mmu_interval_read_begin(struct mmu_interval_notifier *interval_sub)
+unsigned long
+mmu_interval_read_begin(struct mmu_interval_notifier *interval_sub)
 {
 	struct mmu_notifier_subscriptions *subs = interval_sub->subscriptions;
 	unsigned long seq;
@@ -1460,9 +1487,8 @@ unsigned long mmu_interval_read_begin(struct mmu_interval_notifier *interval_sub
 
 	mn_map_touch(subs->nw);
 	if (is_invalidating)
-		wait_event(subs->wq,
-			   __atomic_load_n(&subs->invalidate_seq,
-					   __ATOMIC_RELAXED) != seq);
+		wait_event(subs->wq, __atomic_load_n(&subs->invalidate_seq,
+						     __ATOMIC_RELAXED) != seq);
 	/* read_retry may already be true here: the caller loops, not us */
 	return seq;
 }
@@ -1482,7 +1508,8 @@ bool mmu_notifier_check_install_owner(struct mmu_notifier_subscriptions *subs,
 	w = subs->nw->w;
 	world_lock(w);
 	list_for_each_entry(r, &subs->active_ranges, node) {
-		if (r->phase != MNR_ACTIVE || r->end <= start || r->start >= end)
+		if (r->phase != MNR_ACTIVE || r->end <= start ||
+		    r->start >= end)
 			continue;
 		if (owner && r->owner == owner &&
 		    (r->event == MMU_NOTIFY_MIGRATE ||
@@ -1494,13 +1521,13 @@ bool mmu_notifier_check_install_owner(struct mmu_notifier_subscriptions *subs,
 	}
 	world_unlock(w);
 	if (found)
-		report_add(w, "install-in-invalidation",
-			   "%s installs a secondary entry for [%#lx, %#lx) inside the invalidation of [%#lx, %#lx) (%s) started by %s at step %lu",
-			   agent_name(), start, end, hit.start, hit.end,
-			   mmu_notifier_event_name(hit.event),
-			   hit.agent >= 0 ? w->agents[hit.agent]->name :
-					    "<none>",
-			   hit.step);
+		report_add(
+			w, "install-in-invalidation",
+			"%s installs a secondary entry for [%#lx, %#lx) inside the invalidation of [%#lx, %#lx) (%s) started by %s at step %lu",
+			agent_name(), start, end, hit.start, hit.end,
+			mmu_notifier_event_name(hit.event),
+			hit.agent >= 0 ? w->agents[hit.agent]->name : "<none>",
+			hit.step);
 	return found;
 }
 
@@ -1510,7 +1537,8 @@ bool mmu_notifier_check_install(struct mmu_notifier_subscriptions *subs,
 	return mmu_notifier_check_install_owner(subs, start, end, NULL);
 }
 
-unsigned long mmu_notifier_active_ranges(struct mmu_notifier_subscriptions *subs)
+unsigned long
+mmu_notifier_active_ranges(struct mmu_notifier_subscriptions *subs)
 {
 	struct mn_range_record *r;
 	unsigned long n = 0;
@@ -1529,17 +1557,19 @@ static void mn_check_subs(struct mmu_notifier_subscriptions *subs,
 	struct mn_range_record *r;
 
 	list_for_each_entry(r, &subs->active_ranges, node)
-		sb_printf(unpaired,
-			  "range [%#lx, %#lx) event %s started by %s at step %lu was never ended\n",
-			  r->start, r->end, mmu_notifier_event_name(r->event),
-			  r->agent >= 0 ? w->agents[r->agent]->name : "<none>",
-			  r->step);
+		sb_printf(
+			unpaired,
+			"range [%#lx, %#lx) event %s started by %s at step %lu was never ended\n",
+			r->start, r->end, mmu_notifier_event_name(r->event),
+			r->agent >= 0 ? w->agents[r->agent]->name : "<none>",
+			r->step);
 	if (subs->active_invalidate_ranges || (subs->invalidate_seq & 1) ||
 	    !list_empty(&subs->deferred_list))
-		sb_printf(open,
-			  "interval-tree epoch still open: active_invalidate_ranges=%lu invalidate_seq=%lu deferred updates=%s\n",
-			  subs->active_invalidate_ranges, subs->invalidate_seq,
-			  list_empty(&subs->deferred_list) ? "none" : "pending");
+		sb_printf(
+			open,
+			"interval-tree epoch still open: active_invalidate_ranges=%lu invalidate_seq=%lu deferred updates=%s\n",
+			subs->active_invalidate_ranges, subs->invalidate_seq,
+			list_empty(&subs->deferred_list) ? "none" : "pending");
 }
 
 /**

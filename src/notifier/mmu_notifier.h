@@ -102,14 +102,14 @@ struct mn_range_record;
 
 /* why a range is invalidated: include/linux/mmu_notifier.h's events */
 enum mmu_notifier_event {
-	MMU_NOTIFY_UNMAP = 0,	   /* munmap, mremap moving the range */
-	MMU_NOTIFY_CLEAR,	   /* PTEs cleared: madvise, page replaced */
+	MMU_NOTIFY_UNMAP = 0, /* munmap, mremap moving the range */
+	MMU_NOTIFY_CLEAR, /* PTEs cleared: madvise, page replaced */
 	MMU_NOTIFY_PROTECTION_VMA, /* mprotect: the VMA's protection */
 	MMU_NOTIFY_PROTECTION_PAGE, /* per-page write-protect (KSM, COW) */
-	MMU_NOTIFY_SOFT_DIRTY,	   /* clear_refs soft-dirty */
-	MMU_NOTIFY_RELEASE,	   /* the mm is going away (exit_mmap) */
-	MMU_NOTIFY_MIGRATE,	   /* migrate_vma: owner may skip it */
-	MMU_NOTIFY_EXCLUSIVE,	   /* make_device_exclusive: owner may skip */
+	MMU_NOTIFY_SOFT_DIRTY, /* clear_refs soft-dirty */
+	MMU_NOTIFY_RELEASE, /* the mm is going away (exit_mmap) */
+	MMU_NOTIFY_MIGRATE, /* migrate_vma: owner may skip it */
+	MMU_NOTIFY_EXCLUSIVE, /* make_device_exclusive: owner may skip */
 	MMU_NOTIFY_NR_EVENTS,
 };
 
@@ -151,10 +151,9 @@ struct mmu_notifier_ops {
 				      const struct mmu_notifier_range *range);
 	void (*invalidate_range_end)(struct mmu_notifier *subscription,
 				     const struct mmu_notifier_range *range);
-	void (*arch_invalidate_secondary_tlbs)(struct mmu_notifier *subscription,
-					       struct mm_struct *mm,
-					       unsigned long start,
-					       unsigned long end);
+	void (*arch_invalidate_secondary_tlbs)(
+		struct mmu_notifier *subscription, struct mm_struct *mm,
+		unsigned long start, unsigned long end);
 	struct mmu_notifier *(*alloc_notifier)(struct mm_struct *mm);
 	void (*free_notifier)(struct mmu_notifier *subscription);
 };
@@ -171,11 +170,11 @@ struct mmu_notifier {
 	struct mmu_notifier_subscriptions *subscriptions;
 	unsigned int users; /* get/put references, under subs->lock */
 
-	bool __hashed;		  /* on the list (!hlist_unhashed) */
-	bool __dead;		  /* unregister/free returned */
-	int __in_cb;		  /* callbacks running now */
-	unsigned long __reg_seq;  /* registration order, see header */
-	unsigned int __id;	  /* for reports: #n in its subscriptions */
+	bool __hashed; /* on the list (!hlist_unhashed) */
+	bool __dead; /* unregister/free returned */
+	int __in_cb; /* callbacks running now */
+	unsigned long __reg_seq; /* registration order, see header */
+	unsigned int __id; /* for reports: #n in its subscriptions */
 };
 
 /**
@@ -201,7 +200,7 @@ struct mmu_interval_notifier {
 	unsigned long invalidate_seq;
 
 	bool __inserted; /* between insert and remove */
-	bool __dead;	 /* remove returned */
+	bool __dead; /* remove returned */
 	int __in_cb;
 };
 
@@ -221,8 +220,8 @@ struct mmu_notifier_range {
 	struct mmu_notifier_subscriptions *__subs;
 	struct mn_range_record *__rec;
 	unsigned long __reg_seq; /* subscribers registered before start */
-	unsigned char __state;	 /* enum mn_range_state (mmu_notifier.c) */
-	bool __itree;		 /* the interval part needs its inv_end */
+	unsigned char __state; /* enum mn_range_state (mmu_notifier.c) */
+	bool __itree; /* the interval part needs its inv_end */
 };
 
 /*
@@ -245,7 +244,7 @@ struct mmu_notifier_world {
 	struct lock_common start_map; /* lockdep map, never really taken */
 	struct mmu_notifier_knobs knobs;
 	wait_queue_head_t free_wq; /* mmu_notifier_synchronize() */
-	int nr_free_pending;	   /* puts whose free has not run */
+	int nr_free_pending; /* puts whose free has not run */
 
 	/* checker, under w->lock (real engine) */
 	struct list_head all_subs;
@@ -259,15 +258,15 @@ struct mmu_notifier_world {
  */
 struct mmu_notifier_subscriptions {
 	struct mmu_notifier_world *nw;
-	struct mm_struct *mm;		/* opaque owner */
+	struct mm_struct *mm; /* opaque owner */
 	struct rw_semaphore *mmap_lock; /* optional: the owner's */
 
 	struct mmu_notifier *list; /* newest first, RCU-style */
 	bool has_itree;
-	unsigned int nr_start_end;	/* subscribers with start/end */
+	unsigned int nr_start_end; /* subscribers with start/end */
 	unsigned int nr_secondary_tlbs; /* with arch_invalidate_... */
-	spinlock_t lock;		/* "mmu_notifier_subscriptions.lock" */
-	unsigned long invalidate_seq;	/* odd: the itree is invalidating */
+	spinlock_t lock; /* "mmu_notifier_subscriptions.lock" */
+	unsigned long invalidate_seq; /* odd: the itree is invalidating */
 	unsigned long active_invalidate_ranges;
 	struct interval_tree_root itree;
 	wait_queue_head_t wq;
@@ -276,7 +275,7 @@ struct mmu_notifier_subscriptions {
 
 	/* checker, under w->lock */
 	struct list_head active_ranges; /* struct mn_range_record */
-	struct list_head node;		/* nw->all_subs */
+	struct list_head node; /* nw->all_subs */
 	bool destroyed;
 };
 
@@ -289,7 +288,8 @@ struct mmu_notifier_subscriptions *
 mmu_notifier_subscriptions_create(struct mmu_notifier_world *nw,
 				  struct mm_struct *mm);
 void mmu_notifier_subscriptions_set_mmap_lock(
-	struct mmu_notifier_subscriptions *subs, struct rw_semaphore *mmap_lock);
+	struct mmu_notifier_subscriptions *subs,
+	struct rw_semaphore *mmap_lock);
 void mmu_notifier_subscriptions_destroy(struct mmu_notifier_subscriptions *subs);
 
 /* any subscriber at all (Linux: mm_has_notifiers) */
@@ -363,7 +363,8 @@ int mmu_interval_notifier_insert_locked(
 	struct mmu_notifier_subscriptions *subs, unsigned long start,
 	unsigned long length, const struct mmu_interval_notifier_ops *ops);
 void mmu_interval_notifier_remove(struct mmu_interval_notifier *interval_sub);
-unsigned long mmu_interval_read_begin(struct mmu_interval_notifier *interval_sub);
+unsigned long
+mmu_interval_read_begin(struct mmu_interval_notifier *interval_sub);
 
 /**
  * mmu_interval_set_seq - record that an invalidation hit this interval
@@ -373,8 +374,9 @@ unsigned long mmu_interval_read_begin(struct mmu_interval_notifier *interval_sub
  * Call from ops->invalidate, under the same driver lock that protects
  * mmu_interval_read_retry().  A schedule point.
  */
-static inline void mmu_interval_set_seq(struct mmu_interval_notifier *interval_sub,
-					unsigned long cur_seq)
+static inline void
+mmu_interval_set_seq(struct mmu_interval_notifier *interval_sub,
+		     unsigned long cur_seq)
 {
 	WRITE_ONCE(interval_sub->invalidate_seq, cur_seq);
 }
@@ -388,8 +390,9 @@ static inline void mmu_interval_set_seq(struct mmu_interval_notifier *interval_s
  * entries built from this read must be thrown away and the read redone.
  * Not a schedule point: taking the driver lock was one.
  */
-static inline bool mmu_interval_read_retry(struct mmu_interval_notifier *interval_sub,
-					   unsigned long seq)
+static inline bool
+mmu_interval_read_retry(struct mmu_interval_notifier *interval_sub,
+			unsigned long seq)
 {
 	return __atomic_load_n(&interval_sub->invalidate_seq,
 			       __ATOMIC_RELAXED) != seq;
@@ -403,8 +406,9 @@ static inline bool mmu_interval_read_retry(struct mmu_interval_notifier *interva
  * True means a later mmu_interval_read_retry() will be true; false
  * proves nothing.  A schedule point.
  */
-static inline bool mmu_interval_check_retry(struct mmu_interval_notifier *interval_sub,
-					    unsigned long seq)
+static inline bool
+mmu_interval_check_retry(struct mmu_interval_notifier *interval_sub,
+			 unsigned long seq)
 {
 	return READ_ONCE(interval_sub->invalidate_seq) != seq;
 }
@@ -435,6 +439,7 @@ bool mmu_notifier_check_install_owner(struct mmu_notifier_subscriptions *subs,
 				      void *owner);
 
 /* number of ranges between start and end right now (checker's view) */
-unsigned long mmu_notifier_active_ranges(struct mmu_notifier_subscriptions *subs);
+unsigned long
+mmu_notifier_active_ranges(struct mmu_notifier_subscriptions *subs);
 
 #endif
