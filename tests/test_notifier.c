@@ -1175,6 +1175,78 @@ static void test_lockdep_read_begin_under_driver_lock(void **state)
 	world_destroy(w);
 }
 
+/* an owner that gives its mmap_lock: register and get take it */
+struct ml_ctx {
+	struct fixture f;
+	struct rw_semaphore mmap_lock;
+	struct tsub a, b;
+	struct tint x;
+	int ret_locked, ret_unlocked;
+};
+
+static void ml_agent(void *arg)
+{
+	struct ml_ctx *c = arg;
+	struct mmu_notifier_range r;
+
+	/* takes mmap_lock for write itself */
+	CHECK(current->w, !mmu_notifier_register(&c->a.mn, c->f.subs));
+	down_write(&c->mmap_lock);
+	c->ret_locked = __mmu_notifier_register(&c->b.mn, c->f.subs);
+	CHECK(current->w, !mmu_interval_notifier_insert_locked(
+				  &c->x.mni, c->f.subs, PG, PG, &tint_ops));
+	up_write(&c->mmap_lock);
+	/* an invalidation under mmap_lock (read), as munmap's zap does */
+	down_read(&c->mmap_lock);
+	range_start(&c->f, &r, 0, 4 * PG);
+	mmu_notifier_invalidate_range_end(c->f.subs, &r);
+	up_read(&c->mmap_lock);
+	mmu_notifier_unregister(&c->a.mn, c->f.subs);
+	mmu_notifier_unregister(&c->b.mn, c->f.subs);
+	mmu_interval_notifier_remove(&c->x.mni);
+}
+
+static void ml_unlocked_agent(void *arg)
+{
+	struct ml_ctx *c = arg;
+
+	c->ret_unlocked = __mmu_notifier_register(&c->a.mn, c->f.subs);
+	mmu_notifier_unregister(&c->a.mn, c->f.subs);
+}
+
+static void test_mmap_lock_variants(void **state)
+{
+	struct world *w = det_world();
+	struct ml_ctx c = { 0 };
+
+	(void)state;
+	c.f = fixture_make(w);
+	init_rwsem(w, &c.mmap_lock, "mmap_lock");
+	mmu_notifier_subscriptions_set_mmap_lock(c.f.subs, &c.mmap_lock);
+	c.a.mn.ops = &tsub_ops;
+	c.b.mn.ops = &tsub_ops;
+	c.x.set_seq = true;
+	run_agent(w, "driver", ml_agent, &c);
+	assert_int_equal(c.ret_locked, 0);
+	assert_int_equal(c.a.starts, 1);
+	assert_int_equal(c.b.ends, 1);
+	assert_int_equal(c.x.calls, 1);
+	mmu_notifier_world_check(c.f.nw);
+	expect_clean(w);
+	world_destroy(w);
+
+	/* __mmu_notifier_register() without the mmap_lock is caught */
+	w = det_world();
+	memset(&c, 0, sizeof(c));
+	c.f = fixture_make(w);
+	init_rwsem(w, &c.mmap_lock, "mmap_lock");
+	mmu_notifier_subscriptions_set_mmap_lock(c.f.subs, &c.mmap_lock);
+	c.a.mn.ops = &tsub_ops;
+	run_agent(w, "driver", ml_unlocked_agent, &c);
+	assert_int_equal(count_kind(w, "lockdep-assert"), 1);
+	world_destroy(w);
+}
+
 /* ---- register/unregister lifetime, explored ---- */
 
 struct life_model {
@@ -1633,6 +1705,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_young_and_secondary_tlbs),
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_lockdep_read_begin_under_driver_lock),
+		cmocka_unit_test(test_mmap_lock_variants),
 		cmocka_unit_test(test_unregister_lifetime),
 		cmocka_unit_test(test_get_put_lifetime),
 		cmocka_unit_test(test_put_outside_agent),
