@@ -43,6 +43,7 @@
 #endif
 
 #ifdef DET_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define DET_STACK_SIZE (1024 * 1024)
 #else
@@ -255,6 +256,14 @@ static int det_agent_init(struct world *w, struct agent *a)
 	da->a = a;
 	da->stack = d->stacks[a->id];
 	a->eng = da;
+#ifdef DET_ASAN
+	/*
+	 * Frames that never returned (an exited agent's last switch, an
+	 * abandoned agent, or a destroyed world's stack mapped again at this
+	 * address) leave their redzones poisoned: start from a clean shadow.
+	 */
+	__asan_unpoison_memory_region(da->stack, DET_STACK_SIZE);
+#endif
 #ifdef DET_ASM_SWITCH
 	{
 		uintptr_t top = ((uintptr_t)da->stack + DET_STACK_SIZE) & ~15UL;
