@@ -11,30 +11,35 @@
 
 #define SUGGEST_MAX_LEN 64
 
+/* optimal string alignment: a swap of two neighbours costs one edit */
 unsigned edit_distance(const char *a, const char *b)
 {
-	unsigned row[SUGGEST_MAX_LEN + 1];
+	unsigned rows[3][SUGGEST_MAX_LEN + 1];
+	unsigned *prev2 = rows[0], *prev = rows[1], *cur = rows[2], *t;
 	size_t la = strlen(a), lb = strlen(b), i, j;
 
 	if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN)
 		return 255;
 	for (j = 0; j <= lb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-
-		row[0] = i;
+		cur[0] = i;
 		for (j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			unsigned best = prev[j - 1] + (a[i - 1] != b[j - 1]);
 
-			best = min(best, up + 1);
-			best = min(best, row[j - 1] + 1);
-			diag = up;
-			row[j] = best;
+			best = min(best, prev[j] + 1);
+			best = min(best, cur[j - 1] + 1);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1])
+				best = min(best, prev2[j - 2] + 1);
+			cur[j] = best;
 		}
+		t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
 	}
-	return min(row[lb], 255u);
+	return min(prev[lb], 255u);
 }
 
 static bool is_close(const char *word, const char *name)

@@ -335,7 +335,7 @@ static int yaml_failed(struct sc_loader *ld, yaml_parser_t *p)
 		col = p->problem_mark.column + 1;
 		if (p->context)
 			return error_at(ld, line, col,
-					"YAML syntax error: %s %s (line %zu)",
+					"YAML syntax error: %s %s (started on line %zu)",
 					p->problem ? p->problem : "error",
 					p->context, p->context_mark.line + 1);
 		return error_at(ld, line, col, "YAML syntax error: %s",
@@ -520,7 +520,7 @@ static int get_kind(struct sc_loader *ld, const struct sc_node *n,
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
 		      *s == '-'))
 			return sc_error(ld, n,
-					"%s '%s' must be lower-case letters, digits and '-'",
+					"%s must be a violation kind (lower-case letters, digits and '-'), not '%s'",
 					name, n->str);
 	*out = n->str;
 	return 0;
@@ -928,6 +928,7 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 			return -1;
 	} else if (v && v->type == SCN_MAP) {
 		const char *names[SC_MAX_PARAMS + 1];
+		char ctx[64];
 
 		for (i = 0; i < nr_params; i++)
 			names[i] = t->params[i].name;
@@ -935,7 +936,8 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 		if (!nr_params)
 			return sc_error(ld, v, "'%s' takes no parameters",
 					t->name);
-		if (check_keys(ld, v, t->name, names))
+		snprintf(ctx, sizeof(ctx), "'%s'", t->name);
+		if (check_keys(ld, v, ctx, names))
 			return -1;
 		for (i = 0; i < sc_len(v); i++) {
 			const struct sc_node *k = sc_map_key(v, i);
