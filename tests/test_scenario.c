@@ -490,6 +490,11 @@ static const struct bad_case bad_cases[] = {
 	  "      - sched\n"
 	  "",
 	  "t.yaml:2:1: keys of the scenario must be strings" },
+	{ "newline_in_name",
+	  "name: t\n"
+	  "world:\n"
+	  "  mutexes: [\"a\\nb\\tc\\x01\"]\n",
+	  "t.yaml:3:13: object name 'a\\nb\\tc\\x01' is not a name (letters, digits, '_' and '-', not starting with a digit)" },
 };
 
 static struct scenario *load(const char *text, char *err, size_t len)

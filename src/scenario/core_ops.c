@@ -61,16 +61,20 @@ static void counter_init(struct world *w, void *inst, const struct sc_object *o)
 	((struct sc_counter *)inst)->v.counter = o->value;
 }
 
+#define KIND(k, key, type, p, i)                                               \
+	{ .kind = k, .world_key = key, .size = sizeof(type), .parse = p,       \
+	  .init = i }
+
 static const struct scenario_obj_kind core_kinds[] = {
-	[CK_MUTEX] = { "mutex", "mutexes", sizeof(struct mutex), NULL,
-		       mutex_obj_init },
-	[CK_SPINLOCK] = { "spinlock", "spinlocks", sizeof(spinlock_t), NULL,
-			  spin_obj_init },
-	[CK_RWSEM] = { "rwsem", "rwsems", sizeof(struct rw_semaphore), NULL,
-		       rwsem_obj_init },
-	[CK_COUNTER] = { "counter", "counters", sizeof(struct sc_counter),
-			 counter_parse, counter_init },
-	{ NULL },
+	[CK_MUTEX] = KIND("mutex", "mutexes", struct mutex, NULL,
+			  mutex_obj_init),
+	[CK_SPINLOCK] = KIND("spinlock", "spinlocks", spinlock_t, NULL,
+			     spin_obj_init),
+	[CK_RWSEM] = KIND("rwsem", "rwsems", struct rw_semaphore, NULL,
+			  rwsem_obj_init),
+	[CK_COUNTER] = KIND("counter", "counters", struct sc_counter,
+			    counter_parse, counter_init),
+	{ .kind = NULL },
 };
 
 static enum core_kind obj_kind(struct sc_ctx *x, const struct sc_op *op)
@@ -206,43 +210,40 @@ static void op_wait(struct sc_ctx *x, const struct sc_op *op)
 }
 
 #define LOCKS "mutex|spinlock|rwsem"
-#define REF(name, kinds) { name, SCP_REF, true, kinds, 0, 0 }
-#define COUNTER { "counter", SCP_REF, true, "counter", 0, 0 }
+#define REF(n, kinds) { n, SCP_REF, true, kinds, 0, 0 }
+#define COUNTER REF("counter", "counter")
+#define OP(n, h, e, ...) { .name = n, .help = h, .exec = e, .params = { __VA_ARGS__ } }
 
 static const struct scenario_op_type core_ops[] = {
-	{ "lock", "take a mutex, a spinlock, or an rwsem for writing",
-	  { REF("lock", LOCKS) }, op_lock },
-	{ "unlock", "release what 'lock' took", { REF("lock", LOCKS) }, op_unlock },
-	{ "down_read", "take an rwsem for reading", { REF("rwsem", "rwsem") },
-	  op_down_read },
-	{ "up_read", "release a read hold of an rwsem", { REF("rwsem", "rwsem") },
-	  op_up_read },
-	{ "down_write", "take an rwsem for writing", { REF("rwsem", "rwsem") },
-	  op_down_write },
-	{ "up_write", "release a write hold of an rwsem", { REF("rwsem", "rwsem") },
-	  op_up_write },
-	{ "read", "READ_ONCE a counter; with expect, report when it differs",
-	  { COUNTER,
-	    { "expect", SCP_INT, false, NULL, INT_MIN, INT_MAX },
-	    { "violation", SCP_KIND, false, NULL, 0, 0 } },
-	  op_read },
-	{ "write", "WRITE_ONCE a counter",
-	  { COUNTER, { "value", SCP_INT, true, NULL, INT_MIN, INT_MAX } },
-	  op_write },
-	{ "inc", "unlocked read-modify-write: READ_ONCE, schedule point, WRITE_ONCE",
-	  { COUNTER }, op_inc },
-	{ "atomic_inc", "atomic_inc() a counter", { COUNTER }, op_atomic_inc },
-	{ "atomic_dec", "atomic_dec() a counter", { COUNTER }, op_atomic_dec },
-	{ "rcu_read_lock", "enter an RCU read-side section", { { NULL } },
-	  op_rcu_read_lock },
-	{ "rcu_read_unlock", "leave an RCU read-side section", { { NULL } },
-	  op_rcu_read_unlock },
-	{ "synchronize_rcu", "wait for a grace period", { { NULL } },
-	  op_synchronize_rcu },
-	{ "sched", "a bare schedule point", { { NULL } }, op_sched },
-	{ "wait", "wait until every copy of another agent has finished",
-	  { { "agent", SCP_AGENT, true, NULL, 0, 0 } }, op_wait },
-	{ NULL },
+	OP("lock", "take a mutex, a spinlock, or an rwsem for writing",
+	   op_lock, REF("lock", LOCKS)),
+	OP("unlock", "release what 'lock' took", op_unlock, REF("lock", LOCKS)),
+	OP("down_read", "take an rwsem for reading", op_down_read,
+	   REF("rwsem", "rwsem")),
+	OP("up_read", "release a read hold of an rwsem", op_up_read,
+	   REF("rwsem", "rwsem")),
+	OP("down_write", "take an rwsem for writing", op_down_write,
+	   REF("rwsem", "rwsem")),
+	OP("up_write", "release a write hold of an rwsem", op_up_write,
+	   REF("rwsem", "rwsem")),
+	OP("read", "READ_ONCE a counter; with expect, report when it differs",
+	   op_read, COUNTER,
+	   { "expect", SCP_INT, false, NULL, INT_MIN, INT_MAX },
+	   { "violation", SCP_KIND, false, NULL, 0, 0 }),
+	OP("write", "WRITE_ONCE a counter", op_write, COUNTER,
+	   { "value", SCP_INT, true, NULL, INT_MIN, INT_MAX }),
+	OP("inc", "unlocked read-modify-write: READ_ONCE, schedule point, WRITE_ONCE",
+	   op_inc, COUNTER),
+	OP("atomic_inc", "atomic_inc() a counter", op_atomic_inc, COUNTER),
+	OP("atomic_dec", "atomic_dec() a counter", op_atomic_dec, COUNTER),
+	OP("rcu_read_lock", "enter an RCU read-side section", op_rcu_read_lock),
+	OP("rcu_read_unlock", "leave an RCU read-side section",
+	   op_rcu_read_unlock),
+	OP("synchronize_rcu", "wait for a grace period", op_synchronize_rcu),
+	OP("sched", "a bare schedule point", op_sched),
+	OP("wait", "wait until every copy of another agent has finished",
+	   op_wait, { "agent", SCP_AGENT, true, NULL, 0, 0 }),
+	{ .name = NULL },
 };
 
 static long counter_value(struct sc_run *run, const struct sc_arg *args)
@@ -251,9 +252,8 @@ static long counter_value(struct sc_run *run, const struct sc_arg *args)
 }
 
 static const struct scenario_value_type core_values[] = {
-	{ "counter", { { "counter", SCP_REF, true, "counter", 0, 0 } },
-	  counter_value },
-	{ NULL },
+	{ .name = "counter", .params = { COUNTER }, .eval = counter_value },
+	{ .name = NULL },
 };
 
 /* every kind the core (engines, lockdep, RCU) and these ops report */

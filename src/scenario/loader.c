@@ -105,17 +105,38 @@ char *sc_strdup(struct sc_loader *ld, const char *s)
 	return p;
 }
 
+/*
+ * The message is one line whatever the file holds: control characters
+ * that a message quotes from the file ("a\nb" as a name) are escaped.
+ */
 static int verror_at(struct sc_loader *ld, int line, int col, const char *fmt,
 		     va_list ap)
 {
+	char msg[1024];
+	size_t used, i;
 	int n;
 
 	if (ld->failed)
 		return -1;
 	ld->failed = true;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = snprintf(ld->err, ld->errlen, "%s:%d:%d: ", ld->file, line, col);
-	if (n >= 0 && (size_t)n < ld->errlen)
-		vsnprintf(ld->err + n, ld->errlen - n, fmt, ap);
+	if (n < 0 || (size_t)n >= ld->errlen)
+		return -1;
+	used = n;
+	for (i = 0; msg[i] && used + 1 < ld->errlen; i++) {
+		unsigned char ch = msg[i];
+
+		if (ch >= 0x20 && ch != 0x7f)
+			ld->err[used++] = ch;
+		else if (used + 4 < ld->errlen)
+			used += snprintf(ld->err + used, ld->errlen - used,
+					 ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : "\\x%02x",
+					 ch);
+		else
+			break;
+	}
+	ld->err[used] = 0;
 	return -1;
 }
 
