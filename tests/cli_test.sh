@@ -120,6 +120,24 @@ expect 0 "result: as expected: deadlock found" -- run "$SC/demos/abba.yaml" --st
 while IFS= read -r f; do
 	expect 0 "^result: as expected" -- run "$f"
 done < <(find "$SC" -name '*.yaml' | sort)
+# every complete example of docs/scenario-format.md loads and meets its expect
+DOC="$SC/../docs/scenario-format.md"
+if [ -f "$DOC" ]; then
+	python3 - "$DOC" "$T" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", text, re.S)):
+    open("%s/doc-%02d.yaml" % (sys.argv[2], i), "w").write(block)
+PY
+	n=0
+	for f in "$T"/doc-*.yaml; do
+		n=$((n + 1))
+		expect 0 "^result: as expected" -- run "$f" --iterations 200
+	done
+	[ "$n" -ge 7 ] && ok || no "only $n yaml examples found in $DOC"
+else
+	no "$DOC not found"
+fi
 # the outcome does not match: exit 1
 expect 1 "result: NOT as expected: lost-update not found in 1 executions" -- run "$SC/demos/lost-update.yaml" --iterations 1 --seed 1 --strategy random --schedule a2b2
 sed 's/^expect: lost-update/expect: clean/' "$SC/demos/lost-update.yaml" >"$T/lu-clean.yaml"
