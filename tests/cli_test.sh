@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests of the secmmu binary: commands, replay, traces, JSON,
 # and every class of bad input (message and exit code).
-# usage: cli_test.sh path/to/secmmu
+# usage: cli_test.sh path/to/secmmu [path/to/scenarios]
 set -u
-SECMMU=${1:?usage: cli_test.sh SECMMU}
+SECMMU=${1:?usage: cli_test.sh SECMMU [SCENARIOS]}
+SC=${2:-$(dirname "$0")/../scenarios}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -30,6 +31,7 @@ expect() {
 expect 0 "usage: secmmu" -- --help
 expect 0 "^secmmu [0-9]+\.[0-9]+" -- --version
 expect 0 "lost-update +two unlocked" -- list
+expect 0 "demos/abba.yaml +expect deadlock" -- list
 expect 2 "usage: secmmu" --
 expect 1 "VIOLATION lost-update" -- explore lost-update --seed 1
 expect 1 "replay:  secmmu replay lost-update --schedule" -- explore lost-update
@@ -105,6 +107,126 @@ expect 2 "missing MODEL" -- explore
 expect 2 "unexpected argument 'extra'" -- explore lost-update extra
 expect 2 "replay needs --schedule" -- replay lost-update
 expect 2 "cannot write $T/nodir/x.json" -- explore lost-update --trace "$T/nodir/x.json"
+
+# ---- scenario files ----
+
+expect 0 "result: as expected: lost-update found" -- run "$SC/demos/lost-update.yaml"
+expect 0 "result: as expected: clean in 6 executions \(search exhausted\)" -- run "$SC/demos/locked-update.yaml" --strategy dfs
+expect 0 "result: as expected: deadlock found" -- run "$SC/demos/abba.yaml" --strategy dfs
+expect 0 "also: lockdep-circular" -- run "$SC/demos/abba.yaml"
+expect 0 "result: as expected: clean" -- run "$SC/demos/locked-update.yaml" --engine real --iterations 5 --delay 30
+expect 0 "result: as expected: deadlock found" -- run "$SC/demos/abba.yaml" --strategy pct --iterations 200
+# every shipped scenario meets its own expectation under the default budget
+while IFS= read -r f; do
+	expect 0 "^result: as expected" -- run "$f"
+done < <(find "$SC" -name '*.yaml' | sort)
+# every complete example of docs/scenario-format.md loads and meets its expect
+DOC="$SC/../docs/scenario-format.md"
+if [ -f "$DOC" ]; then
+	python3 - "$DOC" "$T" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for i, block in enumerate(re.findall(r"```yaml\n(.*?)```", text, re.S)):
+    open("%s/doc-%02d.yaml" % (sys.argv[2], i), "w").write(block)
+PY
+	n=0
+	for f in "$T"/doc-*.yaml; do
+		n=$((n + 1))
+		expect 0 "^result: as expected" -- run "$f" --iterations 200
+	done
+	[ "$n" -ge 7 ] && ok || no "only $n yaml examples found in $DOC"
+else
+	no "$DOC not found"
+fi
+# the outcome does not match: exit 1
+expect 1 "result: NOT as expected: lost-update not found in 1 executions" -- run "$SC/demos/lost-update.yaml" --iterations 1 --seed 1 --strategy random --schedule a2b2
+sed 's/^expect: lost-update/expect: clean/' "$SC/demos/lost-update.yaml" >"$T/lu-clean.yaml"
+expect 1 "result: NOT as expected: expected clean, found lost-update" -- run "$T/lu-clean.yaml"
+
+# the printed replay command reproduces it; policy flags are carried
+"$SECMMU" run "$SC/demos/lost-update.yaml" --policy linux-4.13 --set rmap.batched_flush_pending=false >"$T/first" 2>&1
+cmd=$(sed -n 's/^replay:  secmmu //p' "$T/first")
+case "$cmd" in
+*"--policy linux-4.13 --set rmap.batched_flush_pending=false --schedule"*) ok ;;
+*) no "replay command lacks the policy flags: $cmd" ;;
+esac
+if [ -n "$cmd" ]; then
+	eval "set -- $cmd"
+	expect 0 "lost-update found in execution 1 of 1" -- "$@"
+fi
+cmd=$(sed -n 's/^     or: secmmu //p' "$T/first")
+if [ -n "$cmd" ]; then
+	eval "set -- $cmd"
+	expect 0 "lost-update found in execution 1 of 1" -- "$@"
+else
+	no "no seed replay command for a scenario"
+fi
+# replay of a scenario: same trace twice
+"$SECMMU" replay "$SC/demos/abba.yaml" --schedule aba --trace "$T/s1.json" --trace-text "$T/s1.txt" >"$T/r1" 2>&1
+"$SECMMU" replay "$SC/demos/abba.yaml" --schedule aba --trace "$T/s2.json" --trace-text "$T/s2.txt" >/dev/null 2>&1
+if cmp -s "$T/s1.json" "$T/s2.json" && cmp -s "$T/s1.txt" "$T/s2.txt"; then ok; else no "replayed scenario traces differ"; fi
+grep -q "wait-for cycle: ab -> ba -> ab" "$T/r1" && ok || no "scenario replay lacks the deadlock cycle"
+# a built-in model of the same name still replays as a model
+expect 1 "wait-for cycle: ab -> ba -> ab" -- replay abba --schedule aba
+
+# --json for a scenario run
+"$SECMMU" run "$SC/demos/lost-update.yaml" --strategy dfs --json >"$T/j2" 2>/dev/null
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["expect"] == "lost-update" and d["matched"] is True, d
+assert d["first"]["kind"] == "lost-update", d
+assert d["policy"]["mremap.flush_before_ptl_unlock"] == "true", d
+assert d["kinds"][0]["kind"] == "lost-update", d
+' "$T/j2"; then ok; else no "run --json output"; fi
+
+# policies
+expect 0 "mremap.flush_before_ptl_unlock" -- policies
+expect 0 "history: CVE-2018-18281" -- policies
+expect 0 "linux-4.13 +before the mremap" -- policies
+if "$SECMMU" policies --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+names = [k["name"] for k in d["knobs"]]
+assert names == ["mremap.flush_before_ptl_unlock", "rmap.batched_flush_pending", "notifier.secondary_tlb_flush"], names
+for k in d["knobs"]:
+    assert k["meaning"] and k["history"] and k["default"], k
+pre = {p["name"]: p["values"] for p in d["presets"]}
+assert pre["linux-4.13"]["mremap.flush_before_ptl_unlock"] == "false"
+assert pre["default"] == pre["linux-6.6"]
+assert pre["linux-6.1"]["notifier.secondary_tlb_flush"] == "in_range_end"
+'; then ok; else no "policies --json"; fi
+expect 2 "policies: unexpected argument 'x'" -- policies x
+
+# SECMMU_SCENARIOS overrides the shipped directory
+mkdir -p "$T/sc/sub"
+cp "$SC/demos/abba.yaml" "$T/sc/sub/mine.yaml"
+printf 'name: [\n' >"$T/sc/broken.yaml"
+SECMMU_SCENARIOS="$T/sc" "$SECMMU" list >"$T/l" 2>&1
+grep -q "sub/mine.yaml  *expect deadlock" "$T/l" && ok || no "list with SECMMU_SCENARIOS"
+grep -q "broken.yaml  *does not load: .*broken.yaml:2:1: " "$T/l" && ok || no "list shows a broken scenario"
+
+# bad scenario input: one FILE:LINE:COL message, exit 2
+printf 'name: x\nagents:\n  - name: a\n    ops:\n      - lokc: m\n' >"$T/bad1.yaml"
+expect 2 "^$T/bad1.yaml:5:9: unknown operation 'lokc' \(did you mean 'lock'\?\)$" -- run "$T/bad1.yaml"
+printf 'name: x\nagents: [a\n' >"$T/bad2.yaml"
+expect 2 "^$T/bad2.yaml:3:1: YAML syntax error" -- run "$T/bad2.yaml"
+printf 'name: x\npolicy: {preset: linux-1.0}\nagents: [{name: a, ops: []}]\n' >"$T/bad3.yaml"
+expect 2 "^$T/bad3.yaml:2:18: unknown policy preset 'linux-1.0'" -- run "$T/bad3.yaml"
+printf 'name: x\nworld: {mutexes: [m]}\nagents: [{name: a, ops: [lock: n]}]\n' >"$T/bad4.yaml"
+expect 2 "^$T/bad4.yaml:3:32: 'n' is not defined in 'world' \(did you mean 'm'\?\)$" -- run "$T/bad4.yaml"
+printf 'name: x\nagents: [{name: a, copies: 99, ops: []}]\n' >"$T/bad5.yaml"
+expect 2 "^$T/bad5.yaml:2:28: 'copies': 99 is out of range \[1, 52\]$" -- run "$T/bad5.yaml"
+expect 2 "^$T/bad1.yaml:5:9: unknown operation" -- replay "$T/bad1.yaml" --schedule a
+[ "$("$SECMMU" run "$T/bad1.yaml" 2>&1 | wc -l)" = 1 ] && ok || no "a bad file gives more than one line"
+expect 2 "^$T/nosuch.yaml: cannot open: No such file or directory$" -- run "$T/nosuch.yaml"
+expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush' \(did you mean 'mremap.flush_before_ptl_unlock'\?\)$" -- run "$SC/demos/abba.yaml" --set mremap.flush=false
+expect 2 "^secmmu: --set: mremap.flush_before_ptl_unlock: 'sure' is not a boolean" -- run "$SC/demos/abba.yaml" --set mremap.flush_before_ptl_unlock=sure
+expect 2 "^secmmu: --set: 'nothing' is not KNOB=VALUE$" -- run "$SC/demos/abba.yaml" --set nothing
+expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- run "$SC/demos/abba.yaml" --policy linux-0
+expect 2 "apply to scenario files, not to built-in model 'abba'" -- explore abba --policy linux-6.1
+expect 2 "missing FILE" -- run
+expect 2 "replay needs --schedule" -- replay "$SC/demos/abba.yaml"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -2,13 +2,17 @@
 /*
  * secmmu: the command-line tool.  Subcommands:
  *
+ *   run FILE [options]        run a scenario file; compare with its expect
  *   explore MODEL [options]   explore a built-in model (det or real engine)
- *   replay MODEL --schedule S replay one recorded execution
- *   list                      built-in models
+ *   replay FILE|MODEL --schedule S   replay one recorded execution
+ *   list                      built-in models and shipped scenarios
+ *   policies [--json]         presets and every knob
  *   demo                      the main demo: find, explain, replay
  *
- * Exit status: 0 clean, 1 violation found, 2 bad usage or input.
+ * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
+ * violation (scenario: the outcome did not match), 2 bad usage or input.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,23 +20,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/policy.h"
 #include "engine/engine.h"
 #include "scenario/builtin.h"
+#include "scenario/scenario.h"
 #include "secmmu/secmmu.h"
+
+#ifndef SECMMU_SCENARIOS_DIR
+#define SECMMU_SCENARIOS_DIR "scenarios"
+#endif
+
+#define MAX_SETS 64
 
 #define EXIT_VIOLATION 1
 #define EXIT_USAGE 2
 
 struct cli {
-	const char *model;
+	const char *model; /* a built-in model's name, or a scenario file */
 	struct explore_opts o;
 	const char *strategy_name;
 	const char *trace_json, *trace_text;
 	bool real, json, keep_going;
 	unsigned delay_pct;
 	bool iterations_set;
+	const char *policy;	  /* --policy */
+	const char *sets[MAX_SETS]; /* --set knob=value, in order */
+	int nr_sets;
+	struct scenario *sc;	  /* when model is a scenario file */
 };
 
 static void usage(FILE *f)
@@ -41,12 +58,18 @@ static void usage(FILE *f)
 		"usage: secmmu <command> [options]\n"
 		"\n"
 		"commands:\n"
+		"  run FILE           run a scenario file (YAML); exit 0 when the\n"
+		"                     outcome matches its 'expect'\n"
 		"  explore MODEL      explore a built-in model's interleavings\n"
-		"  replay MODEL       replay one execution (needs --schedule)\n"
-		"  list               list built-in models\n"
+		"  replay FILE|MODEL  replay one execution (needs --schedule)\n"
+		"  list               built-in models and shipped scenarios\n"
+		"  policies [--json]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
 		"\n"
-		"explore/replay options:\n"
+		"run/explore/replay options:\n"
+		"  --policy PRESET        scenario: start from this preset instead of\n"
+		"                         the file's policy (see 'secmmu policies')\n"
+		"  --set KNOB=VALUE       scenario: set one knob (repeatable)\n"
 		"  --engine det|real      deterministic explorer (default) or threads\n"
 		"  --strategy random|pct|dfs   (default random)\n"
 		"  --iterations N         executions (default 1000; dfs: until done)\n"
@@ -133,6 +156,8 @@ enum {
 	OPT_JSON,
 	OPT_KEEP,
 	OPT_DELAY,
+	OPT_POLICY,
+	OPT_SET,
 };
 
 static const struct option long_opts[] = {
@@ -149,6 +174,8 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keep-going", no_argument, NULL, OPT_KEEP },
 	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "set", required_argument, NULL, OPT_SET },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -215,6 +242,16 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 			return -1;
 		c->delay_pct = v;
 		return 0;
+	case OPT_POLICY:
+		c->policy = arg;
+		return 0;
+	case OPT_SET:
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return bad("--set", arg, "is not KNOB=VALUE");
+		if (c->nr_sets == MAX_SETS)
+			return bad("--set", arg, "is one --set too many");
+		c->sets[c->nr_sets++] = arg;
+		return 0;
 	}
 	return -1;
 }
@@ -247,7 +284,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return -1;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "secmmu: missing MODEL (see 'secmmu list')\n");
+		fprintf(stderr, "secmmu: missing %s (see 'secmmu list')\n",
+			!strcmp(argv[0], "run") ? "FILE" : "MODEL");
 		return -1;
 	}
 	if (optind + 1 < argc) {
@@ -271,15 +309,59 @@ static int write_file(const char *path, const char *data)
 	return 0;
 }
 
+/* @s as one shell word: bare when safe, else in single quotes */
+static void shell_word(FILE *f, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_-./=:,+@%", *p))
+			break;
+	if (*s && !*p) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (p = s; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+}
+
+/* the flags that rebuild this run's policy: --policy P --set k=v ... */
+static void print_policy_flags(FILE *f, const struct cli *c)
+{
+	int i;
+
+	if (c->policy) {
+		fputs(" --policy ", f);
+		shell_word(f, c->policy);
+	}
+	for (i = 0; i < c->nr_sets; i++) {
+		fputs(" --set ", f);
+		shell_word(f, c->sets[i]);
+	}
+}
+
 static void print_replay(FILE *f, const struct cli *c,
 			 const struct explore_result *r)
 {
-	fprintf(f, "replay:  secmmu replay %s --schedule '%s'\n", c->model,
-		r->first_schedule);
+	fputs("replay:  secmmu replay ", f);
+	shell_word(f, c->model);
+	print_policy_flags(f, c);
+	fprintf(f, " --schedule '%s'\n", r->first_schedule);
 	/* pct learns its step estimate across executions: replay by schedule */
-	if (c->o.strategy == STRAT_RANDOM)
-		fprintf(f, "     or: secmmu explore %s --strategy random --seed %" PRIu64 " --iterations 1\n",
-			c->model, r->first_seed);
+	if (c->o.strategy == STRAT_RANDOM) {
+		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
+		shell_word(f, c->model);
+		print_policy_flags(f, c);
+		fprintf(f, " --strategy random --seed %" PRIu64 " --iterations 1\n",
+			r->first_seed);
+	}
 }
 
 /* the last @n lines of the text timeline */
@@ -297,12 +379,69 @@ static void print_tail(FILE *f, const char *text, int n)
 		p);
 }
 
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* does the outcome match the scenario's `expect`? */
+static bool scenario_matched(const struct cli *c, const struct explore_result *r)
+{
+	int i;
+
+	if (!c->sc->expect)
+		return r->violating == 0;
+	for (i = 0; i < r->nr_kinds; i++)
+		if (!strcmp(r->kinds[i].kind, c->sc->expect))
+			return true;
+	return false;
+}
+
 static void print_json(const struct cli *c, const struct explore_result *r)
 {
-	printf("{\"model\":\"%s\",\"engine\":\"%s\",\"strategy\":\"%s\",\"executions\":%lu,\"violating\":%lu,\"exhausted\":%s,\"seconds\":%.6f",
-	       c->model, c->real ? "real" : "det",
+	char buf[64];
+	int i;
+
+	printf("{");
+	if (c->sc) {
+		printf("\"scenario\":");
+		json_str(stdout, c->model);
+		printf(",\"name\":");
+		json_str(stdout, c->sc->name);
+		printf(",\"expect\":");
+		json_str(stdout, c->sc->expect ? c->sc->expect : "clean");
+		printf(",\"matched\":%s,\"policy\":{",
+		       scenario_matched(c, r) ? "true" : "false");
+		for (i = 0; i < NR_KNOBS; i++) {
+			printf("%s", i ? "," : "");
+			json_str(stdout, knobs[i].name);
+			printf(":");
+			json_str(stdout, policy_value_str(&c->sc->policy, i, buf,
+							  sizeof(buf)));
+		}
+		printf("},");
+	}
+	printf("\"model\":");
+	json_str(stdout, c->sc ? c->sc->name : c->model);
+	printf(",\"engine\":\"%s\",\"strategy\":\"%s\",\"executions\":%lu,\"violating\":%lu,\"exhausted\":%s,\"seconds\":%.6f",
+	       c->real ? "real" : "det",
 	       c->real ? "threads" : c->strategy_name, r->executions,
 	       r->violating, r->exhausted ? "true" : "false", r->seconds);
+	printf(",\"kinds\":[");
+	for (i = 0; i < r->nr_kinds; i++)
+		printf("%s{\"kind\":\"%s\",\"executions\":%lu,\"first_execution\":%lu}",
+		       i ? "," : "", r->kinds[i].kind, r->kinds[i].count,
+		       r->kinds[i].first_exec);
+	printf("]");
 	if (r->first_violation)
 		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s}",
 		       r->first_kind, r->first_violation, r->first_seed,
@@ -311,9 +450,40 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 	printf("}\n");
 }
 
+/* the one-line verdict of a scenario run */
+static void print_verdict(FILE *f, const struct cli *c,
+			  const struct explore_result *r, bool matched)
+{
+	const char *e = c->sc->expect;
+	int i;
+
+	if (matched && e)
+		fprintf(f, "result: as expected: %s found in execution %lu of %lu\n",
+			e, r->first_violation, r->executions);
+	else if (matched)
+		fprintf(f, "result: as expected: clean in %lu executions%s\n",
+			r->executions, r->exhausted ? " (search exhausted)" : "");
+	else if (e)
+		fprintf(f, "result: NOT as expected: %s not found in %lu executions%s%s\n",
+			e, r->executions, r->exhausted ? " (search exhausted)" : "",
+			r->violating ? "; found other violations" : "");
+	else
+		fprintf(f, "result: NOT as expected: expected clean, found %s\n",
+			r->first_kind);
+	for (i = 0; i < r->nr_kinds; i++)
+		if (!e || strcmp(r->kinds[i].kind, e))
+			fprintf(f, "  %s %s in %lu execution%s (first: %lu)\n",
+				e && matched ? "also:" : "found:",
+				r->kinds[i].kind, r->kinds[i].count,
+				r->kinds[i].count == 1 ? "" : "s",
+				r->kinds[i].first_exec);
+}
+
 static int report(const struct cli *c, struct explore_result *r)
 {
 	FILE *out = c->json ? stderr : stdout;
+	const char *name = c->model;
+	bool matched = c->sc ? scenario_matched(c, r) : !r->first_violation;
 
 	if (c->trace_json && r->trace_json && write_file(c->trace_json, r->trace_json))
 		return EXIT_USAGE;
@@ -324,28 +494,72 @@ static int report(const struct cli *c, struct explore_result *r)
 	if (!r->first_violation) {
 		if (!c->json)
 			fprintf(out, "%s: clean: %lu executions%s in %.2fs\n",
-				c->model, r->executions,
+				name, r->executions,
 				r->exhausted ? " (search exhausted)" : "",
 				r->seconds);
-		return 0;
+	} else {
+		fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)\n",
+			name, r->first_kind, r->first_violation, r->executions,
+			r->violating);
+		if (!c->json) {
+			fprintf(out, "%s", r->first_report ? r->first_report : "");
+			if (r->trace_text)
+				print_tail(out, r->trace_text, 24);
+			if (!c->real && !r->replay_verified)
+				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
+			if (!c->real)
+				print_replay(out, c, r);
+		}
 	}
-	fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)\n",
-		c->model, r->first_kind, r->first_violation, r->executions,
-		r->violating);
-	if (c->json)
-		return EXIT_VIOLATION;
-	fprintf(out, "%s", r->first_report ? r->first_report : "");
-	if (r->trace_text)
-		print_tail(out, r->trace_text, 24);
-	if (!c->real) {
-		if (!r->replay_verified)
-			fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
-		print_replay(out, c, r);
-	}
-	return EXIT_VIOLATION;
+	if (c->sc && !c->json)
+		print_verdict(out, c, r, matched);
+	return matched ? 0 : EXIT_VIOLATION;
 }
 
-static int cmd_explore(int argc, char **argv, bool replay)
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* load c->model as a scenario and apply --policy and --set */
+static int load_scenario(struct cli *c)
+{
+	char err[1024];
+	int i;
+
+	c->sc = scenario_load_file(c->model, err, sizeof(err));
+	if (!c->sc) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (c->policy &&
+	    policy_apply_preset(&c->sc->policy, c->policy, err, sizeof(err))) {
+		fprintf(stderr, "secmmu: --policy: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < c->nr_sets; i++) {
+		char knob[128];
+		const char *eq = strchr(c->sets[i], '=');
+
+		snprintf(knob, sizeof(knob), "%.*s", (int)(eq - c->sets[i]),
+			 c->sets[i]);
+		if (policy_set(&c->sc->policy, knob, eq + 1, err, sizeof(err))) {
+			fprintf(stderr, "secmmu: --set: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum cmd_mode {
+	MODE_EXPLORE,
+	MODE_REPLAY,
+	MODE_RUN,
+};
+
+static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 {
 	struct cli c = { 0 };
 	const struct model *m;
@@ -354,19 +568,37 @@ static int cmd_explore(int argc, char **argv, bool replay)
 
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
-	m = builtin_find(c.model);
-	if (!m) {
-		fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
-			c.model);
-		return EXIT_USAGE;
+	/* a path to an existing file is a scenario, else a built-in model */
+	if (is_file(c.model) || (!builtin_find(c.model) &&
+				 (strchr(c.model, '/') || strstr(c.model, ".yaml") ||
+				  mode == MODE_RUN))) {
+		if (load_scenario(&c)) {
+			scenario_free(c.sc);
+			return EXIT_USAGE;
+		}
+		m = scenario_model(c.sc);
+	} else {
+		m = builtin_find(c.model);
+		if (!m) {
+			fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
+				c.model);
+			return EXIT_USAGE;
+		}
+		if (c.policy || c.nr_sets) {
+			fprintf(stderr, "secmmu: --policy and --set apply to scenario files, not to built-in model '%s'\n",
+				c.model);
+			return EXIT_USAGE;
+		}
 	}
-	if (replay && c.o.strategy != STRAT_REPLAY) {
+	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY) {
 		fprintf(stderr, "secmmu: replay needs --schedule\n");
+		scenario_free(c.sc);
 		return EXIT_USAGE;
 	}
 	if (!c.iterations_set && c.o.strategy != STRAT_DFS)
 		c.o.iterations = c.real ? 20 : 1000;
 	c.o.stop_on_violation = !c.keep_going;
+	c.o.stop_kind = c.sc ? c.sc->expect : NULL;
 	c.o.trace = c.trace_json || c.trace_text;
 	c.o.model_name = c.model;
 	if (isatty(STDERR_FILENO) && !c.json)
@@ -377,20 +609,127 @@ static int cmd_explore(int argc, char **argv, bool replay)
 		ret = explore(m, &c.o, &r);
 	if (ret) {
 		fprintf(stderr, "secmmu: %s: %s\n", c.model, strerror(-ret));
+		scenario_free(c.sc);
 		return EXIT_USAGE;
 	}
 	ret = report(&c, &r);
 	explore_result_free(&r);
+	scenario_free(c.sc);
 	return ret;
+}
+
+/* ---- list ---- */
+
+static const char *scenarios_dir(void)
+{
+	const char *env = getenv("SECMMU_SCENARIOS");
+
+	return env && *env ? env : SECMMU_SCENARIOS_DIR;
+}
+
+struct name_list {
+	char **v;
+	size_t n, cap;
+};
+
+static void names_add(struct name_list *l, const char *s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	l->v[l->n++] = strdup(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every *.yaml under @dir (relative paths), depth-limited */
+static void find_yaml(const char *dir, const char *rel, int depth,
+		      struct name_list *out)
+{
+	char path[4096], sub[4096];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
+			     de->d_name) >= (int)sizeof(sub) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, sub) >=
+			    (int)sizeof(path) ||
+		    stat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 8)
+			find_yaml(dir, sub, depth + 1, out);
+		else if (S_ISREG(st.st_mode) && len > 5 &&
+			 !strcmp(de->d_name + len - 5, ".yaml"))
+			names_add(out, sub);
+	}
+	closedir(d);
 }
 
 static int cmd_list(void)
 {
+	const char *dir = scenarios_dir();
+	struct name_list files = { 0 };
+	char path[4096], err[1024];
+	size_t i;
+
+	printf("built-in models (secmmu explore MODEL):\n");
+	for (i = 0; builtin_models[i]; i++)
+		printf("  %-18s %s\n", builtin_models[i]->name,
+		       builtin_models[i]->desc);
+	find_yaml(dir, "", 0, &files);
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	printf("\nscenarios in %s (secmmu run %s/FILE):\n", dir, dir);
+	if (!files.n)
+		printf("  (none)\n");
+	for (i = 0; i < files.n; i++) {
+		struct scenario *sc;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files.v[i]);
+		sc = scenario_load_file(path, err, sizeof(err));
+		if (sc)
+			printf("  %-28s expect %-16s %s\n", files.v[i],
+			       sc->expect ? sc->expect : "clean",
+			       sc->description ? sc->description : sc->name);
+		else
+			printf("  %-28s does not load: %s\n", files.v[i], err);
+		scenario_free(sc);
+		free(files.v[i]);
+	}
+	free(files.v);
+	return 0;
+}
+
+static int cmd_policies(int argc, char **argv)
+{
+	bool json = false;
 	int i;
 
-	for (i = 0; builtin_models[i]; i++)
-		printf("%-18s %s\n", builtin_models[i]->name,
-		       builtin_models[i]->desc);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else {
+			fprintf(stderr, "secmmu: policies: unexpected argument '%s'\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	policy_print_all(stdout, json);
 	return 0;
 }
 
@@ -442,7 +781,7 @@ static int cmd_demo(void)
 	{
 		char *args[] = { "explore", "abba", "--strategy", "dfs", NULL };
 
-		cmd_explore(4, args, false);
+		cmd_explore(4, args, MODE_EXPLORE);
 	}
 	return bad_demo;
 }
@@ -464,12 +803,16 @@ int main(int argc, char **argv)
 		printf("secmmu %s\n", secmmu_version());
 		return 0;
 	}
+	if (!strcmp(cmd, "run"))
+		return cmd_explore(argc - 1, argv + 1, MODE_RUN);
 	if (!strcmp(cmd, "explore"))
-		return cmd_explore(argc - 1, argv + 1, false);
+		return cmd_explore(argc - 1, argv + 1, MODE_EXPLORE);
 	if (!strcmp(cmd, "replay"))
-		return cmd_explore(argc - 1, argv + 1, true);
+		return cmd_explore(argc - 1, argv + 1, MODE_REPLAY);
 	if (!strcmp(cmd, "list"))
 		return cmd_list();
+	if (!strcmp(cmd, "policies"))
+		return cmd_policies(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo();
 	fprintf(stderr, "secmmu: unknown command '%s' (try 'secmmu --help')\n",

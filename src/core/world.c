@@ -16,6 +16,7 @@
 
 #include "engine/engine.h"
 #include "lockdep.h"
+#include "policy.h"
 #include "rcu.h"
 #include "trace.h"
 #include "world.h"
@@ -114,6 +115,17 @@ struct world *world_create(const struct world_opts *opts)
 	w->ops = w->kind == ENGINE_DET ? &det_engine_ops : &real_engine_ops;
 	pthread_mutex_init(&w->lock, NULL);
 	INIT_LIST_HEAD(&w->reports);
+	w->policy = malloc(sizeof(*w->policy));
+	if (!w->policy) {
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return NULL;
+	}
+	if (opts->policy)
+		*w->policy = *opts->policy;
+	else
+		policy_init_default(w->policy);
+	w->opts.policy = NULL; /* the caller's copy may not outlive us */
 	w->lockdep = lockdep_create(w);
 	w->trace = trace_create(w);
 	w->rcu = rcu_state_create(w);
@@ -165,6 +177,7 @@ void world_destroy(struct world *w)
 	trace_destroy(w->trace);
 	arena_free(&w->arena);
 	pthread_mutex_destroy(&w->lock);
+	free(w->policy);
 	free(w);
 }
 

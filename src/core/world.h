@@ -97,12 +97,15 @@ struct arena {
 	size_t off;
 };
 
+struct policy;
+
 struct world_opts {
 	enum engine_kind engine;
 	unsigned long max_steps; /* det: livelock bound per execution */
 	bool trace;		 /* record trace events */
 	unsigned real_delay_pct; /* real: % of schedule points that yield */
 	uint64_t seed;
+	const struct policy *policy; /* copied into the world; NULL = default */
 };
 
 struct lockdep;
@@ -132,6 +135,10 @@ struct world {
 
 	struct arena arena;
 	pthread_mutex_t lock; /* real engine only, see header comment */
+
+	/* knobs (src/core/policy.h): read-only while agents run; kept by
+	 * world_reset() */
+	struct policy *policy;
 
 	/* hooks for checkers and tests */
 	void *priv;

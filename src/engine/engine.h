@@ -77,6 +77,13 @@ struct explore_opts {
 	bool trace;
 	const char *model_name; /* for replay commands in reports */
 	int progress_fd;	/* -1: quiet */
+	/*
+	 * NULL: the first violating execution is "first" and ends the run
+	 * (with stop_on_violation).  Else only an execution reporting this
+	 * kind does; "first" is the first such execution, or the first
+	 * violating one when none reports it.
+	 */
+	const char *stop_kind;
 };
 
 struct model {
@@ -111,6 +118,9 @@ struct explore_result {
 int explore(const struct model *m, const struct explore_opts *o,
 	    struct explore_result *r);
 void explore_result_free(struct explore_result *r);
+/* add @w's report kinds to @r->kinds (execution @exec, 1-based) */
+void explore_count_kinds(struct explore_result *r, struct world *w,
+			 unsigned long exec);
 int run_real(const struct model *m, unsigned long iterations,
 	     unsigned delay_pct, uint64_t seed, struct explore_result *r);
 

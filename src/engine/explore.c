@@ -327,8 +327,8 @@ static int run_one(struct world *w, const struct model *m,
 	return 0;
 }
 
-static void count_kinds(struct explore_result *r, struct world *w,
-			unsigned long exec)
+void explore_count_kinds(struct explore_result *r, struct world *w,
+			 unsigned long exec)
 {
 	struct report *rep;
 	int i;
@@ -351,15 +351,19 @@ static void count_kinds(struct explore_result *r, struct world *w,
 }
 
 static void keep_first(struct explore_result *r, struct world *w,
-		       struct explorer *ex, unsigned long exec, uint64_t seed)
+		       struct explorer *ex, unsigned long exec, uint64_t seed,
+		       const char *kind)
 {
 	struct report *rep = list_first_entry(&w->reports, struct report, node);
 
+	free(r->first_schedule);
+	free(r->first_report);
 	r->first_violation = exec;
 	r->first_seed = seed;
 	r->first_schedule = schedule_encode(ex->dec, ex->nr_dec);
 	r->first_report = reports_text(w);
-	snprintf(r->first_kind, sizeof(r->first_kind), "%s", rep->kind);
+	snprintf(r->first_kind, sizeof(r->first_kind), "%s",
+		 kind ? kind : rep->kind);
 }
 
 /* One traced replay of the kept failure; false on error. */
@@ -435,6 +439,7 @@ int explore(const struct model *m, const struct explore_opts *o,
 	unsigned char *sched = NULL;
 	struct world *w;
 	double t0 = now_sec(), last = t0;
+	bool hit, first_hit = false;
 	unsigned long i;
 	int ret = 0;
 
@@ -466,11 +471,15 @@ int explore(const struct model *m, const struct explore_opts *o,
 		r->executions++;
 		r->total_steps += w->step;
 		ex.est_steps = max(ex.est_steps, ex.steps);
+		hit = w->nr_reports &&
+		      (!o->stop_kind || report_has(w, o->stop_kind));
 		if (w->nr_reports) {
 			r->violating++;
-			count_kinds(r, w, i + 1);
-			if (!r->first_violation)
-				keep_first(r, w, &ex, i + 1, seed);
+			explore_count_kinds(r, w, i + 1);
+			if (!r->first_violation || (hit && !first_hit))
+				keep_first(r, w, &ex, i + 1, seed,
+					   hit ? o->stop_kind : NULL);
+			first_hit |= hit;
 		}
 		if (o->trace && (w->nr_reports ? r->first_violation == i + 1 :
 						 !r->first_violation)) {
@@ -479,7 +488,7 @@ int explore(const struct model *m, const struct explore_opts *o,
 			r->trace_json = trace_to_json(w);
 			r->trace_text = trace_to_text(w);
 		}
-		if (w->nr_reports && o->stop_on_violation)
+		if (hit && o->stop_on_violation)
 			break;
 		if (o->strategy == STRAT_REPLAY)
 			break;

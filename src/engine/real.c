@@ -439,6 +439,7 @@ static void real_record(struct world *w, uint64_t seed, unsigned long nth,
 	FILE *f;
 
 	r->violating++;
+	explore_count_kinds(r, w, nth);
 	if (r->first_violation)
 		return;
 	r->first_violation = nth;

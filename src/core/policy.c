@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The knob registry and the presets (see policy.h).
+ *
+ * Adding a knob: add its id to enum knob_id, its entry to knobs[] (the
+ * default is the newest, fixed behaviour), and its older values to the
+ * presets of the versions that behaved differently.  A preset lists only
+ * the knobs that differ from the default.
+ *
+ * Locking: none; the tables are constant and a struct policy is not
+ * shared while it is written (policy.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "policy.h"
+#include "suggest.h"
+
+BUILD_BUG_ON(NR_KNOBS > 64);
+
+static const char *const secondary_tlb_flush_values[] = {
+	[SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH] = "with_tlb_flush",
+	[SECONDARY_TLB_FLUSH_IN_RANGE_END] = "in_range_end",
+	[SECONDARY_TLB_FLUSH_NONE] = "none",
+	NULL,
+};
+
+const struct knob knobs[NR_KNOBS] = {
+	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
+		.name = "mremap.flush_before_ptl_unlock",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "move_ptes() flushes the moved range from the TLBs before it drops the page-table locks; false flushes after, so a racing truncate can free a page a TLB still maps",
+		.history = "CVE-2018-18281, fixed in 4.19 by eb66ae030829 \"mremap: properly flush TLB before releasing the page\"",
+	},
+	[KNOB_RMAP_BATCHED_FLUSH_PENDING] = {
+		.name = "rmap.batched_flush_pending",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "mprotect/munmap/madvise call flush_tlb_batched_pending() under the PTL, completing reclaim's deferred (TTU_BATCH_FLUSH) flush before trusting a PTE it already cleared; false skips it and leaves a stale writable TLB entry",
+		.history = "2017 race, fixed in 4.13 by 3ea277194daa \"mm, mprotect: flush TLB if potentially racing with a parallel reclaim leaving stale TLB entries\"",
+	},
+	[KNOB_NOTIFIER_SECONDARY_TLB_FLUSH] = {
+		.name = "notifier.secondary_tlb_flush",
+		.type = KNOB_ENUM,
+		.values = secondary_tlb_flush_values,
+		.def = SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH,
+		.meaning = "when secondary TLBs are invalidated: with_tlb_flush = wherever the CPU TLB is flushed (arch_invalidate_secondary_tlbs), in_range_end = ->invalidate_range() from the _notify helpers and invalidate_range_end, none = only start/end (refault until end)",
+		.history = "6.6: \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (and renamed arch_invalidate_secondary_tlbs); ->invalidate_range() itself came in 3.19 (\"mmu_notifier: Add mmu_notifier_invalidate_range()\", 2014)",
+	},
+};
+
+const struct policy_preset policy_presets[] = {
+	{
+		.name = "default",
+		.desc = "the newest, fixed behaviour of every knob (same as linux-6.6)",
+		.set = { { NR_KNOBS, 0 } },
+	},
+	{
+		.name = "linux-6.6",
+		.desc = "secondary TLBs flushed with the CPU TLB (arch_invalidate_secondary_tlbs)",
+		.set = { { NR_KNOBS, 0 } },
+	},
+	{
+		.name = "linux-6.1",
+		.desc = "secondary TLBs flushed through ->invalidate_range(), also from invalidate_range_end",
+		.set = {
+			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ NR_KNOBS, 0 },
+		},
+	},
+	{
+		.name = "linux-4.13",
+		.desc = "before the mremap TLB-flush fix (CVE-2018-18281); has the 4.13 batched-flush fix",
+		.set = {
+			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
+			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ NR_KNOBS, 0 },
+		},
+	},
+	{
+		.name = "linux-4.12",
+		.desc = "also before flush_tlb_batched_pending() (4.13-rc5); its invalidate_page() era is approximated by in_range_end",
+		.set = {
+			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
+			{ KNOB_RMAP_BATCHED_FLUSH_PENDING, false },
+			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ NR_KNOBS, 0 },
+		},
+	},
+};
+
+const int nr_policy_presets = ARRAY_SIZE(policy_presets);
+
+void policy_init_default(struct policy *p)
+{
+	int i;
+
+	for (i = 0; i < NR_KNOBS; i++)
+		p->v[i] = knobs[i].def;
+	p->preset = NULL;
+	p->set_mask = 0;
+}
+
+int policy_knob_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NR_KNOBS; i++)
+		if (!strcmp(knobs[i].name, name))
+			return i;
+	return -1;
+}
+
+const struct policy_preset *policy_preset_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr_policy_presets; i++)
+		if (!strcmp(policy_presets[i].name, name))
+			return &policy_presets[i];
+	return NULL;
+}
+
+static void list_names(char *buf, size_t len, const char *const *names, int nr)
+{
+	size_t used = strlen(buf);
+	int i;
+
+	for (i = 0; (nr < 0 ? names[i] != NULL : i < nr) && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 names[i]);
+}
+
+static int parse_bool(const char *s, unsigned *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_uint(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+int policy_set(struct policy *p, const char *knob, const char *value,
+	       char *err, size_t errlen)
+{
+	const char *names[NR_KNOBS];
+	const struct knob *k;
+	unsigned long long u;
+	unsigned v;
+	int id, i;
+
+	id = policy_knob_find(knob);
+	if (id < 0) {
+		for (i = 0; i < NR_KNOBS; i++)
+			names[i] = knobs[i].name;
+		snprintf(err, errlen, "unknown policy knob '%s'", knob);
+		suggest_close(err, errlen, knob, names, NR_KNOBS);
+		return -EINVAL;
+	}
+	k = &knobs[id];
+	switch (k->type) {
+	case KNOB_BOOL:
+		if (parse_bool(value, &v)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a boolean (true or false)",
+				 k->name, value);
+			return -EINVAL;
+		}
+		break;
+	case KNOB_ENUM:
+		for (v = 0; k->values[v]; v++)
+			if (!strcmp(k->values[v], value))
+				break;
+		if (!k->values[v]) {
+			snprintf(err, errlen, "%s: '%s' is not one of ", k->name,
+				 value);
+			list_names(err, errlen, k->values, -1);
+			return -EINVAL;
+		}
+		break;
+	case KNOB_UINT:
+		if (parse_uint(value, &u)) {
+			snprintf(err, errlen,
+				 "%s: '%s' is not a non-negative number",
+				 k->name, value);
+			return -EINVAL;
+		}
+		if (u < k->min || u > k->max) {
+			snprintf(err, errlen, "%s: %s is out of range [%u, %u]",
+				 k->name, value, k->min, k->max);
+			return -EINVAL;
+		}
+		v = u;
+		break;
+	default:
+		return -EINVAL;
+	}
+	p->v[id] = v;
+	p->set_mask |= 1ULL << id;
+	return 0;
+}
+
+int policy_apply_preset(struct policy *p, const char *name, char *err,
+			size_t errlen)
+{
+	const struct policy_preset *ps = policy_preset_find(name);
+	const char *names[16];
+	int i;
+
+	if (!ps) {
+		for (i = 0; i < nr_policy_presets && i < 16; i++)
+			names[i] = policy_presets[i].name;
+		snprintf(err, errlen, "unknown policy preset '%s' (known: ",
+			 name);
+		list_names(err, errlen, names, i);
+		if (strlen(err) + 1 < errlen)
+			strcat(err, ")");
+		return -EINVAL;
+	}
+	policy_init_default(p);
+	for (i = 0; ps->set[i].id != NR_KNOBS; i++)
+		p->v[ps->set[i].id] = ps->set[i].value;
+	p->preset = ps->name;
+	return 0;
+}
+
+const char *policy_value_str(const struct policy *p, enum knob_id id,
+			     char *buf, size_t len)
+{
+	const struct knob *k = &knobs[id];
+	unsigned v = p->v[id];
+
+	switch (k->type) {
+	case KNOB_BOOL:
+		return v ? "true" : "false";
+	case KNOB_ENUM:
+		return k->values[v];
+	case KNOB_UINT:
+	default:
+		snprintf(buf, len, "%u", v);
+		return buf;
+	}
+}
+
+static const char *type_str(const struct knob *k, char *buf, size_t len)
+{
+	buf[0] = 0;
+	switch (k->type) {
+	case KNOB_BOOL:
+		return "bool";
+	case KNOB_ENUM:
+		snprintf(buf, len, "enum ");
+		list_names(buf, len, k->values, -1);
+		return buf;
+	case KNOB_UINT:
+	default:
+		snprintf(buf, len, "uint %u..%u", k->min, k->max);
+		return buf;
+	}
+}
+
+/* JSON string: the strings printed here are ours, but escape anyway */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_text(FILE *f)
+{
+	struct policy def, p;
+	char buf[128], err[64];
+	int i, k;
+
+	policy_init_default(&def);
+	fprintf(f, "presets:\n");
+	for (i = 0; i < nr_policy_presets; i++) {
+		policy_apply_preset(&p, policy_presets[i].name, err, sizeof(err));
+		fprintf(f, "  %-12s %s\n", policy_presets[i].name,
+			policy_presets[i].desc);
+		for (k = 0; k < NR_KNOBS; k++)
+			if (p.v[k] != def.v[k])
+				fprintf(f, "  %-12s   %s=%s\n", "", knobs[k].name,
+					policy_value_str(&p, k, buf, sizeof(buf)));
+	}
+	fprintf(f, "\nknobs:\n");
+	for (k = 0; k < NR_KNOBS; k++) {
+		fprintf(f, "  %s\n", knobs[k].name);
+		fprintf(f, "      type:    %s\n",
+			type_str(&knobs[k], buf, sizeof(buf)));
+		fprintf(f, "      default: %s\n",
+			policy_value_str(&def, k, buf, sizeof(buf)));
+		fprintf(f, "      meaning: %s\n", knobs[k].meaning);
+		fprintf(f, "      history: %s\n", knobs[k].history);
+	}
+}
+
+static void print_json(FILE *f)
+{
+	struct policy def, p;
+	char buf[128], err[64];
+	int i, k, v;
+
+	policy_init_default(&def);
+	fprintf(f, "{\"presets\":[");
+	for (i = 0; i < nr_policy_presets; i++) {
+		policy_apply_preset(&p, policy_presets[i].name, err, sizeof(err));
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_str(f, policy_presets[i].name);
+		fprintf(f, ",\"description\":");
+		json_str(f, policy_presets[i].desc);
+		fprintf(f, ",\"values\":{");
+		for (k = 0; k < NR_KNOBS; k++) {
+			fprintf(f, "%s", k ? "," : "");
+			json_str(f, knobs[k].name);
+			fputc(':', f);
+			json_str(f, policy_value_str(&p, k, buf, sizeof(buf)));
+		}
+		fprintf(f, "}}");
+	}
+	fprintf(f, "],\"knobs\":[");
+	for (k = 0; k < NR_KNOBS; k++) {
+		const struct knob *kn = &knobs[k];
+
+		fprintf(f, "%s{\"name\":", k ? "," : "");
+		json_str(f, kn->name);
+		fprintf(f, ",\"type\":\"%s\"",
+			kn->type == KNOB_BOOL ? "bool" :
+			kn->type == KNOB_ENUM ? "enum" : "uint");
+		if (kn->type == KNOB_ENUM) {
+			fprintf(f, ",\"values\":[");
+			for (v = 0; kn->values[v]; v++) {
+				fprintf(f, "%s", v ? "," : "");
+				json_str(f, kn->values[v]);
+			}
+			fprintf(f, "]");
+		}
+		if (kn->type == KNOB_UINT)
+			fprintf(f, ",\"min\":%u,\"max\":%u", kn->min, kn->max);
+		fprintf(f, ",\"default\":");
+		json_str(f, policy_value_str(&def, k, buf, sizeof(buf)));
+		fprintf(f, ",\"meaning\":");
+		json_str(f, kn->meaning);
+		fprintf(f, ",\"history\":");
+		json_str(f, kn->history);
+		fprintf(f, "}");
+	}
+	fprintf(f, "]}\n");
+}
+
+void policy_print_all(FILE *f, bool json)
+{
+	if (json)
+		print_json(f);
+	else
+		print_text(f);
+}

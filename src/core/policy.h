@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Policies: the designs argued upstream, as named knobs.
+ *
+ * A knob is one behaviour of the modeled kernel that changed over Linux's
+ * history (usually a bug and its fix).  Each has a type (bool, enum with
+ * named values, or unsigned int with a range), a default (the newest,
+ * fixed behaviour), a one-line meaning and a one-line history.  A preset
+ * (`linux-4.13`, `linux-6.6`, ...) is a named set of knob values; every
+ * knob can also be set alone.
+ *
+ * Model code reads knobs through the typed getters below, by enum id: an
+ * array load, cheap enough for every schedule point.
+ *
+ * Simplifications: a preset describes only the knobs this model has; it
+ * says nothing about the rest of that kernel version.
+ *
+ * Locking: a struct policy is written only before a world runs (loading a
+ * scenario, parsing --set) and is read-only while agents run, so it needs
+ * no lock.
+ */
+#ifndef SECMMU_CORE_POLICY_H
+#define SECMMU_CORE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "world.h"
+
+enum knob_id {
+	KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK,
+	KNOB_RMAP_BATCHED_FLUSH_PENDING,
+	KNOB_NOTIFIER_SECONDARY_TLB_FLUSH,
+	NR_KNOBS,
+};
+
+/* values of notifier.secondary_tlb_flush */
+enum secondary_tlb_flush {
+	SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH,
+	SECONDARY_TLB_FLUSH_IN_RANGE_END,
+	SECONDARY_TLB_FLUSH_NONE,
+};
+
+enum knob_type {
+	KNOB_BOOL,
+	KNOB_ENUM,
+	KNOB_UINT,
+};
+
+struct knob {
+	const char *name;	    /* "subsystem.what" */
+	enum knob_type type;
+	const char *const *values; /* KNOB_ENUM: value names, NULL-terminated */
+	unsigned min, max;	    /* KNOB_UINT: inclusive range */
+	unsigned def;		    /* default: the newest, fixed behaviour */
+	const char *meaning;	    /* one line */
+	const char *history;	    /* one line: commit subject or CVE, version */
+};
+
+struct policy {
+	unsigned v[NR_KNOBS];
+	const char *preset; /* last preset applied (static string) or NULL */
+	uint64_t set_mask;  /* knobs set one by one after the preset */
+};
+
+struct policy_preset {
+	const char *name;
+	const char *desc;
+	/* the knobs that differ from the default; id NR_KNOBS ends the list */
+	struct {
+		enum knob_id id;
+		unsigned value;
+	} set[NR_KNOBS + 1];
+};
+
+extern const struct knob knobs[NR_KNOBS];
+extern const struct policy_preset policy_presets[];
+extern const int nr_policy_presets;
+
+void policy_init_default(struct policy *p);
+int policy_knob_find(const char *name); /* enum knob_id or -1 */
+const struct policy_preset *policy_preset_find(const char *name);
+
+/**
+ * policy_set - set one knob from its textual value
+ * @p: the policy
+ * @knob: knob name, e.g. "mremap.flush_before_ptl_unlock"
+ * @value: "true"/"false" (also yes/no, on/off, 1/0) for a bool, a value
+ *         name for an enum, a number for an unsigned knob
+ * @err, @errlen: on failure, one line saying what is wrong and what is
+ *                allowed (close matches for an unknown knob)
+ *
+ * Returns 0, or -EINVAL with @err filled.
+ */
+int policy_set(struct policy *p, const char *knob, const char *value,
+	       char *err, size_t errlen);
+
+/**
+ * policy_apply_preset - reset @p to the default, then apply preset @name
+ *
+ * Returns 0, or -EINVAL with @err naming the known presets.
+ */
+int policy_apply_preset(struct policy *p, const char *name, char *err,
+			size_t errlen);
+
+/* the textual value of knob @id in @p (static string or @buf) */
+const char *policy_value_str(const struct policy *p, enum knob_id id,
+			     char *buf, size_t len);
+
+/* `secmmu policies`: presets, then every knob (text or JSON) */
+void policy_print_all(FILE *f, bool json);
+
+static inline unsigned policy_get(const struct policy *p, enum knob_id id)
+{
+	return p->v[id];
+}
+
+/* typed getters for model code: policy_bool(w, KNOB_...) */
+static inline bool policy_bool(const struct world *w, enum knob_id id)
+{
+	return w->policy->v[id] != 0;
+}
+
+static inline unsigned policy_enum(const struct world *w, enum knob_id id)
+{
+	return w->policy->v[id];
+}
+
+static inline unsigned policy_uint(const struct world *w, enum knob_id id)
+{
+	return w->policy->v[id];
+}
+
+#endif
