@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Built-in models of the primary MMU racing with itself.
+ *
+ *   fault-vs-munmap            CPU0 writes and reads a page while CPU1
+ *                              munmaps it (clean)
+ *   fault-vs-munmap-noflush    the same, munmap's mmu_gather skips its
+ *                              TLB flush (bug: stale-tlb)
+ *   fault-vs-mprotect          CPU0 writes while CPU1 makes the page
+ *                              read-only (clean)
+ *   fault-vs-mprotect-noflush  mprotect skips its flush (bug: a write
+ *                              after mprotect returned: permission)
+ *
+ * The oracle is DESIGN.md's concurrency rule: while munmap/mprotect is in
+ * flight either outcome is allowed; once it has returned, an access that
+ * still succeeds is a violation ("access-after-munmap", "permission").  A
+ * read that succeeds must return the last value written.  The checker
+ * adds "stale-tlb" on any use of a translation to a freed frame, and the
+ * quiescent checks at the end (src/check).
+ *
+ * Locking: the agents use the mm's own locks through the syscalls and
+ * CPU accesses; the model's flag `done` is published with WRITE_ONCE.
+ */
+#include "check/check.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
+#include "scenario/mm_models.h"
+
+#define RACE_FRAMES 4096
+#define RACE_ADDR 0x10000000UL
+
+struct mm_race {
+	const struct mm_race_opts *o;
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	unsigned long addr;  /* the target page */
+	unsigned long naddr; /* the neighbour page, 0 if none */
+	int done; /* the second agent's operation has returned */
+};
+
+static const char *race_op_name(const struct mm_race *r)
+{
+	return r->o->op == MM_RACE_MUNMAP ? "munmap" : "mprotect(PROT_READ)";
+}
+
+/* an access succeeded: was the operation already over when it began? */
+static void race_check_after(struct mm_race *r, bool after, bool write,
+			     int i)
+{
+	if (!after)
+		return;
+	if (r->o->op == MM_RACE_MUNMAP)
+		report_add(r->mmw->w, "access-after-munmap",
+			   "%s: %s %d of va %#lx succeeded after munmap() had returned\n",
+			   current->name, write ? "write" : "read", i, r->addr);
+	else if (write)
+		report_add(r->mmw->w, "permission",
+			   "%s: write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
+			   current->name, i, r->addr);
+}
+
+/* the neighbour page is never touched by the operation: it must work */
+static void race_touch_neighbor(struct mm_race *r, struct cpu *cpu, int i)
+{
+	uint64_t v;
+	int ret;
+
+	ret = cpu_write(cpu, r->mm, r->naddr, i);
+	if (!ret)
+		ret = cpu_read(cpu, r->mm, r->naddr, &v);
+	if (ret)
+		report_add(r->mmw->w, "value",
+			   "%s: access %d to the neighbour page %#lx failed with %d\n",
+			   current->name, i, r->naddr, ret);
+	else if (v != (uint64_t)i)
+		report_add(r->mmw->w, "value",
+			   "%s: read %llu from the neighbour page %#lx, wrote %d\n",
+			   current->name, (unsigned long long)v, r->naddr, i);
+}
+
+/* CPU0: write i, read it back, iters times (and the neighbour's) */
+static void race_toucher(void *arg)
+{
+	struct mm_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 0);
+	uint64_t last = 0, v;
+	bool after;
+	int i;
+
+	for (i = 1; i <= r->o->iters; i++) {
+		after = READ_ONCE(r->done);
+		if (!cpu_write(cpu, r->mm, r->addr, i)) {
+			last = i;
+			race_check_after(r, after, true, i);
+		}
+		if (r->naddr)
+			race_touch_neighbor(r, cpu, i);
+		after = READ_ONCE(r->done);
+		if (cpu_read(cpu, r->mm, r->addr, &v))
+			continue;
+		race_check_after(r, after, false, i);
+		if (v != last)
+			report_add(r->mmw->w, "value",
+				   "%s: read %llu from va %#lx, last write was %llu\n",
+				   current->name, (unsigned long long)v,
+				   r->addr, (unsigned long long)last);
+	}
+}
+
+/* CPU1: touch the page (so CPU1 caches it too), then the operation */
+static void race_operator(void *arg)
+{
+	struct mm_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 1);
+	uint64_t v;
+	int ret;
+
+	cpu_read(cpu, r->mm, r->addr, &v);
+	if (r->o->op == MM_RACE_MUNMAP)
+		ret = vm_munmap(r->mm, r->addr, PAGE_SIZE);
+	else
+		ret = do_mprotect_pkey(r->mm, r->addr, PAGE_SIZE, PROT_READ,
+				       -1);
+	if (ret)
+		report_add(r->mmw->w, "syscall-failed", "%s returned %d\n",
+			   race_op_name(r), ret);
+	WRITE_ONCE(r->done, 1);
+}
+
+/**
+ * mm_race_setup - one execution of a fault-vs-X model
+ * @w: the world
+ * @arg: a struct mm_race_opts
+ *
+ * One mm with one anonymous page at RACE_ADDR (and its neighbour in a
+ * VMA of its own), faulted in and cached by CPU0 unless @cold; agent
+ * "toucher" on CPU0, agent "unmapper" or "protector" on CPU1.
+ */
+int mm_race_setup(struct world *w, void *arg)
+{
+	const struct mm_race_opts *o = arg;
+	struct mm_race *r = arena_alloc(w, sizeof(*r));
+	unsigned long a;
+
+	r->o = o;
+	r->mmw = mm_world_get(w, RACE_FRAMES, 2);
+	if (!r->mmw)
+		return -ENOMEM;
+	if (o->op == MM_RACE_MUNMAP)
+		r->mmw->inject.munmap_skip_flush = o->inject_no_flush;
+	else
+		r->mmw->inject.mprotect_skip_flush = o->inject_no_flush;
+	r->mm = mm_alloc(r->mmw);
+	if (!r->mm)
+		return -ENOMEM;
+	a = vm_mmap(r->mm, NULL, RACE_ADDR, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (a != RACE_ADDR)
+		return -ENOMEM;
+	r->addr = a;
+	if (o->neighbor) {
+		/* PROT_EXEC keeps it from merging with the target */
+		r->naddr = vm_mmap(r->mm, NULL, a + PAGE_SIZE, PAGE_SIZE,
+				   PROT_READ | PROT_WRITE | PROT_EXEC,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+		if (r->naddr != a + PAGE_SIZE)
+			return -ENOMEM;
+	}
+	if (!o->cold && cpu_write(mm_cpu(r->mmw, 0), r->mm, a, 0))
+		return -EFAULT;
+	w->priv = r;
+	if (!agent_create(w, "toucher", race_toucher, r) ||
+	    !agent_create(w, o->op == MM_RACE_MUNMAP ? "unmapper" : "protector",
+			  race_operator, r))
+		return -EAGAIN;
+	return 0;
+}
+
+/* quiescent checks, then exit: nothing may be left allocated */
+void mm_race_check(struct world *w, void *arg)
+{
+	struct mm_race *r = w->priv;
+
+	if (!r->o->no_quiescent)
+		mm_check_quiescent(r->mmw);
+	cpu_idle(mm_cpu(r->mmw, 0));
+	cpu_idle(mm_cpu(r->mmw, 1));
+	mmput(r->mm);
+	phys_check_leaks(r->mmw->pm, 0);
+}
+
+#define BUILTIN_ITERS 4
+
+static const struct mm_race_opts opts_munmap = {
+	.op = MM_RACE_MUNMAP, .iters = BUILTIN_ITERS, .neighbor = true,
+	.cold = true,
+};
+static const struct mm_race_opts opts_munmap_noflush = {
+	.op = MM_RACE_MUNMAP, .inject_no_flush = true,
+	.iters = BUILTIN_ITERS, .neighbor = true,
+};
+static const struct mm_race_opts opts_mprotect = {
+	.op = MM_RACE_MPROTECT, .iters = BUILTIN_ITERS, .neighbor = true,
+	.cold = true,
+};
+static const struct mm_race_opts opts_mprotect_noflush = {
+	.op = MM_RACE_MPROTECT, .inject_no_flush = true,
+	.iters = BUILTIN_ITERS,
+};
+
+const struct model model_fault_vs_munmap = {
+	"fault-vs-munmap", "CPU0 uses a page while CPU1 munmaps it (clean)",
+	mm_race_setup, mm_race_check, (void *)&opts_munmap
+};
+const struct model model_fault_vs_munmap_noflush = {
+	"fault-vs-munmap-noflush",
+	"munmap frees the page without a TLB flush (bug: stale-tlb)",
+	mm_race_setup, mm_race_check, (void *)&opts_munmap_noflush
+};
+const struct model model_fault_vs_mprotect = {
+	"fault-vs-mprotect",
+	"CPU0 writes a page while CPU1 makes it read-only (clean)",
+	mm_race_setup, mm_race_check, (void *)&opts_mprotect
+};
+const struct model model_fault_vs_mprotect_noflush = {
+	"fault-vs-mprotect-noflush",
+	"mprotect skips its TLB flush (bug: permission)", mm_race_setup,
+	mm_race_check, (void *)&opts_mprotect_noflush
+};
