@@ -137,8 +137,8 @@ static void test_pte_bits(void **state)
 				     pfn_pte(1, PAGE_SHARED)));
 	assert_false(pte_needs_flush(pte_mkold(pfn_pte(1, PAGE_COPY)),
 				     pfn_pte(1, PAGE_COPY)));
-	assert_true(pte_needs_flush(pfn_pte(1, PAGE_COPY),
-				    pfn_pte(2, PAGE_COPY)));
+	assert_true(
+		pte_needs_flush(pfn_pte(1, PAGE_COPY), pfn_pte(2, PAGE_COPY)));
 
 	/* migration entries */
 	e = make_writable_migration_entry(0xabc);
@@ -149,13 +149,11 @@ static void test_pte_bits(void **state)
 	assert_true(is_migration_entry(e));
 	assert_true(is_writable_migration_entry(e));
 	assert_int_equal(swp_offset_pfn(e), 0xabc);
-	assert_false(is_writable_migration_entry(
-		pte_to_swp_entry(swp_entry_to_pte(
-			make_readable_migration_entry(5)))));
+	assert_false(is_writable_migration_entry(pte_to_swp_entry(
+		swp_entry_to_pte(make_readable_migration_entry(5)))));
 	assert_true(pte_swp_soft_dirty(pte_swp_mksoft_dirty(pte)));
 	assert_int_equal(
-		swp_offset(pte_to_swp_entry(pte_swp_mksoft_dirty(pte))),
-		0xabc);
+		swp_offset(pte_to_swp_entry(pte_swp_mksoft_dirty(pte))), 0xabc);
 }
 
 /* ---- page tables ---- */
@@ -243,9 +241,8 @@ static void test_mmap_hint_fixed(void **state)
 	assert_true(b != hint && !IS_ERR_VALUE(b)); /* busy: elsewhere */
 	wr(f->c0, mm, a, 1);
 	/* MAP_FIXED replaces what was there: fresh zero memory */
-	assert_int_equal(vm_mmap(mm, NULL, a, PAGE_SIZE, RW, ANON | MAP_FIXED,
-				 0),
-			 a);
+	assert_int_equal(
+		vm_mmap(mm, NULL, a, PAGE_SIZE, RW, ANON | MAP_FIXED, 0), a);
 	assert_int_equal(rd(f->c0, mm, a), 0);
 	assert_int_equal((long)vm_mmap(mm, NULL, a, PAGE_SIZE, RW,
 				       ANON | MAP_FIXED_NOREPLACE, 0),
@@ -480,9 +477,9 @@ static void test_errno_mmap(void **state)
 				   ANON | MAP_FIXED, 0)),
 			 -EINVAL);
 	/* no map type, or both with an unknown anonymous type */
-	assert_int_equal(E(vm_mmap(mm, NULL, 0, PAGE_SIZE, RW, MAP_ANONYMOUS,
-				   0)),
-			 -EINVAL);
+	assert_int_equal(
+		E(vm_mmap(mm, NULL, 0, PAGE_SIZE, RW, MAP_ANONYMOUS, 0)),
+		-EINVAL);
 	assert_int_equal(E(vm_mmap(mm, NULL, 0, PAGE_SIZE, RW,
 				   MAP_SHARED_VALIDATE | MAP_ANONYMOUS, 0)),
 			 -EINVAL);
@@ -498,12 +495,11 @@ static void test_errno_mmap(void **state)
 	assert_int_equal(E(vm_mmap(mm, NULL, 0, TASK_SIZE, RW, ANON, 0)),
 			 -ENOMEM);
 	/* a length that wraps to 0 when rounded up: do_mmap's -ENOMEM */
-	assert_int_equal(E(vm_mmap(mm, NULL, 0, -100UL, RW, ANON, 0)),
-			 -ENOMEM);
+	assert_int_equal(E(vm_mmap(mm, NULL, 0, -100UL, RW, ANON, 0)), -ENOMEM);
 	/* an offset range that wraps */
-	assert_int_equal(E(vm_mmap(mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON,
-				   -PAGE_SIZE)),
-			 -EINVAL);
+	assert_int_equal(
+		E(vm_mmap(mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON, -PAGE_SIZE)),
+		-EINVAL);
 	assert_int_equal(mm->map_count, 0);
 #undef E
 }
@@ -532,15 +528,13 @@ static void test_errno_mprotect(void **state)
 	assert_int_equal(do_mprotect_pkey(mm, a + 1, PAGE_SIZE, PROT_READ, -1),
 			 -EINVAL);
 	assert_int_equal(do_mprotect_pkey(mm, a, 0, PROT_READ, -1), 0);
-	assert_int_equal(do_mprotect_pkey(mm, a, PAGE_SIZE, 0x40, -1),
-			 -EINVAL);
+	assert_int_equal(do_mprotect_pkey(mm, a, PAGE_SIZE, 0x40, -1), -EINVAL);
 	assert_int_equal(do_mprotect_pkey(mm, a, PAGE_SIZE, PROT_READ, 3),
 			 -EINVAL);
-	assert_int_equal(do_mprotect_pkey(mm, a, PAGE_SIZE,
-					  PROT_READ | PROT_GROWSDOWN |
-						  PROT_GROWSUP,
-					  -1),
-			 -EINVAL);
+	assert_int_equal(
+		do_mprotect_pkey(mm, a, PAGE_SIZE,
+				 PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP, -1),
+		-EINVAL);
 	assert_int_equal(do_mprotect_pkey(mm, a, -PAGE_SIZE, PROT_READ, -1),
 			 -ENOMEM);
 	/* a hole at the start, then a range running past the end */
@@ -585,9 +579,8 @@ static void test_errno_madvise(void **state)
 		assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 1);
 		assert_int_equal(do_madvise(mm, l, PAGE_SIZE, MADV_DONTNEED),
 				 -EINVAL);
-		assert_int_equal(do_madvise(mm, l, PAGE_SIZE,
-					    MADV_DONTNEED_LOCKED),
-				 0);
+		assert_int_equal(
+			do_madvise(mm, l, PAGE_SIZE, MADV_DONTNEED_LOCKED), 0);
 		assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 0);
 		assert_int_equal(vm_munmap(mm, l, PAGE_SIZE), 0);
 		assert_int_equal(mm->locked_vm, 0);
@@ -600,8 +593,8 @@ static void test_exit_frees_everything(void **state)
 {
 	struct fx *f = FX(state);
 	unsigned long a = mmap_anon(f->mm, 8 * PAGE_SIZE, RW);
-	unsigned long b = vm_mmap(f->mm, NULL, 0x40000000UL, PAGE_SIZE, RW,
-				  ANON, 0);
+	unsigned long b =
+		vm_mmap(f->mm, NULL, 0x40000000UL, PAGE_SIZE, RW, ANON, 0);
 	int i;
 
 	for (i = 0; i < 8; i++)

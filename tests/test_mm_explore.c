@@ -21,8 +21,7 @@
 #include "scenario/builtin.h"
 #include "scenario/mm_models.h"
 
-static struct explore_opts opts(enum strategy s, unsigned long iters,
-				int bound)
+static struct explore_opts opts(enum strategy s, unsigned long iters, int bound)
 {
 	return (struct explore_opts){ .strategy = s,
 				      .seed = 1,
@@ -156,8 +155,8 @@ static void test_fault_vs_mprotect_noflush_found(void **state)
 	o.iters = 30;
 	expect_found(&m, STRAT_RANDOM, 2000, -1, "permission",
 		     "after mprotect(PROT_READ) had returned");
-	expect_found(builtin_find("fault-vs-mprotect-noflush"), STRAT_DFS, 0,
-		     2, "tlb-coherence", "beyond what its PTE");
+	expect_found(builtin_find("fault-vs-mprotect-noflush"), STRAT_DFS, 0, 2,
+		     "tlb-coherence", "beyond what its PTE");
 }
 
 int main(void)

@@ -35,10 +35,10 @@ struct qscan {
 	unsigned long nr_reports;
 };
 
-#define qreport(q, kind, ...)                                    \
-	do {                                                     \
-		report_add((q)->mmw->w, kind, __VA_ARGS__);      \
-		(q)->nr_reports++;                               \
+#define qreport(q, kind, ...)                               \
+	do {                                                \
+		report_add((q)->mmw->w, kind, __VA_ARGS__); \
+		(q)->nr_reports++;                          \
 	} while (0)
 
 static struct ptdesc *q_table(struct qscan *q, struct mm_struct *mm,
@@ -64,8 +64,8 @@ static void q_pte_table(struct qscan *q, struct mm_struct *mm,
 	int i;
 
 	for (i = 0; i < PTRS_PER_PTE; i++) {
-		pte_t pte = __pte(__atomic_load_n(&pt->entries[i],
-						  __ATOMIC_ACQUIRE));
+		pte_t pte = __pte(
+			__atomic_load_n(&pt->entries[i], __ATOMIC_ACQUIRE));
 		unsigned long pfn = pte_pfn(pte);
 		struct page *page;
 
@@ -145,8 +145,7 @@ static void q_frames(struct qscan *q)
 		struct page *page = pfn_to_page(pm, pfn);
 		int mc = page_mapcount(page);
 
-		if (mc == q->mapped[pfn] &&
-		    (!mc || page_count(page) >= mc))
+		if (mc == q->mapped[pfn] && (!mc || page_count(page) >= mc))
 			continue;
 		qreport(q, "mapcount",
 			"quiescent: pfn %#lx has mapcount %d and %d references, but %d PTEs map it\n",
@@ -177,10 +176,10 @@ static pte_t q_lookup_pte(struct mm_world *mmw, struct mm_struct *mm,
 	int level;
 
 	for (level = 4; level > 1; level--) {
-		unsigned long idx =
-			(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
-		uint64_t v = __atomic_load_n(&pt->entries[idx],
-					     __ATOMIC_ACQUIRE);
+		unsigned long idx = (va >> (PAGE_SHIFT + 9 * (level - 1))) &
+				    511;
+		uint64_t v =
+			__atomic_load_n(&pt->entries[idx], __ATOMIC_ACQUIRE);
 
 		if (!(v & _PAGE_PRESENT) || (v & _PAGE_PSE))
 			return __pte(0);
@@ -188,8 +187,8 @@ static pte_t q_lookup_pte(struct mm_world *mmw, struct mm_struct *mm,
 		if (!pt)
 			return __pte(0);
 	}
-	return __pte(__atomic_load_n(&pt->entries[pte_index(va)],
-				     __ATOMIC_ACQUIRE));
+	return __pte(
+		__atomic_load_n(&pt->entries[pte_index(va)], __ATOMIC_ACQUIRE));
 }
 
 static void q_tlbs(struct qscan *q)

@@ -48,10 +48,11 @@ static unsigned long level_index(int level, unsigned long va)
 static void report_walk(struct cpu *cpu, const char *kind, unsigned long va,
 			int level, uint64_t val, const char *what)
 {
-	report_add(cpu->mmw->w, kind,
-		   "CPU%d: %s: page walk of va %#lx at level %d (entry %#llx): %s\n",
-		   cpu->id, current ? current->name : "(no agent)", va, level,
-		   (unsigned long long)val, what);
+	report_add(
+		cpu->mmw->w, kind,
+		"CPU%d: %s: page walk of va %#lx at level %d (entry %#llx): %s\n",
+		cpu->id, current ? current->name : "(no agent)", va, level,
+		(unsigned long long)val, what);
 }
 
 /*
@@ -87,8 +88,9 @@ retry:
 			break;
 		pt = ptdesc_of_pfn(pm, (val & PTE_PFN_MASK) >> PAGE_SHIFT);
 		if (!pt) {
-			report_walk(cpu, "pgtable-use-after-free", va, level,
-				    val, "the entry points to a frame that is no longer a page table");
+			report_walk(
+				cpu, "pgtable-use-after-free", va, level, val,
+				"the entry points to a frame that is no longer a page table");
 			goto fault;
 		}
 	}
@@ -118,7 +120,8 @@ retry:
 		.vpn = va >> PAGE_SHIFT,
 		.pfn = pfn,
 		.gen = page_generation(page),
-		.fill_step = cpu->mmw->w->step,
+		.fill_step =
+			__atomic_load_n(&cpu->mmw->w->step, __ATOMIC_RELAXED),
 		.mm_id = mm->id,
 		.fill_agent = current ? current->id : -1,
 		.writable = perm & _PAGE_RW,
@@ -151,8 +154,7 @@ static void cpu_do_access(struct cpu *cpu, struct tlb_entry *e,
  * fault to take.  Under cpu->tlb_lock.
  */
 static unsigned long cpu_try_access(struct cpu *cpu, struct mm_struct *mm,
-				    unsigned long va, bool write,
-				    uint64_t *val)
+				    unsigned long va, bool write, uint64_t *val)
 {
 	struct tlb_entry *e = tlb_lookup(cpu, mm, va);
 	struct tlb_entry fill;
@@ -209,20 +211,20 @@ int cpu_access(struct cpu *cpu, struct mm_struct *mm, unsigned long va,
 			switch_mm(cpu, mm);
 			continue;
 		}
-		err = va < TASK_SIZE ?
-			      cpu_try_access(cpu, mm, va, write, val) :
-			      X86_PF_USER | X86_PF_PROT;
+		err = va < TASK_SIZE ? cpu_try_access(cpu, mm, va, write, val) :
+				       X86_PF_USER | X86_PF_PROT;
 		spin_unlock(&cpu->tlb_lock);
 		if (!err)
 			return 0;
-		cpu->nr_faults++;
+		__atomic_add_fetch(&cpu->nr_faults, 1, __ATOMIC_RELAXED);
 		ret = do_user_addr_fault(cpu, mm, va, err);
 		if (ret)
 			return ret;
 	}
-	report_add(cpu->mmw->w, "fault-livelock",
-		   "CPU%d: %s: access to va %#lx faulted %d times without progress\n",
-		   cpu->id, current ? current->name : "(no agent)", va, tries);
+	report_add(
+		cpu->mmw->w, "fault-livelock",
+		"CPU%d: %s: access to va %#lx faulted %d times without progress\n",
+		cpu->id, current ? current->name : "(no agent)", va, tries);
 	return -EAGAIN;
 }
 

@@ -177,9 +177,8 @@ static int madvise_update_vma(struct vm_area_struct *vma, unsigned long start,
 	return 0;
 }
 
-static int madvise_vma_behavior(struct vm_area_struct *vma,
-				unsigned long start, unsigned long end,
-				int behavior)
+static int madvise_vma_behavior(struct vm_area_struct *vma, unsigned long start,
+				unsigned long end, int behavior)
 {
 	vm_flags_t new_flags = vma->vm_flags;
 	int err;

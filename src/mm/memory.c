@@ -226,8 +226,9 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 	if (!new_page)
 		goto oom;
 	/* no struct page (PFNMAP): copy from the frame itself */
-	copy_highpage(new_page, old_page ? old_page :
-					   pfn_to_page(pm, pte_pfn(vmf->orig_pte)));
+	copy_highpage(new_page,
+		      old_page ? old_page :
+				 pfn_to_page(pm, pte_pfn(vmf->orig_pte)));
 	SetPageUptodate(new_page);
 
 	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
@@ -671,8 +672,7 @@ void unmap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	tlb_end_vma(tlb, vma);
 }
 
-static void unmap_single_vma(struct mmu_gather *tlb,
-			     struct vm_area_struct *vma,
+static void unmap_single_vma(struct mmu_gather *tlb, struct vm_area_struct *vma,
 			     unsigned long start_addr, unsigned long end_addr)
 {
 	unsigned long start = max(vma->vm_start, start_addr);
@@ -694,8 +694,8 @@ static void unmap_single_vma(struct mmu_gather *tlb,
  * Caller holds mmap_lock (read or write) and no VMA of the run can be
  * faulted any more (they are detached, or the mm is exiting).
  */
-void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas,
-		int nr, unsigned long start, unsigned long end)
+void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
+		unsigned long start, unsigned long end)
 {
 	int i;
 
@@ -854,8 +854,8 @@ void free_pgd_range(struct mmu_gather *tlb, unsigned long addr,
  * @floor: end of the VMA before the run (FIRST_USER_ADDRESS if none)
  * @ceiling: start of the VMA after it (USER_PGTABLES_CEILING if none)
  */
-void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct **vmas,
-		   int nr, unsigned long floor, unsigned long ceiling)
+void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
+		   unsigned long floor, unsigned long ceiling)
 {
 	int i = 0;
 
@@ -941,8 +941,7 @@ static int copy_present_pte(struct vm_area_struct *dst_vma,
 
 static int copy_pte_range(struct vm_area_struct *dst_vma,
 			  struct vm_area_struct *src_vma, pmd_t *dst_pmd,
-			  pmd_t *src_pmd, unsigned long addr,
-			  unsigned long end)
+			  pmd_t *src_pmd, unsigned long addr, unsigned long end)
 {
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
 	struct mm_struct *src_mm = src_vma->vm_mm;
@@ -1003,8 +1002,7 @@ out:
 
 static int copy_pmd_range(struct vm_area_struct *dst_vma,
 			  struct vm_area_struct *src_vma, pud_t *dst_pud,
-			  pud_t *src_pud, unsigned long addr,
-			  unsigned long end)
+			  pud_t *src_pud, unsigned long addr, unsigned long end)
 {
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
 	pmd_t *src_pmd, *dst_pmd;
@@ -1027,8 +1025,7 @@ static int copy_pmd_range(struct vm_area_struct *dst_vma,
 
 static int copy_pud_range(struct vm_area_struct *dst_vma,
 			  struct vm_area_struct *src_vma, pgd_t *dst_pgd,
-			  pgd_t *src_pgd, unsigned long addr,
-			  unsigned long end)
+			  pgd_t *src_pgd, unsigned long addr, unsigned long end)
 {
 	struct mm_struct *dst_mm = dst_vma->vm_mm;
 	pud_t *src_pud, *dst_pud;

@@ -182,15 +182,15 @@ static inline bool mm_tlb_flush_nested(struct mm_struct *mm)
 
 /* ---- page-table entries: access (each a schedule point) ---- */
 
-#define __PT_LOAD(p)                                             \
-	({                                                       \
-		sched_point(SP_MEM, (p));                        \
-		__atomic_load_n((p), __ATOMIC_ACQUIRE);          \
+#define __PT_LOAD(p)                                    \
+	({                                              \
+		sched_point(SP_MEM, (p));               \
+		__atomic_load_n((p), __ATOMIC_ACQUIRE); \
 	})
-#define __PT_STORE(p, v)                                         \
-	do {                                                     \
-		sched_point(SP_MEM, (p));                        \
-		__atomic_store_n((p), (v), __ATOMIC_RELEASE);    \
+#define __PT_STORE(p, v)                                      \
+	do {                                                  \
+		sched_point(SP_MEM, (p));                     \
+		__atomic_store_n((p), (v), __ATOMIC_RELEASE); \
 	} while (0)
 
 static inline pte_t ptep_get(pte_t *ptep)
@@ -226,15 +226,15 @@ static inline void pte_clear(struct mm_struct *mm, unsigned long addr,
 }
 
 /* atomic: the hardware may set A/D bits concurrently */
-static inline pte_t ptep_get_and_clear(struct mm_struct *mm,
-				       unsigned long addr, pte_t *ptep)
+static inline pte_t ptep_get_and_clear(struct mm_struct *mm, unsigned long addr,
+				       pte_t *ptep)
 {
 	sched_point(SP_MEM, ptep);
 	return __pte(__atomic_exchange_n(&ptep->pte, 0, __ATOMIC_ACQ_REL));
 }
 
-static inline void ptep_set_wrprotect(struct mm_struct *mm,
-				      unsigned long addr, pte_t *ptep)
+static inline void ptep_set_wrprotect(struct mm_struct *mm, unsigned long addr,
+				      pte_t *ptep)
 {
 	sched_point(SP_MEM, ptep);
 	__atomic_fetch_and(&ptep->pte, ~_PAGE_RW, __ATOMIC_ACQ_REL);
@@ -294,15 +294,14 @@ pte_t *pte_offset_kernel(pmd_t *pmd, unsigned long addr);
 pud_t *pud_alloc(struct mm_struct *mm, pgd_t *pgd, unsigned long addr);
 pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, unsigned long addr);
 int __pte_alloc(struct mm_struct *mm, pmd_t *pmd);
-#define pte_alloc(mm, pmd) \
-	(pmd_none(pmdp_get(pmd)) && __pte_alloc(mm, pmd))
+#define pte_alloc(mm, pmd) (pmd_none(pmdp_get(pmd)) && __pte_alloc(mm, pmd))
 
 pte_t *pte_offset_map_nolock(struct mm_struct *mm, pmd_t *pmd,
 			     unsigned long addr, spinlock_t **ptlp);
-pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
-			   unsigned long addr, spinlock_t **ptlp);
-pte_t *pte_alloc_map_lock(struct mm_struct *mm, pmd_t *pmd,
-			  unsigned long addr, spinlock_t **ptlp);
+pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
+			   spinlock_t **ptlp);
+pte_t *pte_alloc_map_lock(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
+			  spinlock_t **ptlp);
 void pte_unmap(pte_t *pte);
 void pte_unmap_unlock(pte_t *pte, spinlock_t *ptl);
 spinlock_t *pmd_lock(struct mm_struct *mm, pmd_t *pmd);
@@ -383,19 +382,18 @@ pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address,
 		       pte_t *ptep);
 void unmap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		      unsigned long addr, unsigned long end);
-void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas,
-		int nr, unsigned long start, unsigned long end);
+void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
+		unsigned long start, unsigned long end);
 void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
 			   unsigned long size);
 void free_pgd_range(struct mmu_gather *tlb, unsigned long addr,
 		    unsigned long end, unsigned long floor,
 		    unsigned long ceiling);
-void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct **vmas,
-		   int nr, unsigned long floor, unsigned long ceiling);
+void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
+		   unsigned long floor, unsigned long ceiling);
 int copy_page_range(struct vm_area_struct *dst_vma,
 		    struct vm_area_struct *src_vma);
-int mm_populate(struct mm_struct *mm, unsigned long start,
-		unsigned long len);
+int mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
 void populate_vma_page_range(struct vm_area_struct *vma, unsigned long start,
 			     unsigned long end);
 
@@ -427,9 +425,8 @@ int walk_page_range_vma(struct vm_area_struct *vma, unsigned long start,
 /* ---- syscalls ---- */
 
 unsigned long vm_mmap(struct mm_struct *mm, struct file *file,
-		      unsigned long addr, unsigned long len,
-		      unsigned long prot, unsigned long flags,
-		      unsigned long offset);
+		      unsigned long addr, unsigned long len, unsigned long prot,
+		      unsigned long flags, unsigned long offset);
 int vm_munmap(struct mm_struct *mm, unsigned long start, size_t len);
 long change_protection(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		       unsigned long start, unsigned long end,

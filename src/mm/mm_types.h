@@ -351,7 +351,7 @@ struct tlb_entry {
  *	between two instructions, as an IPI does (class "cpu_tlb")
  * @loaded_mm: the mm whose page tables CR3 points to (with a reference)
  * @tlb: the entries; @tlb_next is the FIFO replacement cursor
- * @nr_*: statistics
+ * @nr_*: statistics (under @tlb_lock, nr_faults atomically)
  */
 struct cpu {
 	int id;

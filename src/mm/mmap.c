@@ -56,7 +56,7 @@ static struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 	*new = *orig;
 	new->next_free = NULL;
 	anon_vma_clone(new, orig);
-	if (new->vm_ops && new->vm_ops->open)
+	if (new->vm_ops &&new->vm_ops->open)
 		new->vm_ops->open(new);
 	return new;
 }
@@ -257,8 +257,7 @@ void vma_set_page_prot(struct vm_area_struct *vma)
 /* ---- finding room ---- */
 
 static unsigned long unmapped_area_topdown(struct mm_struct *mm,
-					   unsigned long len,
-					   unsigned long low,
+					   unsigned long len, unsigned long low,
 					   unsigned long high)
 {
 	int i;
@@ -319,9 +318,8 @@ static unsigned long arch_get_unmapped_area_topdown(struct mm_struct *mm,
 	return unmapped_area(mm, len, TASK_UNMAPPED_BASE, TASK_SIZE);
 }
 
-static unsigned long get_unmapped_area(struct mm_struct *mm,
-				       unsigned long addr, unsigned long len,
-				       unsigned long flags)
+static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				       unsigned long len, unsigned long flags)
 {
 	if (len > TASK_SIZE)
 		return -ENOMEM;
@@ -337,8 +335,7 @@ static unsigned long get_unmapped_area(struct mm_struct *mm,
 	return addr;
 }
 
-static unsigned long round_hint_to_min(struct mm_struct *mm,
-				       unsigned long hint)
+static unsigned long round_hint_to_min(struct mm_struct *mm, unsigned long hint)
 {
 	hint &= PAGE_MASK;
 	if (hint && hint < mm->mmw->mmap_min_addr)
@@ -369,9 +366,9 @@ static void unmap_region(struct mm_struct *mm, struct vm_area_struct **vmas,
  * is downgraded to read once nothing can find the VMAs any more, and
  * released at the end.
  */
-static int do_vmi_align_munmap(struct mm_struct *mm,
-			       struct vm_area_struct *vma, unsigned long start,
-			       unsigned long end, bool unlock)
+static int do_vmi_align_munmap(struct mm_struct *mm, struct vm_area_struct *vma,
+			       unsigned long start, unsigned long end,
+			       bool unlock)
 {
 	struct vm_area_struct *detached[MM_MAX_VMAS + 2];
 	struct vm_area_struct *prev, *next;
@@ -424,8 +421,8 @@ static int do_vmi_align_munmap(struct mm_struct *mm,
  * With @unlock the lock is released on success (as a read lock after
  * the downgrade); on failure it is still held for write.
  */
-static int do_vmi_munmap(struct mm_struct *mm, unsigned long start,
-			 size_t len, bool unlock)
+static int do_vmi_munmap(struct mm_struct *mm, unsigned long start, size_t len,
+			 bool unlock)
 {
 	struct vm_area_struct *vma;
 	unsigned long end;
@@ -469,11 +466,11 @@ int vm_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 
 /* ---- mmap ---- */
 
-#define LEGACY_MAP_MASK                                                   \
-	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |           \
-	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED |             \
-	 MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |      \
-	 MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB)
+#define LEGACY_MAP_MASK                                                       \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |               \
+	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED | MAP_GROWSDOWN | \
+	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |           \
+	 MAP_STACK | MAP_HUGETLB)
 
 static vm_flags_t calc_vm_prot_bits(unsigned long prot)
 {
@@ -577,7 +574,8 @@ static unsigned long do_mmap(struct mm_struct *mm, struct file *file,
 		case MAP_SHARED_VALIDATE:
 			if (flags & ~LEGACY_MAP_MASK)
 				return -EOPNOTSUPP;
-			if ((prot & PROT_WRITE) && !(file->f_mode & FMODE_WRITE))
+			if ((prot & PROT_WRITE) &&
+			    !(file->f_mode & FMODE_WRITE))
 				return -EACCES;
 			vm_flags |= VM_SHARED | VM_MAYSHARE;
 			if (!(file->f_mode & FMODE_WRITE))
@@ -636,9 +634,8 @@ static unsigned long do_mmap(struct mm_struct *mm, struct file *file,
  * -ENODEV, -EINTR.
  */
 unsigned long vm_mmap(struct mm_struct *mm, struct file *file,
-		      unsigned long addr, unsigned long len,
-		      unsigned long prot, unsigned long flags,
-		      unsigned long offset)
+		      unsigned long addr, unsigned long len, unsigned long prot,
+		      unsigned long flags, unsigned long offset)
 {
 	unsigned long ret, populate;
 

@@ -53,9 +53,8 @@ static bool can_change_pte_writable(struct vm_area_struct *vma,
 	return pte_dirty(pte);
 }
 
-static long change_pte_range(struct mmu_gather *tlb,
-			     struct vm_area_struct *vma, pmd_t *pmd,
-			     unsigned long addr, unsigned long end,
+static long change_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			     pmd_t *pmd, unsigned long addr, unsigned long end,
 			     pgprot_t newprot, unsigned long cp_flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -75,7 +74,8 @@ static long change_pte_range(struct mmu_gather *tlb,
 		 * the old value behind our back */
 		oldpte = ptep_get_and_clear(mm, addr, pte);
 		ptent = pte_modify(oldpte, newprot);
-		if ((cp_flags & MM_CP_TRY_CHANGE_WRITABLE) && !pte_write(ptent) &&
+		if ((cp_flags & MM_CP_TRY_CHANGE_WRITABLE) &&
+		    !pte_write(ptent) &&
 		    can_change_pte_writable(vma, addr, ptent))
 			ptent = pte_mkwrite(ptent);
 		set_pte_at(mm, addr, pte, ptent);
@@ -87,9 +87,8 @@ static long change_pte_range(struct mmu_gather *tlb,
 	return pages;
 }
 
-static long change_pmd_range(struct mmu_gather *tlb,
-			     struct vm_area_struct *vma, pud_t *pud,
-			     unsigned long addr, unsigned long end,
+static long change_pmd_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			     pud_t *pud, unsigned long addr, unsigned long end,
 			     pgprot_t newprot, unsigned long cp_flags)
 {
 	pmd_t *pmd = pmd_offset(pud, addr);
@@ -106,9 +105,8 @@ static long change_pmd_range(struct mmu_gather *tlb,
 	return pages;
 }
 
-static long change_pud_range(struct mmu_gather *tlb,
-			     struct vm_area_struct *vma, pgd_t *pgd,
-			     unsigned long addr, unsigned long end,
+static long change_pud_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
+			     pgd_t *pgd, unsigned long addr, unsigned long end,
 			     pgprot_t newprot, unsigned long cp_flags)
 {
 	pud_t *pud = pud_offset(pgd, addr);
@@ -239,7 +237,8 @@ int do_mprotect_pkey(struct mm_struct *mm, unsigned long start, size_t len,
 	end = start + len;
 	if (end <= start)
 		return -ENOMEM;
-	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+	if (prot &
+	    ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
 		return -EINVAL;
 
 	if (mmap_write_lock_killable(mm))

@@ -212,8 +212,7 @@ int __pte_alloc(struct mm_struct *mm, pmd_t *pmd)
  * __pte_offset_map(): enter RCU, read the PMD once and map its table.
  * NULL (RCU left) if there is no PTE table there: none, or a leaf.
  */
-static pte_t *__pte_offset_map(pmd_t *pmd, unsigned long addr,
-			       pmd_t *pmdvalp)
+static pte_t *__pte_offset_map(pmd_t *pmd, unsigned long addr, pmd_t *pmdvalp)
 {
 	pmd_t pmdval;
 
@@ -262,8 +261,8 @@ pte_t *pte_offset_map_nolock(struct mm_struct *mm, pmd_t *pmd,
  * and retries if the table was replaced meanwhile.  Unlock with
  * pte_unmap_unlock().
  */
-pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
-			   unsigned long addr, spinlock_t **ptlp)
+pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
+			   spinlock_t **ptlp)
 {
 	spinlock_t *ptl;
 	pmd_t pmdval;
@@ -283,8 +282,8 @@ pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
 	return pte;
 }
 
-pte_t *pte_alloc_map_lock(struct mm_struct *mm, pmd_t *pmd,
-			  unsigned long addr, spinlock_t **ptlp)
+pte_t *pte_alloc_map_lock(struct mm_struct *mm, pmd_t *pmd, unsigned long addr,
+			  spinlock_t **ptlp)
 {
 	if (pte_alloc(mm, pmd))
 		return NULL;

@@ -83,10 +83,10 @@ static inline unsigned long pte_index(unsigned long addr)
 }
 
 /* the next boundary of a table's coverage after addr, capped at end */
-#define __pxx_addr_end(addr, end, size)                                  \
-	({                                                               \
-		unsigned long __b = ((addr) + (size)) & ~((size) - 1);   \
-		(__b - 1 < (end) - 1) ? __b : (end);                     \
+#define __pxx_addr_end(addr, end, size)                              \
+	({                                                           \
+		unsigned long __b = ((addr) + (size)) & ~((size)-1); \
+		(__b - 1 < (end)-1) ? __b : (end);                   \
 	})
 #define pgd_addr_end(addr, end) __pxx_addr_end(addr, end, PGDIR_SIZE)
 #define pud_addr_end(addr, end) __pxx_addr_end(addr, end, PUD_SIZE)
@@ -138,8 +138,8 @@ static inline unsigned long pte_index(unsigned long addr)
 	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
 /* bits pte_modify() keeps when the protection changes */
-#define _PAGE_CHG_MASK                                                   \
-	(PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL |          \
+#define _PAGE_CHG_MASK                                          \
+	(PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | \
 	 _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_PSE)
 
 typedef struct {
@@ -171,8 +171,9 @@ typedef struct {
 
 /* the protections vm_get_page_prot() hands out (protection_map[]) */
 #define PAGE_NONE __pgprot(_PAGE_PROTNONE | _PAGE_ACCESSED)
-#define PAGE_SHARED \
-	__pgprot(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX)
+#define PAGE_SHARED                                                       \
+	__pgprot(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | \
+		 _PAGE_NX)
 #define PAGE_SHARED_EXEC \
 	__pgprot(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
 #define PAGE_COPY \
@@ -348,8 +349,8 @@ static inline bool pte_needs_flush(pte_t oldpte, pte_t newpte)
 {
 	const uint64_t flush_on_clear = _PAGE_DIRTY | _PAGE_PRESENT;
 	const uint64_t flush_on_change = _PAGE_RW | _PAGE_USER | _PAGE_PWT |
-					 _PAGE_PCD | _PAGE_PSE |
-					 _PAGE_GLOBAL | _PAGE_NX;
+					 _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL |
+					 _PAGE_NX;
 	uint64_t diff;
 
 	if (!pte_hw_present(oldpte))

@@ -164,12 +164,13 @@ void check_stale_translation(struct cpu *cpu, const struct tlb_entry *e,
 	if (gen == e->gen || e->reported)
 		return;
 	((struct tlb_entry *)e)->reported = true;
-	report_add(w, "stale-tlb",
-		   "CPU%d: %s %s va %#lx through a stale TLB entry (mm %d): pfn %#lx was cached at step %lu by %s with generation %lu, but the frame has been freed since (generation %lu, now %s)\n",
-		   cpu->id, current ? current->name : "(no agent)",
-		   write ? "wrote" : "read", va, e->mm_id, e->pfn,
-		   e->fill_step, agent_name(w, e->fill_agent), e->gen, gen,
-		   page_state_name(page_state(page)));
+	report_add(
+		w, "stale-tlb",
+		"CPU%d: %s %s va %#lx through a stale TLB entry (mm %d): pfn %#lx was cached at step %lu by %s with generation %lu, but the frame has been freed since (generation %lu, now %s)\n",
+		cpu->id, current ? current->name : "(no agent)",
+		write ? "wrote" : "read", va, e->mm_id, e->pfn, e->fill_step,
+		agent_name(w, e->fill_agent), e->gen, gen,
+		page_state_name(page_state(page)));
 }
 
 /* the IPI handler on @cpu: drop @mm's entries in [start, end) */

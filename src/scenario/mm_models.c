@@ -33,7 +33,7 @@ struct mm_race {
 	const struct mm_race_opts *o;
 	struct mm_world *mmw;
 	struct mm_struct *mm;
-	unsigned long addr;  /* the target page */
+	unsigned long addr; /* the target page */
 	unsigned long naddr; /* the neighbour page, 0 if none */
 	int done; /* the second agent's operation has returned */
 };
@@ -44,19 +44,20 @@ static const char *race_op_name(const struct mm_race *r)
 }
 
 /* an access succeeded: was the operation already over when it began? */
-static void race_check_after(struct mm_race *r, bool after, bool write,
-			     int i)
+static void race_check_after(struct mm_race *r, bool after, bool write, int i)
 {
 	if (!after)
 		return;
 	if (r->o->op == MM_RACE_MUNMAP)
-		report_add(r->mmw->w, "access-after-munmap",
-			   "%s: %s %d of va %#lx succeeded after munmap() had returned\n",
-			   current->name, write ? "write" : "read", i, r->addr);
+		report_add(
+			r->mmw->w, "access-after-munmap",
+			"%s: %s %d of va %#lx succeeded after munmap() had returned\n",
+			current->name, write ? "write" : "read", i, r->addr);
 	else if (write)
-		report_add(r->mmw->w, "permission",
-			   "%s: write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
-			   current->name, i, r->addr);
+		report_add(
+			r->mmw->w, "permission",
+			"%s: write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
+			current->name, i, r->addr);
 }
 
 /* the neighbour page is never touched by the operation: it must work */
@@ -69,13 +70,15 @@ static void race_touch_neighbor(struct mm_race *r, struct cpu *cpu, int i)
 	if (!ret)
 		ret = cpu_read(cpu, r->mm, r->naddr, &v);
 	if (ret)
-		report_add(r->mmw->w, "value",
-			   "%s: access %d to the neighbour page %#lx failed with %d\n",
-			   current->name, i, r->naddr, ret);
+		report_add(
+			r->mmw->w, "value",
+			"%s: access %d to the neighbour page %#lx failed with %d\n",
+			current->name, i, r->naddr, ret);
 	else if (v != (uint64_t)i)
-		report_add(r->mmw->w, "value",
-			   "%s: read %llu from the neighbour page %#lx, wrote %d\n",
-			   current->name, (unsigned long long)v, r->naddr, i);
+		report_add(
+			r->mmw->w, "value",
+			"%s: read %llu from the neighbour page %#lx, wrote %d\n",
+			current->name, (unsigned long long)v, r->naddr, i);
 }
 
 /* CPU0: write i, read it back, iters times (and the neighbour's) */
@@ -100,10 +103,11 @@ static void race_toucher(void *arg)
 			continue;
 		race_check_after(r, after, false, i);
 		if (v != last)
-			report_add(r->mmw->w, "value",
-				   "%s: read %llu from va %#lx, last write was %llu\n",
-				   current->name, (unsigned long long)v,
-				   r->addr, (unsigned long long)last);
+			report_add(
+				r->mmw->w, "value",
+				"%s: read %llu from va %#lx, last write was %llu\n",
+				current->name, (unsigned long long)v, r->addr,
+				(unsigned long long)last);
 	}
 }
 
@@ -192,19 +196,26 @@ void mm_race_check(struct world *w, void *arg)
 #define BUILTIN_ITERS 4
 
 static const struct mm_race_opts opts_munmap = {
-	.op = MM_RACE_MUNMAP, .iters = BUILTIN_ITERS, .neighbor = true,
+	.op = MM_RACE_MUNMAP,
+	.iters = BUILTIN_ITERS,
+	.neighbor = true,
 	.cold = true,
 };
 static const struct mm_race_opts opts_munmap_noflush = {
-	.op = MM_RACE_MUNMAP, .inject_no_flush = true,
-	.iters = BUILTIN_ITERS, .neighbor = true,
+	.op = MM_RACE_MUNMAP,
+	.inject_no_flush = true,
+	.iters = BUILTIN_ITERS,
+	.neighbor = true,
 };
 static const struct mm_race_opts opts_mprotect = {
-	.op = MM_RACE_MPROTECT, .iters = BUILTIN_ITERS, .neighbor = true,
+	.op = MM_RACE_MPROTECT,
+	.iters = BUILTIN_ITERS,
+	.neighbor = true,
 	.cold = true,
 };
 static const struct mm_race_opts opts_mprotect_noflush = {
-	.op = MM_RACE_MPROTECT, .inject_no_flush = true,
+	.op = MM_RACE_MPROTECT,
+	.inject_no_flush = true,
 	.iters = BUILTIN_ITERS,
 };
 
