@@ -62,7 +62,7 @@ static int teardown(void **state)
 	cpu_idle(f->c1);
 	if (f->mm)
 		mmput(f->mm);
-	phys_check_leaks(f->mmw->pm, 0);
+	phys_check_leaks(f->mmw->pm, PAGE_STATE_BIT(PAGE_STATE_DEVICE));
 	if (f->w->nr_reports != f->expected_reports)
 		report_print_all(f->w, stderr);
 	assert_int_equal(f->w->nr_reports, f->expected_reports);
@@ -587,6 +587,268 @@ static void test_errno_madvise(void **state)
 	}
 }
 
+/* ---- files, shared memory, truncate ---- */
+
+static void test_shared_anon_fork(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm, *child;
+	unsigned long a = vm_mmap(mm, NULL, 0, 2 * PAGE_SIZE, RW,
+				  MAP_SHARED | MAP_ANONYMOUS, 0);
+
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(rd(f->c0, mm, a), 0);
+	wr(f->c0, mm, a, 1);
+	child = dup_mm(mm);
+	assert_non_null(child);
+	/* shared both ways, before and after the fork */
+	assert_int_equal(rd(f->c1, child, a), 1);
+	wr(f->c1, child, a + PAGE_SIZE, 2);
+	assert_int_equal(rd(f->c0, mm, a + PAGE_SIZE), 2);
+	wr(f->c0, mm, a, 3);
+	assert_int_equal(rd(f->c1, child, a), 3);
+	assert_int_equal(get_mm_counter(mm, MM_SHMEMPAGES), 2);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 0);
+	cpu_idle(f->c1);
+	mmput(child);
+	assert_int_equal(rd(f->c0, mm, a + PAGE_SIZE), 2);
+	/* MADV_FREE and WIPEONFORK want anonymous private memory */
+	assert_int_equal(do_madvise(mm, a, PAGE_SIZE, MADV_FREE), -EINVAL);
+	assert_int_equal(do_madvise(mm, a, PAGE_SIZE, MADV_WIPEONFORK),
+			 -EINVAL);
+}
+
+static void test_file_shared_mapping(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, 2 * PAGE_SIZE);
+	unsigned long a;
+	uint64_t v;
+
+	assert_non_null(file);
+	assert_int_equal(filemap_write_word(file, PAGE_SIZE + 8, 55), 0);
+	a = vm_mmap(mm, file, 0, 2 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(a));
+	/* the mapping sees the file, the file sees the mapping */
+	assert_int_equal(rd(f->c0, mm, a + PAGE_SIZE + 8), 55);
+	wr(f->c1, mm, a + 16, 66);
+	assert_int_equal(filemap_read_word(file, 16, &v), 8);
+	assert_int_equal(v, 66);
+	/* an offset mapping of the second page only */
+	{
+		unsigned long b = vm_mmap(mm, file, 0, PAGE_SIZE, PROT_READ,
+					  MAP_SHARED, PAGE_SIZE);
+
+		assert_false(IS_ERR_VALUE(b));
+		assert_int_equal(rd(f->c1, mm, b + 8), 55);
+		assert_int_equal(cpu_write(f->c1, mm, b + 8, 1), CPU_SIGSEGV);
+	}
+	assert_int_equal(file->f_mapping->nrpages, 2);
+	fput(file); /* the VMAs keep it */
+	assert_int_equal(rd(f->c0, mm, a + 16), 66);
+}
+
+static void test_file_private_cow(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, 2 * PAGE_SIZE);
+	unsigned long a;
+	uint64_t v;
+
+	assert_int_equal(filemap_write_word(file, 0, 7), 0);
+	assert_int_equal(filemap_write_word(file, PAGE_SIZE, 8), 0);
+	a = vm_mmap(mm, file, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE, 0);
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(rd(f->c0, mm, a), 7);
+	/* a private write copies: the file keeps its value */
+	wr(f->c0, mm, a, 70);
+	assert_int_equal(rd(f->c1, mm, a), 70);
+	assert_int_equal(filemap_read_word(file, 0, &v), 8);
+	assert_int_equal(v, 7);
+	/* a file write shows through the pages not copied yet */
+	assert_int_equal(filemap_write_word(file, PAGE_SIZE, 9), 0);
+	assert_int_equal(rd(f->c1, mm, a + PAGE_SIZE), 9);
+	assert_int_equal(filemap_write_word(file, 0, 10), 0);
+	assert_int_equal(rd(f->c1, mm, a), 70);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 1);
+	assert_int_equal(get_mm_counter(mm, MM_SHMEMPAGES), 1);
+	/* a first write fault straight on an unmapped page copies too */
+	assert_int_equal(vm_munmap(mm, a, 2 * PAGE_SIZE), 0);
+	a = vm_mmap(mm, file, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE, 0);
+	wr(f->c0, mm, a + PAGE_SIZE, 90);
+	assert_int_equal(filemap_read_word(file, PAGE_SIZE, &v), 8);
+	assert_int_equal(v, 9);
+	fput(file);
+}
+
+static void test_truncate_sigbus(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, 3 * PAGE_SIZE);
+	unsigned long a, p;
+	uint64_t v;
+
+	a = vm_mmap(mm, file, 0, 3 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	p = vm_mmap(mm, file, 0, 3 * PAGE_SIZE, RW, MAP_PRIVATE, 0);
+	assert_false(IS_ERR_VALUE(a) || IS_ERR_VALUE(p));
+	wr(f->c0, mm, a, 1);
+	wr(f->c0, mm, a + PAGE_SIZE + 8, 2);
+	wr(f->c0, mm, a + 2 * PAGE_SIZE, 3);
+	wr(f->c1, mm, p + 2 * PAGE_SIZE, 30); /* a private COW copy */
+	assert_int_equal(file->f_mapping->nrpages, 3);
+
+	/* shrink to one page and a bit: the rest is gone everywhere */
+	assert_int_equal(vfs_truncate(file, PAGE_SIZE + 8), 0);
+	assert_int_equal(file->f_mapping->nrpages, 2);
+	assert_int_equal(cpu_read(f->c0, mm, a + 2 * PAGE_SIZE, &v),
+			 CPU_SIGBUS);
+	assert_int_equal(cpu_read(f->c1, mm, p + 2 * PAGE_SIZE, &v),
+			 CPU_SIGBUS);
+	assert_int_equal(cpu_write(f->c1, mm, a + 2 * PAGE_SIZE, 5),
+			 CPU_SIGBUS);
+	/* the partial page: its head stays, its tail reads zero */
+	assert_int_equal(rd(f->c1, mm, a + PAGE_SIZE), 0);
+	assert_int_equal(rd(f->c1, mm, a + PAGE_SIZE + 8), 0);
+	wr(f->c1, mm, a + PAGE_SIZE + 16, 4); /* still inside the page */
+	assert_int_equal(rd(f->c0, mm, a), 1);
+	assert_int_equal(filemap_read_word(file, PAGE_SIZE, &v), 8);
+	assert_int_equal(filemap_read_word(file, PAGE_SIZE + 8, &v), 0);
+
+	/* growing again: a hole, zero */
+	assert_int_equal(vfs_truncate(file, 3 * PAGE_SIZE), 0);
+	assert_int_equal(rd(f->c0, mm, a + 2 * PAGE_SIZE), 0);
+	assert_int_equal(rd(f->c0, mm, p + 2 * PAGE_SIZE), 0);
+	assert_int_equal(vfs_truncate(file, 1UL << 40), -EFBIG);
+	fput(file);
+}
+
+static void test_mmap_past_eof_sigbus(void **state)
+{
+	struct fx *f = FX(state);
+	struct file *file = shmem_file_setup(f->mmw, PAGE_SIZE);
+	unsigned long a =
+		vm_mmap(f->mm, file, 0, 2 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	uint64_t v;
+
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(rd(f->c0, f->mm, a), 0);
+	assert_int_equal(cpu_read(f->c0, f->mm, a + PAGE_SIZE, &v), CPU_SIGBUS);
+	fput(file);
+}
+
+static void test_errno_file_mmap(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, PAGE_SIZE);
+	unsigned long a;
+
+#define E(x) ((long)(x))
+	file->f_mode = FMODE_READ;
+	assert_int_equal(E(vm_mmap(mm, file, 0, PAGE_SIZE, RW, MAP_SHARED, 0)),
+			 -EACCES);
+	assert_int_equal(E(vm_mmap(mm, file, 0, PAGE_SIZE, RW,
+				   MAP_SHARED_VALIDATE | 0x800000, 0)),
+			 -EOPNOTSUPP);
+	/* unknown flags are ignored with plain MAP_SHARED */
+	a = vm_mmap(mm, file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED | 0x800000,
+		    0);
+	assert_false(IS_ERR_VALUE(a));
+	/* read-only file, shared: never writable */
+	assert_int_equal(do_mprotect_pkey(mm, a, PAGE_SIZE, RW, -1), -EACCES);
+	/* private: may be written (copies) */
+	a = vm_mmap(mm, file, 0, PAGE_SIZE, RW, MAP_PRIVATE, 0);
+	assert_false(IS_ERR_VALUE(a));
+	wr(f->c0, mm, a, 3);
+	file->f_mode = FMODE_WRITE;
+	assert_int_equal(
+		E(vm_mmap(mm, file, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, 0)),
+		-EACCES);
+	file->f_mode = FMODE_READ | FMODE_WRITE;
+	assert_int_equal(
+		E(vm_mmap(mm, file, 0, PAGE_SIZE, PROT_READ, MAP_PRIVATE, 1)),
+		-EINVAL);
+#undef E
+	fput(file);
+}
+
+/* ---- VM_PFNMAP: a device driver's mmap ---- */
+
+struct bar {
+	long base_pfn;
+	unsigned long nr;
+	int faults;
+};
+
+static vm_fault_t bar_fault(struct vm_fault *vmf)
+{
+	struct bar *bar = vmf->vma->vm_file->private_data;
+
+	bar->faults++;
+	if (vmf->pgoff >= bar->nr)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address,
+			      bar->base_pfn + vmf->pgoff);
+}
+
+static const struct vm_operations_struct bar_vm_ops = {
+	.fault = bar_fault,
+	.name = "bar",
+};
+
+static int bar_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_ops = &bar_vm_ops;
+	return 0;
+}
+
+static const struct file_operations bar_fops = { .mmap = bar_mmap };
+
+static void test_pfnmap(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm, *child;
+	struct bar bar = { .nr = 2 };
+	struct file file = { .f_op = &bar_fops,
+			     .f_mode = FMODE_READ | FMODE_WRITE,
+			     .private_data = &bar };
+	unsigned long a;
+	uint64_t v;
+
+	bar.base_pfn = phys_reserve_range(f->mmw->pm, 2, PAGE_STATE_DEVICE);
+	assert_true(bar.base_pfn >= 0);
+	a = vm_mmap(mm, &file, 0, 3 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(a));
+	assert_true(vma_lookup(mm, a)->vm_flags & VM_PFNMAP);
+	wr(f->c0, mm, a + PAGE_SIZE + 8, 0xbeef);
+	assert_int_equal(phys_read(f->mmw->pm, bar.base_pfn + 1, 8, &v), 0);
+	assert_int_equal(v, 0xbeef);
+	assert_int_equal(rd(f->c1, mm, a + PAGE_SIZE + 8), 0xbeef);
+	assert_int_equal(bar.faults, 1);
+	/* beyond the BAR: the driver says SIGBUS */
+	assert_int_equal(cpu_read(f->c0, mm, a + 2 * PAGE_SIZE, &v),
+			 CPU_SIGBUS);
+	/* no struct page use: no rss, no mapcount */
+	assert_int_equal(get_mm_counter(mm, MM_FILEPAGES) +
+				 get_mm_counter(mm, MM_SHMEMPAGES),
+			 0);
+	assert_int_equal(do_madvise(mm, a, PAGE_SIZE, MADV_DONTNEED), -EINVAL);
+	/* fork copies PFN mappings as they are */
+	child = dup_mm(mm);
+	assert_non_null(child);
+	assert_int_equal(rd(f->c1, child, a + PAGE_SIZE + 8), 0xbeef);
+	assert_int_equal(bar.faults, 2); /* only the parent's first fault */
+	cpu_idle(f->c1);
+	mmput(child);
+	assert_int_equal(vm_munmap(mm, a, 3 * PAGE_SIZE), 0);
+	assert_int_equal(cpu_read(f->c0, mm, a, &v), CPU_SIGSEGV);
+	/* the device frames stay the driver's: teardown allows them */
+}
+
 /* ---- exit and the quiescent checks ---- */
 
 static void test_exit_frees_everything(void **state)
@@ -651,6 +913,13 @@ int main(void)
 		T(test_errno_munmap),
 		T(test_errno_mprotect),
 		T(test_errno_madvise),
+		T(test_shared_anon_fork),
+		T(test_file_shared_mapping),
+		T(test_file_private_cow),
+		T(test_truncate_sigbus),
+		T(test_mmap_past_eof_sigbus),
+		T(test_errno_file_mmap),
+		T(test_pfnmap),
 		T(test_exit_frees_everything),
 		T(test_quiescent_catches_mapcount),
 	};

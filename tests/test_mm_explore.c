@@ -159,6 +159,45 @@ static void test_fault_vs_mprotect_noflush_found(void **state)
 		     "tlb-coherence", "beyond what its PTE");
 }
 
+static void test_fault_vs_truncate_clean(void **state)
+{
+	struct mm_race_opts o = { .op = MM_RACE_TRUNCATE, .iters = 1 };
+	struct model m = race_model(&o);
+
+	(void)state;
+	expect_clean(&m, STRAT_DFS, 0, 2);
+	o.iters = 3;
+	expect_clean(&m, STRAT_PCT, 2000, -1);
+	o.neighbor = o.cold = true;
+	expect_clean(builtin_find("fault-vs-truncate"), STRAT_DFS, 0, 1);
+	o.iters = 30;
+	expect_clean(&m, STRAT_RANDOM, 2000, -1);
+}
+
+/*
+ * Truncation that unmaps only once: a fault that mapped the page after
+ * that unmap keeps it mapped once truncate() returned.
+ */
+static void test_fault_vs_truncate_single_unmap_found(void **state)
+{
+	struct mm_race_opts o = { .op = MM_RACE_TRUNCATE,
+				  .inject_no_flush = true,
+				  .no_quiescent = true,
+				  .iters = 3,
+				  .cold = true };
+	struct model m = race_model(&o);
+
+	(void)state;
+	expect_found(&m, STRAT_PCT, 5000, -1, "access-after-truncate",
+		     "after truncate() to 0 had returned");
+	expect_found(&m, STRAT_DFS, 0, 2, "access-after-truncate",
+		     "after truncate() to 0 had returned");
+	o.no_quiescent = false;
+	o.iters = 1;
+	expect_found(&m, STRAT_DFS, 0, 2, "truncated-page-mapped",
+		     "no longer in its file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +205,8 @@ int main(void)
 		cmocka_unit_test(test_fault_vs_munmap_noflush_found),
 		cmocka_unit_test(test_fault_vs_mprotect_clean),
 		cmocka_unit_test(test_fault_vs_mprotect_noflush_found),
+		cmocka_unit_test(test_fault_vs_truncate_clean),
+		cmocka_unit_test(test_fault_vs_truncate_single_unmap_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

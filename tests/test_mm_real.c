@@ -4,8 +4,9 @@
  * (the real engine), so ThreadSanitizer sees every shared access of
  * src/mm.  Three agents on three CPUs share one mm: one maps, writes,
  * protects, drops and unmaps regions of its own in a loop; one hammers a
- * shared region and checks its values; one forks the mm and checks COW
- * isolation.  The checker must stay silent and exit must free every
+ * shared region and checks its values, and pokes a shared file mapping
+ * that another agent truncates and regrows; one forks the mm and checks
+ * COW isolation.  The checker must stay silent and exit must free every
  * frame.  The built-in race models also run here.
  */
 #include <setjmp.h>
@@ -29,12 +30,15 @@
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define SHARED_PAGES 8
 #define ROUNDS 150
+#define FILE_PAGES 4
 
 struct stress {
 	struct mm_world *mmw;
 	struct mm_struct *mm;
 	unsigned long shared; /* SHARED_PAGES pages, written by "hammer" */
 	unsigned long scratch; /* the mapper's current region, or 0 */
+	struct file *file; /* FILE_PAGES, truncated and regrown */
+	unsigned long fmap; /* its shared mapping */
 	int failures; /* agent-side assertion failures */
 };
 
@@ -102,6 +106,24 @@ static void hammer(void *arg)
 		a = __atomic_load_n(&s->scratch, __ATOMIC_ACQUIRE);
 		if (a)
 			cpu_read(cpu, s->mm, a + 2 * PAGE_SIZE, &v);
+		/* the file may be truncated under us: SIGBUS or a value */
+		p = i % FILE_PAGES;
+		cpu_write(cpu, s->mm, s->fmap + p * PAGE_SIZE, i);
+		cpu_read(cpu, s->mm, s->fmap + p * PAGE_SIZE + 8, &v);
+	}
+}
+
+/* shrinks the file to nothing and grows it back, writing through it */
+static void truncater(void *arg)
+{
+	struct stress *s = arg;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		if (vfs_truncate(s->file, i % 2 ? PAGE_SIZE + 8 : 0) ||
+		    filemap_write_word(s->file, 8, i) ||
+		    vfs_truncate(s->file, FILE_PAGES * PAGE_SIZE))
+			stress_fail(s, "truncate", i, 0);
 	}
 }
 
@@ -150,7 +172,13 @@ static void run_stress(unsigned delay)
 	s->shared =
 		vm_mmap(s->mm, NULL, 0, SHARED_PAGES * PAGE_SIZE, RW, ANON, 0);
 	assert_false(IS_ERR_VALUE(s->shared));
+	s->file = shmem_file_setup(s->mmw, FILE_PAGES * PAGE_SIZE);
+	assert_non_null(s->file);
+	s->fmap = vm_mmap(s->mm, s->file, 0, FILE_PAGES * PAGE_SIZE, RW,
+			  MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(s->fmap));
 	assert_non_null(agent_create(w, "mapper", mapper, s));
+	assert_non_null(agent_create(w, "truncater", truncater, s));
 	assert_non_null(agent_create(w, "hammer", hammer, s));
 	assert_non_null(agent_create(w, "forker", forker, s));
 	assert_int_equal(world_run(w), 0);
@@ -159,6 +187,7 @@ static void run_stress(unsigned delay)
 	for (i = 0; i < 3; i++)
 		cpu_idle(mm_cpu(s->mmw, i));
 	mmput(s->mm);
+	fput(s->file);
 	phys_check_leaks(s->mmw->pm, 0);
 	if (w->nr_reports)
 		report_print_all(w, stderr);

@@ -10,6 +10,8 @@
  *    reachable (none leaked, none freed while linked); each mm's nr_ptes
  *    matches its tables.
  *  - "stale-pte": no present PTE maps a free frame.
+ *  - "truncated-page-mapped": no PTE maps a file page that truncation
+ *    removed from its file.
  *  - "mapcount": each normal page's mapcount equals the number of PTEs
  *    mapping it, and it has at least that many references.
  *  - "rss-counter": each mm's resident counters match its PTEs, as
@@ -84,8 +86,12 @@ static void q_pte_table(struct qscan *q, struct mm_struct *mm,
 				mm->id, pfn, (unsigned long)pte_val(pte));
 			continue;
 		}
+		if (page_state(page) == PAGE_STATE_FILE && !page->mapping)
+			qreport(q, "truncated-page-mapped",
+				"quiescent: mm %d maps pfn %#lx, a file page no longer in its file (truncated)\n",
+				mm->id, pfn);
 		q->mapped[pfn]++;
-		rss[PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES]++;
+		rss[mm_counter(page)]++;
 	}
 }
 

@@ -15,8 +15,8 @@
  * benefit only).
  *
  * Lock order (see memory.c): the parent's mmap_lock for write ->
- * page_table_lock / PTE locks of both mms (child's PTL outside the
- * parent's); mmlist_lock alone.
+ * i_mmap_rwsem (linking file VMAs), page_table_lock / PTE locks of both
+ * mms (child's PTL outside the parent's); mmlist_lock alone.
  */
 #include "mm/mm.h"
 #include "mm/tlb.h"
@@ -120,14 +120,18 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		*tmp = *mpnt;
 		tmp->vm_mm = mm;
 		tmp->next_free = NULL;
+		INIT_LIST_HEAD(&tmp->shared);
 		if (tmp->vm_flags & VM_WIPEONFORK)
 			tmp->anon_vma = NULL; /* the child starts empty */
 		else
 			anon_vma_fork(tmp, mpnt);
 		tmp->vm_flags &= ~VM_LOCKED;
+		if (tmp->vm_file)
+			get_file(tmp->vm_file);
 		if (tmp->vm_ops && tmp->vm_ops->open)
 			tmp->vm_ops->open(tmp);
 		mm->vmas[mm->map_count++] = tmp;
+		vma_link_file(tmp);
 		if (!(tmp->vm_flags & VM_WIPEONFORK))
 			retval = copy_page_range(tmp, mpnt);
 		if (retval)

@@ -13,8 +13,8 @@
  *
  * Simplifications: no reclaim yet, so a lazily freeable page is never
  * actually discarded; WILLNEED reads nothing ahead; MADV_REMOVE needs a
- * shared file and there is none (-EINVAL); KSM is not there to act on
- * VM_MERGEABLE.
+ * hole punch in a shared file, which is not modeled (-EINVAL); KSM is
+ * not there to act on VM_MERGEABLE.
  *
  * Lock order (see memory.c): mmap_lock (read for DONTNEED/FREE/WILLNEED/
  * REMOVE, write for the rest) -> PTE lock; TLB flushes after the PTE
@@ -191,7 +191,7 @@ static int madvise_vma_behavior(struct vm_area_struct *vma, unsigned long start,
 	case MADV_WILLNEED:
 		return 0;
 	case MADV_REMOVE:
-		/* madvise_remove() needs a shared file: none exists yet */
+		/* madvise_remove(): hole punching is not modeled yet */
 		return -EINVAL;
 	case MADV_NORMAL:
 		new_flags &= ~(VM_RAND_READ | VM_SEQ_READ);

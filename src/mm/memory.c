@@ -4,8 +4,10 @@
  * and the copy of page tables at fork.
  *
  * Models mm/memory.c: handle_mm_fault, handle_pte_fault,
- * do_anonymous_page, do_fault for VMAs with a ->fault op (VM_PFNMAP
- * drivers), do_wp_page with wp_page_reuse/wp_page_copy, vmf_insert_pfn,
+ * do_anonymous_page, do_fault (do_read_fault, do_cow_fault,
+ * do_shared_fault, finish_fault; VM_PFNMAP drivers through ->fault and
+ * vmf_insert_pfn), do_wp_page with wp_page_reuse/wp_page_copy,
+ * unmap_mapping_pages (truncation),
  * zap_pte_range .. unmap_vmas, zap_page_range_single, free_pgd_range ..
  * free_pgtables, copy_pte_range .. copy_page_range; and mm/gup.c's
  * populate loop (mm_populate).
@@ -14,8 +16,9 @@
  *  - No zero page: a read fault on anonymous memory allocates a zeroed
  *    frame, as with the zero page disabled.
  *  - No THP in the fault path yet: PMD leaves are never created here.
- *  - No swap, no page cache: non-present PTEs (swap and migration
- *    entries) are only cleared by zap and copied by fork.
+ *  - No swap: non-present PTEs (swap and migration entries) are only
+ *    cleared by zap and copied by fork.  Files are memory-backed
+ *    (filemap.c, shmem.c).
  *  - No userfaultfd, no NUMA hinting (protnone PTEs come only from
  *    PROT_NONE VMAs), no mmu notifiers yet.
  *  - Faults run under mmap_lock for read; there are no per-VMA locks and
@@ -23,8 +26,15 @@
  *
  * Lock order of src/mm (outermost first):
  *
+ *   inode->i_rwsem "i_rwsem"       (truncate, write(2))
  *   mm->mmap_lock                  (rw_semaphore; fork: the parent's only,
  *                                   the child is invisible until returned)
+ *     folio lock                   (file faults hold it until mapped;
+ *                                   truncation holds it to remove a page)
+ *       mapping->i_mmap_rwsem      (i_mmap: linking VMAs, truncation's
+ *                                   unmap; before a file VMA's tables
+ *                                   are freed)
+ *         mapping->i_pages "i_pages" (the page cache index, a leaf)
  *     mm->page_table_lock          (populating PGD/PUD/PMD entries,
  *                                   installing vma->anon_vma)
  *     ptdesc->ptl                  (one PTE table; fork nests the parent's
@@ -48,9 +58,12 @@
 
 /* ---- small helpers ---- */
 
-static int mm_counter(struct page *page)
+/* which rss counter a mapped page counts in (mm_counter()) */
+int mm_counter(struct page *page)
 {
-	return PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES;
+	if (PageAnon(page))
+		return MM_ANONPAGES;
+	return PageSwapBacked(page) ? MM_SHMEMPAGES : MM_FILEPAGES;
 }
 
 static void add_mm_rss_vec(struct mm_struct *mm, long *rss)
@@ -234,7 +247,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
 	if (vmf->pte && pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
 		if (old_page && !PageAnon(old_page)) {
-			add_mm_counter(mm, MM_FILEPAGES, -1);
+			add_mm_counter(mm, mm_counter(old_page), -1);
 			add_mm_counter(mm, MM_ANONPAGES, 1);
 		} else if (!old_page) {
 			add_mm_counter(mm, MM_ANONPAGES, 1);
@@ -368,21 +381,138 @@ vm_fault_t vmf_insert_pfn(struct vm_area_struct *vma, unsigned long addr,
 	return VM_FAULT_NOPAGE;
 }
 
-/* do_fault(): only drivers that insert their own PTEs exist so far */
-static vm_fault_t do_fault(struct vm_fault *vmf)
+/*
+ * finish_fault - map vmf->cow_page (a private copy) or vmf->page (the
+ * file's page, locked) at the faulting address.  The caller's reference
+ * on the page becomes the mapping's.  Returns 0, VM_FAULT_NOPAGE if the
+ * PTE was filled meanwhile (the caller drops its reference), or
+ * VM_FAULT_OOM.
+ */
+static vm_fault_t finish_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	struct page *page;
+	pte_t entry;
+
+	if (write && !(vma->vm_flags & VM_SHARED))
+		page = vmf->cow_page;
+	else
+		page = vmf->page;
+	if (pte_alloc(mm, vmf->pmd))
+		return VM_FAULT_OOM;
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!vmf->pte)
+		return VM_FAULT_NOPAGE;
+	if (!pte_none(ptep_get(vmf->pte))) {
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+		return VM_FAULT_NOPAGE;
+	}
+	entry = pte_sw_mkyoung(pfn_pte(page_to_pfn(page), vma->vm_page_prot));
+	if (write)
+		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+	if (page == vmf->cow_page) {
+		add_mm_counter(mm, MM_ANONPAGES, 1);
+		folio_add_new_anon_rmap(page_folio(page), vma, vmf->address);
+	} else {
+		add_mm_counter(mm, mm_counter(page), 1);
+		page_mapcount_inc(page); /* folio_add_file_rmap_pte() */
+	}
+	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	return 0;
+}
+
+/* ->fault; a driver inserting PFNs itself returns VM_FAULT_NOPAGE */
+static vm_fault_t __do_fault(struct vm_fault *vmf)
+{
+	vm_fault_t ret = vmf->vma->vm_ops->fault(vmf);
+
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		return ret;
+	if (!vmf->page)
+		return VM_FAULT_SIGBUS;
+	if (!(ret & VM_FAULT_LOCKED)) {
+		lock_page(vmf->page);
+		ret |= VM_FAULT_LOCKED;
+	}
+	return ret;
+}
+
+/* read fault: map the file's page itself (read-only if private) */
+static vm_fault_t do_read_fault(struct vm_fault *vmf)
+{
+	vm_fault_t ret = __do_fault(vmf);
+
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		return ret;
+	ret |= finish_fault(vmf);
+	unlock_page(vmf->page);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		put_page(vmf->page);
+	return ret & ~VM_FAULT_LOCKED;
+}
+
+/* write fault on a private file mapping: map a copy of the page */
+static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	vm_fault_t ret;
 
-	if (!vma->vm_ops->fault)
-		return VM_FAULT_SIGBUS;
-	ret = vma->vm_ops->fault(vmf);
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	vmf->cow_page = alloc_page(vma->vm_mm->mmw->pm, GFP_HIGHUSER_MOVABLE);
+	if (!vmf->cow_page)
+		return VM_FAULT_OOM;
+	ret = __do_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		goto uncharge_out;
+	copy_highpage(vmf->cow_page, vmf->page);
+	SetPageUptodate(vmf->cow_page);
+	ret |= finish_fault(vmf);
+	unlock_page(vmf->page);
+	put_page(vmf->page);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		goto uncharge_out;
+	return ret & ~VM_FAULT_LOCKED;
+uncharge_out:
+	put_page(vmf->cow_page);
+	return ret & ~VM_FAULT_LOCKED;
+}
+
+/* write fault on a shared mapping: map the page writable, dirty it */
+static vm_fault_t do_shared_fault(struct vm_fault *vmf)
+{
+	struct page *page;
+	vm_fault_t ret = __do_fault(vmf);
+
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
 		return ret;
-	/* a ->fault that returns a page needs the page cache: not yet */
-	if (vmf->page)
-		put_page(vmf->page);
-	return VM_FAULT_SIGBUS;
+	page = vmf->page;
+	ret |= finish_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+		unlock_page(page);
+		put_page(page);
+		return ret & ~VM_FAULT_LOCKED;
+	}
+	SetPageDirty(page); /* fault_dirty_shared_page() */
+	unlock_page(page);
+	return ret & ~VM_FAULT_LOCKED;
+}
+
+/* do_fault(): a VMA with a ->fault op, the PTE is none */
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	if (!vma->vm_ops->fault)
+		return VM_FAULT_SIGBUS;
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return do_read_fault(vmf);
+	if (!(vma->vm_flags & VM_SHARED))
+		return do_cow_fault(vmf);
+	return do_shared_fault(vmf);
 }
 
 /* ---- the fault entry ---- */
@@ -722,6 +852,41 @@ void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
 	tlb_finish_mmu(&tlb);
 }
 
+/**
+ * unmap_mapping_pages - zap the mappings of file pages [start, start + nr)
+ * @mapping: the file's page cache
+ * @start: first page offset
+ * @nr: number of pages, 0 for "to the end"
+ * @even_cows: zap private COW copies of those pages too (truncation)
+ *
+ * Walks i_mmap under i_mmap_rwsem for read; takes no mmap_lock.  Private
+ * COW copies are always zapped here: there is no zap_details filter yet,
+ * and the one caller (truncation) wants them gone.
+ */
+void unmap_mapping_pages(struct address_space *mapping, unsigned long start,
+			 unsigned long nr, bool even_cows)
+{
+	unsigned long last = nr ? start + nr - 1 : ~0UL;
+	struct vm_area_struct *vma;
+
+	(void)even_cows;
+	down_read(&mapping->i_mmap_rwsem);
+	list_for_each_entry(vma, &mapping->i_mmap, shared) {
+		unsigned long vfirst = vma->vm_pgoff;
+		unsigned long vlast = vfirst + vma_pages(vma) - 1;
+		unsigned long zs, ze;
+
+		if (vlast < start || vfirst > last)
+			continue;
+		zs = vma->vm_start +
+		     ((max(start, vfirst) - vfirst) << PAGE_SHIFT);
+		ze = vma->vm_start +
+		     ((min(last, vlast) - vfirst + 1) << PAGE_SHIFT);
+		zap_page_range_single(vma, zs, ze - zs);
+	}
+	up_read(&mapping->i_mmap_rwsem);
+}
+
 /* ---- freeing page tables ---- */
 
 static void mm_dec_nr_ptes(struct mm_struct *mm)
@@ -859,6 +1024,10 @@ void free_pgtables(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
 {
 	int i = 0;
 
+	/* truncation must not walk tables we are about to free */
+	for (i = 0; i < nr; i++)
+		unlink_file_vma(vmas[i]);
+	i = 0;
 	while (i < nr) {
 		unsigned long addr = vmas[i]->vm_start;
 
@@ -925,8 +1094,8 @@ static int copy_present_pte(struct vm_area_struct *dst_vma,
 		rss[MM_ANONPAGES]++;
 	} else if (page) {
 		get_page(page);
-		page_mapcount_inc(page);
-		rss[MM_FILEPAGES]++;
+		page_mapcount_inc(page); /* folio_dup_file_rmap_pte() */
+		rss[mm_counter(page)]++;
 	}
 	if (is_cow_mapping(src_vma->vm_flags) && pte_write(pte)) {
 		ptep_set_wrprotect(src_mm, addr, src_pte);

@@ -370,6 +370,7 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 
 struct mmu_gather;
 
+int mm_counter(struct page *page);
 struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr,
 			    pte_t pte);
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
@@ -421,6 +422,42 @@ struct mm_walk {
 int walk_page_range_vma(struct vm_area_struct *vma, unsigned long start,
 			unsigned long end, const struct mm_walk_ops *ops,
 			void *private);
+
+/* ---- files (filemap.c, shmem.c) ---- */
+
+static inline unsigned long i_size_read(struct address_space *mapping)
+{
+	return __atomic_load_n(&mapping->i_size, __ATOMIC_ACQUIRE);
+}
+
+/* i_rwsem held for write */
+static inline void i_size_write(struct address_space *mapping,
+				unsigned long size)
+{
+	__atomic_store_n(&mapping->i_size, size, __ATOMIC_RELEASE);
+}
+
+struct page *filemap_get_page(struct address_space *mapping,
+			      unsigned long index);
+struct page *filemap_grab_page(struct address_space *mapping,
+			       unsigned long index);
+vm_fault_t filemap_fault(struct vm_fault *vmf);
+int filemap_write_word(struct file *file, unsigned long pos, uint64_t val);
+int filemap_read_word(struct file *file, unsigned long pos, uint64_t *val);
+void truncate_inode_pages(struct address_space *mapping, unsigned long lstart);
+void truncate_pagecache(struct address_space *mapping, unsigned long newsize);
+void filemap_free_index(struct address_space *mapping);
+
+struct file *shmem_file_setup(struct mm_world *mmw, unsigned long size);
+int shmem_zero_setup(struct vm_area_struct *vma);
+struct file *get_file(struct file *file);
+void fput(struct file *file);
+int vfs_truncate(struct file *file, unsigned long length);
+
+void unmap_mapping_pages(struct address_space *mapping, unsigned long start,
+			 unsigned long nr, bool even_cows);
+void vma_link_file(struct vm_area_struct *vma);
+void unlink_file_vma(struct vm_area_struct *vma);
 
 /* ---- syscalls ---- */
 

@@ -143,10 +143,12 @@ enum fault_flag {
  * @flags: FAULT_FLAG_*
  * @pgoff: the address's page offset in the VMA's object
  * @pmd: the PMD entry covering the address
+ * @cow_page: a private copy to map instead of @page (do_cow_fault)
  * @pte: the PTE, when mapped (then @ptl is its lock)
  * @orig_pte: the PTE value the handler decided on
  * @ptl: the PTE table's lock
- * @page: the page the handler works on (do_wp_page)
+ * @page: the page the handler works on (do_wp_page); the page ->fault
+ *	returns, with a reference (locked if VM_FAULT_LOCKED)
  */
 struct vm_fault {
 	struct vm_area_struct *vma;
@@ -155,6 +157,7 @@ struct vm_fault {
 	unsigned int flags;
 	unsigned long pgoff;
 	pmd_t *pmd;
+	struct page *cow_page;
 	pte_t *pte;
 	pte_t orig_pte;
 	spinlock_t *ptl;
@@ -188,19 +191,60 @@ struct file_operations {
 	int (*mmap)(struct file *file, struct vm_area_struct *vma);
 };
 
+/* the page cache of a file holds at most this many pages (128 MiB) */
+#define XA_CHUNK_PAGES 512
+#define XA_CHUNKS 64
+#define MAX_FILE_PAGES (XA_CHUNK_PAGES * XA_CHUNKS)
+
+/**
+ * struct address_space - a file's pages and mappings (an inode, merged)
+ * @mmw: the world's mm state
+ * @i_rwsem: serialises size changes and writes (class "i_rwsem")
+ * @i_size: size in bytes (i_size_read()/i_size_write(): atomic)
+ * @i_pages_lock: guards the page cache index (the xarray's xa_lock,
+ *	class "i_pages")
+ * @xa: the page cache: index -> page, in chunks of XA_CHUNK_PAGES
+ * @nrpages: pages in the cache
+ * @i_mmap_rwsem: guards @i_mmap (class "i_mmap_rwsem")
+ * @i_mmap: the VMAs mapping this file (vma->shared)
+ * @swapbacked: shmem/tmpfs: pages are PG_swapbacked (MM_SHMEMPAGES)
+ *
+ * Pages in the cache hold one reference each and have ->mapping set to
+ * the address_space and ->index to their offset; both are cleared when
+ * truncation removes them, under the folio lock.
+ */
+struct address_space {
+	struct mm_world *mmw;
+	struct rw_semaphore i_rwsem;
+	unsigned long i_size;
+	spinlock_t i_pages_lock;
+	struct page **xa[XA_CHUNKS];
+	unsigned long nrpages;
+	struct rw_semaphore i_mmap_rwsem;
+	struct list_head i_mmap;
+	bool swapbacked;
+	struct address_space *next_free;
+};
+
 /**
  * struct file - an open file that can be mapped
  * @f_op: its operations
  * @f_mode: FMODE_READ / FMODE_WRITE
+ * @f_mapping: its page cache (NULL for device files)
+ * @f_count: references (fget/fput); mapping VMAs hold one each
  * @private_data: the driver's
  *
- * Only device files exist so far: there is no page cache (see
- * docs/design.md).
+ * Each file with a page cache has its own address_space (one open per
+ * inode); device files (VM_PFNMAP drivers) have none and belong to the
+ * driver that made them.
  */
 struct file {
 	const struct file_operations *f_op;
 	unsigned int f_mode;
+	struct address_space *f_mapping;
+	atomic_t f_count;
 	void *private_data;
+	struct file *next_free;
 };
 
 /* ---- anonymous memory ---- */
@@ -235,6 +279,7 @@ struct anon_vma {
  * @vm_ops: the file's callbacks, NULL for anonymous memory
  * @vm_private_data: the driver's
  * @anon_vma: owner of the VMA's anonymous pages, set on first anon fault
+ * @shared: link in vm_file->f_mapping->i_mmap (i_mmap_rwsem)
  *
  * Every field is changed only with mmap_lock held for write.
  */
@@ -249,6 +294,7 @@ struct vm_area_struct {
 	const struct vm_operations_struct *vm_ops;
 	void *vm_private_data;
 	struct anon_vma *anon_vma;
+	struct list_head shared;
 	struct vm_area_struct *next_free;
 };
 
@@ -371,10 +417,15 @@ struct cpu {
  * @munmap_skip_flush: munmap's mmu_gather frees pages without flushing
  *	the TLBs
  * @mprotect_skip_flush: mprotect never flushes the TLBs
+ * @truncate_single_unmap: truncation unmaps the pages past the end only
+ *	once, before removing them, so a fault that maps one in between
+ *	leaves it mapped (truncate_pagecache's second unmap, and
+ *	truncate_inode_folio's, are what prevent that)
  */
 struct mm_inject {
 	bool munmap_skip_flush;
 	bool mprotect_skip_flush;
+	bool truncate_single_unmap;
 };
 
 /* a fixed-size object cache over the world's arena (mm/slab_common.c) */
@@ -394,7 +445,8 @@ struct kmem_cache {
  * @next_mm_id: ids for new mms
  * @mmlist_lock: guards @mmlist (class "mmlist_lock")
  * @mmlist: every live mm_struct
- * @mm_cachep, @vm_area_cachep, @anon_vma_cachep: object caches
+ * @mm_cachep, @vm_area_cachep, @anon_vma_cachep, @file_cachep,
+ * @mapping_cachep, @xa_node_cachep: object caches
  * @ptdesc_free: free page-table descriptors
  * @ptdesc_chunks: every descriptor chunk (kept across resets)
  * @mmap_min_addr: vm.mmap_min_addr
@@ -413,6 +465,9 @@ struct mm_world {
 	struct kmem_cache mm_cachep;
 	struct kmem_cache vm_area_cachep;
 	struct kmem_cache anon_vma_cachep;
+	struct kmem_cache file_cachep;
+	struct kmem_cache mapping_cachep;
+	struct kmem_cache xa_node_cachep;
 	struct ptdesc *ptdesc_free;
 	struct ptdesc_chunk *ptdesc_chunks;
 	unsigned long mmap_min_addr;

@@ -111,6 +111,11 @@ static void mm_world_init(struct mm_world *mmw)
 			sizeof(struct vm_area_struct));
 	kmem_cache_init(&mmw->anon_vma_cachep, "anon_vma",
 			sizeof(struct anon_vma));
+	kmem_cache_init(&mmw->file_cachep, "filp", sizeof(struct file));
+	kmem_cache_init(&mmw->mapping_cachep, "inode",
+			sizeof(struct address_space));
+	kmem_cache_init(&mmw->xa_node_cachep, "radix_tree_node",
+			XA_CHUNK_PAGES * sizeof(struct page *));
 	ptdesc_free_rebuild(mmw);
 	for (i = 0; i < mmw->nr_cpus; i++)
 		cpu_init(mmw, &mmw->cpus[i], i);

@@ -21,8 +21,8 @@
  *    vma_merge does; VM_SPECIAL VMAs never merge.
  *  - The caller is an unprivileged task: fixed mappings below
  *    vm.mmap_min_addr fail with -EPERM (cap_mmap_addr()).
- *  - MAP_SHARED|MAP_ANONYMOUS needs shmem, which does not exist yet: it
- *    fails with -ENODEV (see docs/design.md).
+ *  - MAP_SHARED|MAP_ANONYMOUS is backed by a tmpfs file, as Linux's
+ *    shmem_zero_setup() does; files are all tmpfs-like (shmem.c).
  *
  * Lock order (see memory.c): mmap_lock for write around every change of
  * the VMA array; munmap downgrades it to read before zapping, so faults
@@ -45,6 +45,7 @@ static struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 		kmem_cache_zalloc(mm->mmw, &mm->mmw->vm_area_cachep);
 
 	vma->vm_mm = mm;
+	INIT_LIST_HEAD(&vma->shared);
 	return vma;
 }
 
@@ -74,6 +75,10 @@ static void remove_vma(struct vm_area_struct *vma)
 	if (vma->vm_ops && vma->vm_ops->close)
 		vma->vm_ops->close(vma);
 	unlink_anon_vmas(vma);
+	if (vma->vm_file) {
+		unlink_file_vma(vma);
+		fput(vma->vm_file);
+	}
 	vm_area_free(vma);
 }
 
@@ -181,6 +186,7 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 		vma->vm_end = addr;
 	}
 	vma_link(mm, new);
+	vma_link_file(new);
 	return 0;
 }
 
@@ -507,16 +513,15 @@ static unsigned long mmap_region(struct mm_struct *mm, struct file *file,
 	vma->vm_pgoff = pgoff;
 	vma_set_page_prot(vma);
 	if (file) {
-		vma->vm_file = file;
+		vma->vm_file = get_file(file);
 		err = file->f_op->mmap(file, vma);
-		if (err) {
-			vm_area_free(vma);
-			return err;
-		}
+		if (err)
+			goto free_vma;
 		vm_flags = vma->vm_flags; /* the driver may have changed them */
 	} else if (vm_flags & VM_SHARED) {
-		vm_area_free(vma); /* shmem_zero_setup(): no shmem yet */
-		return -ENODEV;
+		err = shmem_zero_setup(vma);
+		if (err)
+			goto free_vma;
 	}
 
 	if ((vm_flags & VM_LOCKED) && (vm_flags & VM_SPECIAL))
@@ -524,11 +529,18 @@ static unsigned long mmap_region(struct mm_struct *mm, struct file *file,
 	vma->vm_flags |= VM_SOFTDIRTY; /* new memory is soft-dirty */
 	vma_set_page_prot(vma);
 	idx = vma_link(mm, vma);
+	vma_link_file(vma);
 	mm->total_vm += len >> PAGE_SHIFT;
 	if (vma->vm_flags & VM_LOCKED)
 		mm->locked_vm += len >> PAGE_SHIFT;
 	vma_merge_around(mm, idx);
 	return addr;
+
+free_vma:
+	if (vma->vm_file)
+		fput(vma->vm_file);
+	vm_area_free(vma);
+	return err;
 }
 
 /*

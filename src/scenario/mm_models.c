@@ -10,10 +10,14 @@
  *                              read-only (clean)
  *   fault-vs-mprotect-noflush  mprotect skips its flush (bug: a write
  *                              after mprotect returned: permission)
+ *   fault-vs-truncate          CPU0 uses a shared file page while CPU1
+ *                              truncates the file to 0 (clean: SIGBUS
+ *                              once truncate returned)
  *
  * The oracle is DESIGN.md's concurrency rule: while munmap/mprotect is in
  * flight either outcome is allowed; once it has returned, an access that
- * still succeeds is a violation ("access-after-munmap", "permission").  A
+ * still succeeds is a violation ("access-after-munmap", "permission",
+ * "access-after-truncate").  A
  * read that succeeds must return the last value written.  The checker
  * adds "stale-tlb" on any use of a translation to a freed frame, and the
  * quiescent checks at the end (src/check).
@@ -33,6 +37,7 @@ struct mm_race {
 	const struct mm_race_opts *o;
 	struct mm_world *mmw;
 	struct mm_struct *mm;
+	struct file *file; /* MM_RACE_TRUNCATE */
 	unsigned long addr; /* the target page */
 	unsigned long naddr; /* the neighbour page, 0 if none */
 	int done; /* the second agent's operation has returned */
@@ -40,24 +45,44 @@ struct mm_race {
 
 static const char *race_op_name(const struct mm_race *r)
 {
-	return r->o->op == MM_RACE_MUNMAP ? "munmap" : "mprotect(PROT_READ)";
+	switch (r->o->op) {
+	case MM_RACE_MUNMAP:
+		return "munmap";
+	case MM_RACE_MPROTECT:
+		return "mprotect(PROT_READ)";
+	default:
+		return "truncate";
+	}
 }
 
 /* an access succeeded: was the operation already over when it began? */
 static void race_check_after(struct mm_race *r, bool after, bool write, int i)
 {
+	struct world *w = r->mmw->w;
+
 	if (!after)
 		return;
-	if (r->o->op == MM_RACE_MUNMAP)
+	switch (r->o->op) {
+	case MM_RACE_MUNMAP:
 		report_add(
-			r->mmw->w, "access-after-munmap",
+			w, "access-after-munmap",
 			"%s: %s %d of va %#lx succeeded after munmap() had returned\n",
 			current->name, write ? "write" : "read", i, r->addr);
-	else if (write)
+		break;
+	case MM_RACE_TRUNCATE:
 		report_add(
-			r->mmw->w, "permission",
-			"%s: write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
-			current->name, i, r->addr);
+			w, "access-after-truncate",
+			"%s: %s %d of va %#lx succeeded after truncate() to 0 had returned\n",
+			current->name, write ? "write" : "read", i, r->addr);
+		break;
+	case MM_RACE_MPROTECT:
+		if (write)
+			report_add(
+				w, "permission",
+				"%s: write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
+				current->name, i, r->addr);
+		break;
+	}
 }
 
 /* the neighbour page is never touched by the operation: it must work */
@@ -119,17 +144,27 @@ static void race_operator(void *arg)
 	uint64_t v;
 	int ret;
 
-	cpu_read(cpu, r->mm, r->addr, &v);
+	/* truncate runs on a CPU that never uses the mapping */
+	if (r->o->op != MM_RACE_TRUNCATE)
+		cpu_read(cpu, r->mm, r->addr, &v);
 	if (r->o->op == MM_RACE_MUNMAP)
 		ret = vm_munmap(r->mm, r->addr, PAGE_SIZE);
-	else
+	else if (r->o->op == MM_RACE_MPROTECT)
 		ret = do_mprotect_pkey(r->mm, r->addr, PAGE_SIZE, PROT_READ,
 				       -1);
+	else
+		ret = vfs_truncate(r->file, 0);
 	if (ret)
 		report_add(r->mmw->w, "syscall-failed", "%s returned %d\n",
 			   race_op_name(r), ret);
 	WRITE_ONCE(r->done, 1);
 }
+
+static const char *const race_agent_names[] = {
+	[MM_RACE_MUNMAP] = "unmapper",
+	[MM_RACE_MPROTECT] = "protector",
+	[MM_RACE_TRUNCATE] = "truncater",
+};
 
 /**
  * mm_race_setup - one execution of a fault-vs-X model
@@ -150,15 +185,24 @@ int mm_race_setup(struct world *w, void *arg)
 	r->mmw = mm_world_get(w, RACE_FRAMES, 2);
 	if (!r->mmw)
 		return -ENOMEM;
-	if (o->op == MM_RACE_MUNMAP)
-		r->mmw->inject.munmap_skip_flush = o->inject_no_flush;
-	else
-		r->mmw->inject.mprotect_skip_flush = o->inject_no_flush;
+	r->mmw->inject.munmap_skip_flush = o->op == MM_RACE_MUNMAP &&
+					   o->inject_no_flush;
+	r->mmw->inject.mprotect_skip_flush = o->op == MM_RACE_MPROTECT &&
+					     o->inject_no_flush;
+	r->mmw->inject.truncate_single_unmap = o->op == MM_RACE_TRUNCATE &&
+					       o->inject_no_flush;
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
-	a = vm_mmap(r->mm, NULL, RACE_ADDR, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (o->op == MM_RACE_TRUNCATE) {
+		r->file = shmem_file_setup(r->mmw, PAGE_SIZE);
+		a = vm_mmap(r->mm, r->file, RACE_ADDR, PAGE_SIZE,
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
+	} else {
+		a = vm_mmap(r->mm, NULL, RACE_ADDR, PAGE_SIZE,
+			    PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	}
 	if (a != RACE_ADDR)
 		return -ENOMEM;
 	r->addr = a;
@@ -174,8 +218,7 @@ int mm_race_setup(struct world *w, void *arg)
 		return -EFAULT;
 	w->priv = r;
 	if (!agent_create(w, "toucher", race_toucher, r) ||
-	    !agent_create(w, o->op == MM_RACE_MUNMAP ? "unmapper" : "protector",
-			  race_operator, r))
+	    !agent_create(w, race_agent_names[o->op], race_operator, r))
 		return -EAGAIN;
 	return 0;
 }
@@ -190,6 +233,8 @@ void mm_race_check(struct world *w, void *arg)
 	cpu_idle(mm_cpu(r->mmw, 0));
 	cpu_idle(mm_cpu(r->mmw, 1));
 	mmput(r->mm);
+	if (r->file)
+		fput(r->file);
 	phys_check_leaks(r->mmw->pm, 0);
 }
 
@@ -219,6 +264,13 @@ static const struct mm_race_opts opts_mprotect_noflush = {
 	.iters = BUILTIN_ITERS,
 };
 
+static const struct mm_race_opts opts_truncate = {
+	.op = MM_RACE_TRUNCATE,
+	.iters = BUILTIN_ITERS,
+	.neighbor = true,
+	.cold = true,
+};
+
 const struct model model_fault_vs_munmap = {
 	"fault-vs-munmap", "CPU0 uses a page while CPU1 munmaps it (clean)",
 	mm_race_setup, mm_race_check, (void *)&opts_munmap
@@ -237,4 +289,9 @@ const struct model model_fault_vs_mprotect_noflush = {
 	"fault-vs-mprotect-noflush",
 	"mprotect skips its TLB flush (bug: permission)", mm_race_setup,
 	mm_race_check, (void *)&opts_mprotect_noflush
+};
+const struct model model_fault_vs_truncate = {
+	"fault-vs-truncate",
+	"CPU0 uses a shared file page while CPU1 truncates the file (clean)",
+	mm_race_setup, mm_race_check, (void *)&opts_truncate
 };

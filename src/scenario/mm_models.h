@@ -12,12 +12,14 @@
 enum mm_race_op {
 	MM_RACE_MUNMAP,
 	MM_RACE_MPROTECT,
+	MM_RACE_TRUNCATE, /* the page is a shared file page; truncate to 0 */
 };
 
 /**
  * struct mm_race_opts - one variant of the fault-vs-X race
  * @op: what the second agent does to the page
  * @inject_no_flush: test-only bug: the operation skips its TLB flush
+ *	(truncate: it unmaps only once, see mm_inject)
  * @no_quiescent: skip the quiescent checks at the end (so a bug can
  *	only be found by an access that uses a stale translation)
  * @iters: write+read pairs of the first agent on each page
@@ -43,5 +45,6 @@ extern const struct model model_fault_vs_munmap;
 extern const struct model model_fault_vs_munmap_noflush;
 extern const struct model model_fault_vs_mprotect;
 extern const struct model model_fault_vs_mprotect_noflush;
+extern const struct model model_fault_vs_truncate;
 
 #endif
