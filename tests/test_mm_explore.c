@@ -198,6 +198,31 @@ static void test_fault_vs_truncate_single_unmap_found(void **state)
 		     "no longer in its file");
 }
 
+/*
+ * Two MADV_DONTNEEDs at once: the second finds the PTE already cleared
+ * and has nothing of its own to flush.  Only tlb_finish_mmu()'s nested
+ * check (mm_tlb_flush_nested) keeps it from returning while CPU0 still
+ * reads the old page through its TLB.
+ */
+static void test_read_vs_dontneed(void **state)
+{
+	struct mm_race_opts o = { .op = MM_RACE_DONTNEED, .iters = 3 };
+	struct model m = race_model(&o);
+
+	(void)state;
+	expect_clean(&m, STRAT_DFS, 0, 2);
+	expect_clean(&m, STRAT_RANDOM, 2000, -1);
+	expect_clean(builtin_find("read-vs-dontneed"), STRAT_PCT, 2000, -1);
+
+	o.inject_no_flush = true;
+	expect_found(&m, STRAT_DFS, 0, 2, "value",
+		     "returned 5 after MADV_DONTNEED had returned");
+	expect_found(&m, STRAT_PCT, 5000, -1, "value",
+		     "returned 5 after MADV_DONTNEED had returned");
+	expect_found(builtin_find("read-vs-dontneed-nonested"), STRAT_RANDOM,
+		     5000, -1, "value", "after MADV_DONTNEED had returned");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_fault_vs_mprotect_noflush_found),
 		cmocka_unit_test(test_fault_vs_truncate_clean),
 		cmocka_unit_test(test_fault_vs_truncate_single_unmap_found),
+		cmocka_unit_test(test_read_vs_dontneed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

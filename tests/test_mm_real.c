@@ -212,8 +212,10 @@ static void test_mm_stress_delays(void **state)
 /* the explorer's models, on real threads */
 static void test_race_models_real(void **state)
 {
-	static const char *const clean[] = { "fault-vs-munmap",
-					     "fault-vs-mprotect" };
+	static const char *const clean[] = {
+		"fault-vs-munmap", "fault-vs-mprotect", "fault-vs-truncate",
+		"read-vs-dontneed",
+	};
 	struct explore_result r;
 	unsigned i;
 

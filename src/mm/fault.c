@@ -35,6 +35,7 @@
  */
 #include <stdio.h>
 
+#include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 
@@ -180,6 +181,10 @@ static unsigned long cpu_try_access(struct cpu *cpu, struct mm_struct *mm,
 		return err;
 	}
 	tlb_fill(cpu, &fill);
+	trace_eventf(cpu->mmw->w,
+		     "CPU%d tlb fill va %#lx -> pfn %#lx gen %lu %s", cpu->id,
+		     va & PAGE_MASK, fill.pfn, fill.gen,
+		     fill.writable ? "rw" : "ro");
 	cpu_do_access(cpu, tlb_lookup(cpu, mm, va), va, write, val);
 	return 0;
 }
@@ -279,6 +284,9 @@ int do_user_addr_fault(struct cpu *cpu, struct mm_struct *mm,
 	}
 	fault = handle_mm_fault(vma, address, flags);
 	mmap_read_unlock(mm);
+	trace_eventf(mm->mmw->w, "CPU%d page fault va %#lx %s: %#x", cpu->id,
+		     address, flags & FAULT_FLAG_WRITE ? "write" : "read",
+		     fault);
 
 	if (fault & VM_FAULT_OOM)
 		return -ENOMEM;

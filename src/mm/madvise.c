@@ -20,6 +20,7 @@
  * REMOVE, write for the rest) -> PTE lock; TLB flushes after the PTE
  * lock is dropped (mmu_gather), still under mmap_lock.
  */
+#include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 
@@ -308,5 +309,7 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in,
 		mmap_write_unlock(mm);
 	else
 		mmap_read_unlock(mm);
+	trace_eventf(mm->mmw->w, "madvise(%#lx, %#zx, %d) = %d", start, len_in,
+		     behavior, error);
 	return error;
 }

@@ -421,11 +421,15 @@ struct cpu {
  *	once, before removing them, so a fault that maps one in between
  *	leaves it mapped (truncate_pagecache's second unmap, and
  *	truncate_inode_folio's, are what prevent that)
+ * @tlb_no_nested_flush: tlb_finish_mmu() ignores mm_tlb_flush_nested():
+ *	a gather that found the PTEs already cleared by a concurrent one
+ *	returns before that one flushed
  */
 struct mm_inject {
 	bool munmap_skip_flush;
 	bool mprotect_skip_flush;
 	bool truncate_single_unmap;
+	bool tlb_no_nested_flush;
 };
 
 /* a fixed-size object cache over the world's arena (mm/slab_common.c) */

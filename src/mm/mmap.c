@@ -30,6 +30,7 @@
  */
 #include <string.h>
 
+#include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 #include "mm/tlb.h"
@@ -467,6 +468,7 @@ int vm_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 	ret = do_vmi_munmap(mm, start, len, true);
 	if (ret)
 		mmap_write_unlock(mm);
+	trace_eventf(mm->mmw->w, "munmap(%#lx, %#zx) = %d", start, len, ret);
 	return ret;
 }
 
@@ -667,6 +669,8 @@ unsigned long vm_mmap(struct mm_struct *mm, struct file *file,
 	mmap_write_unlock(mm);
 	if (populate)
 		mm_populate(mm, ret, populate);
+	trace_eventf(mm->mmw->w, "mmap(%#lx, %#lx, %#lx, %#lx) = %#lx", addr,
+		     len, prot, flags, ret);
 	return ret;
 }
 

@@ -26,6 +26,7 @@
  * zap_pte_range() flushes under the PTL.  Pages and tables are freed with
  * no mm lock held but mmap_lock.
  */
+#include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 #include "mm/tlb.h"
@@ -119,8 +120,11 @@ static void tlb_batch_pages_flush(struct mmu_gather *tlb)
 {
 	unsigned int i;
 
-	for (i = 0; i < tlb->nr_pages; i++)
+	for (i = 0; i < tlb->nr_pages; i++) {
+		trace_eventf(tlb->mm->mmw->w, "mmu_gather put pfn %#lx",
+			     page_to_pfn(tlb->pages[i]));
 		put_page(tlb->pages[i]);
+	}
 	tlb->nr_pages = 0;
 }
 
@@ -220,7 +224,8 @@ void tlb_end_vma(struct mmu_gather *tlb, struct vm_area_struct *vma)
  */
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
-	if (mm_tlb_flush_nested(tlb->mm)) {
+	if (mm_tlb_flush_nested(tlb->mm) &&
+	    !tlb->mm->mmw->inject.tlb_no_nested_flush) {
 		tlb->fullmm = 1;
 		__tlb_reset_range(tlb);
 		tlb->freed_tables = 1;

@@ -19,6 +19,7 @@
  * mmap_lock.  Until then other CPUs may go on using the old, more
  * permissive translations: the operation is in flight.
  */
+#include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 
@@ -300,5 +301,7 @@ int do_mprotect_pkey(struct mm_struct *mm, unsigned long start, size_t len,
 		error = -ENOMEM;
 out:
 	mmap_write_unlock(mm);
+	trace_eventf(mm->mmw->w, "mprotect(%#lx, %#zx, %#lx) = %d", start, len,
+		     prot, error);
 	return error;
 }

@@ -16,6 +16,7 @@
  * i_mmap_rwsem -> PTE lock; mmap_lock -> i_mmap_rwsem (linking and
  * unlinking VMAs).
  */
+#include "core/trace.h"
 #include "mm/mm.h"
 
 static int shmem_mmap(struct file *file, struct vm_area_struct *vma);
@@ -176,5 +177,7 @@ int vfs_truncate(struct file *file, unsigned long length)
 	if (length < old)
 		truncate_pagecache(mapping, length);
 	up_write(&mapping->i_rwsem);
+	trace_eventf(mapping->mmw->w, "truncate(%#lx -> %#lx) = 0", old,
+		     length);
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 
@@ -223,6 +224,8 @@ void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 	}
 	sched_point(SP_MEM, &mm->cpu_bitmap);
 	mask = mm_cpumask(mm);
+	trace_eventf(mmw->w, "flush_tlb_mm_range mm %d [%#lx, %#lx) cpus %#lx",
+		     mm->id, start, end, mask);
 	for (i = 0; i < mmw->nr_cpus; i++)
 		if (mask & (1UL << i))
 			flush_tlb_func(&mmw->cpus[i], mm, start, end);

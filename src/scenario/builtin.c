@@ -319,7 +319,8 @@ const struct model *const builtin_models[] = {
 	&model_rcu_sync,      &model_rcu_early,	   &model_sia,
 	&model_fault_vs_munmap,	&model_fault_vs_munmap_noflush,
 	&model_fault_vs_mprotect, &model_fault_vs_mprotect_noflush,
-	&model_fault_vs_truncate,
+	&model_fault_vs_truncate, &model_read_vs_dontneed,
+	&model_read_vs_dontneed_nonested,
 	NULL,
 };
 

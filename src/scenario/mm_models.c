@@ -13,6 +13,12 @@
  *   fault-vs-truncate          CPU0 uses a shared file page while CPU1
  *                              truncates the file to 0 (clean: SIGBUS
  *                              once truncate returned)
+ *   read-vs-dontneed           CPU0 reads a page while CPU1 and CPU2 both
+ *                              MADV_DONTNEED it (clean: zero once either
+ *                              returned)
+ *   read-vs-dontneed-nonested  tlb_finish_mmu ignores a nested gather
+ *                              (bug: the old value read after
+ *                              MADV_DONTNEED returned, 2017's race)
  *
  * The oracle is DESIGN.md's concurrency rule: while munmap/mprotect is in
  * flight either outcome is allowed; once it has returned, an access that
@@ -41,7 +47,10 @@ struct mm_race {
 	unsigned long addr; /* the target page */
 	unsigned long naddr; /* the neighbour page, 0 if none */
 	int done; /* the second agent's operation has returned */
+	int done2; /* MM_RACE_DONTNEED: the third agent's has */
 };
+
+#define DONTNEED_OLD 5 /* the value the page holds before DONTNEED */
 
 static const char *race_op_name(const struct mm_race *r)
 {
@@ -50,6 +59,8 @@ static const char *race_op_name(const struct mm_race *r)
 		return "munmap";
 	case MM_RACE_MPROTECT:
 		return "mprotect(PROT_READ)";
+	case MM_RACE_DONTNEED:
+		return "madvise(MADV_DONTNEED)";
 	default:
 		return "truncate";
 	}
@@ -82,6 +93,8 @@ static void race_check_after(struct mm_race *r, bool after, bool write, int i)
 				"%s: write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
 				current->name, i, r->addr);
 		break;
+	case MM_RACE_DONTNEED:
+		break; /* race_reader() has its own oracle */
 	}
 }
 
@@ -136,6 +149,47 @@ static void race_toucher(void *arg)
 	}
 }
 
+/*
+ * CPU0, MM_RACE_DONTNEED: read only.  The old value may be seen while no
+ * MADV_DONTNEED has returned; once one has, the page reads zero.
+ */
+static void race_reader(void *arg)
+{
+	struct mm_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 0);
+	uint64_t v;
+	bool after;
+	int i;
+
+	for (i = 1; i <= r->o->iters; i++) {
+		after = READ_ONCE(r->done) || READ_ONCE(r->done2);
+		if (cpu_read(cpu, r->mm, r->addr, &v)) {
+			report_add(r->mmw->w, "value",
+				   "%s: read %d of va %#lx faulted\n",
+				   current->name, i, r->addr);
+			continue;
+		}
+		if (v == 0 || (v == DONTNEED_OLD && !after))
+			continue;
+		report_add(r->mmw->w, "value",
+			   "%s: read %d of va %#lx returned %llu%s\n",
+			   current->name, i, r->addr, (unsigned long long)v,
+			   after ? " after MADV_DONTNEED had returned" : "");
+	}
+}
+
+/* CPU2, MM_RACE_DONTNEED: the second MADV_DONTNEED */
+static void race_dontneed2(void *arg)
+{
+	struct mm_race *r = arg;
+	int ret = do_madvise(r->mm, r->addr, PAGE_SIZE, MADV_DONTNEED);
+
+	if (ret)
+		report_add(r->mmw->w, "syscall-failed",
+			   "madvise(MADV_DONTNEED) returned %d\n", ret);
+	WRITE_ONCE(r->done2, 1);
+}
+
 /* CPU1: touch the page (so CPU1 caches it too), then the operation */
 static void race_operator(void *arg)
 {
@@ -144,14 +198,16 @@ static void race_operator(void *arg)
 	uint64_t v;
 	int ret;
 
-	/* truncate runs on a CPU that never uses the mapping */
-	if (r->o->op != MM_RACE_TRUNCATE)
+	/* truncate and DONTNEED run on CPUs that never use the mapping */
+	if (r->o->op == MM_RACE_MUNMAP || r->o->op == MM_RACE_MPROTECT)
 		cpu_read(cpu, r->mm, r->addr, &v);
 	if (r->o->op == MM_RACE_MUNMAP)
 		ret = vm_munmap(r->mm, r->addr, PAGE_SIZE);
 	else if (r->o->op == MM_RACE_MPROTECT)
 		ret = do_mprotect_pkey(r->mm, r->addr, PAGE_SIZE, PROT_READ,
 				       -1);
+	else if (r->o->op == MM_RACE_DONTNEED)
+		ret = do_madvise(r->mm, r->addr, PAGE_SIZE, MADV_DONTNEED);
 	else
 		ret = vfs_truncate(r->file, 0);
 	if (ret)
@@ -164,6 +220,7 @@ static const char *const race_agent_names[] = {
 	[MM_RACE_MUNMAP] = "unmapper",
 	[MM_RACE_MPROTECT] = "protector",
 	[MM_RACE_TRUNCATE] = "truncater",
+	[MM_RACE_DONTNEED] = "dontneed-a",
 };
 
 /**
@@ -173,7 +230,10 @@ static const char *const race_agent_names[] = {
  *
  * One mm with one anonymous page at RACE_ADDR (and its neighbour in a
  * VMA of its own), faulted in and cached by CPU0 unless @cold; agent
- * "toucher" on CPU0, agent "unmapper" or "protector" on CPU1.
+ * "toucher" on CPU0, agent "unmapper", "protector" or "truncater" on
+ * CPU1.  MM_RACE_DONTNEED: the page holds DONTNEED_OLD and is cached by
+ * CPU0, whose agent "reader" only reads, while "dontneed-a" and
+ * "dontneed-b" drop it.
  */
 int mm_race_setup(struct world *w, void *arg)
 {
@@ -182,7 +242,7 @@ int mm_race_setup(struct world *w, void *arg)
 	unsigned long a;
 
 	r->o = o;
-	r->mmw = mm_world_get(w, RACE_FRAMES, 2);
+	r->mmw = mm_world_get(w, RACE_FRAMES, 3);
 	if (!r->mmw)
 		return -ENOMEM;
 	r->mmw->inject.munmap_skip_flush = o->op == MM_RACE_MUNMAP &&
@@ -191,6 +251,8 @@ int mm_race_setup(struct world *w, void *arg)
 					     o->inject_no_flush;
 	r->mmw->inject.truncate_single_unmap = o->op == MM_RACE_TRUNCATE &&
 					       o->inject_no_flush;
+	r->mmw->inject.tlb_no_nested_flush = o->op == MM_RACE_DONTNEED &&
+					     o->inject_no_flush;
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
@@ -214,9 +276,17 @@ int mm_race_setup(struct world *w, void *arg)
 		if (r->naddr != a + PAGE_SIZE)
 			return -ENOMEM;
 	}
-	if (!o->cold && cpu_write(mm_cpu(r->mmw, 0), r->mm, a, 0))
+	if (!o->cold && cpu_write(mm_cpu(r->mmw, 0), r->mm, a,
+				  o->op == MM_RACE_DONTNEED ? DONTNEED_OLD : 0))
 		return -EFAULT;
 	w->priv = r;
+	if (o->op == MM_RACE_DONTNEED) {
+		if (!agent_create(w, "reader", race_reader, r) ||
+		    !agent_create(w, "dontneed-a", race_operator, r) ||
+		    !agent_create(w, "dontneed-b", race_dontneed2, r))
+			return -EAGAIN;
+		return 0;
+	}
 	if (!agent_create(w, "toucher", race_toucher, r) ||
 	    !agent_create(w, race_agent_names[o->op], race_operator, r))
 		return -EAGAIN;
@@ -232,6 +302,7 @@ void mm_race_check(struct world *w, void *arg)
 		mm_check_quiescent(r->mmw);
 	cpu_idle(mm_cpu(r->mmw, 0));
 	cpu_idle(mm_cpu(r->mmw, 1));
+	cpu_idle(mm_cpu(r->mmw, 2));
 	mmput(r->mm);
 	if (r->file)
 		fput(r->file);
@@ -271,6 +342,16 @@ static const struct mm_race_opts opts_truncate = {
 	.cold = true,
 };
 
+static const struct mm_race_opts opts_dontneed = {
+	.op = MM_RACE_DONTNEED,
+	.iters = BUILTIN_ITERS,
+};
+static const struct mm_race_opts opts_dontneed_nonested = {
+	.op = MM_RACE_DONTNEED,
+	.inject_no_flush = true,
+	.iters = BUILTIN_ITERS,
+};
+
 const struct model model_fault_vs_munmap = {
 	"fault-vs-munmap", "CPU0 uses a page while CPU1 munmaps it (clean)",
 	mm_race_setup, mm_race_check, (void *)&opts_munmap
@@ -294,4 +375,14 @@ const struct model model_fault_vs_truncate = {
 	"fault-vs-truncate",
 	"CPU0 uses a shared file page while CPU1 truncates the file (clean)",
 	mm_race_setup, mm_race_check, (void *)&opts_truncate
+};
+const struct model model_read_vs_dontneed = {
+	"read-vs-dontneed",
+	"CPU0 reads a page while CPU1 and CPU2 MADV_DONTNEED it (clean)",
+	mm_race_setup, mm_race_check, (void *)&opts_dontneed
+};
+const struct model model_read_vs_dontneed_nonested = {
+	"read-vs-dontneed-nonested",
+	"tlb_finish_mmu ignores a nested gather (bug: old value after DONTNEED)",
+	mm_race_setup, mm_race_check, (void *)&opts_dontneed_nonested
 };
