@@ -17,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include "core/locking.h"
 #include "engine/engine.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
 #include "scenario/builtin.h"
 #include "scenario/mm_models.h"
 
@@ -223,6 +226,111 @@ static void test_read_vs_dontneed(void **state)
 		     5000, -1, "value", "after MADV_DONTNEED had returned");
 }
 
+/* ---- page tables freed one grace period after the flush ---- */
+
+struct rcu_pt {
+	bool no_rcu;
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	unsigned long addr, pte_pfn, gen;
+};
+
+#define RCU_PT_ADDR 0x10000000UL
+
+/* a lockless walker (GUP-fast style) holding a PTE table under RCU */
+static void rcu_pt_walker(void *arg)
+{
+	struct rcu_pt *t = arg;
+	struct phys_mem *pm = t->mmw->pm;
+	struct ptdesc *pt = ptdesc_of(t->mm->pgd);
+	struct page *page = NULL;
+	uint64_t v = 0;
+	int level;
+
+	rcu_read_lock();
+	for (level = 4; level >= 2; level--) {
+		unsigned long idx =
+			(t->addr >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+
+		v = pgdp_get((pgd_t *)&pt->entries[idx]).pgd;
+		if (!(v & _PAGE_PRESENT))
+			goto out;
+		page = pfn_to_page(pm, (v & PTE_PFN_MASK) >> PAGE_SHIFT);
+		pt = ptdesc_of_pfn(pm, page_to_pfn(page));
+		if (!pt)
+			break; /* a freed upper table: the check below says */
+	}
+	/* page: the PTE table; hold it across the unmapper's work */
+	sched_point(SP_EXPLICIT, page);
+	sched_point(SP_EXPLICIT, page);
+	if (!PageTable(page) || (page_to_pfn(page) == t->pte_pfn &&
+				 page_generation(page) != t->gen))
+		report_add(
+			t->mmw->w, "pgtable-freed-under-rcu",
+			"the table pfn %#lx was freed while a walker held it under rcu_read_lock()\n",
+			page_to_pfn(page));
+out:
+	rcu_read_unlock();
+}
+
+static void rcu_pt_unmapper(void *arg)
+{
+	struct rcu_pt *t = arg;
+
+	vm_munmap(t->mm, t->addr, PAGE_SIZE);
+}
+
+static int rcu_pt_setup(struct world *w, void *arg)
+{
+	struct rcu_pt *t = arg;
+	pmd_t *pmd;
+
+	t->mmw = mm_world_get(w, 1024, 1);
+	t->mmw->inject.pgtable_free_no_rcu = t->no_rcu;
+	t->mm = mm_alloc(t->mmw);
+	t->addr = vm_mmap(t->mm, NULL, RCU_PT_ADDR, PAGE_SIZE,
+			  PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (t->addr != RCU_PT_ADDR ||
+	    cpu_write(mm_cpu(t->mmw, 0), t->mm, t->addr, 1))
+		return -EINVAL;
+	pmd = pmd_offset(pud_offset(pgd_offset(t->mm, t->addr), t->addr),
+			 t->addr);
+	t->pte_pfn = pmd_pfn(pmdp_get(pmd));
+	t->gen = phys_generation(t->mmw->pm, t->pte_pfn);
+	agent_create(w, "walker", rcu_pt_walker, t);
+	agent_create(w, "unmapper", rcu_pt_unmapper, t);
+	return 0;
+}
+
+static void rcu_pt_check(struct world *w, void *arg)
+{
+	struct rcu_pt *t = arg;
+
+	/* by now the grace period has ended: the table is gone */
+	if (phys_generation(t->mmw->pm, t->pte_pfn) == t->gen)
+		report_add(w, "pgtable-leak",
+			   "the PTE table was never freed\n");
+	cpu_idle(mm_cpu(t->mmw, 0));
+	mmput(t->mm);
+	phys_check_leaks(t->mmw->pm, 0);
+}
+
+static void test_pgtable_rcu_free(void **state)
+{
+	struct rcu_pt t = { 0 };
+	struct model m = { .name = "pgtable-rcu",
+			   .setup = rcu_pt_setup,
+			   .check = rcu_pt_check,
+			   .arg = &t };
+
+	(void)state;
+	expect_clean(&m, STRAT_DFS, 0, -1);
+	t.no_rcu = true;
+	expect_found(&m, STRAT_DFS, 0, -1, "pgtable-freed-under-rcu",
+		     "under rcu_read_lock()");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_fault_vs_truncate_clean),
 		cmocka_unit_test(test_fault_vs_truncate_single_unmap_found),
 		cmocka_unit_test(test_read_vs_dontneed),
+		cmocka_unit_test(test_pgtable_rcu_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

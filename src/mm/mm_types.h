@@ -424,12 +424,15 @@ struct cpu {
  * @tlb_no_nested_flush: tlb_finish_mmu() ignores mm_tlb_flush_nested():
  *	a gather that found the PTEs already cleared by a concurrent one
  *	returns before that one flushed
+ * @pgtable_free_no_rcu: unlinked page tables are freed right after the
+ *	TLB flush, without waiting for a grace period
  */
 struct mm_inject {
 	bool munmap_skip_flush;
 	bool mprotect_skip_flush;
 	bool truncate_single_unmap;
 	bool tlb_no_nested_flush;
+	bool pgtable_free_no_rcu;
 };
 
 /* a fixed-size object cache over the world's arena (mm/slab_common.c) */

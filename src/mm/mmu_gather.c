@@ -111,8 +111,13 @@ static void tlb_table_flush(struct mmu_gather *tlb)
 {
 	unsigned int i;
 
-	for (i = 0; i < tlb->nr_tables; i++)
-		call_rcu(&tlb->tables[i]->pt_rcu_head, tlb_remove_table_rcu);
+	for (i = 0; i < tlb->nr_tables; i++) {
+		if (tlb->mm->mmw->inject.pgtable_free_no_rcu)
+			pagetable_free(tlb->tables[i]);
+		else
+			call_rcu(&tlb->tables[i]->pt_rcu_head,
+				 tlb_remove_table_rcu);
+	}
 	tlb->nr_tables = 0;
 }
 
