@@ -384,6 +384,16 @@ static void test_madvise_dontfork(void **state)
 	assert_int_equal(mm->map_count, 1);
 	cpu_idle(f->c1);
 	mmput(child);
+
+	/* WIPEONFORK: the child gets the range, empty */
+	assert_int_equal(do_madvise(mm, a, PAGE_SIZE, MADV_WIPEONFORK), 0);
+	child = dup_mm(mm);
+	assert_non_null(child);
+	assert_int_equal(rd(f->c1, child, a), 0);
+	assert_int_equal(rd(f->c1, child, a + PAGE_SIZE), 2);
+	assert_int_equal(rd(f->c0, mm, a), 1);
+	cpu_idle(f->c1);
+	mmput(child);
 }
 
 /* ---- fork ---- */

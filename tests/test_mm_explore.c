@@ -325,9 +325,9 @@ static void test_pgtable_rcu_free(void **state)
 			   .arg = &t };
 
 	(void)state;
-	expect_clean(&m, STRAT_DFS, 0, -1);
+	expect_clean(&m, STRAT_DFS, 0, 2);
 	t.no_rcu = true;
-	expect_found(&m, STRAT_DFS, 0, -1, "pgtable-freed-under-rcu",
+	expect_found(&m, STRAT_DFS, 0, 2, "pgtable-freed-under-rcu",
 		     "under rcu_read_lock()");
 }
 

@@ -154,7 +154,7 @@ static const char *agent_name(struct world *w, int id)
  * filled: if its generation moved, the access is a use-after-free through
  * the TLB, reported once per entry as "stale-tlb".
  */
-void check_stale_translation(struct cpu *cpu, const struct tlb_entry *e,
+void check_stale_translation(struct cpu *cpu, struct tlb_entry *e,
 			     unsigned long va, bool write)
 {
 	struct mm_world *mmw = cpu->mmw;
@@ -164,7 +164,7 @@ void check_stale_translation(struct cpu *cpu, const struct tlb_entry *e,
 
 	if (gen == e->gen || e->reported)
 		return;
-	((struct tlb_entry *)e)->reported = true;
+	e->reported = true;
 	report_add(
 		w, "stale-tlb",
 		"CPU%d: %s %s va %#lx through a stale TLB entry (mm %d): pfn %#lx was cached at step %lu by %s with generation %lu, but the frame has been freed since (generation %lu, now %s)\n",

@@ -44,7 +44,7 @@ struct tlb_entry *tlb_lookup(struct cpu *cpu, struct mm_struct *mm,
 			     unsigned long va);
 void tlb_fill(struct cpu *cpu, const struct tlb_entry *e);
 void tlb_invalidate_entry(struct tlb_entry *e);
-void check_stale_translation(struct cpu *cpu, const struct tlb_entry *e,
+void check_stale_translation(struct cpu *cpu, struct tlb_entry *e,
 			     unsigned long va, bool write);
 
 /* fault.c */
