@@ -213,7 +213,9 @@ static void test_mm_stress_delays(void **state)
 static void test_race_models_real(void **state)
 {
 	static const char *const clean[] = {
-		"fault-vs-munmap", "fault-vs-mprotect", "fault-vs-truncate",
+		"fault-vs-munmap",
+		"fault-vs-mprotect",
+		"fault-vs-truncate",
 		"read-vs-dontneed",
 	};
 	struct explore_result r;
