@@ -226,6 +226,32 @@ static void test_read_vs_dontneed(void **state)
 		     5000, -1, "value", "after MADV_DONTNEED had returned");
 }
 
+/*
+ * Fork write-protects the parent's PTEs and then flushes its TLBs;
+ * without that flush the parent keeps writing the page it now shares
+ * with the child through its stale writable TLB entry.
+ */
+static void test_write_vs_fork(void **state)
+{
+	struct mm_race_opts o = { .op = MM_RACE_FORK, .iters = 3 };
+	struct model m = race_model(&o);
+
+	(void)state;
+	expect_clean(&m, STRAT_DFS, 0, 2);
+	expect_clean(&m, STRAT_PCT, 2000, -1);
+	o.iters = 30;
+	expect_clean(&m, STRAT_RANDOM, 2000, -1);
+
+	o.iters = 3;
+	o.inject_no_flush = true;
+	o.no_quiescent = true;
+	expect_found(&m, STRAT_DFS, 0, 2, "cow-leak", "after fork() returned");
+	expect_found(&m, STRAT_PCT, 2000, -1, "cow-leak",
+		     "after fork() returned");
+	expect_found(builtin_find("write-vs-fork-noflush"), STRAT_DFS, 0, 2,
+		     "tlb-coherence", "(writable) beyond what its PTE");
+}
+
 /* ---- page tables freed one grace period after the flush ---- */
 
 struct rcu_pt {
@@ -341,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_fault_vs_truncate_clean),
 		cmocka_unit_test(test_fault_vs_truncate_single_unmap_found),
 		cmocka_unit_test(test_read_vs_dontneed),
+		cmocka_unit_test(test_write_vs_fork),
 		cmocka_unit_test(test_pgtable_rcu_free),
 	};
 

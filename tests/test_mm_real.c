@@ -216,7 +216,7 @@ static void test_race_models_real(void **state)
 		"fault-vs-munmap",
 		"fault-vs-mprotect",
 		"fault-vs-truncate",
-		"read-vs-dontneed",
+		"read-vs-dontneed", "write-vs-fork",
 	};
 	struct explore_result r;
 	unsigned i;

@@ -138,7 +138,8 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 			break;
 	}
 	/* the parent's writable PTEs were write-protected: flush them */
-	flush_tlb_mm(oldmm);
+	if (!mmw->inject.fork_skip_flush)
+		flush_tlb_mm(oldmm);
 	return retval;
 }
 

@@ -426,6 +426,8 @@ struct cpu {
  *	returns before that one flushed
  * @pgtable_free_no_rcu: unlinked page tables are freed right after the
  *	TLB flush, without waiting for a grace period
+ * @fork_skip_flush: fork write-protects the parent's PTEs but does not
+ *	flush its TLBs
  */
 struct mm_inject {
 	bool munmap_skip_flush;
@@ -433,6 +435,7 @@ struct mm_inject {
 	bool truncate_single_unmap;
 	bool tlb_no_nested_flush;
 	bool pgtable_free_no_rcu;
+	bool fork_skip_flush;
 };
 
 /* a fixed-size object cache over the world's arena (mm/slab_common.c) */

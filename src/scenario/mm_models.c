@@ -19,6 +19,11 @@
  *   read-vs-dontneed-nonested  tlb_finish_mmu ignores a nested gather
  *                              (bug: the old value read after
  *                              MADV_DONTNEED returned, 2017's race)
+ *   write-vs-fork              CPU0 writes a page while CPU1 forks and
+ *                              then reads the child's copy (clean: the
+ *                              child's snapshot never changes)
+ *   write-vs-fork-noflush      fork does not flush the parent's TLBs
+ *                              (bug: parent writes leak into the child)
  *
  * The oracle is DESIGN.md's concurrency rule: while munmap/mprotect is in
  * flight either outcome is allowed; once it has returned, an access that
@@ -44,6 +49,7 @@ struct mm_race {
 	struct mm_world *mmw;
 	struct mm_struct *mm;
 	struct file *file; /* MM_RACE_TRUNCATE */
+	struct mm_struct *child; /* MM_RACE_FORK */
 	unsigned long addr; /* the target page */
 	unsigned long naddr; /* the neighbour page, 0 if none */
 	int done; /* the second agent's operation has returned */
@@ -61,6 +67,8 @@ static const char *race_op_name(const struct mm_race *r)
 		return "mprotect(PROT_READ)";
 	case MM_RACE_DONTNEED:
 		return "madvise(MADV_DONTNEED)";
+	case MM_RACE_FORK:
+		return "fork";
 	default:
 		return "truncate";
 	}
@@ -94,7 +102,8 @@ static void race_check_after(struct mm_race *r, bool after, bool write, int i)
 				current->name, i, r->addr);
 		break;
 	case MM_RACE_DONTNEED:
-		break; /* race_reader() has its own oracle */
+	case MM_RACE_FORK:
+		break; /* their own oracles: race_reader(), race_forker() */
 	}
 }
 
@@ -190,6 +199,38 @@ static void race_dontneed2(void *arg)
 	WRITE_ONCE(r->done2, 1);
 }
 
+/*
+ * CPU1, MM_RACE_FORK: fork, then read the child's copy a few times.  The
+ * child is a snapshot taken while fork ran: once fork has returned, the
+ * parent's writes must never show through.
+ */
+static void race_forker(void *arg)
+{
+	struct mm_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 1);
+	uint64_t first, v;
+	int i;
+
+	r->child = dup_mm(r->mm);
+	if (!r->child) {
+		report_add(r->mmw->w, "syscall-failed", "fork failed\n");
+		return;
+	}
+	WRITE_ONCE(r->done, 1);
+	if (cpu_read(cpu, r->child, r->addr, &first))
+		report_add(r->mmw->w, "value", "the child's read faulted\n");
+	for (i = 0; i < r->o->iters; i++) {
+		if (cpu_read(cpu, r->child, r->addr, &v) || v != first)
+			report_add(
+				r->mmw->w, "cow-leak",
+				"%s: the child's copy of va %#lx changed from %llu to %llu after fork() returned\n",
+				current->name, r->addr,
+				(unsigned long long)first,
+				(unsigned long long)v);
+	}
+	cpu_idle(cpu);
+}
+
 /* CPU1: touch the page (so CPU1 caches it too), then the operation */
 static void race_operator(void *arg)
 {
@@ -217,10 +258,9 @@ static void race_operator(void *arg)
 }
 
 static const char *const race_agent_names[] = {
-	[MM_RACE_MUNMAP] = "unmapper",
-	[MM_RACE_MPROTECT] = "protector",
-	[MM_RACE_TRUNCATE] = "truncater",
-	[MM_RACE_DONTNEED] = "dontneed-a",
+	[MM_RACE_MUNMAP] = "unmapper",	  [MM_RACE_MPROTECT] = "protector",
+	[MM_RACE_TRUNCATE] = "truncater", [MM_RACE_DONTNEED] = "dontneed-a",
+	[MM_RACE_FORK] = "forker",
 };
 
 /**
@@ -253,6 +293,8 @@ int mm_race_setup(struct world *w, void *arg)
 					       o->inject_no_flush;
 	r->mmw->inject.tlb_no_nested_flush = o->op == MM_RACE_DONTNEED &&
 					     o->inject_no_flush;
+	r->mmw->inject.fork_skip_flush = o->op == MM_RACE_FORK &&
+					 o->inject_no_flush;
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
@@ -288,7 +330,9 @@ int mm_race_setup(struct world *w, void *arg)
 		return 0;
 	}
 	if (!agent_create(w, "toucher", race_toucher, r) ||
-	    !agent_create(w, race_agent_names[o->op], race_operator, r))
+	    !agent_create(w, race_agent_names[o->op],
+			  o->op == MM_RACE_FORK ? race_forker : race_operator,
+			  r))
 		return -EAGAIN;
 	return 0;
 }
@@ -304,6 +348,8 @@ void mm_race_check(struct world *w, void *arg)
 	cpu_idle(mm_cpu(r->mmw, 1));
 	cpu_idle(mm_cpu(r->mmw, 2));
 	mmput(r->mm);
+	if (r->child)
+		mmput(r->child);
 	if (r->file)
 		fput(r->file);
 	phys_check_leaks(r->mmw->pm, 0);
@@ -352,6 +398,16 @@ static const struct mm_race_opts opts_dontneed_nonested = {
 	.iters = BUILTIN_ITERS,
 };
 
+static const struct mm_race_opts opts_fork = {
+	.op = MM_RACE_FORK,
+	.iters = BUILTIN_ITERS,
+};
+static const struct mm_race_opts opts_fork_noflush = {
+	.op = MM_RACE_FORK,
+	.inject_no_flush = true,
+	.iters = BUILTIN_ITERS,
+};
+
 const struct model model_fault_vs_munmap = {
 	"fault-vs-munmap", "CPU0 uses a page while CPU1 munmaps it (clean)",
 	mm_race_setup, mm_race_check, (void *)&opts_munmap
@@ -385,4 +441,14 @@ const struct model model_read_vs_dontneed_nonested = {
 	"read-vs-dontneed-nonested",
 	"tlb_finish_mmu ignores a nested gather (bug: old value after DONTNEED)",
 	mm_race_setup, mm_race_check, (void *)&opts_dontneed_nonested
+};
+const struct model model_write_vs_fork = {
+	"write-vs-fork",
+	"CPU0 writes a page while CPU1 forks and reads the child (clean)",
+	mm_race_setup, mm_race_check, (void *)&opts_fork
+};
+const struct model model_write_vs_fork_noflush = {
+	"write-vs-fork-noflush",
+	"fork skips the parent's TLB flush (bug: cow-leak)", mm_race_setup,
+	mm_race_check, (void *)&opts_fork_noflush
 };

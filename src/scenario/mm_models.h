@@ -15,6 +15,7 @@ enum mm_race_op {
 	MM_RACE_TRUNCATE, /* the page is a shared file page; truncate to 0 */
 	MM_RACE_DONTNEED, /* two agents MADV_DONTNEED the page at once;
 			   * the first agent only reads */
+	MM_RACE_FORK, /* the second agent forks, then reads the child's copy */
 };
 
 /**
@@ -22,7 +23,7 @@ enum mm_race_op {
  * @op: what the second agent does to the page
  * @inject_no_flush: test-only bug: the operation skips its TLB flush
  *	(truncate: it unmaps only once; DONTNEED: the nested-gather flush
- *	is skipped; see mm_inject)
+ *	is skipped; fork: the parent's flush is skipped; see mm_inject)
  * @no_quiescent: skip the quiescent checks at the end (so a bug can
  *	only be found by an access that uses a stale translation)
  * @iters: write+read pairs of the first agent on each page
@@ -51,5 +52,7 @@ extern const struct model model_fault_vs_mprotect_noflush;
 extern const struct model model_fault_vs_truncate;
 extern const struct model model_read_vs_dontneed;
 extern const struct model model_read_vs_dontneed_nonested;
+extern const struct model model_write_vs_fork;
+extern const struct model model_write_vs_fork_noflush;
 
 #endif
