@@ -41,8 +41,9 @@
  *                                   inside the child's, SINGLE_DEPTH_NESTING)
  *       cpu->tlb_lock "cpu_tlb"    (TLB shootdown; ptep_clear_flush() and
  *                                   a full mmu_gather flush it under the PTL)
- *   zone->lock                     (page allocator: a leaf, taken with
- *                                   none of the above except mmap_lock)
+ *   zone->lock                     (page allocator: a leaf, may be taken
+ *                                   under any of the above but cpu_tlb;
+ *                                   nothing is taken under it)
  *   mmlist_lock                    (alone)
  *
  * The CPU's own access path (fault.c) holds cpu_tlb alone, inside an RCU
