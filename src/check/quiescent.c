@@ -71,6 +71,8 @@ static void q_pte_table(struct qscan *q, struct mm_struct *mm,
 		unsigned long pfn = pte_pfn(pte);
 		struct page *page;
 
+		if (is_swap_pte(pte) && swp_type(pte_to_swp_entry(pte)) == 0)
+			rss[MM_SWAPENTS]++; /* a swapped-out page */
 		if (!pte_present(pte) || pte_special(pte))
 			continue;
 		if (!pfn_valid(pm, pfn)) {

@@ -75,6 +75,8 @@ static int madvise_free_pte_range(pmd_t *pmd, unsigned long addr,
 	start_pte = pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
 	if (!pte)
 		return 0;
+	/* reclaim may have cleared a PTE here without flushing yet */
+	flush_tlb_batched_pending(mm);
 	for (; addr != end; pte++, addr += PAGE_SIZE) {
 		pte_t ptent = ptep_get(pte);
 		struct folio *folio;

@@ -330,6 +330,138 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	return wp_page_copy(vmf);
 }
 
+/* ---- swap and migration entries ---- */
+
+/*
+ * migration_entry_wait - the PTE is a migration entry: wait until the
+ * migrating agent (which holds the folio lock from unmap to remap) is
+ * done, then let the access retry (__migration_entry_wait).
+ */
+static void migration_entry_wait(struct mm_struct *mm, pmd_t *pmd,
+				 unsigned long addr)
+{
+	struct phys_mem *pm = mm->mmw->pm;
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+
+	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!ptep)
+		return;
+	pte = ptep_get(ptep);
+	if (!is_swap_pte(pte) ||
+	    !is_migration_entry(pte_to_swp_entry(pte))) {
+		pte_unmap_unlock(ptep, ptl);
+		return;
+	}
+	folio = page_folio(pfn_to_page(pm, swp_offset_pfn(pte_to_swp_entry(pte))));
+	if (!folio_try_get(folio)) {
+		pte_unmap_unlock(ptep, ptl);
+		return;
+	}
+	pte_unmap_unlock(ptep, ptl);
+	folio_lock(folio); /* folio_wait_locked() */
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+/*
+ * do_swap_page - the PTE is a swap or migration entry.
+ *
+ * Migration entry: wait for the migration to finish (the folio lock the
+ * migrating agent holds) and retry.  Swap entry: take the folio from the
+ * swap cache (reclaim may still hold it) or read a private copy from the
+ * slot's store, then, under the PTL and if the PTE is unchanged, map it
+ * and drop the PTE's swap reference.  The page is exclusive to us (and so
+ * writable) if it is a fresh copy or no other swap PTE names the slot.
+ */
+static vm_fault_t do_swap_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct mm_world *mmw = mm->mmw;
+	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
+	struct folio *folio, *cached;
+	struct page *page;
+	bool exclusive;
+	pte_t pte;
+
+	if (non_swap_entry(entry)) {
+		if (is_migration_entry(entry)) {
+			migration_entry_wait(mm, vmf->pmd, vmf->address);
+			return 0;
+		}
+		print_bad_pte(vma, vmf->address, vmf->orig_pte,
+			      "unknown non-swap entry");
+		return VM_FAULT_SIGBUS;
+	}
+	cached = swap_cache_get_folio(mmw, entry);
+	if (cached) {
+		folio = cached;
+		folio_lock(folio);
+	} else {
+		page = alloc_anon_page(vma);
+		if (!page)
+			return VM_FAULT_OOM;
+		folio = page_folio(page);
+		if (swap_read_store(mmw, entry, page)) {
+			/* the slot went: someone else swapped it in */
+			put_page(page);
+			return 0;
+		}
+		SetPageUptodate(page);
+		if (anon_vma_prepare(vma)) {
+			put_page(page);
+			return VM_FAULT_OOM;
+		}
+	}
+	page = &folio->page;
+
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!vmf->pte || !pte_same(ptep_get(vmf->pte), vmf->orig_pte))
+		goto out_nomap;
+	if (cached && (!folio_test_swapcache(folio) ||
+		       folio->private != entry.val))
+		goto out_nomap; /* left the swap cache meanwhile: retry */
+
+	exclusive = swap_free(mmw, entry) == 0 || !cached;
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	add_mm_counter(mm, MM_SWAPENTS, -1);
+	pte = pfn_pte(folio_pfn(folio), vma->vm_page_prot);
+	pte = pte_sw_mkyoung(pte);
+	if (pte_swp_soft_dirty(vmf->orig_pte))
+		pte = pte_mksoft_dirty(pte);
+	if (exclusive && (vma->vm_flags & VM_WRITE)) {
+		pte = pte_mkwrite(pte);
+		if (vmf->flags & FAULT_FLAG_WRITE)
+			pte = pte_mkdirty(pte);
+	}
+	if (cached) {
+		folio_add_anon_rmap_pte(folio, page, vma);
+		if (exclusive)
+			SetPageAnonExclusive(page);
+	} else {
+		folio_add_new_anon_rmap(folio, vma, vmf->address);
+	}
+	set_pte_at(mm, vmf->address, vmf->pte, pte);
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	/* the last swap PTE is gone: the slot and the swap cache go too */
+	if (cached && exclusive && folio_test_swapcache(folio))
+		delete_from_swap_cache(mmw, folio);
+	if (cached)
+		folio_unlock(folio);
+	/* our reference is now the mapping's */
+	return 0;
+
+out_nomap:
+	if (vmf->pte)
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+	if (cached)
+		folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+}
+
 /* ---- faults on VMAs with a ->fault op ---- */
 
 static vm_fault_t get_locked_pte_fault(struct vm_area_struct *vma,
@@ -542,9 +674,8 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 					       do_fault(vmf);
 
 	if (!pte_present(vmf->orig_pte)) {
-		/* swap or migration entry: neither exists yet */
 		pte_unmap(vmf->pte);
-		return VM_FAULT_SIGBUS;
+		return do_swap_page(vmf);
 	}
 
 	spin_lock(vmf->ptl);
@@ -668,6 +799,7 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb,
 		start_pte = pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
 		if (!pte)
 			return end;
+		flush_tlb_batched_pending(mm);
 		for (; addr != end; pte++, addr += PAGE_SIZE) {
 			pte_t ptent = ptep_get(pte);
 			struct page *page;
@@ -675,7 +807,13 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb,
 			if (pte_none(ptent))
 				continue;
 			if (!pte_present(ptent)) {
+				swp_entry_t entry = pte_to_swp_entry(ptent);
+
 				pte_clear(mm, addr, pte);
+				if (!non_swap_entry(entry)) {
+					rss[MM_SWAPENTS]--;
+					swap_free(mm->mmw, entry);
+				}
 				continue;
 			}
 			page = vm_normal_page(vma, addr, ptent);
@@ -1142,6 +1280,12 @@ again:
 			continue;
 		if (!pte_present(ptent)) {
 			/* swap/migration entries: copied as they are */
+			swp_entry_t entry = pte_to_swp_entry(ptent);
+
+			if (!non_swap_entry(entry)) {
+				swap_duplicate(dst_mm->mmw, entry);
+				rss[MM_SWAPENTS]++;
+			}
 			set_pte_at(dst_mm, addr, dst_pte, ptent);
 			continue;
 		}

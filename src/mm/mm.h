@@ -366,6 +366,81 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 				struct vm_area_struct *dst_vma,
 				struct vm_area_struct *src_vma);
 
+/* ---- rmap walks, unmapping, the batched flush (rmap.c) ---- */
+
+/**
+ * struct rmap_walk_control - what rmap_walk() does at each mapping
+ * @arg: passed to the callbacks
+ * @rmap_one: called with the VMA and the address @folio would be mapped
+ *	at (the PTE may map something else); false stops the walk
+ * @done: optional; true stops the walk
+ */
+struct rmap_walk_control {
+	void *arg;
+	bool (*rmap_one)(struct folio *folio, struct vm_area_struct *vma,
+			 unsigned long addr, void *arg);
+	bool (*done)(struct folio *folio);
+};
+
+enum ttu_flags {
+	TTU_BATCH_FLUSH = 0x20, /* defer the TLB flush into the batch */
+	TTU_MIGRATION = 0x100, /* leave migration entries (migrate.c) */
+};
+
+bool rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr);
+int folio_referenced(struct folio *folio);
+bool try_to_unmap(struct folio *folio, enum ttu_flags flags,
+		  struct tlbflush_unmap_batch *tlb_ubc);
+void try_to_unmap_flush(struct mm_world *mmw,
+			struct tlbflush_unmap_batch *tlb_ubc);
+void try_to_unmap_flush_dirty(struct mm_world *mmw,
+			      struct tlbflush_unmap_batch *tlb_ubc);
+void flush_tlb_batched_pending(struct mm_struct *mm);
+
+/* ---- the swap store (swapfile.c) ---- */
+
+static inline bool non_swap_entry(swp_entry_t e)
+{
+	return swp_type(e) >= MAX_SWAPFILES;
+}
+
+swp_entry_t folio_alloc_swap(struct mm_world *mmw, struct folio *folio);
+void swap_duplicate(struct mm_world *mmw, swp_entry_t entry);
+int swap_free(struct mm_world *mmw, swp_entry_t entry);
+struct folio *swap_cache_get_folio(struct mm_world *mmw, swp_entry_t entry);
+int swap_read_store(struct mm_world *mmw, swp_entry_t entry,
+		    struct page *page);
+void swap_writepage(struct mm_world *mmw, struct folio *folio);
+bool swap_remove_mapping(struct mm_world *mmw, struct folio *folio,
+			 int expected_refs);
+void delete_from_swap_cache(struct mm_world *mmw, struct folio *folio);
+bool folio_free_swap(struct mm_world *mmw, struct folio *folio);
+unsigned long nr_swap_slots_used(struct mm_world *mmw);
+
+/* ---- reclaim (vmscan.c) ---- */
+
+/**
+ * struct scan_control - one reclaim pass (mm/vmscan.c)
+ * @nr_to_reclaim: stop after freeing this many pages
+ * @nr_scanned: folios looked at
+ * @nr_reclaimed: folios freed
+ * @ignore_references: reclaim young pages too (MADV_PAGEOUT's
+ *	reclaim_pages() does); else a referenced page is kept
+ * @tlb_ubc: the reclaiming agent's batch of deferred TLB flushes
+ */
+struct scan_control {
+	unsigned long nr_to_reclaim;
+	unsigned long nr_scanned;
+	unsigned long nr_reclaimed;
+	bool ignore_references;
+	struct tlbflush_unmap_batch *tlb_ubc;
+};
+
+unsigned long shrink_folio_list(struct mm_world *mmw, struct folio **folios,
+				int nr, struct scan_control *sc);
+unsigned long kswapd_shrink(struct mm_world *mmw, struct scan_control *sc);
+
 /* ---- faults and zapping (memory.c) ---- */
 
 struct mmu_gather;

@@ -17,7 +17,8 @@
  *  - One split PTE lock per PTE table (ptdesc->ptl); PMD entries are
  *    guarded by mm->page_table_lock (no split PMD locks).
  *  - No per-VMA locks: faults take mmap_lock for read.
- *  - anon_vma is a refcounted owner tag (no chains, no interval tree yet).
+ *  - anon_vma is a refcounted owner tag with a parent link (no chains, no
+ *    interval tree): the rmap walk derives the chains from the links.
  *  - A CPU has one TLB level and no paging-structure caches; without
  *    PCID, switching mm flushes its whole TLB.  A CPU holds a reference
  *    (mm_count) on the mm it has loaded, like a lazy-TLB mm.
@@ -255,13 +256,61 @@ struct file {
  * @parent: the anon_vma this one was forked from
  * @refcount: VMAs and children holding it
  *
- * No chains and no rmap walk yet: a page's ->mapping points here.
+ * A page's ->mapping points here.  There is no anon_vma_chain: the rmap
+ * walk (rmap.c) finds the VMAs that may map a page of this anon_vma as
+ * those whose own anon_vma is this one or a descendant (@parent links),
+ * which is the set Linux's chains reach after fork.
  */
 struct anon_vma {
 	struct anon_vma *root;
 	struct anon_vma *parent;
 	atomic_t refcount;
+	struct mm_world *mmw;
 	struct anon_vma *next_free;
+};
+
+/* ---- reclaim: deferred TLB flushes and the swap store ---- */
+
+/**
+ * struct tlbflush_unmap_batch - TLB flushes reclaim deferred
+ *	(include/linux/mm_types_task.h, arch/x86's arch_tlbflush_unmap_batch)
+ * @cpumask: CPUs that may still cache a translation reclaim cleared
+ * @flush_required: a PTE was cleared and not flushed yet
+ * @writable: one of those PTEs was dirty or writable: the flush must
+ *	happen before the page is written out (try_to_unmap_flush_dirty)
+ *
+ * Linux keeps one in each task (current->tlb_ubc); here the reclaiming
+ * agent keeps it in its own context and passes it down.
+ */
+struct tlbflush_unmap_batch {
+	unsigned long cpumask;
+	bool flush_required;
+	bool writable;
+};
+
+#define SWAP_SLOTS 64
+
+/**
+ * struct swap_slot - one slot of the in-model swap device
+ * @count: swap PTEs naming the slot (swap_map's count)
+ * @cache: the folio in the swap cache for this slot, with a reference
+ * @store: the slot's content on "disk": a frame the content is copied
+ *	into by swap_writepage(), freed with the slot
+ */
+struct swap_slot {
+	int count;
+	struct folio *cache;
+	struct page *store;
+};
+
+/**
+ * struct swap_info_struct - the single swap device (type 0)
+ * @lock: guards every slot (class "swap_info", a leaf but for zone->lock)
+ * @slots: the slots; swap entry offset i + 1 names slots[i]
+ */
+struct swap_info_struct {
+	spinlock_t lock;
+	struct swap_slot slots[SWAP_SLOTS];
 };
 
 /* ---- VMAs ---- */
@@ -461,6 +510,7 @@ struct kmem_cache {
  * @ptdesc_chunks: every descriptor chunk (kept across resets)
  * @mmap_min_addr: vm.mmap_min_addr
  * @inject: test-only fault injection
+ * @swap: the swap device reclaim writes anonymous pages to
  */
 struct mm_world {
 	struct world *w;
@@ -482,6 +532,7 @@ struct mm_world {
 	struct ptdesc_chunk *ptdesc_chunks;
 	unsigned long mmap_min_addr;
 	struct mm_inject inject;
+	struct swap_info_struct swap;
 };
 
 #endif

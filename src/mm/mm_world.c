@@ -122,6 +122,8 @@ static void mm_world_init(struct mm_world *mmw)
 	mmw->next_mm_id = 1;
 	mmw->mmap_min_addr = 65536;
 	memset(&mmw->inject, 0, sizeof(mmw->inject));
+	memset(mmw->swap.slots, 0, sizeof(mmw->swap.slots));
+	spin_lock_init(w, &mmw->swap.lock, "swap_info");
 }
 
 static void mm_world_free(struct mm_world *mmw)

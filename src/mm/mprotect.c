@@ -66,6 +66,8 @@ static long change_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	start_pte = pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
 	if (!pte)
 		return 0;
+	/* reclaim may have cleared a PTE here without flushing yet */
+	flush_tlb_batched_pending(mm);
 	for (; addr != end; pte++, addr += PAGE_SIZE) {
 		pte_t oldpte = ptep_get(pte), ptent;
 

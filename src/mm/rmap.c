@@ -17,13 +17,16 @@
  * vma->anon_vma, as __anon_vma_prepare does); the mapcount updates are
  * atomic and done under the PTE lock of the PTE they account for.
  */
+#include "core/policy.h"
 #include "mm/mm.h"
+#include "mm/tlb.h"
 
 static struct anon_vma *anon_vma_alloc(struct mm_world *mmw)
 {
 	struct anon_vma *av = kmem_cache_zalloc(mmw, &mmw->anon_vma_cachep);
 
 	av->root = av;
+	av->mmw = mmw;
 	av->refcount.counter = 1;
 	return av;
 }
@@ -162,4 +165,427 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 	}
 	page_mapcount_inc(page);
 	return 0;
+}
+
+/* ---- the reverse-map walk ---- */
+
+/* mmget_not_zero(): a user reference unless the mm is already exiting */
+static bool mmget_not_zero(struct mm_struct *mm)
+{
+	int old = atomic_read(&mm->mm_users);
+
+	while (old > 0) {
+		int cur = atomic_cmpxchg(&mm->mm_users, old, old + 1);
+
+		if (cur == old)
+			return true;
+		old = cur;
+	}
+	return false;
+}
+
+/* @av is @vma's anon_vma or one of its ancestors (the chain after fork) */
+static bool anon_vma_reaches(struct vm_area_struct *vma, struct anon_vma *av)
+{
+	struct anon_vma *a;
+
+	for (a = vma_anon_vma(vma); a; a = a->parent)
+		if (a == av)
+			return true;
+	return false;
+}
+
+/* where @vma maps page @pgoff of its object, or -EFAULT (vma_address) */
+static unsigned long vma_address(struct vm_area_struct *vma,
+				 unsigned long pgoff)
+{
+	unsigned long addr;
+
+	if (pgoff < vma->vm_pgoff)
+		return -EFAULT;
+	addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+	if (addr < vma->vm_start || addr >= vma->vm_end)
+		return -EFAULT;
+	return addr;
+}
+
+#define RMAP_MAX_MMS 16
+
+/*
+ * rmap_walk_anon - call rwc->rmap_one for each VMA that may map @folio.
+ *
+ * Linux walks the interval tree of the folio's anon_vma under the root's
+ * anon_vma lock, which VMA changes also take.  Here VMAs live in each
+ * mm's array under mmap_lock, so the walk visits the world's mms and
+ * takes each one's mmap_lock for read with a trylock (the caller holds
+ * the folio lock, which nests inside mmap_lock): an mm whose lock is
+ * contended is skipped, and the walk is then incomplete, as Linux's is
+ * when rwc->try_lock fails.  Returns false if an mm was skipped.
+ */
+static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	struct anon_vma *av = folio_anon_vma(folio);
+	struct mm_struct *mms[RMAP_MAX_MMS], *mm;
+	struct mm_world *mmw;
+	bool complete = true;
+	int nr = 0, i, j;
+
+	if (!av)
+		return true;
+	mmw = av->mmw;
+	spin_lock(&mmw->mmlist_lock);
+	list_for_each_entry(mm, &mmw->mmlist, mmlist) {
+		if (nr == RMAP_MAX_MMS) {
+			complete = false;
+			break;
+		}
+		if (mmget_not_zero(mm))
+			mms[nr++] = mm;
+	}
+	spin_unlock(&mmw->mmlist_lock);
+
+	for (i = 0; i < nr; i++) {
+		mm = mms[i];
+		if (!down_read_trylock(&mm->mmap_lock)) {
+			complete = false;
+			continue;
+		}
+		for (j = 0; j < mm->map_count; j++) {
+			struct vm_area_struct *vma = mm->vmas[j];
+			unsigned long addr;
+
+			if (!anon_vma_reaches(vma, av))
+				continue;
+			addr = vma_address(vma, folio->index);
+			if (IS_ERR_VALUE(addr))
+				continue;
+			if (!rwc->rmap_one(folio, vma, addr, rwc->arg))
+				break;
+			if (rwc->done && rwc->done(folio))
+				break;
+		}
+		mmap_read_unlock(mm);
+	}
+	for (i = 0; i < nr; i++)
+		mmput(mms[i]);
+	return complete;
+}
+
+/* rmap_walk_file - every VMA in the file's i_mmap, under i_mmap_rwsem */
+static bool rmap_walk_file(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	struct address_space *mapping = folio->mapping;
+	struct vm_area_struct *vma;
+
+	if (!mapping)
+		return true;
+	down_read(&mapping->i_mmap_rwsem);
+	list_for_each_entry(vma, &mapping->i_mmap, shared) {
+		unsigned long addr = vma_address(vma, folio->index);
+
+		if (IS_ERR_VALUE(addr))
+			continue;
+		if (!rwc->rmap_one(folio, vma, addr, rwc->arg))
+			break;
+		if (rwc->done && rwc->done(folio))
+			break;
+	}
+	up_read(&mapping->i_mmap_rwsem);
+	return true;
+}
+
+/**
+ * rmap_walk - visit every place @folio may be mapped
+ * @folio: the folio, locked by the caller
+ * @rwc: what to do at each (VMA, address)
+ *
+ * Returns false if the walk could not visit everything (see
+ * rmap_walk_anon()).
+ */
+bool rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	if (folio_test_anon(folio))
+		return rmap_walk_anon(folio, rwc);
+	return rmap_walk_file(folio, rwc);
+}
+
+/* the PMD covering @addr in @mm, or NULL (mm_find_pmd) */
+pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return NULL;
+	pud = pud_offset(pgd, addr);
+	if (pud_none(pudp_get(pud)))
+		return NULL;
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(pmdp_get(pmd)) || pmd_leaf(pmdp_get(pmd)))
+		return NULL;
+	return pmd;
+}
+
+/*
+ * page_vma_mapped - lock the PTE that maps @folio at @addr of @vma
+ * (page_vma_mapped_walk() for an order-0 folio).  Returns the PTE with
+ * its lock in *ptlp, or NULL if @folio is not mapped there.
+ */
+static pte_t *page_vma_mapped(struct folio *folio, struct vm_area_struct *vma,
+			      unsigned long addr, spinlock_t **ptlp)
+{
+	pmd_t *pmd = mm_find_pmd(vma->vm_mm, addr);
+	pte_t *pte, ptent;
+
+	if (!pmd)
+		return NULL;
+	pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, ptlp);
+	if (!pte)
+		return NULL;
+	ptent = ptep_get(pte);
+	if (!pte_present(ptent) || pte_special(ptent) ||
+	    pte_pfn(ptent) != folio_pfn(folio)) {
+		pte_unmap_unlock(pte, *ptlp);
+		return NULL;
+	}
+	return pte;
+}
+
+/* ---- folio_referenced ---- */
+
+static bool ptep_test_and_clear_young(struct vm_area_struct *vma,
+				      unsigned long addr, pte_t *ptep)
+{
+	sched_point(SP_MEM, ptep);
+	return __atomic_fetch_and(&ptep->pte, ~(uint64_t)_PAGE_ACCESSED,
+				  __ATOMIC_ACQ_REL) &
+	       _PAGE_ACCESSED;
+}
+
+struct folio_referenced_arg {
+	int referenced;
+	int mapcount;
+};
+
+static bool folio_referenced_one(struct folio *folio,
+				 struct vm_area_struct *vma, unsigned long addr,
+				 void *arg)
+{
+	struct folio_referenced_arg *pra = arg;
+	spinlock_t *ptl;
+	pte_t *pte = page_vma_mapped(folio, vma, addr, &ptl);
+
+	if (!pte)
+		return true;
+	/*
+	 * x86's ptep_clear_flush_young() does not flush: a stale young
+	 * entry only makes reclaim think the page is colder than it is.
+	 * MMU-notifier hook site: mmu_notifier_clear_flush_young() will
+	 * be called here for secondary MMUs.
+	 */
+	if (ptep_test_and_clear_young(vma, addr, pte))
+		pra->referenced++;
+	pte_unmap_unlock(pte, ptl);
+	pra->mapcount--;
+	return true;
+}
+
+/**
+ * folio_referenced - clear the young bit of every PTE mapping @folio
+ * @folio: the folio, locked
+ *
+ * Returns how many of them had it set.
+ */
+int folio_referenced(struct folio *folio)
+{
+	struct folio_referenced_arg pra = { .mapcount = folio_mapcount(folio) };
+	struct rmap_walk_control rwc = {
+		.rmap_one = folio_referenced_one,
+		.arg = &pra,
+	};
+
+	if (!pra.mapcount)
+		return 0;
+	rmap_walk(folio, &rwc);
+	return pra.referenced;
+}
+
+/* ---- try_to_unmap and the batched TLB flush ---- */
+
+/*
+ * set_tlb_ubc_flush_pending - record that the CPUs of @mm may cache the
+ * PTE just cleared; the flush comes with try_to_unmap_flush().  Setting
+ * mm->tlb_flush_batched tells anyone else who finds the PTE cleared
+ * (mprotect, munmap, madvise, mremap) that a flush is still owed: they
+ * must call flush_tlb_batched_pending() before relying on it.
+ */
+static void set_tlb_ubc_flush_pending(struct mm_struct *mm,
+				      struct tlbflush_unmap_batch *tlb_ubc,
+				      pte_t pteval)
+{
+	tlb_ubc->cpumask |= mm_cpumask(mm);
+	tlb_ubc->flush_required = true;
+	/* ordered after the PTE clear: the PTL's unlock publishes both */
+	WRITE_ONCE(mm->tlb_flush_batched, true);
+	if (pte_write(pteval) || pte_dirty(pteval))
+		tlb_ubc->writable = true;
+}
+
+/**
+ * try_to_unmap_flush - flush every TLB reclaim's batch recorded
+ * @mmw: the world's mm state
+ * @tlb_ubc: the reclaiming agent's batch
+ */
+void try_to_unmap_flush(struct mm_world *mmw,
+			struct tlbflush_unmap_batch *tlb_ubc)
+{
+	if (!tlb_ubc->flush_required)
+		return;
+	arch_tlbbatch_flush(mmw, tlb_ubc->cpumask);
+	tlb_ubc->cpumask = 0;
+	tlb_ubc->flush_required = false;
+	tlb_ubc->writable = false;
+}
+
+/* before writing a page out: a writable stale entry could change it */
+void try_to_unmap_flush_dirty(struct mm_world *mmw,
+			      struct tlbflush_unmap_batch *tlb_ubc)
+{
+	if (tlb_ubc->writable)
+		try_to_unmap_flush(mmw, tlb_ubc);
+}
+
+/**
+ * flush_tlb_batched_pending - complete a flush reclaim deferred for @mm
+ * @mm: the address space; caller holds a PTE lock of it
+ *
+ * Called by those who change PTEs under the PTL and may find one that
+ * reclaim cleared without flushing yet (zap_pte_range, change_pte_range,
+ * the madvise walkers, move_ptes): they must not report "nothing was
+ * mapped, nothing to flush" while a CPU still caches the old entry.
+ *
+ * Policy rmap.batched_flush_pending=false skips it, as kernels before
+ * 4.13 did (the race of commit 3ea277194daa).
+ */
+void flush_tlb_batched_pending(struct mm_struct *mm)
+{
+	if (!policy_bool(mm->mmw->w, KNOB_RMAP_BATCHED_FLUSH_PENDING))
+		return;
+	if (READ_ONCE(mm->tlb_flush_batched)) {
+		flush_tlb_mm(mm);
+		WRITE_ONCE(mm->tlb_flush_batched, false);
+	}
+}
+
+struct ttu_arg {
+	enum ttu_flags flags;
+	struct tlbflush_unmap_batch *tlb_ubc;
+	bool failed;
+};
+
+/*
+ * try_to_unmap_one - unmap @folio at @addr of @vma, under the PTL.
+ *
+ * The PTE is cleared; with TTU_BATCH_FLUSH the flush is recorded in the
+ * batch instead of done now.  An anonymous folio must be in the swap
+ * cache: its PTE becomes the swap entry.  A migration unmap
+ * (TTU_MIGRATION) leaves a migration entry instead.
+ */
+static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
+			     unsigned long addr, void *arg)
+{
+	struct ttu_arg *ta = arg;
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = &folio->page;
+	spinlock_t *ptl;
+	pte_t *pte = page_vma_mapped(folio, vma, addr, &ptl);
+	pte_t pteval, swp_pte;
+	bool anon = folio_test_anon(folio);
+
+	if (!pte)
+		return true;
+	if (vma->vm_flags & VM_LOCKED) {
+		pte_unmap_unlock(pte, ptl);
+		ta->failed = true;
+		return false;
+	}
+	if (anon && !(ta->flags & TTU_MIGRATION) &&
+	    !folio_test_swapcache(folio)) {
+		pte_unmap_unlock(pte, ptl);
+		ta->failed = true;
+		return false;
+	}
+	if ((ta->flags & TTU_BATCH_FLUSH) && ta->tlb_ubc) {
+		pteval = ptep_get_and_clear(mm, addr, pte);
+		set_tlb_ubc_flush_pending(mm, ta->tlb_ubc, pteval);
+	} else {
+		pteval = ptep_clear_flush(vma, addr, pte);
+	}
+	if (pte_dirty(pteval))
+		folio_set_dirty(folio);
+
+	if (ta->flags & TTU_MIGRATION) {
+		swp_entry_t entry;
+
+		if (pte_write(pteval))
+			entry = make_writable_migration_entry(page_to_pfn(page));
+		else if (anon && PageAnonExclusive(page))
+			entry = make_readable_exclusive_migration_entry(
+				page_to_pfn(page));
+		else
+			entry = make_readable_migration_entry(
+				page_to_pfn(page));
+		swp_pte = swp_entry_to_pte(entry);
+		if (pte_soft_dirty(pteval))
+			swp_pte = pte_swp_mksoft_dirty(swp_pte);
+		set_pte_at(mm, addr, pte, swp_pte);
+		/* the page keeps its rss slot: the migration entry counts
+		 * as the page, as in Linux's counters */
+	} else if (anon) {
+		swp_entry_t entry = { folio->private };
+
+		swap_duplicate(mm->mmw, entry);
+		swp_pte = swp_entry_to_pte(entry);
+		if (pte_soft_dirty(pteval))
+			swp_pte = pte_swp_mksoft_dirty(swp_pte);
+		set_pte_at(mm, addr, pte, swp_pte);
+		add_mm_counter(mm, MM_ANONPAGES, -1);
+		add_mm_counter(mm, MM_SWAPENTS, 1);
+	} else {
+		add_mm_counter(mm, mm_counter(page), -1);
+	}
+	ClearPageAnonExclusive(page);
+	folio_remove_rmap_pte(folio, page, vma);
+	pte_unmap_unlock(pte, ptl);
+	folio_put(folio); /* the mapping's reference */
+	return true;
+}
+
+static bool folio_not_mapped(struct folio *folio)
+{
+	return !folio_mapped(folio);
+}
+
+/**
+ * try_to_unmap - unmap @folio everywhere
+ * @folio: the folio, locked, with a reference held by the caller
+ * @flags: TTU_BATCH_FLUSH (defer the TLB flush into @tlb_ubc),
+ *	TTU_MIGRATION (leave migration entries)
+ * @tlb_ubc: the caller's batch (TTU_BATCH_FLUSH)
+ *
+ * Returns true if @folio is no longer mapped.
+ */
+bool try_to_unmap(struct folio *folio, enum ttu_flags flags,
+		  struct tlbflush_unmap_batch *tlb_ubc)
+{
+	struct ttu_arg ta = { .flags = flags, .tlb_ubc = tlb_ubc };
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_unmap_one,
+		.done = folio_not_mapped,
+		.arg = &ta,
+	};
+
+	rmap_walk(folio, &rwc);
+	return !folio_mapped(folio);
 }

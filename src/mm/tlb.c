@@ -248,3 +248,28 @@ void flush_tlb_mm(struct mm_struct *mm)
 {
 	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, 0, false);
 }
+
+/**
+ * arch_tlbbatch_flush - flush the whole TLB of every CPU in @cpumask
+ * @mmw: the world's mm state
+ * @cpumask: the CPUs reclaim's batch recorded
+ *
+ * x86 sends one IPI to the batch's CPUs and each flushes everything
+ * (reclaim does not track which mms or addresses it cleared).
+ */
+void arch_tlbbatch_flush(struct mm_world *mmw, unsigned long cpumask)
+{
+	int i;
+
+	trace_eventf(mmw->w, "arch_tlbbatch_flush cpus %#lx", cpumask);
+	for (i = 0; i < mmw->nr_cpus; i++) {
+		struct cpu *cpu = &mmw->cpus[i];
+
+		if (!(cpumask & (1UL << i)))
+			continue;
+		spin_lock(&cpu->tlb_lock);
+		local_flush_tlb_all(cpu);
+		cpu->nr_flushes++;
+		spin_unlock(&cpu->tlb_lock);
+	}
+}

@@ -36,6 +36,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 			bool freed_tables);
 void flush_tlb_page(struct vm_area_struct *vma, unsigned long addr);
 void flush_tlb_mm(struct mm_struct *mm);
+void arch_tlbbatch_flush(struct mm_world *mmw, unsigned long cpumask);
 void flush_tlb_range(struct vm_area_struct *vma, unsigned long start,
 		     unsigned long end);
 

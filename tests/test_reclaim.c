@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Suite "unit": reclaim, the rmap walk and the batched TLB flush driven
+ * directly, outside any agent: values survive swap-out and refault (also
+ * across fork, where the anon_vma chain must reach the child), young
+ * pages are kept unless references are ignored, and a PTE reclaim
+ * cleared with a deferred flush is flushed by mprotect through
+ * flush_tlb_batched_pending() (and is not with the 2017 policy).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check/check.h"
+#include "core/locking.h"
+#include "core/policy.h"
+#include "engine/engine.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
+
+#define NR_FRAMES 1024UL
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define NPAGES 8
+
+struct fx {
+	struct world *w;
+	struct mm_world *mmw;
+	struct mm_struct *mm, *child;
+	struct cpu *c0, *c1;
+	struct tlbflush_unmap_batch ubc;
+	int expected_reports;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	assert_non_null(f->w);
+	f->mmw = mm_world_get(f->w, NR_FRAMES, 2);
+	assert_non_null(f->mmw);
+	f->mm = mm_alloc(f->mmw);
+	assert_non_null(f->mm);
+	f->c0 = mm_cpu(f->mmw, 0);
+	f->c1 = mm_cpu(f->mmw, 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	mm_check_quiescent(f->mmw);
+	cpu_idle(f->c0);
+	cpu_idle(f->c1);
+	if (f->mm)
+		mmput(f->mm);
+	if (f->child)
+		mmput(f->child);
+	assert_int_equal(nr_swap_slots_used(f->mmw), 0);
+	phys_check_leaks(f->mmw->pm, 0);
+	if (f->w->nr_reports != f->expected_reports)
+		report_print_all(f->w, stderr);
+	assert_int_equal(f->w->nr_reports, f->expected_reports);
+	world_destroy(f->w);
+	free(f);
+	return 0;
+}
+
+static unsigned long map_and_fill(struct fx *f)
+{
+	unsigned long a = vm_mmap(f->mm, NULL, 0, NPAGES * PAGE_SIZE, RW, ANON,
+				  0);
+	int i;
+
+	assert_false(IS_ERR_VALUE(a));
+	for (i = 0; i < NPAGES; i++)
+		assert_int_equal(cpu_write(f->c0, f->mm, a + i * PAGE_SIZE + 8,
+					   100 + i),
+				 0);
+	return a;
+}
+
+static unsigned long reclaim(struct fx *f, unsigned long nr, bool ignore)
+{
+	struct scan_control sc = { .nr_to_reclaim = nr,
+				   .ignore_references = ignore,
+				   .tlb_ubc = &f->ubc };
+
+	return kswapd_shrink(f->mmw, &sc);
+}
+
+/* every page goes to swap and comes back with its value */
+static void test_reclaim_refault_values(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = map_and_fill(f);
+	uint64_t v;
+	int i;
+
+	assert_int_equal(reclaim(f, NPAGES, true), NPAGES);
+	assert_int_equal(get_mm_counter(f->mm, MM_ANONPAGES), 0);
+	assert_int_equal(get_mm_counter(f->mm, MM_SWAPENTS), NPAGES);
+	assert_int_equal(nr_swap_slots_used(f->mmw), NPAGES);
+	mm_check_quiescent(f->mmw);
+	for (i = 0; i < NPAGES; i++) {
+		assert_int_equal(cpu_read(f->c0, f->mm, a + i * PAGE_SIZE + 8,
+					  &v),
+				 0);
+		assert_int_equal(v, 100 + i);
+		/* exclusive again: writable without COW */
+		assert_int_equal(cpu_write(f->c0, f->mm, a + i * PAGE_SIZE,
+					   7),
+				 0);
+	}
+	assert_int_equal(get_mm_counter(f->mm, MM_SWAPENTS), 0);
+	assert_int_equal(nr_swap_slots_used(f->mmw), 0);
+	/* swap out again, then munmap the swap entries: slots freed */
+	assert_int_equal(reclaim(f, NPAGES, true), NPAGES);
+	assert_int_equal(vm_munmap(f->mm, a, NPAGES * PAGE_SIZE), 0);
+}
+
+/* a young page is kept once (its young bit cleared), then reclaimed */
+static void test_reclaim_referenced(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = map_and_fill(f);
+	uint64_t v;
+
+	assert_int_equal(reclaim(f, NPAGES, false), 0);
+	assert_int_equal(reclaim(f, NPAGES, false), NPAGES);
+	assert_int_equal(cpu_read(f->c0, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 100);
+}
+
+/* after fork the rmap walk reaches the child: both PTEs become swap */
+static void test_reclaim_after_fork(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = map_and_fill(f);
+	uint64_t v;
+	int i;
+
+	f->child = dup_mm(f->mm);
+	assert_non_null(f->child);
+	assert_int_equal(reclaim(f, NPAGES, true), NPAGES);
+	assert_int_equal(get_mm_counter(f->child, MM_SWAPENTS), NPAGES);
+	assert_int_equal(get_mm_counter(f->mm, MM_SWAPENTS), NPAGES);
+	for (i = 0; i < NPAGES; i++) {
+		unsigned long va = a + i * PAGE_SIZE + 8;
+
+		/* the parent writes: the child must keep the old value */
+		assert_int_equal(cpu_write(f->c0, f->mm, va, 900 + i), 0);
+		assert_int_equal(cpu_read(f->c1, f->child, va, &v), 0);
+		assert_int_equal(v, 100 + i);
+		assert_int_equal(cpu_read(f->c0, f->mm, va, &v), 0);
+		assert_int_equal(v, 900 + i);
+	}
+	/* and once more with the child writing first */
+	assert_int_equal(reclaim(f, 2 * NPAGES, true), 2 * NPAGES);
+	assert_int_equal(cpu_write(f->c1, f->child, a + 8, 5), 0);
+	assert_int_equal(cpu_read(f->c0, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 900);
+	cpu_idle(f->c1);
+}
+
+/*
+ * try_to_unmap with TTU_BATCH_FLUSH leaves CPU1's writable entry until
+ * try_to_unmap_flush(); mprotect in between must flush it
+ * (flush_tlb_batched_pending), unless the policy is 2017's.
+ */
+static void batched(struct fx *f, bool knob)
+{
+	unsigned long a = map_and_fill(f);
+	struct folio *folio;
+	pte_t *pte;
+	spinlock_t *ptl;
+	int ret;
+
+	f->w->policy->v[KNOB_RMAP_BATCHED_FLUSH_PENDING] = knob;
+	assert_int_equal(cpu_write(f->c1, f->mm, a, 1), 0); /* cached */
+	pte = pte_offset_map_lock(f->mm, mm_find_pmd(f->mm, a), a, &ptl);
+	folio = page_folio(pfn_to_page(f->mmw->pm, pte_pfn(ptep_get(pte))));
+	pte_unmap_unlock(pte, ptl);
+	folio_get(folio);
+	folio_lock(folio);
+	assert_true(folio_alloc_swap(f->mmw, folio).val != 0);
+	assert_true(try_to_unmap(folio, TTU_BATCH_FLUSH, &f->ubc));
+	assert_true(f->ubc.flush_required);
+	assert_true(f->mm->tlb_flush_batched);
+	assert_int_equal(do_mprotect_pkey(f->mm, a, PAGE_SIZE, PROT_READ, -1),
+			 0);
+	ret = cpu_write(f->c1, f->mm, a, 2);
+	if (knob) {
+		assert_int_equal(ret, CPU_SIGSEGV);
+		assert_false(f->mm->tlb_flush_batched);
+	} else {
+		assert_int_equal(ret, 0); /* the stale writable entry */
+	}
+	try_to_unmap_flush(f->mmw, &f->ubc);
+	assert_int_equal(cpu_write(f->c1, f->mm, a, 3), CPU_SIGSEGV);
+	folio_unlock(folio);
+	folio_put(folio);
+	cpu_idle(f->c1);
+}
+
+static void test_batched_flush_pending(void **state)
+{
+	batched(*state, true);
+}
+
+static void test_batched_flush_pending_off(void **state)
+{
+	batched(*state, false);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_reclaim_refault_values),
+		T(test_reclaim_referenced),
+		T(test_reclaim_after_fork),
+		T(test_batched_flush_pending),
+		T(test_batched_flush_pending_off),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
