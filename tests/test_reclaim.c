@@ -23,6 +23,8 @@
 #include "engine/engine.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
+#include "scenario/builtin.h"
+#include "scenario/mm_models.h"
 
 #define NR_FRAMES 1024UL
 #define RW (PROT_READ | PROT_WRITE)
@@ -77,8 +79,8 @@ static int teardown(void **state)
 
 static unsigned long map_and_fill(struct fx *f)
 {
-	unsigned long a = vm_mmap(f->mm, NULL, 0, NPAGES * PAGE_SIZE, RW, ANON,
-				  0);
+	unsigned long a =
+		vm_mmap(f->mm, NULL, 0, NPAGES * PAGE_SIZE, RW, ANON, 0);
 	int i;
 
 	assert_false(IS_ERR_VALUE(a));
@@ -112,13 +114,11 @@ static void test_reclaim_refault_values(void **state)
 	assert_int_equal(nr_swap_slots_used(f->mmw), NPAGES);
 	mm_check_quiescent(f->mmw);
 	for (i = 0; i < NPAGES; i++) {
-		assert_int_equal(cpu_read(f->c0, f->mm, a + i * PAGE_SIZE + 8,
-					  &v),
-				 0);
+		assert_int_equal(
+			cpu_read(f->c0, f->mm, a + i * PAGE_SIZE + 8, &v), 0);
 		assert_int_equal(v, 100 + i);
 		/* exclusive again: writable without COW */
-		assert_int_equal(cpu_write(f->c0, f->mm, a + i * PAGE_SIZE,
-					   7),
+		assert_int_equal(cpu_write(f->c0, f->mm, a + i * PAGE_SIZE, 7),
 				 0);
 	}
 	assert_int_equal(get_mm_counter(f->mm, MM_SWAPENTS), 0);
@@ -222,6 +222,89 @@ static void test_batched_flush_pending_off(void **state)
 	batched(*state, false);
 }
 
+/* ---- the reclaim-vs-X models under the explorer ---- */
+
+static struct explore_opts xopts(enum strategy s, unsigned long iters,
+				 int bound)
+{
+	return (struct explore_opts){ .strategy = s,
+				      .seed = 1,
+				      .iterations = iters,
+				      .bound = bound,
+				      .progress_fd = -1,
+				      .stop_on_violation = true };
+}
+
+static void expect_clean(const char *name, enum strategy s, unsigned long iters,
+			 int bound)
+{
+	const struct model *m = builtin_find(name);
+	struct explore_opts o = xopts(s, iters, bound);
+	struct explore_result r;
+
+	assert_non_null(m);
+	assert_int_equal(explore(m, &o, &r), 0);
+	if (r.first_report)
+		fprintf(stderr, "%s: %s\nschedule %s\n", name, r.first_report,
+			r.first_schedule);
+	assert_int_equal(r.violating, 0);
+	if (s == STRAT_DFS)
+		assert_true(r.exhausted);
+	explore_result_free(&r);
+}
+
+static void expect_found(const char *name, enum strategy s, unsigned long iters,
+			 int bound, const char *kind)
+{
+	const struct model *m = builtin_find(name);
+	struct explore_opts o = xopts(s, iters, bound);
+	struct explore_result r, rr;
+	char *sched;
+
+	assert_non_null(m);
+	assert_int_equal(explore(m, &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, kind);
+	assert_non_null(strstr(r.first_report, "deferred flush"));
+	sched = strdup(r.first_schedule);
+	o = xopts(STRAT_REPLAY, 1, -1);
+	o.schedule = sched;
+	assert_int_equal(explore(m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_report, r.first_report);
+	explore_result_free(&rr);
+	free(sched);
+	explore_result_free(&r);
+}
+
+static void test_reclaim_vs_mprotect_clean(void **state)
+{
+	(void)state;
+	expect_clean("reclaim-vs-mprotect", STRAT_DFS, 0, 2);
+	expect_clean("reclaim-vs-mprotect", STRAT_PCT, 2000, -1);
+	expect_clean("reclaim-vs-mprotect", STRAT_RANDOM, 2000, -1);
+}
+
+static void test_reclaim_vs_munmap_clean(void **state)
+{
+	(void)state;
+	expect_clean("reclaim-vs-munmap", STRAT_DFS, 0, 2);
+	expect_clean("reclaim-vs-munmap", STRAT_PCT, 2000, -1);
+	expect_clean("reclaim-vs-munmap", STRAT_RANDOM, 2000, -1);
+}
+
+static void test_reclaim_2017_found(void **state)
+{
+	(void)state;
+	expect_found("reclaim-vs-mprotect-2017", STRAT_DFS, 0, 2, "permission");
+	expect_found("reclaim-vs-mprotect-2017", STRAT_PCT, 2000, -1,
+		     "permission");
+	expect_found("reclaim-vs-munmap-2017", STRAT_DFS, 0, 2,
+		     "access-after-munmap");
+	expect_found("reclaim-vs-munmap-2017", STRAT_PCT, 2000, -1,
+		     "access-after-munmap");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -232,6 +315,9 @@ int main(void)
 		T(test_reclaim_after_fork),
 		T(test_batched_flush_pending),
 		T(test_batched_flush_pending_off),
+		cmocka_unit_test(test_reclaim_vs_mprotect_clean),
+		cmocka_unit_test(test_reclaim_vs_munmap_clean),
+		cmocka_unit_test(test_reclaim_2017_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,12 +349,12 @@ static void migration_entry_wait(struct mm_struct *mm, pmd_t *pmd,
 	if (!ptep)
 		return;
 	pte = ptep_get(ptep);
-	if (!is_swap_pte(pte) ||
-	    !is_migration_entry(pte_to_swp_entry(pte))) {
+	if (!is_swap_pte(pte) || !is_migration_entry(pte_to_swp_entry(pte))) {
 		pte_unmap_unlock(ptep, ptl);
 		return;
 	}
-	folio = page_folio(pfn_to_page(pm, swp_offset_pfn(pte_to_swp_entry(pte))));
+	folio = page_folio(
+		pfn_to_page(pm, swp_offset_pfn(pte_to_swp_entry(pte))));
 	if (!folio_try_get(folio)) {
 		pte_unmap_unlock(ptep, ptl);
 		return;
@@ -420,8 +420,8 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
 	if (!vmf->pte || !pte_same(ptep_get(vmf->pte), vmf->orig_pte))
 		goto out_nomap;
-	if (cached && (!folio_test_swapcache(folio) ||
-		       folio->private != entry.val))
+	if (cached &&
+	    (!folio_test_swapcache(folio) || folio->private != entry.val))
 		goto out_nomap; /* left the swap cache meanwhile: retry */
 
 	exclusive = swap_free(mmw, entry) == 0 || !cached;

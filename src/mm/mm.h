@@ -409,8 +409,7 @@ swp_entry_t folio_alloc_swap(struct mm_world *mmw, struct folio *folio);
 void swap_duplicate(struct mm_world *mmw, swp_entry_t entry);
 int swap_free(struct mm_world *mmw, swp_entry_t entry);
 struct folio *swap_cache_get_folio(struct mm_world *mmw, swp_entry_t entry);
-int swap_read_store(struct mm_world *mmw, swp_entry_t entry,
-		    struct page *page);
+int swap_read_store(struct mm_world *mmw, swp_entry_t entry, struct page *page);
 void swap_writepage(struct mm_world *mmw, struct folio *folio);
 bool swap_remove_mapping(struct mm_world *mmw, struct folio *folio,
 			 int expected_refs);

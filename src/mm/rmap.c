@@ -529,7 +529,8 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 		swp_entry_t entry;
 
 		if (pte_write(pteval))
-			entry = make_writable_migration_entry(page_to_pfn(page));
+			entry = make_writable_migration_entry(
+				page_to_pfn(page));
 		else if (anon && PageAnonExclusive(page))
 			entry = make_readable_exclusive_migration_entry(
 				page_to_pfn(page));

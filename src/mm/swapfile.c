@@ -82,8 +82,8 @@ void swap_duplicate(struct mm_world *mmw, swp_entry_t entry)
 	spin_unlock(&mmw->swap.lock);
 }
 
-static void __delete_from_swap_cache(struct mm_world *mmw,
-				     struct folio *folio, struct page **store);
+static void __delete_from_swap_cache(struct mm_world *mmw, struct folio *folio,
+				     struct page **store);
 
 /*
  * swap_free - a swap PTE naming @entry went away (zap, swap-in).  The
@@ -150,8 +150,7 @@ struct folio *swap_cache_get_folio(struct mm_world *mmw, swp_entry_t entry)
 }
 
 /* read the slot's stored content into @page (swap_read_folio) */
-int swap_read_store(struct mm_world *mmw, swp_entry_t entry,
-		    struct page *page)
+int swap_read_store(struct mm_world *mmw, swp_entry_t entry, struct page *page)
 {
 	struct swap_slot *s = swap_slot(mmw, entry);
 	struct page *store;
@@ -193,8 +192,8 @@ void swap_writepage(struct mm_world *mmw, struct folio *folio)
 	folio_clear_dirty(folio);
 }
 
-static void __delete_from_swap_cache(struct mm_world *mmw,
-				     struct folio *folio, struct page **store)
+static void __delete_from_swap_cache(struct mm_world *mmw, struct folio *folio,
+				     struct page **store)
 {
 	swp_entry_t entry = { folio->private };
 	struct swap_slot *s = swap_slot(mmw, entry);

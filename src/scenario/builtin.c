@@ -13,7 +13,8 @@
  *   rcu-free-early   the updater frees without a grace period (bug)
  *   sleep-in-atomic  mutex_lock() under a spinlock
  *
- * and the primary-MMU models of mm_models.c (fault-vs-munmap, ...).
+ * and the primary-MMU models of mm_models.c (fault-vs-munmap, ...) and
+ * mm_reclaim_models.c (reclaim-vs-mprotect, ...).
  *
  * Locking: each model documents the locks it takes in its own functions.
  */
@@ -322,6 +323,8 @@ const struct model *const builtin_models[] = {
 	&model_fault_vs_truncate, &model_read_vs_dontneed,
 	&model_read_vs_dontneed_nonested, &model_write_vs_fork,
 	&model_write_vs_fork_noflush,
+	&model_reclaim_vs_mprotect, &model_reclaim_vs_munmap,
+	&model_reclaim_vs_mprotect_2017, &model_reclaim_vs_munmap_2017,
 	NULL,
 };
 

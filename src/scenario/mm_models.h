@@ -55,4 +55,25 @@ extern const struct model model_read_vs_dontneed_nonested;
 extern const struct model model_write_vs_fork;
 extern const struct model model_write_vs_fork_noflush;
 
+/**
+ * struct reclaim_race_opts - one variant of reclaim-vs-X
+ *	(mm_reclaim_models.c)
+ * @munmap: the operation is munmap, else mprotect(PROT_READ)
+ * @force_2017: set rmap.batched_flush_pending=false in the world's policy
+ * @iters: write+read pairs of the toucher
+ */
+struct reclaim_race_opts {
+	bool munmap;
+	bool force_2017;
+	int iters;
+};
+
+int reclaim_race_setup(struct world *w, void *arg);
+void reclaim_race_check(struct world *w, void *arg);
+
+extern const struct model model_reclaim_vs_mprotect;
+extern const struct model model_reclaim_vs_munmap;
+extern const struct model model_reclaim_vs_mprotect_2017;
+extern const struct model model_reclaim_vs_munmap_2017;
+
 #endif
