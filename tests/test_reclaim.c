@@ -305,10 +305,155 @@ static void test_reclaim_2017_found(void **state)
 		     "access-after-munmap");
 }
 
+/* ---- real threads: reclaim racing with users (TSan) ---- */
+
+#define STRESS_PAGES 8
+#define STRESS_ROUNDS 60
+
+struct rstress {
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	unsigned long shared;
+	int stop;
+	int failures;
+	unsigned long reclaimed;
+};
+
+static void rstress_fail(struct rstress *s, const char *what, long a, long b)
+{
+	report_add(s->mmw->w, "test-failure", "%s: %s (%ld, %ld)\n",
+		   current->name, what, a, b);
+	__atomic_add_fetch(&s->failures, 1, __ATOMIC_RELAXED);
+}
+
+/* CPU0: every page keeps the last value written, reclaimed or not */
+static void rs_hammer(void *arg)
+{
+	struct rstress *s = arg;
+	struct cpu *cpu = mm_cpu(s->mmw, 0);
+	uint64_t v;
+	int i, p;
+
+	for (i = 1; i <= STRESS_ROUNDS; i++)
+		for (p = 0; p < STRESS_PAGES; p++) {
+			unsigned long va = s->shared + p * PAGE_SIZE;
+
+			if (cpu_write(cpu, s->mm, va, i * 100 + p) ||
+			    cpu_read(cpu, s->mm, va, &v) ||
+			    v != (uint64_t)(i * 100 + p))
+				rstress_fail(s, "value", i, (long)v);
+		}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	cpu_idle(cpu);
+}
+
+/* CPU1: maps, writes, protects and unmaps regions of its own */
+static void rs_mapper(void *arg)
+{
+	struct rstress *s = arg;
+	struct cpu *cpu = mm_cpu(s->mmw, 1);
+	uint64_t v;
+	int i;
+
+	for (i = 0; !__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE); i++) {
+		unsigned long a =
+			vm_mmap(s->mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON, 0);
+
+		if (IS_ERR_VALUE(a)) {
+			rstress_fail(s, "mmap", (long)a, i);
+			break;
+		}
+		if (cpu_write(cpu, s->mm, a, i + 1))
+			rstress_fail(s, "write", i, 0);
+		do_mprotect_pkey(s->mm, a, 2 * PAGE_SIZE, PROT_READ, -1);
+		if (cpu_write(cpu, s->mm, a, 7) != CPU_SIGSEGV)
+			rstress_fail(s, "write to a read-only page", i, 0);
+		if (cpu_read(cpu, s->mm, a, &v) || v != (uint64_t)i + 1)
+			rstress_fail(s, "read-only value", i, (long)v);
+		vm_munmap(s->mm, a, 2 * PAGE_SIZE);
+	}
+	cpu_idle(cpu);
+}
+
+/* kswapd: reclaim everything it can, over and over */
+static void rs_kswapd(void *arg)
+{
+	struct rstress *s = arg;
+	struct tlbflush_unmap_batch ubc = { 0 };
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		struct scan_control sc = { .nr_to_reclaim = 16,
+					   .ignore_references = true,
+					   .tlb_ubc = &ubc };
+
+		s->reclaimed += kswapd_shrink(s->mmw, &sc);
+		cond_resched();
+	}
+}
+
+static void test_reclaim_stress_real(void **state)
+{
+	struct world_opts o = { .engine = ENGINE_REAL,
+				.real_delay_pct = 20,
+				.seed = 5 };
+	struct world *w = world_create(&o);
+	struct rstress *s;
+
+	(void)state;
+	assert_non_null(w);
+	s = arena_alloc(w, sizeof(*s));
+	s->mmw = mm_world_get(w, 1024, 2);
+	assert_non_null(s->mmw);
+	s->mm = mm_alloc(s->mmw);
+	assert_non_null(s->mm);
+	s->shared =
+		vm_mmap(s->mm, NULL, 0, STRESS_PAGES * PAGE_SIZE, RW, ANON, 0);
+	assert_false(IS_ERR_VALUE(s->shared));
+	assert_non_null(agent_create(w, "hammer", rs_hammer, s));
+	assert_non_null(agent_create(w, "mapper", rs_mapper, s));
+	assert_non_null(agent_create(w, "kswapd", rs_kswapd, s));
+	assert_int_equal(world_run(w), 0);
+	fprintf(stderr, "reclaim stress: %lu pages reclaimed\n", s->reclaimed);
+
+	mm_check_quiescent(s->mmw);
+	cpu_idle(mm_cpu(s->mmw, 0));
+	cpu_idle(mm_cpu(s->mmw, 1));
+	mmput(s->mm);
+	assert_int_equal(nr_swap_slots_used(s->mmw), 0);
+	phys_check_leaks(s->mmw->pm, 0);
+	if (w->nr_reports)
+		report_print_all(w, stderr);
+	assert_int_equal(w->nr_reports, 0);
+	assert_int_equal(s->failures, 0);
+	world_destroy(w);
+}
+
+static void test_reclaim_models_real(void **state)
+{
+	static const char *const clean[] = { "reclaim-vs-mprotect",
+					     "reclaim-vs-munmap" };
+	struct explore_result r;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(
+			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
+		if (r.first_report)
+			fprintf(stderr, "%s\n", r.first_report);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const struct CMUnitTest real_tests[] = {
+		cmocka_unit_test(test_reclaim_stress_real),
+		cmocka_unit_test(test_reclaim_models_real),
+	};
 	const struct CMUnitTest tests[] = {
 		T(test_reclaim_refault_values),
 		T(test_reclaim_referenced),
@@ -320,5 +465,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_2017_found),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], "real"))
+		return cmocka_run_group_tests(real_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

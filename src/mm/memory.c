@@ -16,9 +16,10 @@
  *  - No zero page: a read fault on anonymous memory allocates a zeroed
  *    frame, as with the zero page disabled.
  *  - No THP in the fault path yet: PMD leaves are never created here.
- *  - No swap: non-present PTEs (swap and migration entries) are only
- *    cleared by zap and copied by fork.  Files are memory-backed
- *    (filemap.c, shmem.c).
+ *  - Swap is an in-model device (swapfile.c): do_swap_page() maps the
+ *    swap-cache folio or a private copy of the slot; zap frees and fork
+ *    duplicates swap entries.  A migration entry makes the fault wait on
+ *    the folio lock.  Files are memory-backed (filemap.c, shmem.c).
  *  - No userfaultfd, no NUMA hinting (protnone PTEs come only from
  *    PROT_NONE VMAs), no mmu notifiers yet.
  *  - Faults run under mmap_lock for read; there are no per-VMA locks and
@@ -30,11 +31,18 @@
  *   mm->mmap_lock                  (rw_semaphore; fork: the parent's only,
  *                                   the child is invisible until returned)
  *     folio lock                   (file faults hold it until mapped;
- *                                   truncation holds it to remove a page)
+ *                                   truncation holds it to remove a page;
+ *                                   reclaim holds it across the rmap walk,
+ *                                   which takes mmlist_lock, then each
+ *                                   mm's mmap_lock by TRYLOCK only, then
+ *                                   the PTLs; do_swap_page holds it)
  *       mapping->i_mmap_rwsem      (i_mmap: linking VMAs, truncation's
- *                                   unmap; before a file VMA's tables
- *                                   are freed)
+ *                                   unmap, the file rmap walk; before a
+ *                                   file VMA's tables are freed)
  *         mapping->i_pages "i_pages" (the page cache index, a leaf)
+ *       swap_info                  (the swap slots and swap cache; also
+ *                                   under a PTL: zap and swap-in free
+ *                                   slots; only zone->lock inside)
  *     mm->page_table_lock          (populating PGD/PUD/PMD entries,
  *                                   installing vma->anon_vma)
  *     ptdesc->ptl                  (one PTE table; fork nests the parent's
@@ -44,7 +52,8 @@
  *   zone->lock                     (page allocator: a leaf, may be taken
  *                                   under any of the above but cpu_tlb;
  *                                   nothing is taken under it)
- *   mmlist_lock                    (alone)
+ *   mmlist_lock                    (alone, or under a folio lock in
+ *                                   the anon rmap walk; nothing inside)
  *
  * The CPU's own access path (fault.c) holds cpu_tlb alone, inside an RCU
  * read-side section, and takes page faults only after dropping it.  Page

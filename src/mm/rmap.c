@@ -1,21 +1,36 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reverse-mapping bookkeeping of anonymous and file pages: the anon_vma a
- * VMA's anonymous pages belong to, and the mapcount of each page.
+ * Reverse mapping: the anon_vma a VMA's anonymous pages belong to, the
+ * mapcount of each page, and the walks from a folio to the PTEs mapping
+ * it that reclaim uses.
  *
- * Models the accounting half of mm/rmap.c: anon_vma_prepare,
- * anon_vma_fork, unlink_anon_vmas, folio_add_new_anon_rmap,
- * folio_try_dup_anon_rmap_pte (with PageAnonExclusive and the pinned
- * case), folio_remove_rmap_pte.
+ * Models mm/rmap.c: anon_vma_prepare, anon_vma_fork, unlink_anon_vmas,
+ * folio_add_new_anon_rmap, folio_try_dup_anon_rmap_pte (with
+ * PageAnonExclusive and the pinned case), folio_remove_rmap_pte;
+ * rmap_walk (rmap_walk_anon, rmap_walk_file), folio_referenced,
+ * try_to_unmap / try_to_unmap_one (TTU_BATCH_FLUSH, and migration
+ * entries for TTU_MIGRATION), set_tlb_ubc_flush_pending,
+ * try_to_unmap_flush(_dirty) and flush_tlb_batched_pending.
  *
- * Simplifications: an anon_vma is a refcounted tag with a parent link; no
- * anon_vma_chain and no interval tree, so there is no rmap walk yet
- * (try_to_unmap, folio_referenced come with reclaim and migration).  A
- * page's ->mapping points to its anon_vma; nothing reads it back yet.
+ * Simplifications:
+ *  - An anon_vma is a refcounted tag with a parent link; no
+ *    anon_vma_chain, no interval tree, no anon_vma lock.  The anon walk
+ *    derives the chain instead: the VMAs that may map a page of anon_vma
+ *    A are those whose anon_vma is A or a descendant of A (fork), found
+ *    by visiting the world's mms under their mmap_lock, taken with a
+ *    trylock (see rmap_walk_anon()).
+ *  - Order-0 folios only (page_vma_mapped_walk is one PTE).
+ *  - The batch of deferred flushes (tlbflush_unmap_batch) is passed by
+ *    the reclaiming agent instead of living in current->tlb_ubc; its
+ *    flush is a full flush of the recorded CPUs, as on x86.
+ *  - mm->tlb_flush_batched is the 4.13 boolean, not the later
+ *    generation counter.
  *
  * Lock order (see memory.c): mmap_lock -> page_table_lock (installing
  * vma->anon_vma, as __anon_vma_prepare does); the mapcount updates are
- * atomic and done under the PTE lock of the PTE they account for.
+ * atomic and done under the PTE lock of the PTE they account for.  The
+ * walks run under the folio lock: mmlist_lock, then mmap_lock (trylock),
+ * or i_mmap_rwsem for files, then the PTL, then cpu_tlb when flushing.
  */
 #include "core/policy.h"
 #include "mm/mm.h"
@@ -169,13 +184,18 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 
 /* ---- the reverse-map walk ---- */
 
-/* mmget_not_zero(): a user reference unless the mm is already exiting */
-static bool mmget_not_zero(struct mm_struct *mm)
+/*
+ * mmgrab_not_zero - pin the struct (mm_count) of an mm on the mmlist
+ * unless its last reference is already going.  The walk pins with
+ * mm_count, not mm_users, so that it never runs exit_mmap() itself
+ * while holding the folio lock.
+ */
+static bool mmgrab_not_zero(struct mm_struct *mm)
 {
-	int old = atomic_read(&mm->mm_users);
+	int old = atomic_read(&mm->mm_count);
 
 	while (old > 0) {
-		int cur = atomic_cmpxchg(&mm->mm_users, old, old + 1);
+		int cur = atomic_cmpxchg(&mm->mm_count, old, old + 1);
 
 		if (cur == old)
 			return true;
@@ -221,6 +241,11 @@ static unsigned long vma_address(struct vm_area_struct *vma,
  * the folio lock, which nests inside mmap_lock): an mm whose lock is
  * contended is skipped, and the walk is then incomplete, as Linux's is
  * when rwc->try_lock fails.  Returns false if an mm was skipped.
+ *
+ * This is enough for reclaim and folio_referenced, which may fail and
+ * retry; it is not for remove_migration_ptes(), which must reach every
+ * migration entry it left: that needs real anon_vma chains under the
+ * anon_vma lock (not modelled yet).
  */
 static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
@@ -239,7 +264,7 @@ static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 			complete = false;
 			break;
 		}
-		if (mmget_not_zero(mm))
+		if (mmgrab_not_zero(mm))
 			mms[nr++] = mm;
 	}
 	spin_unlock(&mmw->mmlist_lock);
@@ -248,6 +273,11 @@ static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 		mm = mms[i];
 		if (!down_read_trylock(&mm->mmap_lock)) {
 			complete = false;
+			continue;
+		}
+		/* exit_mmap() has begun or is over: nothing left to visit */
+		if (!atomic_read(&mm->mm_users)) {
+			mmap_read_unlock(mm);
 			continue;
 		}
 		for (j = 0; j < mm->map_count; j++) {
@@ -267,7 +297,7 @@ static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 		mmap_read_unlock(mm);
 	}
 	for (i = 0; i < nr; i++)
-		mmput(mms[i]);
+		mmdrop(mms[i]);
 	return complete;
 }
 
@@ -467,6 +497,10 @@ void try_to_unmap_flush_dirty(struct mm_world *mmw,
  *
  * Policy rmap.batched_flush_pending=false skips it, as kernels before
  * 4.13 did (the race of commit 3ea277194daa).
+ *
+ * Note for mremap (src/mm/mremap.c, another branch): Linux's move_ptes()
+ * calls it too, right after taking the old PTE table's lock; it belongs
+ * there as well.
  */
 void flush_tlb_batched_pending(struct mm_struct *mm)
 {
