@@ -173,6 +173,41 @@ static void test_reclaim_after_fork(void **state)
 }
 
 /*
+ * A folio still in the swap cache after fork: the child swaps it in
+ * first (read-only, shared), then the parent; the parent's copy must not
+ * become writable while the child maps the same page (COW).
+ */
+static void test_swapcache_after_fork_cow(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = map_and_fill(f);
+	struct folio *folio;
+	pte_t *pte;
+	spinlock_t *ptl;
+	uint64_t v;
+
+	f->child = dup_mm(f->mm);
+	assert_non_null(f->child);
+	pte = pte_offset_map_lock(f->mm, mm_find_pmd(f->mm, a), a, &ptl);
+	folio = page_folio(pfn_to_page(f->mmw->pm, pte_pfn(ptep_get(pte))));
+	pte_unmap_unlock(pte, ptl);
+	folio_get(folio);
+	folio_lock(folio);
+	assert_true(folio_alloc_swap(f->mmw, folio).val != 0);
+	assert_true(try_to_unmap(folio, 0, NULL));
+	folio_unlock(folio);
+	folio_put(folio); /* stays in the swap cache, both PTEs swap */
+	assert_int_equal(cpu_read(f->c1, f->child, a + 8, &v), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 555), 0);
+	assert_int_equal(cpu_read(f->c1, f->child, a + 8, &v), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(cpu_read(f->c0, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 555);
+	cpu_idle(f->c1);
+}
+
+/*
  * try_to_unmap with TTU_BATCH_FLUSH leaves CPU1's writable entry until
  * try_to_unmap_flush(); mprotect in between must flush it
  * (flush_tlb_batched_pending), unless the policy is 2017's.
@@ -458,6 +493,7 @@ int main(int argc, char **argv)
 		T(test_reclaim_refault_values),
 		T(test_reclaim_referenced),
 		T(test_reclaim_after_fork),
+		T(test_swapcache_after_fork_cow),
 		T(test_batched_flush_pending),
 		T(test_batched_flush_pending_off),
 		cmocka_unit_test(test_reclaim_vs_mprotect_clean),

@@ -382,7 +382,8 @@ static void migration_entry_wait(struct mm_struct *mm, pmd_t *pmd,
  * swap cache (reclaim may still hold it) or read a private copy from the
  * slot's store, then, under the PTL and if the PTE is unchanged, map it
  * and drop the PTE's swap reference.  The page is exclusive to us (and so
- * writable) if it is a fresh copy or no other swap PTE names the slot.
+ * writable) if it is a fresh copy, or no other swap PTE names the slot
+ * and no other PTE maps it.
  */
 static vm_fault_t do_swap_page(struct vm_fault *vmf)
 {
@@ -433,7 +434,14 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 	    (!folio_test_swapcache(folio) || folio->private != entry.val))
 		goto out_nomap; /* left the swap cache meanwhile: retry */
 
+	/*
+	 * Exclusive: a fresh private copy, or the swap-cache folio when no
+	 * other swap PTE names the slot and no other PTE maps it (after
+	 * fork, a sibling may have swapped it in already: COW must hold).
+	 */
 	exclusive = swap_free(mmw, entry) == 0 || !cached;
+	if (cached && folio_mapped(folio))
+		exclusive = false;
 	add_mm_counter(mm, MM_ANONPAGES, 1);
 	add_mm_counter(mm, MM_SWAPENTS, -1);
 	pte = pfn_pte(folio_pfn(folio), vma->vm_page_prot);
@@ -455,8 +463,8 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 	set_pte_at(mm, vmf->address, vmf->pte, pte);
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
 	/* the last swap PTE is gone: the slot and the swap cache go too */
-	if (cached && exclusive && folio_test_swapcache(folio))
-		delete_from_swap_cache(mmw, folio);
+	if (cached)
+		folio_free_swap(mmw, folio);
 	if (cached)
 		folio_unlock(folio);
 	/* our reference is now the mapping's */
