@@ -207,6 +207,62 @@ static void test_swapcache_after_fork_cow(void **state)
 	cpu_idle(f->c1);
 }
 
+/* the folio mapped at @va of @mm, with a reference */
+static struct folio *folio_at(struct fx *f, struct mm_struct *mm,
+			      unsigned long va)
+{
+	struct folio *folio;
+	spinlock_t *ptl;
+	pte_t *pte = pte_offset_map_lock(mm, mm_find_pmd(mm, va), va, &ptl);
+
+	assert_true(pte_present(ptep_get(pte)));
+	folio = page_folio(pfn_to_page(f->mmw->pm, pte_pfn(ptep_get(pte))));
+	folio_get(folio);
+	pte_unmap_unlock(pte, ptl);
+	return folio;
+}
+
+/* migration keeps values, moves the frame, keeps COW after fork */
+static void test_migrate_values(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = map_and_fill(f);
+	struct folio *folio;
+	unsigned long old_pfn;
+	uint64_t v;
+	int i;
+
+	assert_int_equal(cpu_read(f->c1, f->mm, a + 8, &v), 0); /* cached */
+	for (i = 0; i < NPAGES; i++) {
+		folio = folio_at(f, f->mm, a + i * PAGE_SIZE);
+		old_pfn = folio_pfn(folio);
+		assert_int_equal(migrate_folio_one(f->mmw, folio), 0);
+		folio_put(folio);
+		folio = folio_at(f, f->mm, a + i * PAGE_SIZE);
+		assert_true(folio_pfn(folio) != old_pfn);
+		folio_put(folio);
+		assert_int_equal(
+			cpu_read(f->c1, f->mm, a + i * PAGE_SIZE + 8, &v), 0);
+		assert_int_equal(v, 100 + i);
+		/* still exclusive and writable */
+		assert_int_equal(cpu_write(f->c0, f->mm, a + i * PAGE_SIZE + 8,
+					   200 + i),
+				 0);
+	}
+	mm_check_quiescent(f->mmw);
+	/* shared with a child: both map the copy, COW still holds */
+	f->child = dup_mm(f->mm);
+	assert_non_null(f->child);
+	folio = folio_at(f, f->mm, a);
+	assert_int_equal(migrate_folio_one(f->mmw, folio), 0);
+	folio_put(folio);
+	mm_check_quiescent(f->mmw);
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 7), 0);
+	assert_int_equal(cpu_read(f->c1, f->child, a + 8, &v), 0);
+	assert_int_equal(v, 200);
+	cpu_idle(f->c1);
+}
+
 /*
  * try_to_unmap with TTU_BATCH_FLUSH leaves CPU1's writable entry until
  * try_to_unmap_flush(); mprotect in between must flush it
@@ -328,6 +384,14 @@ static void test_reclaim_vs_munmap_clean(void **state)
 	expect_clean("reclaim-vs-munmap", STRAT_RANDOM, 2000, -1);
 }
 
+static void test_migrate_vs_write_clean(void **state)
+{
+	(void)state;
+	expect_clean("migrate-vs-write", STRAT_DFS, 0, 2);
+	expect_clean("migrate-vs-write", STRAT_PCT, 2000, -1);
+	expect_clean("migrate-vs-write", STRAT_RANDOM, 2000, -1);
+}
+
 static void test_reclaim_2017_found(void **state)
 {
 	(void)state;
@@ -352,6 +416,7 @@ struct rstress {
 	int stop;
 	int failures;
 	unsigned long reclaimed;
+	unsigned long migrated;
 };
 
 static void rstress_fail(struct rstress *s, const char *what, long a, long b)
@@ -426,6 +491,44 @@ static void rs_kswapd(void *arg)
 	}
 }
 
+/* migrator: move the hammered pages around */
+static void rs_migrator(void *arg)
+{
+	struct rstress *s = arg;
+	int p = 0;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		unsigned long va = s->shared + (p++ % STRESS_PAGES) * PAGE_SIZE;
+		struct folio *folio = NULL;
+		spinlock_t *ptl;
+		pmd_t *pmd;
+		pte_t *pte;
+
+		mmap_read_lock(s->mm);
+		pmd = mm_find_pmd(s->mm, va);
+		pte = pmd ? pte_offset_map_lock(s->mm, pmd, va, &ptl) : NULL;
+		if (pte) {
+			pte_t ptent = ptep_get(pte);
+
+			if (pte_present(ptent)) {
+				folio = page_folio(pfn_to_page(s->mmw->pm,
+							       pte_pfn(ptent)));
+				if (!folio_try_get(folio))
+					folio = NULL;
+			}
+			pte_unmap_unlock(pte, ptl);
+		}
+		mmap_read_unlock(s->mm);
+		if (folio) {
+			if (!migrate_folio_one(s->mmw, folio))
+				__atomic_add_fetch(&s->migrated, 1,
+						   __ATOMIC_RELAXED);
+			folio_put(folio);
+		}
+		cond_resched();
+	}
+}
+
 static void test_reclaim_stress_real(void **state)
 {
 	struct world_opts o = { .engine = ENGINE_REAL,
@@ -447,8 +550,10 @@ static void test_reclaim_stress_real(void **state)
 	assert_non_null(agent_create(w, "hammer", rs_hammer, s));
 	assert_non_null(agent_create(w, "mapper", rs_mapper, s));
 	assert_non_null(agent_create(w, "kswapd", rs_kswapd, s));
+	assert_non_null(agent_create(w, "migrator", rs_migrator, s));
 	assert_int_equal(world_run(w), 0);
-	fprintf(stderr, "reclaim stress: %lu pages reclaimed\n", s->reclaimed);
+	fprintf(stderr, "reclaim stress: %lu pages reclaimed, %lu migrated\n",
+		s->reclaimed, s->migrated);
 
 	mm_check_quiescent(s->mmw);
 	cpu_idle(mm_cpu(s->mmw, 0));
@@ -466,12 +571,13 @@ static void test_reclaim_stress_real(void **state)
 static void test_reclaim_models_real(void **state)
 {
 	static const char *const clean[] = { "reclaim-vs-mprotect",
-					     "reclaim-vs-munmap" };
+					     "reclaim-vs-munmap",
+					     "migrate-vs-write" };
 	struct explore_result r;
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		assert_int_equal(
 			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
 		if (r.first_report)
@@ -494,11 +600,13 @@ int main(int argc, char **argv)
 		T(test_reclaim_referenced),
 		T(test_reclaim_after_fork),
 		T(test_swapcache_after_fork_cow),
+		T(test_migrate_values),
 		T(test_batched_flush_pending),
 		T(test_batched_flush_pending_off),
 		cmocka_unit_test(test_reclaim_vs_mprotect_clean),
 		cmocka_unit_test(test_reclaim_vs_munmap_clean),
 		cmocka_unit_test(test_reclaim_2017_found),
+		cmocka_unit_test(test_migrate_vs_write_clean),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "real"))

@@ -830,6 +830,11 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb,
 				if (!non_swap_entry(entry)) {
 					rss[MM_SWAPENTS]--;
 					swap_free(mm->mmw, entry);
+				} else if (is_migration_entry(entry)) {
+					/* it still counts as its page */
+					rss[mm_counter(pfn_to_page(
+						mm->mmw->pm,
+						swp_offset_pfn(entry)))]--;
 				}
 				continue;
 			}

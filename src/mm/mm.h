@@ -387,7 +387,19 @@ enum ttu_flags {
 	TTU_MIGRATION = 0x100, /* leave migration entries (migrate.c) */
 };
 
+#define RMAP_MAX_MMS 16
+
+/* mms whose mmap_lock an rmap walker holds for read (rmap_lock_mms) */
+struct rmap_mm_set {
+	int nr;
+	struct mm_struct *mms[RMAP_MAX_MMS];
+};
+
 bool rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+int rmap_lock_mms(struct mm_world *mmw, struct rmap_mm_set *set, bool all);
+void rmap_unlock_mms(struct rmap_mm_set *set);
+void rmap_walk_anon_locked(struct folio *folio, struct rmap_walk_control *rwc,
+			   struct rmap_mm_set *set);
 pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr);
 int folio_referenced(struct folio *folio);
 bool try_to_unmap(struct folio *folio, enum ttu_flags flags,
@@ -397,6 +409,11 @@ void try_to_unmap_flush(struct mm_world *mmw,
 void try_to_unmap_flush_dirty(struct mm_world *mmw,
 			      struct tlbflush_unmap_batch *tlb_ubc);
 void flush_tlb_batched_pending(struct mm_struct *mm);
+bool try_to_migrate(struct folio *folio, struct rmap_mm_set *set);
+
+/* ---- migration (migrate.c) ---- */
+
+int migrate_folio_one(struct mm_world *mmw, struct folio *folio);
 
 /* ---- the swap store (swapfile.c) ---- */
 

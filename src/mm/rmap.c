@@ -229,7 +229,103 @@ static unsigned long vma_address(struct vm_area_struct *vma,
 	return addr;
 }
 
-#define RMAP_MAX_MMS 16
+/* visit the VMAs of @mm that may map @folio; false: stop the walk */
+static bool rmap_walk_anon_mm(struct folio *folio, struct mm_struct *mm,
+			      struct rmap_walk_control *rwc)
+{
+	struct anon_vma *av = folio_anon_vma(folio);
+	int j;
+
+	for (j = 0; j < mm->map_count; j++) {
+		struct vm_area_struct *vma = mm->vmas[j];
+		unsigned long addr;
+
+		if (!anon_vma_reaches(vma, av))
+			continue;
+		addr = vma_address(vma, folio->index);
+		if (IS_ERR_VALUE(addr))
+			continue;
+		if (!rwc->rmap_one(folio, vma, addr, rwc->arg))
+			return false;
+		if (rwc->done && rwc->done(folio))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * rmap_lock_mms - pin every live mm and take its mmap_lock for read
+ * @mmw: the world's mm state
+ * @set: filled with the mms locked
+ * @all: fail (-EAGAIN, nothing held) unless every lock could be taken;
+ *	else skip the contended ones (then return -EAGAIN too, holding the
+ *	others)
+ *
+ * Trylocks only: the caller holds a folio lock, which nests inside
+ * mmap_lock.  An mm already in exit_mmap() is left out.
+ */
+int rmap_lock_mms(struct mm_world *mmw, struct rmap_mm_set *set, bool all)
+{
+	struct mm_struct *mms[RMAP_MAX_MMS], *mm;
+	int nr = 0, i, ret = 0;
+
+	set->nr = 0;
+	spin_lock(&mmw->mmlist_lock);
+	list_for_each_entry(mm, &mmw->mmlist, mmlist) {
+		if (nr == RMAP_MAX_MMS) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (mmgrab_not_zero(mm))
+			mms[nr++] = mm;
+	}
+	spin_unlock(&mmw->mmlist_lock);
+
+	for (i = 0; i < nr; i++) {
+		mm = mms[i];
+		if (!down_read_trylock(&mm->mmap_lock)) {
+			ret = -EAGAIN;
+			mmdrop(mm);
+			continue;
+		}
+		/* exit_mmap() has begun or is over: nothing left to visit */
+		if (!atomic_read(&mm->mm_users)) {
+			mmap_read_unlock(mm);
+			mmdrop(mm);
+			continue;
+		}
+		set->mms[set->nr++] = mm;
+	}
+	if (ret && all) {
+		rmap_unlock_mms(set);
+		return ret;
+	}
+	return ret;
+}
+
+void rmap_unlock_mms(struct rmap_mm_set *set)
+{
+	int i;
+
+	for (i = 0; i < set->nr; i++) {
+		mmap_read_unlock(set->mms[i]);
+		mmdrop(set->mms[i]);
+	}
+	set->nr = 0;
+}
+
+/* the anon walk over mms the caller has locked (rmap_walk_locked) */
+void rmap_walk_anon_locked(struct folio *folio, struct rmap_walk_control *rwc,
+			   struct rmap_mm_set *set)
+{
+	int i;
+
+	if (!folio_anon_vma(folio))
+		return;
+	for (i = 0; i < set->nr; i++)
+		if (!rmap_walk_anon_mm(folio, set->mms[i], rwc))
+			return;
+}
 
 /*
  * rmap_walk_anon - call rwc->rmap_one for each VMA that may map @folio.
@@ -243,61 +339,21 @@ static unsigned long vma_address(struct vm_area_struct *vma,
  * when rwc->try_lock fails.  Returns false if an mm was skipped.
  *
  * This is enough for reclaim and folio_referenced, which may fail and
- * retry; it is not for remove_migration_ptes(), which must reach every
- * migration entry it left: that needs real anon_vma chains under the
- * anon_vma lock (not modelled yet).
+ * retry.  Migration, which must reach every migration entry it left,
+ * locks every mm first or gives up (rmap_lock_mms(.., true)) and walks
+ * with rmap_walk_anon_locked().
  */
 static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
 	struct anon_vma *av = folio_anon_vma(folio);
-	struct mm_struct *mms[RMAP_MAX_MMS], *mm;
-	struct mm_world *mmw;
-	bool complete = true;
-	int nr = 0, i, j;
+	struct rmap_mm_set set;
+	bool complete;
 
 	if (!av)
 		return true;
-	mmw = av->mmw;
-	spin_lock(&mmw->mmlist_lock);
-	list_for_each_entry(mm, &mmw->mmlist, mmlist) {
-		if (nr == RMAP_MAX_MMS) {
-			complete = false;
-			break;
-		}
-		if (mmgrab_not_zero(mm))
-			mms[nr++] = mm;
-	}
-	spin_unlock(&mmw->mmlist_lock);
-
-	for (i = 0; i < nr; i++) {
-		mm = mms[i];
-		if (!down_read_trylock(&mm->mmap_lock)) {
-			complete = false;
-			continue;
-		}
-		/* exit_mmap() has begun or is over: nothing left to visit */
-		if (!atomic_read(&mm->mm_users)) {
-			mmap_read_unlock(mm);
-			continue;
-		}
-		for (j = 0; j < mm->map_count; j++) {
-			struct vm_area_struct *vma = mm->vmas[j];
-			unsigned long addr;
-
-			if (!anon_vma_reaches(vma, av))
-				continue;
-			addr = vma_address(vma, folio->index);
-			if (IS_ERR_VALUE(addr))
-				continue;
-			if (!rwc->rmap_one(folio, vma, addr, rwc->arg))
-				break;
-			if (rwc->done && rwc->done(folio))
-				break;
-		}
-		mmap_read_unlock(mm);
-	}
-	for (i = 0; i < nr; i++)
-		mmdrop(mms[i]);
+	complete = !rmap_lock_mms(av->mmw, &set, false);
+	rmap_walk_anon_locked(folio, rwc, &set);
+	rmap_unlock_mms(&set);
 	return complete;
 }
 
@@ -622,5 +678,26 @@ bool try_to_unmap(struct folio *folio, enum ttu_flags flags,
 	};
 
 	rmap_walk(folio, &rwc);
+	return !folio_mapped(folio);
+}
+
+/**
+ * try_to_migrate - replace every PTE mapping anonymous @folio with a
+ * migration entry, flushing each at once
+ * @folio: locked, with the caller's reference
+ * @set: every mm that may map it, locked by rmap_lock_mms(.., true)
+ *
+ * Returns true if @folio is no longer mapped.
+ */
+bool try_to_migrate(struct folio *folio, struct rmap_mm_set *set)
+{
+	struct ttu_arg ta = { .flags = TTU_MIGRATION };
+	struct rmap_walk_control rwc = {
+		.rmap_one = try_to_unmap_one,
+		.done = folio_not_mapped,
+		.arg = &ta,
+	};
+
+	rmap_walk_anon_locked(folio, &rwc, set);
 	return !folio_mapped(folio);
 }

@@ -60,11 +60,13 @@ extern const struct model model_write_vs_fork_noflush;
  *	(mm_reclaim_models.c)
  * @munmap: the operation is munmap, else mprotect(PROT_READ)
  * @force_2017: set rmap.batched_flush_pending=false in the world's policy
+ * @migrate: no kswapd and no operation: a migrator moves the page
  * @iters: write+read pairs of the toucher
  */
 struct reclaim_race_opts {
 	bool munmap;
 	bool force_2017;
+	bool migrate;
 	int iters;
 };
 
@@ -75,5 +77,6 @@ extern const struct model model_reclaim_vs_mprotect;
 extern const struct model model_reclaim_vs_munmap;
 extern const struct model model_reclaim_vs_mprotect_2017;
 extern const struct model model_reclaim_vs_munmap_2017;
+extern const struct model model_migrate_vs_write;
 
 #endif

@@ -11,6 +11,9 @@
  *                              (bug: permission)
  *   reclaim-vs-munmap-2017     the same for munmap (bug:
  *                              access-after-munmap)
+ *   migrate-vs-write           CPU0 writes and reads a page while a
+ *                              migrator moves it twice (clean: every
+ *                              read returns the last write)
  *
  * The 2017 race (fixed by commit 3ea277194daa, "mm, mprotect: flush TLB
  * if potentially racing with a parallel reclaim leaving stale TLB
@@ -119,6 +122,47 @@ static void reclaim_kswapd(void *arg)
 	kswapd_shrink(r->mmw, &sc);
 }
 
+/* the folio mapped at @va, with a reference, or NULL (follow_page) */
+static struct folio *follow_folio(struct reclaim_race *r, unsigned long va)
+{
+	struct folio *folio = NULL;
+	pmd_t *pmd;
+	spinlock_t *ptl;
+	pte_t *pte, ptent;
+
+	mmap_read_lock(r->mm);
+	pmd = mm_find_pmd(r->mm, va);
+	pte = pmd ? pte_offset_map_lock(r->mm, pmd, va, &ptl) : NULL;
+	if (pte) {
+		ptent = ptep_get(pte);
+		if (pte_present(ptent)) {
+			folio = page_folio(
+				pfn_to_page(r->mmw->pm, pte_pfn(ptent)));
+			if (!folio_try_get(folio))
+				folio = NULL;
+		}
+		pte_unmap_unlock(pte, ptl);
+	}
+	mmap_read_unlock(r->mm);
+	return folio;
+}
+
+/* the migrator: move the page to a new frame, twice */
+static void reclaim_migrator(void *arg)
+{
+	struct reclaim_race *r = arg;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct folio *folio = follow_folio(r, r->addr);
+
+		if (!folio)
+			continue;
+		migrate_folio_one(r->mmw, folio);
+		folio_put(folio);
+	}
+}
+
 /* CPU1: the operation */
 static void reclaim_operator(void *arg)
 {
@@ -179,6 +223,12 @@ int reclaim_race_setup(struct world *w, void *arg)
 	if (cpu_write(mm_cpu(r->mmw, 0), r->mm, a, 0))
 		return -EFAULT;
 	w->priv = r;
+	if (o->migrate) {
+		if (!agent_create(w, "toucher", reclaim_toucher, r) ||
+		    !agent_create(w, "migrator", reclaim_migrator, r))
+			return -EAGAIN;
+		return 0;
+	}
 	if (!agent_create(w, "toucher", reclaim_toucher, r) ||
 	    !agent_create(w, "kswapd", reclaim_kswapd, r) ||
 	    !agent_create(w, o->munmap ? "unmapper" : "protector",
@@ -215,6 +265,10 @@ static const struct reclaim_race_opts opts_mprotect_2017 = {
 	.force_2017 = true,
 	.iters = RECLAIM_ITERS,
 };
+static const struct reclaim_race_opts opts_migrate = {
+	.migrate = true,
+	.iters = RECLAIM_ITERS,
+};
 static const struct reclaim_race_opts opts_munmap_2017 = {
 	.munmap = true,
 	.force_2017 = true,
@@ -240,4 +294,9 @@ const struct model model_reclaim_vs_munmap_2017 = {
 	"reclaim-vs-munmap-2017",
 	"reclaim-vs-munmap with rmap.batched_flush_pending=false (bug: access-after-munmap)",
 	reclaim_race_setup, reclaim_race_check, (void *)&opts_munmap_2017
+};
+const struct model model_migrate_vs_write = {
+	"migrate-vs-write",
+	"CPU0 writes a page while a migrator moves it twice (clean)",
+	reclaim_race_setup, reclaim_race_check, (void *)&opts_migrate
 };
