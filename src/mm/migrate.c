@@ -132,8 +132,9 @@ int migrate_folio_one(struct mm_world *mmw, struct folio *folio)
 	}
 	folio_copy(dst, folio);
 	folio_set_state(dst, PAGE_STATE_ANON);
-	dst->mapping = folio->mapping;
 	dst->index = folio->index;
+	/* as folio_add_new_anon_rmap(): for lockless rmap walkers */
+	__atomic_store_n(&dst->mapping, folio->mapping, __ATOMIC_RELEASE);
 	SetPageUptodate(&dst->page);
 	if (folio_test_dirty(folio))
 		folio_set_dirty(dst);

@@ -140,8 +140,12 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 			     unsigned long address)
 {
 	folio_set_state(folio, PAGE_STATE_ANON);
-	folio->mapping = (struct address_space *)vma->anon_vma;
 	folio->index = linear_page_index(vma, address);
+	/* published for rmap walkers that found the folio without a lock
+	 * (reclaim's scan): index first, then mapping (release) */
+	__atomic_store_n(&folio->mapping,
+			 (struct address_space *)vma->anon_vma,
+			 __ATOMIC_RELEASE);
 	SetPageAnonExclusive(&folio->page);
 	page_mapcount_inc(&folio->page);
 }
@@ -229,11 +233,21 @@ static unsigned long vma_address(struct vm_area_struct *vma,
 	return addr;
 }
 
+/* folio_anon_vma() with an acquire load: pairs with the release store
+ * of folio_add_new_anon_rmap() */
+static struct anon_vma *folio_anon_vma_acquire(struct folio *folio)
+{
+	if (!folio_test_anon(folio))
+		return NULL;
+	return (struct anon_vma *)__atomic_load_n(&folio->mapping,
+						  __ATOMIC_ACQUIRE);
+}
+
 /* visit the VMAs of @mm that may map @folio; false: stop the walk */
 static bool rmap_walk_anon_mm(struct folio *folio, struct mm_struct *mm,
 			      struct rmap_walk_control *rwc)
 {
-	struct anon_vma *av = folio_anon_vma(folio);
+	struct anon_vma *av = folio_anon_vma_acquire(folio);
 	int j;
 
 	for (j = 0; j < mm->map_count; j++) {
@@ -320,7 +334,7 @@ void rmap_walk_anon_locked(struct folio *folio, struct rmap_walk_control *rwc,
 {
 	int i;
 
-	if (!folio_anon_vma(folio))
+	if (!folio_anon_vma_acquire(folio))
 		return;
 	for (i = 0; i < set->nr; i++)
 		if (!rmap_walk_anon_mm(folio, set->mms[i], rwc))
@@ -345,7 +359,7 @@ void rmap_walk_anon_locked(struct folio *folio, struct rmap_walk_control *rwc,
  */
 static bool rmap_walk_anon(struct folio *folio, struct rmap_walk_control *rwc)
 {
-	struct anon_vma *av = folio_anon_vma(folio);
+	struct anon_vma *av = folio_anon_vma_acquire(folio);
 	struct rmap_mm_set set;
 	bool complete;
 
