@@ -263,6 +263,57 @@ static void test_migrate_values(void **state)
 	cpu_idle(f->c1);
 }
 
+/* KSM merge keeps values, shares one read-only frame, COW on write */
+static void test_ksm_merge_cow(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = vm_mmap(f->mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON, 0);
+	struct folio *f1, *f2;
+	uint64_t v;
+
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 77), 0);
+	assert_int_equal(cpu_write(f->c0, f->mm, a + PAGE_SIZE + 8, 77), 0);
+	/* not VM_MERGEABLE yet */
+	assert_int_equal(ksm_merge_pair(f->mm, a, a + PAGE_SIZE), -EINVAL);
+	assert_int_equal(do_madvise(f->mm, a, 2 * PAGE_SIZE, MADV_MERGEABLE),
+			 0);
+	/* different content: no merge */
+	assert_int_equal(cpu_write(f->c0, f->mm, a + PAGE_SIZE + 16, 1), 0);
+	assert_int_equal(ksm_merge_pair(f->mm, a, a + PAGE_SIZE), -EAGAIN);
+	assert_int_equal(cpu_write(f->c0, f->mm, a + PAGE_SIZE + 16, 0), 0);
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 16, 0), 0);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + PAGE_SIZE + 8, &v), 0);
+	assert_int_equal(ksm_merge_pair(f->mm, a, a + PAGE_SIZE), 0);
+	f1 = folio_at(f, f->mm, a);
+	f2 = folio_at(f, f->mm, a + PAGE_SIZE);
+	assert_ptr_equal(f1, f2);
+	assert_int_equal(folio_mapcount(f1), 2);
+	folio_put(f1);
+	folio_put(f2);
+	mm_check_quiescent(f->mmw);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 77);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + PAGE_SIZE + 8, &v), 0);
+	assert_int_equal(v, 77);
+	/* a write breaks COW: the other page keeps its value */
+	assert_int_equal(cpu_write(f->c0, f->mm, a + PAGE_SIZE + 8, 5), 0);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 77);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + PAGE_SIZE + 8, &v), 0);
+	assert_int_equal(v, 5);
+	f1 = folio_at(f, f->mm, a);
+	f2 = folio_at(f, f->mm, a + PAGE_SIZE);
+	assert_ptr_not_equal(f1, f2);
+	folio_put(f1);
+	folio_put(f2);
+	/* the last user of the KSM page writes it in place */
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 6), 0);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 6);
+	cpu_idle(f->c1);
+}
+
 /*
  * try_to_unmap with TTU_BATCH_FLUSH leaves CPU1's writable entry until
  * try_to_unmap_flush(); mprotect in between must flush it
@@ -390,6 +441,14 @@ static void test_migrate_vs_write_clean(void **state)
 	expect_clean("migrate-vs-write", STRAT_DFS, 0, 2);
 	expect_clean("migrate-vs-write", STRAT_PCT, 2000, -1);
 	expect_clean("migrate-vs-write", STRAT_RANDOM, 2000, -1);
+}
+
+static void test_ksm_vs_write_clean(void **state)
+{
+	(void)state;
+	expect_clean("ksm-vs-write", STRAT_DFS, 0, 2);
+	expect_clean("ksm-vs-write", STRAT_PCT, 2000, -1);
+	expect_clean("ksm-vs-write", STRAT_RANDOM, 2000, -1);
 }
 
 static void test_reclaim_2017_found(void **state)
@@ -572,12 +631,13 @@ static void test_reclaim_models_real(void **state)
 {
 	static const char *const clean[] = { "reclaim-vs-mprotect",
 					     "reclaim-vs-munmap",
-					     "migrate-vs-write" };
+					     "migrate-vs-write",
+					     "ksm-vs-write" };
 	struct explore_result r;
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		assert_int_equal(
 			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
 		if (r.first_report)
@@ -601,12 +661,14 @@ int main(int argc, char **argv)
 		T(test_reclaim_after_fork),
 		T(test_swapcache_after_fork_cow),
 		T(test_migrate_values),
+		T(test_ksm_merge_cow),
 		T(test_batched_flush_pending),
 		T(test_batched_flush_pending_off),
 		cmocka_unit_test(test_reclaim_vs_mprotect_clean),
 		cmocka_unit_test(test_reclaim_vs_munmap_clean),
 		cmocka_unit_test(test_reclaim_2017_found),
 		cmocka_unit_test(test_migrate_vs_write_clean),
+		cmocka_unit_test(test_ksm_vs_write_clean),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "real"))

@@ -25,6 +25,7 @@
  * Lock order (see memory.c): folio lock -> mmlist_lock; folio lock ->
  * mmap_lock (trylock only) -> PTL -> cpu_tlb.
  */
+#include "core/trace.h"
 #include "mm/mm.h"
 
 struct remove_migration_arg {
@@ -142,6 +143,8 @@ int migrate_folio_one(struct mm_world *mmw, struct folio *folio)
 
 	remove_migration_ptes(folio, dst, &set);
 	rmap_unlock_mms(&set);
+	trace_eventf(mmw->w, "migrate pfn %#lx -> pfn %#lx", folio_pfn(folio),
+		     folio_pfn(dst));
 	folio_unlock(folio);
 	folio_put(dst); /* the allocation's: the mappings hold theirs */
 	return 0;

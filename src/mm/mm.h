@@ -415,6 +415,11 @@ bool try_to_migrate(struct folio *folio, struct rmap_mm_set *set);
 
 int migrate_folio_one(struct mm_world *mmw, struct folio *folio);
 
+/* ---- KSM (ksm.c) ---- */
+
+int ksm_merge_pair(struct mm_struct *mm, unsigned long addr1,
+		   unsigned long addr2);
+
 /* ---- the swap store (swapfile.c) ---- */
 
 static inline bool non_swap_entry(swp_entry_t e)

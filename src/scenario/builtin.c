@@ -325,7 +325,7 @@ const struct model *const builtin_models[] = {
 	&model_write_vs_fork_noflush,
 	&model_reclaim_vs_mprotect, &model_reclaim_vs_munmap,
 	&model_reclaim_vs_mprotect_2017, &model_reclaim_vs_munmap_2017,
-	&model_migrate_vs_write,
+	&model_migrate_vs_write, &model_ksm_vs_write,
 	NULL,
 };
 

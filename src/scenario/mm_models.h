@@ -61,12 +61,15 @@ extern const struct model model_write_vs_fork_noflush;
  * @munmap: the operation is munmap, else mprotect(PROT_READ)
  * @force_2017: set rmap.batched_flush_pending=false in the world's policy
  * @migrate: no kswapd and no operation: a migrator moves the page
+ * @ksm: ksmd merges the page with its (identical) neighbour while CPU0
+ *	and CPU1 write them
  * @iters: write+read pairs of the toucher
  */
 struct reclaim_race_opts {
 	bool munmap;
 	bool force_2017;
 	bool migrate;
+	bool ksm;
 	int iters;
 };
 
@@ -78,5 +81,6 @@ extern const struct model model_reclaim_vs_munmap;
 extern const struct model model_reclaim_vs_mprotect_2017;
 extern const struct model model_reclaim_vs_munmap_2017;
 extern const struct model model_migrate_vs_write;
+extern const struct model model_ksm_vs_write;
 
 #endif

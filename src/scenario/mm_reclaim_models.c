@@ -14,6 +14,12 @@
  *   migrate-vs-write           CPU0 writes and reads a page while a
  *                              migrator moves it twice (clean: every
  *                              read returns the last write)
+ *   ksm-vs-write               two identical pages: CPU0 keeps writing
+ *                              the same value to the first, CPU1 writes
+ *                              the second (the same value, then another
+ *                              one), while ksmd merges them twice
+ *                              (clean: no write shows through the other
+ *                              page, every read returns its last write)
  *
  * The 2017 race (fixed by commit 3ea277194daa, "mm, mprotect: flush TLB
  * if potentially racing with a parallel reclaim leaving stale TLB
@@ -163,6 +169,61 @@ static void reclaim_migrator(void *arg)
 	}
 }
 
+#define KSM_VAL 42
+
+/* ksmd: merge the two pages, twice */
+static void reclaim_ksmd(void *arg)
+{
+	struct reclaim_race *r = arg;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ksm_merge_pair(r->mm, r->addr, r->addr + PAGE_SIZE);
+}
+
+/* CPU0 (ksm): the first page only ever holds KSM_VAL */
+static void ksm_toucher(void *arg)
+{
+	struct reclaim_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 0);
+	uint64_t v;
+	int i;
+
+	for (i = 1; i <= r->o->iters; i++) {
+		if (cpu_write(cpu, r->mm, r->addr, KSM_VAL))
+			report_add(r->mmw->w, "value",
+				   "%s: write %d to va %#lx failed\n",
+				   current->name, i, r->addr);
+		if (cpu_read(cpu, r->mm, r->addr, &v) || v != KSM_VAL)
+			report_add(
+				r->mmw->w, "value",
+				"%s: read %llu from va %#lx, which only ever held %d (another page's write showed through a merged page)\n",
+				current->name, (unsigned long long)v, r->addr,
+				KSM_VAL);
+	}
+}
+
+/* CPU1 (ksm): KSM_VAL (still mergeable), then one other value */
+static void ksm_writer(void *arg)
+{
+	struct reclaim_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 1);
+	unsigned long va = r->addr + PAGE_SIZE;
+	uint64_t v, val;
+	int i;
+
+	for (i = 1; i <= r->o->iters; i++) {
+		val = i < r->o->iters ? KSM_VAL : 100 + i;
+		if (cpu_write(cpu, r->mm, va, val) ||
+		    cpu_read(cpu, r->mm, va, &v) || v != val)
+			report_add(
+				r->mmw->w, "value",
+				"%s: read %llu from va %#lx after writing %llu\n",
+				current->name, (unsigned long long)v, va,
+				(unsigned long long)val);
+	}
+}
+
 /* CPU1: the operation */
 static void reclaim_operator(void *arg)
 {
@@ -223,6 +284,18 @@ int reclaim_race_setup(struct world *w, void *arg)
 	if (cpu_write(mm_cpu(r->mmw, 0), r->mm, a, 0))
 		return -EFAULT;
 	w->priv = r;
+	if (o->ksm) {
+		if (do_madvise(r->mm, a, 2 * PAGE_SIZE, MADV_MERGEABLE) ||
+		    cpu_write(mm_cpu(r->mmw, 0), r->mm, a, KSM_VAL) ||
+		    cpu_write(mm_cpu(r->mmw, 0), r->mm, a + PAGE_SIZE, KSM_VAL))
+			return -EFAULT;
+		w->priv = r;
+		if (!agent_create(w, "ksmd", reclaim_ksmd, r) ||
+		    !agent_create(w, "toucher", ksm_toucher, r) ||
+		    !agent_create(w, "writer", ksm_writer, r))
+			return -EAGAIN;
+		return 0;
+	}
 	if (o->migrate) {
 		if (!agent_create(w, "toucher", reclaim_toucher, r) ||
 		    !agent_create(w, "migrator", reclaim_migrator, r))
@@ -269,6 +342,10 @@ static const struct reclaim_race_opts opts_migrate = {
 	.migrate = true,
 	.iters = RECLAIM_ITERS,
 };
+static const struct reclaim_race_opts opts_ksm = {
+	.ksm = true,
+	.iters = 8, /* long enough for ksmd to find them equal */
+};
 static const struct reclaim_race_opts opts_munmap_2017 = {
 	.munmap = true,
 	.force_2017 = true,
@@ -299,4 +376,9 @@ const struct model model_migrate_vs_write = {
 	"migrate-vs-write",
 	"CPU0 writes a page while a migrator moves it twice (clean)",
 	reclaim_race_setup, reclaim_race_check, (void *)&opts_migrate
+};
+const struct model model_ksm_vs_write = {
+	"ksm-vs-write",
+	"ksmd merges two identical pages while CPU0 and CPU1 write them (clean)",
+	reclaim_race_setup, reclaim_race_check, (void *)&opts_ksm
 };
