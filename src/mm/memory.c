@@ -32,10 +32,15 @@
  *                                   the child is invisible until returned)
  *     folio lock                   (file faults hold it until mapped;
  *                                   truncation holds it to remove a page;
- *                                   reclaim holds it across the rmap walk,
- *                                   which takes mmlist_lock, then each
- *                                   mm's mmap_lock by TRYLOCK only, then
- *                                   the PTLs; do_swap_page holds it)
+ *                                   reclaim and migration hold it across
+ *                                   the rmap walk, which takes
+ *                                   mmlist_lock, then each mm's mmap_lock
+ *                                   by TRYLOCK only, then the PTLs;
+ *                                   do_swap_page and KSM, under their
+ *                                   mmap_lock, hold it; a fault on a
+ *                                   migration entry waits for it with
+ *                                   mmap_lock held, so the migrating side
+ *                                   never blocks on an mmap_lock)
  *       mapping->i_mmap_rwsem      (i_mmap: linking VMAs, truncation's
  *                                   unmap, the file rmap walk; before a
  *                                   file VMA's tables are freed)
