@@ -5,12 +5,18 @@
  *   run FILE [options]        run a scenario file; compare with its expect
  *   explore MODEL [options]   explore a built-in model (det or real engine)
  *   replay FILE|MODEL --schedule S   replay one recorded execution
+ *   replay FAILURE_FILE       replay a violation saved by --save-failure
  *   list                      built-in models and shipped scenarios
  *   policies [--json]         presets and every knob
  *   demo                      the main demo: find, explain, replay
  *
  * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
  * violation (scenario: the outcome did not match), 2 bad usage or input.
+ *
+ * --jobs J explores in J worker processes (src/engine/parallel.c); the
+ * CLI only validates the options and prints the merged result.
+ *
+ * Locking: none; single-threaded, apart from the engines it calls.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +31,7 @@
 
 #include "core/policy.h"
 #include "engine/engine.h"
+#include "failure.h"
 #include "scenario/builtin.h"
 #include "scenario/scenario.h"
 #include "secmmu/secmmu.h"
@@ -50,6 +57,11 @@ struct cli {
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
 	int nr_sets;
 	struct scenario *sc;	  /* when model is a scenario file */
+	unsigned long jobs;	  /* --jobs: worker processes */
+	const char *save_failure; /* --save-failure FILE */
+	const char *failure_file; /* replaying this failure file */
+	struct failure fail;	  /* ... which holds this */
+	unsigned long given;	  /* options given: 1 << (opt - OPT_FIRST) */
 };
 
 static void usage(FILE *f)
@@ -62,6 +74,7 @@ static void usage(FILE *f)
 		"                     outcome matches its 'expect'\n"
 		"  explore MODEL      explore a built-in model's interleavings\n"
 		"  replay FILE|MODEL  replay one execution (needs --schedule)\n"
+		"  replay FAILURE     replay a violation saved by --save-failure\n"
 		"  list               built-in models and shipped scenarios\n"
 		"  policies [--json]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
@@ -79,6 +92,12 @@ static void usage(FILE *f)
 		"  --max-steps N          livelock bound per execution (default 200000)\n"
 		"  --schedule STR         replay this decision list\n"
 		"  --keep-going           do not stop at the first violation\n"
+		"  --jobs J               random/pct: J worker processes, 1..64\n"
+		"                         (default 1); worker k runs executions\n"
+		"                         k, k+J, ...: the report does not depend\n"
+		"                         on timing\n"
+		"  --save-failure FILE    write the first violation to FILE (JSON);\n"
+		"                         'secmmu replay FILE' replays it\n"
 		"  --trace FILE           Chrome Trace Event JSON (Perfetto UI)\n"
 		"  --trace-text FILE      ftrace-like text timeline\n"
 		"  --delay PCT            real engine: yield at PCT%% of schedule points\n"
@@ -143,7 +162,8 @@ static int parse_strategy(struct cli *c, const char *s)
 }
 
 enum {
-	OPT_ENGINE = 256,
+	OPT_FIRST = 256,
+	OPT_ENGINE = OPT_FIRST,
 	OPT_STRATEGY,
 	OPT_ITER,
 	OPT_SEED,
@@ -158,6 +178,8 @@ enum {
 	OPT_DELAY,
 	OPT_POLICY,
 	OPT_SET,
+	OPT_JOBS,
+	OPT_SAVE_FAILURE,
 };
 
 static const struct option long_opts[] = {
@@ -176,6 +198,8 @@ static const struct option long_opts[] = {
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "set", required_argument, NULL, OPT_SET },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "save-failure", required_argument, NULL, OPT_SAVE_FAILURE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -184,7 +208,13 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 {
 	unsigned long v;
 
+	c->given |= 1UL << (opt - OPT_FIRST);
 	switch (opt) {
+	case OPT_JOBS:
+		return parse_ulong("--jobs", arg, 1, EXPLORE_MAX_JOBS, &c->jobs);
+	case OPT_SAVE_FAILURE:
+		c->save_failure = arg;
+		return 0;
 	case OPT_ENGINE:
 		if (!strcmp(arg, "real"))
 			c->real = true;
@@ -263,6 +293,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	c->o.bound = -1;
 	c->o.seed = 1;
 	c->o.progress_fd = -1;
+	c->jobs = 1;
 	c->strategy_name = "random";
 	optind = 1;
 	opterr = 0;
@@ -347,13 +378,22 @@ static void print_policy_flags(FILE *f, const struct cli *c)
 	}
 }
 
+/* secmmu replay MODEL [policy flags] --schedule 'S' */
+static void print_replay_cmd(FILE *f, const struct cli *c,
+			     const struct explore_result *r)
+{
+	fputs("secmmu replay ", f);
+	shell_word(f, c->model);
+	print_policy_flags(f, c);
+	fprintf(f, " --schedule '%s'", r->first_schedule);
+}
+
 static void print_replay(FILE *f, const struct cli *c,
 			 const struct explore_result *r)
 {
-	fputs("replay:  secmmu replay ", f);
-	shell_word(f, c->model);
-	print_policy_flags(f, c);
-	fprintf(f, " --schedule '%s'\n", r->first_schedule);
+	fputs("replay:  ", f);
+	print_replay_cmd(f, c, r);
+	fputc('\n', f);
 	/* pct learns its step estimate across executions: replay by schedule */
 	if (c->o.strategy == STRAT_RANDOM) {
 		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
@@ -436,17 +476,41 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 	       c->real ? "real" : "det",
 	       c->real ? "threads" : c->strategy_name, r->executions,
 	       r->violating, r->exhausted ? "true" : "false", r->seconds);
+	printf(",\"jobs\":%lu", c->jobs);
+	if (r->nr_workers) {
+		printf(",\"workers\":[");
+		for (i = 0; i < r->nr_workers; i++)
+			printf("%s{\"executions\":%lu,\"pid\":%d,\"cpu_seconds\":%.6f}",
+			       i ? "," : "", r->workers[i].executions,
+			       r->workers[i].pid, r->workers[i].cpu_seconds);
+		printf("]");
+	}
 	printf(",\"kinds\":[");
 	for (i = 0; i < r->nr_kinds; i++)
 		printf("%s{\"kind\":\"%s\",\"executions\":%lu,\"first_execution\":%lu}",
 		       i ? "," : "", r->kinds[i].kind, r->kinds[i].count,
 		       r->kinds[i].first_exec);
 	printf("]");
-	if (r->first_violation)
-		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s}",
+	if (r->first_violation) {
+		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s",
 		       r->first_kind, r->first_violation, r->first_seed,
 		       r->first_schedule ? r->first_schedule : "",
 		       r->replay_verified ? "true" : "false");
+		if (c->save_failure && !c->real) {
+			printf(",\"failure_file\":");
+			json_str(stdout, c->save_failure);
+		}
+		printf("}");
+	}
+	if (c->failure_file) {
+		printf(",\"failure_file\":");
+		json_str(stdout, c->failure_file);
+		printf(",\"reproduced\":%s",
+		       r->first_violation &&
+				       !strcmp(r->first_kind, c->fail.kind) ?
+			       "true" :
+			       "false");
+	}
 	printf("}\n");
 }
 
@@ -479,28 +543,82 @@ static void print_verdict(FILE *f, const struct cli *c,
 				r->kinds[i].first_exec);
 }
 
+/* --save-failure: the first violation as a failure file */
+static int save_failure(const struct cli *c, const struct explore_result *r)
+{
+	struct failure f = {
+		.version = (char *)secmmu_version(),
+		.policy = (char *)c->policy,
+		.nr_sets = c->nr_sets,
+		.strategy = (char *)c->strategy_name,
+		.seed = r->first_seed,
+		.execution = r->first_violation,
+		.jobs = c->jobs,
+		.max_steps = c->o.max_steps,
+		.schedule = r->first_schedule,
+		.kind = (char *)r->first_kind,
+		.replay_verified = r->replay_verified,
+	};
+	char err[1024], hash[17];
+	size_t len;
+	FILE *m;
+	int i, ret;
+
+	for (i = 0; i < c->nr_sets; i++)
+		f.sets[i] = (char *)c->sets[i];
+	if (c->sc) {
+		f.scenario = (char *)c->model;
+		if (!failure_hash_file(c->model, hash))
+			f.scenario_hash = hash;
+	} else {
+		f.model = (char *)c->model;
+	}
+	m = open_memstream(&f.command, &len);
+	if (!m)
+		abort();
+	print_replay_cmd(m, c, r);
+	fclose(m);
+	ret = failure_write(c->save_failure, &f, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "secmmu: %s\n", err);
+	free(f.command);
+	return ret;
+}
+
 static int report(const struct cli *c, struct explore_result *r)
 {
 	FILE *out = c->json ? stderr : stdout;
 	const char *name = c->model;
 	bool matched = c->sc ? scenario_matched(c, r) : !r->first_violation;
+	char workers[32] = "";
 
 	if (c->trace_json && r->trace_json && write_file(c->trace_json, r->trace_json))
 		return EXIT_USAGE;
 	if (c->trace_text && r->trace_text && write_file(c->trace_text, r->trace_text))
 		return EXIT_USAGE;
+	if (c->save_failure && r->first_violation && save_failure(c, r))
+		return EXIT_USAGE;
+	if (r->nr_workers)
+		snprintf(workers, sizeof(workers), " on %d workers",
+			 r->nr_workers);
 	if (c->json)
 		print_json(c, r);
+	if (c->failure_file && !c->json)
+		fprintf(out, "%s: %s found by secmmu %s (%s, execution %lu, seed %" PRIu64 ")\n",
+			c->failure_file, c->fail.kind,
+			c->fail.version ? c->fail.version : "?",
+			c->fail.strategy ? c->fail.strategy : "?",
+			c->fail.execution, c->fail.seed);
 	if (!r->first_violation) {
 		if (!c->json)
-			fprintf(out, "%s: clean: %lu executions%s in %.2fs\n",
+			fprintf(out, "%s: clean: %lu executions%s in %.2fs%s\n",
 				name, r->executions,
 				r->exhausted ? " (search exhausted)" : "",
-				r->seconds);
+				r->seconds, workers);
 	} else {
-		fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)\n",
+		fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)%s\n",
 			name, r->first_kind, r->first_violation, r->executions,
-			r->violating);
+			r->violating, workers);
 		if (!c->json) {
 			fprintf(out, "%s", r->first_report ? r->first_report : "");
 			if (r->trace_text)
@@ -509,8 +627,20 @@ static int report(const struct cli *c, struct explore_result *r)
 				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
 				print_replay(out, c, r);
+			if (c->save_failure && !c->real) {
+				fputs("saved:   ", out);
+				shell_word(out, c->save_failure);
+				fputs(" (secmmu replay ", out);
+				shell_word(out, c->save_failure);
+				fputs(")\n", out);
+			}
 		}
 	}
+	if (c->failure_file &&
+	    (!r->first_violation || strcmp(r->first_kind, c->fail.kind)))
+		fprintf(out, "WARNING: %s recorded %s; this replay found %s\n",
+			c->failure_file, c->fail.kind,
+			r->first_violation ? r->first_kind : "no violation");
 	if (c->sc && !c->json)
 		print_verdict(out, c, r, matched);
 	return matched ? 0 : EXIT_VIOLATION;
@@ -523,20 +653,27 @@ static bool is_file(const char *path)
 	return !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
-/* load c->model as a scenario and apply --policy and --set */
-static int load_scenario(struct cli *c)
+/*
+ * Load c->model as a scenario and apply --policy and --set.  Errors are
+ * one line, prefixed with "FILE: " when they come from failure file @ff.
+ */
+static int load_scenario(struct cli *c, const char *ff)
 {
 	char err[1024];
 	int i;
 
 	c->sc = scenario_load_file(c->model, err, sizeof(err));
 	if (!c->sc) {
-		fprintf(stderr, "%s\n", err);
+		if (ff)
+			fprintf(stderr, "%s: scenario %s\n", ff, err);
+		else
+			fprintf(stderr, "%s\n", err);
 		return -1;
 	}
 	if (c->policy &&
 	    policy_apply_preset(&c->sc->policy, c->policy, err, sizeof(err))) {
-		fprintf(stderr, "secmmu: --policy: %s\n", err);
+		fprintf(stderr, "%s: %s: %s\n", ff ? ff : "secmmu",
+			ff ? "policy" : "--policy", err);
 		return -1;
 	}
 	for (i = 0; i < c->nr_sets; i++) {
@@ -546,7 +683,8 @@ static int load_scenario(struct cli *c)
 		snprintf(knob, sizeof(knob), "%.*s", (int)(eq - c->sets[i]),
 			 c->sets[i]);
 		if (policy_set(&c->sc->policy, knob, eq + 1, err, sizeof(err))) {
-			fprintf(stderr, "secmmu: --set: %s\n", err);
+			fprintf(stderr, "%s: %s: %s\n", ff ? ff : "secmmu",
+				ff ? "set" : "--set", err);
 			return -1;
 		}
 	}
@@ -559,41 +697,162 @@ enum cmd_mode {
 	MODE_RUN,
 };
 
+static const char *opt_name(int opt)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+/*
+ * `replay FAILURE_FILE`: take the model, policy, seed and schedule from
+ * the file.  Only output options may be added on the command line.
+ */
+static int use_failure_file(struct cli *c)
+{
+	const unsigned long allowed =
+		1UL << (OPT_TRACE - OPT_FIRST) |
+		1UL << (OPT_TRACE_TEXT - OPT_FIRST) |
+		1UL << (OPT_JSON - OPT_FIRST) |
+		1UL << (OPT_SAVE_FAILURE - OPT_FIRST);
+	struct failure *f = &c->fail;
+	unsigned char *d;
+	char err[1024];
+	size_t n;
+	int i;
+
+	if (c->given & ~allowed) {
+		fprintf(stderr, "secmmu: %s: --%s cannot be used with a failure file, which fixes what to replay\n",
+			c->model,
+			opt_name(OPT_FIRST + __builtin_ctzl(c->given & ~allowed)));
+		return -1;
+	}
+	if (failure_load(c->model, f, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	c->failure_file = c->model;
+	if (schedule_decode(f->schedule, &d, &n)) {
+		fprintf(stderr, "%s: '%s' is not a schedule\n", c->failure_file,
+			f->schedule);
+		return -1;
+	}
+	free(d);
+	c->model = f->scenario ? f->scenario : f->model;
+	c->policy = f->policy;
+	for (i = 0; i < f->nr_sets; i++)
+		c->sets[i] = f->sets[i];
+	c->nr_sets = f->nr_sets;
+	c->o.schedule = f->schedule;
+	c->o.strategy = STRAT_REPLAY;
+	c->strategy_name = "replay";
+	c->o.seed = f->seed;
+	c->o.max_steps = f->max_steps;
+	return 0;
+}
+
+/* the model of a failure file: its scenario, or a built-in model */
+static const struct model *failure_model(struct cli *c)
+{
+	const char *ff = c->failure_file;
+	const struct model *m;
+	char hash[17];
+
+	if (c->fail.scenario) {
+		if (!is_file(c->model)) {
+			fprintf(stderr, "%s: scenario '%s' is not a readable file\n",
+				ff, c->model);
+			return NULL;
+		}
+		if (load_scenario(c, ff))
+			return NULL;
+		if (c->fail.scenario_hash &&
+		    (failure_hash_file(c->model, hash) ||
+		     strcmp(hash, c->fail.scenario_hash)))
+			fprintf(stderr, "secmmu: warning: %s: %s changed since the failure was saved\n",
+				ff, c->model);
+		return scenario_model(c->sc);
+	}
+	m = builtin_find(c->model);
+	if (!m)
+		fprintf(stderr, "%s: unknown model '%s' (see 'secmmu list')\n",
+			ff, c->model);
+	else if (c->policy || c->nr_sets)
+		fprintf(stderr, "%s: 'policy' and 'set' apply to scenarios, not to built-in model '%s'\n",
+			ff, c->model);
+	return m && !c->policy && !c->nr_sets ? m : NULL;
+}
+
+/* the model to run: a scenario file or a built-in model */
+static const struct model *select_model(struct cli *c, enum cmd_mode mode)
+{
+	const struct model *m;
+
+	if (c->failure_file)
+		return failure_model(c);
+	/* a path to an existing file is a scenario, else a built-in model */
+	if (is_file(c->model) || (!builtin_find(c->model) &&
+				  (strchr(c->model, '/') ||
+				   strstr(c->model, ".yaml") || mode == MODE_RUN)))
+		return load_scenario(c, NULL) ? NULL : scenario_model(c->sc);
+	m = builtin_find(c->model);
+	if (!m) {
+		fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
+			c->model);
+		return NULL;
+	}
+	if (c->policy || c->nr_sets) {
+		fprintf(stderr, "secmmu: --policy and --set apply to scenario files, not to built-in model '%s'\n",
+			c->model);
+		return NULL;
+	}
+	return m;
+}
+
+/* options that do not go together; one line each */
+static int check_combinations(const struct cli *c)
+{
+	if (c->save_failure && c->real) {
+		fprintf(stderr, "secmmu: --save-failure: the real engine's executions cannot be replayed; use --engine det\n");
+		return -1;
+	}
+	if (c->jobs <= 1)
+		return 0;
+	if (c->real)
+		fprintf(stderr, "secmmu: --jobs: applies to the det engine (the real engine already runs each execution on threads)\n");
+	else if (c->o.strategy == STRAT_DFS)
+		fprintf(stderr, "secmmu: --jobs: dfs walks one tree in order, in one process; use --strategy random or pct, or --jobs 1\n");
+	else if (c->o.strategy == STRAT_REPLAY)
+		fprintf(stderr, "secmmu: --jobs: a replay is a single execution; drop --jobs\n");
+	else
+		return 0;
+	return -1;
+}
+
 static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 {
 	struct cli c = { 0 };
 	const struct model *m;
 	struct explore_result r;
-	int ret;
+	char err[512] = "";
+	int ret = EXIT_USAGE;
 
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
-	/* a path to an existing file is a scenario, else a built-in model */
-	if (is_file(c.model) || (!builtin_find(c.model) &&
-				 (strchr(c.model, '/') || strstr(c.model, ".yaml") ||
-				  mode == MODE_RUN))) {
-		if (load_scenario(&c)) {
-			scenario_free(c.sc);
-			return EXIT_USAGE;
-		}
-		m = scenario_model(c.sc);
-	} else {
-		m = builtin_find(c.model);
-		if (!m) {
-			fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
-				c.model);
-			return EXIT_USAGE;
-		}
-		if (c.policy || c.nr_sets) {
-			fprintf(stderr, "secmmu: --policy and --set apply to scenario files, not to built-in model '%s'\n",
-				c.model);
-			return EXIT_USAGE;
-		}
-	}
+	if (mode == MODE_REPLAY && is_file(c.model) &&
+	    failure_file_sniff(c.model) && use_failure_file(&c))
+		goto out;
+	if (check_combinations(&c))
+		goto out;
+	m = select_model(&c, mode);
+	if (!m)
+		goto out;
 	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY) {
-		fprintf(stderr, "secmmu: replay needs --schedule\n");
-		scenario_free(c.sc);
-		return EXIT_USAGE;
+		fprintf(stderr, "secmmu: replay needs --schedule (or a failure file)\n");
+		goto out;
 	}
 	if (!c.iterations_set && c.o.strategy != STRAT_DFS)
 		c.o.iterations = c.real ? 20 : 1000;
@@ -605,16 +864,21 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		c.o.progress_fd = STDERR_FILENO;
 	if (c.real)
 		ret = run_real(m, c.o.iterations, c.delay_pct, c.o.seed, &r);
+	else if (c.jobs > 1)
+		ret = explore_parallel(m, &c.o, c.jobs, &r, err, sizeof(err));
 	else
 		ret = explore(m, &c.o, &r);
 	if (ret) {
-		fprintf(stderr, "secmmu: %s: %s\n", c.model, strerror(-ret));
-		scenario_free(c.sc);
-		return EXIT_USAGE;
+		fprintf(stderr, "secmmu: %s: %s\n", c.model,
+			*err ? err : strerror(-ret));
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	ret = report(&c, &r);
 	explore_result_free(&r);
+out:
 	scenario_free(c.sc);
+	failure_free(&c.fail);
 	return ret;
 }
 
