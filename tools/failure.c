@@ -140,6 +140,8 @@ int failure_write(const char *path, const struct failure *fl, char *err,
 	if (fl->scenario) {
 		fputs(",\n  \"scenario\": ", f);
 		json_str(f, fl->scenario);
+		fputs(",\n  \"scenario_abs\": ", f);
+		json_str(f, fl->scenario_abs);
 		fputs(",\n  \"scenario_hash\": ", f);
 		json_str(f, fl->scenario_hash);
 	} else {
@@ -306,6 +308,8 @@ static int get_key(struct reader *rd, const char *key, const yaml_node_t *v,
 		return get_str(rd, key, v, true, &f->model);
 	if (!strcmp(key, "scenario"))
 		return get_str(rd, key, v, true, &f->scenario);
+	if (!strcmp(key, "scenario_abs"))
+		return get_str(rd, key, v, true, &f->scenario_abs);
 	if (!strcmp(key, "scenario_hash"))
 		return get_str(rd, key, v, true, &f->scenario_hash);
 	if (!strcmp(key, "policy"))
@@ -453,6 +457,7 @@ void failure_free(struct failure *f)
 	free(f->model);
 	free(f->scenario);
 	free(f->scenario_hash);
+	free(f->scenario_abs);
 	free(f->policy);
 	for (i = 0; i < f->nr_sets; i++)
 		free(f->sets[i]);

@@ -6,9 +6,9 @@
  * "secmmu_failure" key (the format version, 1).
  *
  * Simplifications: the file names its scenario by the path given on the
- * command line (relative paths are relative to where secmmu ran) and
- * records a hash of the scenario's text, so a replay can warn when the
- * file changed; it does not embed the scenario.
+ * command line (relative to where secmmu ran) and by its absolute path,
+ * tried second, and records a hash of the scenario's text, so a replay
+ * can warn when the file changed; it does not embed the scenario.
  *
  * Locking: none; the CLI is single-threaded.
  */
@@ -26,6 +26,7 @@ struct failure {
 	char *model;	     /* a built-in model, or NULL */
 	char *scenario;	     /* a scenario file's path, or NULL */
 	char *scenario_hash; /* FNV-1a 64 of the scenario's text, hex */
+	char *scenario_abs;  /* its absolute path, tried when the path fails */
 	char *policy;	     /* --policy, or NULL */
 	char *sets[FAILURE_MAX_SETS]; /* every --set KNOB=VALUE, in order */
 	int nr_sets;

@@ -568,6 +568,7 @@ static int save_failure(const struct cli *c, const struct explore_result *r)
 		f.sets[i] = (char *)c->sets[i];
 	if (c->sc) {
 		f.scenario = (char *)c->model;
+		f.scenario_abs = realpath(c->model, NULL);
 		if (!failure_hash_file(c->model, hash))
 			f.scenario_hash = hash;
 	} else {
@@ -582,6 +583,7 @@ static int save_failure(const struct cli *c, const struct explore_result *r)
 	if (ret)
 		fprintf(stderr, "secmmu: %s\n", err);
 	free(f.command);
+	free(f.scenario_abs);
 	return ret;
 }
 
@@ -736,8 +738,8 @@ static int use_failure_file(struct cli *c)
 	}
 	c->failure_file = c->model;
 	if (schedule_decode(f->schedule, &d, &n)) {
-		fprintf(stderr, "%s: '%s' is not a schedule\n", c->failure_file,
-			f->schedule);
+		fprintf(stderr, "%s: 'schedule' is not a schedule (letters a-z A-Z, each optionally followed by a repeat count)\n",
+			c->failure_file);
 		return -1;
 	}
 	free(d);
@@ -762,8 +764,11 @@ static const struct model *failure_model(struct cli *c)
 	char hash[17];
 
 	if (c->fail.scenario) {
+		if (!is_file(c->model) && c->fail.scenario_abs &&
+		    is_file(c->fail.scenario_abs))
+			c->model = c->fail.scenario_abs;
 		if (!is_file(c->model)) {
-			fprintf(stderr, "%s: scenario '%s' is not a readable file\n",
+			fprintf(stderr, "%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
 				ff, c->model);
 			return NULL;
 		}
@@ -860,8 +865,12 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 	c.o.stop_kind = c.sc ? c.sc->expect : NULL;
 	c.o.trace = c.trace_json || c.trace_text;
 	c.o.model_name = c.model;
-	if (isatty(STDERR_FILENO) && !c.json)
+	if (isatty(STDERR_FILENO) && !c.json) {
+		const char *ms = getenv("SECMMU_PROGRESS_MS"); /* tests */
+
 		c.o.progress_fd = STDERR_FILENO;
+		c.o.progress_ms = ms ? strtoul(ms, NULL, 10) : 0;
+	}
 	if (c.real)
 		ret = run_real(m, c.o.iterations, c.delay_pct, c.o.seed, &r);
 	else if (c.jobs > 1)

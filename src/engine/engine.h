@@ -79,6 +79,7 @@ struct explore_opts {
 	bool trace;
 	const char *model_name; /* for replay commands in reports */
 	int progress_fd;	/* -1: quiet */
+	unsigned progress_ms;	/* refresh interval; 0 = 500 ms */
 	/*
 	 * NULL: the first violating execution is "first" and ends the run
 	 * (with stop_on_violation).  Else only an execution reporting this
@@ -148,9 +149,10 @@ int explore(const struct model *m, const struct explore_opts *o,
 void explore_result_free(struct explore_result *r);
 
 struct explore_progress {
-	double t0, last;
+	double t0, last, interval;
 	bool shown;
 };
+void explore_progress_init(struct explore_progress *p, unsigned ms);
 void explore_progress(int fd, struct explore_progress *p,
 		      unsigned long executions, unsigned long violating,
 		      bool final);

@@ -413,31 +413,38 @@ void explore_replay_first(const struct model *m, const struct explore_opts *o,
 	explore_result_free(&a);
 }
 
+/* start the clock; refresh every @ms milliseconds (0: 500) */
+void explore_progress_init(struct explore_progress *p, unsigned ms)
+{
+	p->t0 = p->last = now_sec();
+	p->interval = (ms ? ms : 500) / 1000.0;
+	p->shown = false;
+}
+
 /**
- * explore_progress - the progress line, refreshed at most twice a second
- * @fd: where to print it, -1 for nowhere
- * @p: the caller's state, zeroed before the run
+ * explore_progress - the progress line, refreshed at most every interval
+ * @fd: where to print it (a terminal), -1 for nowhere
+ * @p: the state, set by explore_progress_init()
  * @executions: @violating: counts so far
  * @final: the run is over: finish the line, if one was shown
  *
- * The first line appears half a second into the run, so short runs print
- * nothing.
+ * The first line appears one interval into the run, so short runs print
+ * nothing.  Each refresh rewrites the line ("\r", then erase to its end).
  */
 void explore_progress(int fd, struct explore_progress *p,
 		      unsigned long executions, unsigned long violating,
 		      bool final)
 {
-	double t = now_sec();
+	double t;
 
 	if (fd < 0)
 		return;
-	if (!p->t0)
-		p->t0 = p->last = t;
-	if (final ? !p->shown : t - p->last < 0.5)
+	t = now_sec();
+	if (final ? !p->shown : t - p->last < p->interval)
 		return;
 	p->last = t;
 	p->shown = true;
-	dprintf(fd, "\r[explore] %lu executions, %.0f/s, %lu violating%s",
+	dprintf(fd, "\r[explore] %lu executions, %.0f/s, %lu violating\033[K%s",
 		executions, executions / (t - p->t0 + 1e-9), violating,
 		final ? "\n" : "");
 }
@@ -480,7 +487,7 @@ int explore(const struct model *m, const struct explore_opts *o,
 		free(sched);
 		return -ENOMEM;
 	}
-	explore_progress(o->progress_fd, &prog, 0, 0, false);
+	explore_progress_init(&prog, o->progress_ms);
 	for (i = 0; !o->iterations || i < o->iterations; i++) {
 		/* exec: this execution's global 1-based number */
 		uint64_t seed = o->seed + o->exec_base + i * stride;

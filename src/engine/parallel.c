@@ -75,7 +75,7 @@ struct worker_ctx {
 	size_t nr_log, cap_log;
 	unsigned long prev[ARRAY_SIZE(((struct explore_result *)0)->kinds)];
 	bool progress;
-	double last;
+	double last, interval;
 };
 
 struct worker {
@@ -163,7 +163,7 @@ static bool worker_after(void *arg, const struct explore_result *r,
 	if (exec + wc->stride > __atomic_load_n(wc->cut, __ATOMIC_RELAXED))
 		return true;
 progress:
-	if (wc->progress && now_sec() - wc->last >= 0.25) {
+	if (wc->progress && now_sec() - wc->last >= wc->interval) {
 		wc->last = now_sec();
 		dprintf(wc->out, "P %lu %lu\n", r->executions, r->violating);
 	}
@@ -221,7 +221,9 @@ worker_main(const struct model *m, const struct explore_opts *o, int k,
 				 .cut = o->stop_on_violation ? cut : NULL,
 				 .stride = jobs,
 				 .progress = o->progress_fd >= 0,
-				 .last = now_sec() };
+				 .last = now_sec(),
+				 .interval = (o->progress_ms ? o->progress_ms : 500) /
+					     2000.0 };
 	struct explore_opts wo = *o;
 	struct explore_result r;
 	int ret;
@@ -419,15 +421,16 @@ static void show_progress(int fd, struct explore_progress *p,
 }
 
 /* read every worker's messages until all closed their pipes */
-static void talk(struct worker *wks, int n, int progress_fd)
+static void talk(struct worker *wks, int n, int progress_fd,
+		 unsigned progress_ms)
 {
 	struct explore_progress prog = { 0 };
 	struct pollfd pfd[EXPLORE_MAX_JOBS];
 	int idx[EXPLORE_MAX_JOBS];
 	char tmp[4096];
-	int k, np;
+	int k, np, timeout;
 
-	show_progress(progress_fd, &prog, wks, n, false);
+	explore_progress_init(&prog, progress_ms);
 	for (;;) {
 		for (np = 0, k = 0; k < n; k++) {
 			if (wks[k].done)
@@ -438,7 +441,8 @@ static void talk(struct worker *wks, int n, int progress_fd)
 		}
 		if (!np)
 			break;
-		if (poll(pfd, np, progress_fd >= 0 ? 500 : -1) < 0) {
+		timeout = progress_fd >= 0 ? (int)(prog.interval * 1000) + 1 : -1;
+		if (poll(pfd, np, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			abort();
@@ -712,7 +716,7 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 		n = k;
 		__atomic_store_n(cut, 0, __ATOMIC_RELAXED);
 	}
-	talk(wks, n, ret ? -1 : o->progress_fd);
+	talk(wks, n, ret ? -1 : o->progress_fd, o->progress_ms);
 	reap(wks, n, r, err, errlen);
 	sigaction(SIGPIPE, &old, NULL);
 	munmap(cut, sizeof(*cut));
