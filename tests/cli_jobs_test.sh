@@ -246,6 +246,7 @@ printf '{"secmmu_failure": 1, "seed": 1, "seed": 2}\n' >"$T/dup.fail"
 expect_line 2 "^$T/dup.fail: duplicate key 'seed'$" -- replay "$T/dup.fail"
 expect_line 2 "^secmmu: $T/lu.fail: --schedule cannot be used with a failure file" -- replay "$T/lu.fail" --schedule ab
 expect_line 2 "^secmmu: $T/lu.fail: --policy cannot be used with a failure file" -- replay "$T/lu.fail" --policy linux-6.1
+expect_line 2 "^secmmu: $T/lu.fail is a failure file: replay it with 'secmmu replay $T/lu.fail'$" -- run "$T/lu.fail"
 expect_line 2 "^secmmu: --save-failure: the real engine's executions cannot be replayed" -- explore abba --engine real --save-failure "$T/x.fail"
 expect_line 2 "^secmmu: $T/nodir/x.fail: cannot write: No such file or directory$" -- explore lost-update --save-failure "$T/nodir/x.fail"
 

@@ -47,7 +47,8 @@ static void assert_same(const struct explore_result *a,
 	for (i = 0; i < a->nr_kinds; i++) {
 		assert_string_equal(a->kinds[i].kind, b->kinds[i].kind);
 		assert_int_equal(a->kinds[i].count, b->kinds[i].count);
-		assert_int_equal(a->kinds[i].first_exec, b->kinds[i].first_exec);
+		assert_int_equal(a->kinds[i].first_exec,
+				 b->kinds[i].first_exec);
 	}
 	assert_int_equal(a->first_violation, b->first_violation);
 	assert_int_equal(a->first_seed, b->first_seed);
@@ -191,8 +192,8 @@ static void test_refused(void **state)
 	assert_int_equal(explore_parallel(m, &o, 2, &r, NULL, 0), -EINVAL);
 	o = opts(STRAT_RANDOM, 10);
 	assert_int_equal(explore_parallel(m, &o, 0, &r, NULL, 0), -EINVAL);
-	assert_int_equal(explore_parallel(m, &o, EXPLORE_MAX_JOBS + 1, &r,
-					  NULL, 0),
+	assert_int_equal(explore_parallel(m, &o, EXPLORE_MAX_JOBS + 1, &r, NULL,
+					  0),
 			 -EINVAL);
 	o.iterations = 0;
 	assert_int_equal(explore_parallel(m, &o, 2, &r, NULL, 0), -EINVAL);

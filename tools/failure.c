@@ -133,7 +133,8 @@ int failure_write(const char *path, const struct failure *fl, char *err,
 	int i;
 
 	if (!f)
-		return fail(err, len, path, "cannot write: %s", strerror(errno));
+		return fail(err, len, path, "cannot write: %s",
+			    strerror(errno));
 	fprintf(f, "{\n  \"secmmu_failure\": %d,\n  \"version\": ",
 		FAILURE_FORMAT);
 	json_str(f, fl->version);
@@ -157,8 +158,9 @@ int failure_write(const char *path, const struct failure *fl, char *err,
 	}
 	fputs("],\n  \"engine\": \"det\",\n  \"strategy\": ", f);
 	json_str(f, fl->strategy);
-	fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %lu,\n"
-		   "  \"jobs\": %lu,\n  \"max_steps\": %lu,\n  \"schedule\": ",
+	fprintf(f,
+		",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %lu,\n"
+		"  \"jobs\": %lu,\n  \"max_steps\": %lu,\n  \"schedule\": ",
 		fl->seed, fl->execution, fl->jobs, fl->max_steps);
 	json_str(f, fl->schedule);
 	fputs(",\n  \"kind\": ", f);
@@ -168,7 +170,8 @@ int failure_write(const char *path, const struct failure *fl, char *err,
 	json_str(f, fl->command);
 	fputs("\n}\n", f);
 	if (ferror(f) | fclose(f))
-		return fail(err, len, path, "cannot write: %s", strerror(errno));
+		return fail(err, len, path, "cannot write: %s",
+			    strerror(errno));
 	return 0;
 }
 
@@ -199,8 +202,8 @@ static int get_str(struct reader *rd, const char *key, const yaml_node_t *n,
 		   bool nullable, char **out)
 {
 	if (n->type != YAML_SCALAR_NODE || (is_null(n) && !nullable))
-		return fail(rd->err, rd->len, rd->path,
-			    "'%s' must be a string", key);
+		return fail(rd->err, rd->len, rd->path, "'%s' must be a string",
+			    key);
 	if (is_null(n)) {
 		*out = NULL;
 		return 0;
@@ -259,16 +262,15 @@ static int get_bool(struct reader *rd, const char *key, const yaml_node_t *n,
 		    key);
 }
 
-static int get_sets(struct reader *rd, const yaml_node_t *n,
-		    struct failure *f)
+static int get_sets(struct reader *rd, const yaml_node_t *n, struct failure *f)
 {
 	yaml_node_item_t *it;
 
 	if (n->type != YAML_SEQUENCE_NODE)
 		return fail(rd->err, rd->len, rd->path,
 			    "'set' must be a list of \"KNOB=VALUE\" strings");
-	for (it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++) {
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
 		yaml_node_t *s = yaml_document_get_node(&rd->doc, *it);
 
 		if (f->nr_sets == FAILURE_MAX_SETS)
@@ -277,8 +279,9 @@ static int get_sets(struct reader *rd, const yaml_node_t *n,
 				    FAILURE_MAX_SETS);
 		if (!s || s->type != YAML_SCALAR_NODE || is_null(s) ||
 		    !strchr((const char *)s->data.scalar.value, '='))
-			return fail(rd->err, rd->len, rd->path,
-				    "'set' must be a list of \"KNOB=VALUE\" strings");
+			return fail(
+				rd->err, rd->len, rd->path,
+				"'set' must be a list of \"KNOB=VALUE\" strings");
 		if (get_str(rd, "set", s, false, &f->sets[f->nr_sets]))
 			return -1;
 		f->nr_sets++;
@@ -298,7 +301,8 @@ static int get_key(struct reader *rd, const char *key, const yaml_node_t *v,
 			return -1;
 		if (fmt != FAILURE_FORMAT)
 			return fail(rd->err, rd->len, rd->path,
-				    "failure format %" PRIu64 " is not the one this secmmu reads (%d)",
+				    "failure format %" PRIu64
+				    " is not the one this secmmu reads (%d)",
 				    fmt, FAILURE_FORMAT);
 		return 0;
 	}
@@ -351,8 +355,8 @@ static int get_key(struct reader *rd, const char *key, const yaml_node_t *v,
 static int check_required(struct reader *rd, const struct failure *f,
 			  unsigned seen)
 {
-	static const char *const req[] = { "secmmu_failure", "seed",
-					   "schedule", "kind" };
+	static const char *const req[] = { "secmmu_failure", "seed", "schedule",
+					   "kind" };
 	unsigned i;
 
 	(void)f;
@@ -400,8 +404,8 @@ static int read_doc(struct reader *rd, struct failure *f)
 				    "keys must be strings");
 		key = (const char *)k->data.scalar.value;
 		for (q = root->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *kq = yaml_document_get_node(&rd->doc,
-								 q->key);
+			yaml_node_t *kq =
+				yaml_document_get_node(&rd->doc, q->key);
 
 			if (!strcmp((const char *)kq->data.scalar.value, key))
 				return fail(rd->err, rd->len, rd->path,

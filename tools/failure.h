@@ -23,15 +23,15 @@
 #define FAILURE_MAX_SETS 64
 
 struct failure {
-	char *model;	     /* a built-in model, or NULL */
-	char *scenario;	     /* a scenario file's path, or NULL */
+	char *model; /* a built-in model, or NULL */
+	char *scenario; /* a scenario file's path, or NULL */
 	char *scenario_hash; /* FNV-1a 64 of the scenario's text, hex */
-	char *scenario_abs;  /* its absolute path, tried when the path fails */
-	char *policy;	     /* --policy, or NULL */
+	char *scenario_abs; /* its absolute path, tried when the path fails */
+	char *policy; /* --policy, or NULL */
 	char *sets[FAILURE_MAX_SETS]; /* every --set KNOB=VALUE, in order */
 	int nr_sets;
 	char *strategy; /* how it was found: random, pct, dfs, replay */
-	uint64_t seed;	/* the execution's seed */
+	uint64_t seed; /* the execution's seed */
 	unsigned long execution, jobs, max_steps;
 	char *schedule;
 	char *kind;

@@ -847,9 +847,15 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
-	if (mode == MODE_REPLAY && is_file(c.model) &&
-	    failure_file_sniff(c.model) && use_failure_file(&c))
-		goto out;
+	if (is_file(c.model) && failure_file_sniff(c.model)) {
+		if (mode != MODE_REPLAY) {
+			fprintf(stderr, "secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
+				c.model, c.model);
+			goto out;
+		}
+		if (use_failure_file(&c))
+			goto out;
+	}
 	if (check_combinations(&c))
 		goto out;
 	m = select_model(&c, mode);

@@ -130,7 +130,7 @@ struct explore_result {
 		unsigned long count, first_exec;
 	} kinds[8]; /* every violation kind seen, in order of discovery */
 	int nr_kinds;
-	bool first_hit;	/* the first reports stop_kind (any kind without one) */
+	bool first_hit; /* the first reports stop_kind (any kind without one) */
 	bool exhausted; /* dfs explored the whole bounded tree */
 	bool replay_verified; /* two replays gave the violation, same trace */
 	double seconds;

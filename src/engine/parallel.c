@@ -186,8 +186,9 @@ static int write_record(int fd, const struct explore_result *r,
 
 	if (!f)
 		return -1;
-	fprintf(f, "R\nexecutions %lu\nviolating %lu\ntotal_steps %lu\n"
-		   "first_violation %lu\nfirst_seed %" PRIu64 "\nfirst_hit %d\n",
+	fprintf(f,
+		"R\nexecutions %lu\nviolating %lu\ntotal_steps %lu\n"
+		"first_violation %lu\nfirst_seed %" PRIu64 "\nfirst_hit %d\n",
 		r->executions, r->violating, r->total_steps, r->first_violation,
 		r->first_seed, r->first_hit);
 	put_str(f, "first_kind", r->first_kind);
@@ -217,13 +218,14 @@ static __attribute__((noreturn)) void
 worker_main(const struct model *m, const struct explore_opts *o, int k,
 	    int jobs, unsigned long n, int out, unsigned long *cut)
 {
-	struct worker_ctx wc = { .out = out,
-				 .cut = o->stop_on_violation ? cut : NULL,
-				 .stride = jobs,
-				 .progress = o->progress_fd >= 0,
-				 .last = now_sec(),
-				 .interval = (o->progress_ms ? o->progress_ms : 500) /
-					     2000.0 };
+	struct worker_ctx wc = {
+		.out = out,
+		.cut = o->stop_on_violation ? cut : NULL,
+		.stride = jobs,
+		.progress = o->progress_fd >= 0,
+		.last = now_sec(),
+		.interval = (o->progress_ms ? o->progress_ms : 500) / 2000.0
+	};
 	struct explore_opts wo = *o;
 	struct explore_result r;
 	int ret;
@@ -309,9 +311,9 @@ static int parse_record(struct worker *wk)
 	struct explore_result *r = &wk->r;
 	struct rd d = { wk->buf + wk->pos, wk->buf + wk->len };
 	unsigned long long v[6], nk, c, f;
-	static const char *const keys[] = { "executions",      "violating",
-					    "total_steps",     "first_violation",
-					    "first_seed",      "first_hit" };
+	static const char *const keys[] = { "executions",  "violating",
+					    "total_steps", "first_violation",
+					    "first_seed",  "first_hit" };
 	char *s = NULL;
 	unsigned i;
 
@@ -381,7 +383,8 @@ static void take_lines(struct worker *wk)
 			   sscanf(line + 1, "%lu %lu", &e, &v) == 2) {
 			wk->executions = e;
 			wk->violating = v;
-		} else if (line[0] == 'E' && sscanf(line + 1, "%d", &err) == 1) {
+		} else if (line[0] == 'E' &&
+			   sscanf(line + 1, "%d", &err) == 1) {
 			wk->err = err > 0 ? err : EIO;
 		} else {
 			wk->err = EPROTO;
@@ -441,7 +444,8 @@ static void talk(struct worker *wks, int n, int progress_fd,
 		}
 		if (!np)
 			break;
-		timeout = progress_fd >= 0 ? (int)(prog.interval * 1000) + 1 : -1;
+		timeout = progress_fd >= 0 ? (int)(prog.interval * 1000) + 1 :
+					     -1;
 		if (poll(pfd, np, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -601,9 +605,8 @@ static int trace_last(const struct model *m, const struct explore_opts *o,
 	return 0;
 }
 
-static int start_worker(struct worker *wks, int k, int n,
-			const struct model *m, const struct explore_opts *o,
-			unsigned long *cut)
+static int start_worker(struct worker *wks, int k, int n, const struct model *m,
+			const struct explore_opts *o, unsigned long *cut)
 {
 	unsigned long budget = (o->iterations - k + n - 1) / n;
 	int res[2], j;
@@ -633,8 +636,8 @@ static int start_worker(struct worker *wks, int k, int n,
 }
 
 /* reap every started worker; describe the first failure in @err */
-static void reap(struct worker *wks, int n, struct explore_result *r,
-		 char *err, size_t errlen)
+static void reap(struct worker *wks, int n, struct explore_result *r, char *err,
+		 size_t errlen)
 {
 	int k, status;
 
@@ -653,18 +656,20 @@ static void reap(struct worker *wks, int n, struct explore_result *r,
 		if (!wks[k].failed || !err || !errlen || *err)
 			continue;
 		if (WIFSIGNALED(status))
-			snprintf(err, errlen,
-				 "worker %d (pid %d) was killed by signal %d (%s)",
-				 k, wks[k].pid, WTERMSIG(status),
-				 strsignal(WTERMSIG(status)));
+			snprintf(
+				err, errlen,
+				"worker %d (pid %d) was killed by signal %d (%s)",
+				k, wks[k].pid, WTERMSIG(status),
+				strsignal(WTERMSIG(status)));
 		else if (wks[k].err != EPROTO)
 			snprintf(err, errlen, "worker %d: %s", k,
 				 strerror(wks[k].err));
 		else
-			snprintf(err, errlen,
-				 "worker %d (pid %d) exited with status %d without a result",
-				 k, wks[k].pid,
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			snprintf(
+				err, errlen,
+				"worker %d (pid %d) exited with status %d without a result",
+				k, wks[k].pid,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 }
 
