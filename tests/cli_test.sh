@@ -42,6 +42,12 @@ expect 1 "wait-for cycle: ab -> ba -> ab" -- replay abba --schedule ab
 expect 1 "VIOLATION lockdep-circular" -- explore abba --engine real --iterations 3
 expect 1 "sleeping function called from invalid context" -- explore sleep-in-atomic
 expect 0 "clean" -- explore locked-update --engine real --iterations 5 --delay 30
+expect 0 "fault-vs-munmap +CPU0 uses a page" -- list
+expect 0 "clean: [0-9]+ executions \(search exhausted\)" -- explore fault-vs-munmap --strategy dfs --bound 1
+expect 1 "VIOLATION stale-tlb" -- explore fault-vs-munmap-noflush
+expect 1 "VIOLATION tlb-coherence" -- explore fault-vs-mprotect-noflush --strategy dfs
+expect 0 "clean" -- explore fault-vs-munmap --engine real --iterations 20
+expect 1 "returned 5 after MADV_DONTNEED had returned" -- explore read-vs-dontneed-nonested --strategy pct --iterations 5000
 
 # the printed replay command reproduces the violation
 "$SECMMU" explore rcu-free-early --strategy random --seed 5 >"$T/first" 2>&1

@@ -122,10 +122,18 @@ static bool lock_can_take(struct lockbase *b, enum held_mode m)
 	return b->dep.kind != LK_RWSEM || b->s.writers_waiting == 0;
 }
 
+/*
+ * The exclusive holder outside any agent (a model's setup or check, an
+ * RCU callback on liburcu's thread): the lock must still exclude agents,
+ * and its release must know it was a write hold.
+ */
+#define OWNER_NO_AGENT ((struct agent *)1)
+
 static void lock_take(struct lockbase *b, enum held_mode m, struct agent *a)
 {
 	if (m == HELD_WRITE)
-		__atomic_store_n(&b->s.owner, a, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->s.owner, a ? a : OWNER_NO_AGENT,
+				 __ATOMIC_RELAXED);
 	else
 		b->s.readers++;
 }
@@ -206,6 +214,9 @@ static void __release(struct lockbase *b)
 		trace_emit(w, TR_RELEASE, a->id, l->class_id, l->id, NULL);
 	}
 	MON(w)->mon_lock(w, l);
+	/* no agent, no held-lock stack: a write hold has the sentinel owner */
+	if (!a && b->s.owner != OWNER_NO_AGENT && b->s.readers > 0)
+		h.mode = HELD_READ;
 	if (h.mode == HELD_WRITE)
 		__atomic_store_n(&b->s.owner, NULL, __ATOMIC_RELAXED);
 	else

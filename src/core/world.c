@@ -162,6 +162,8 @@ void world_reset(struct world *w)
 	w->next_lock_id = 0;
 	w->stop = false;
 	w->priv = NULL;
+	if (w->mmw_release)
+		w->mmw_release(w, false);
 	arena_rewind(&w->arena);
 }
 
@@ -169,7 +171,9 @@ void world_destroy(struct world *w)
 {
 	if (!w)
 		return;
-	rcu_state_destroy(w);
+	rcu_state_destroy(w); /* real engine: runs the last callbacks */
+	if (w->mmw_release)
+		w->mmw_release(w, true);
 	if (w->eng)
 		w->ops->destroy(w);
 	reports_free(w);

@@ -111,6 +111,7 @@ struct world_opts {
 struct lockdep;
 struct trace;
 struct rcu_state;
+struct mm_world;
 
 struct world {
 	enum engine_kind kind;
@@ -139,6 +140,15 @@ struct world {
 	/* knobs (src/core/policy.h): read-only while agents run; kept by
 	 * world_reset() */
 	struct policy *policy;
+
+	/*
+	 * The mm subsystem's state (src/mm/mm_world.c), made by a model's
+	 * setup.  It outlives world_reset() so the next execution reuses
+	 * its physical memory; mmw_release(w, false) on reset marks it for
+	 * reuse, mmw_release(w, true) on destroy frees it.
+	 */
+	struct mm_world *mmw;
+	void (*mmw_release)(struct world *w, bool destroy);
 
 	/* hooks for checkers and tests */
 	void *priv;

@@ -13,6 +13,8 @@
  *   rcu-free-early   the updater frees without a grace period (bug)
  *   sleep-in-atomic  mutex_lock() under a spinlock
  *
+ * and the primary-MMU models of mm_models.c (fault-vs-munmap, ...).
+ *
  * Locking: each model documents the locks it takes in its own functions.
  */
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "builtin.h"
 #include "core/locking.h"
 #include "core/trace.h"
+#include "scenario/mm_models.h"
 
 /* ---- independent steps: the explorer's counting oracle ---- */
 
@@ -314,6 +317,11 @@ const struct model *const builtin_models[] = {
 	&model_steps_2x2,     &model_steps_3x1,	   &model_lost_update,
 	&model_locked_update, &model_abba,	   &model_rcu_call,
 	&model_rcu_sync,      &model_rcu_early,	   &model_sia,
+	&model_fault_vs_munmap,	&model_fault_vs_munmap_noflush,
+	&model_fault_vs_mprotect, &model_fault_vs_mprotect_noflush,
+	&model_fault_vs_truncate, &model_read_vs_dontneed,
+	&model_read_vs_dontneed_nonested, &model_write_vs_fork,
+	&model_write_vs_fork_noflush,
 	NULL,
 };
 
