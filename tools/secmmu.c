@@ -1027,19 +1027,25 @@ static int cmd_demo(void)
 		{ "abba", STRAT_DFS, "dfs", true },
 		{ "rcu-free-early", STRAT_PCT, "pct", true },
 		{ "rcu-call-rcu", STRAT_DFS, "dfs", false },
+		{ "fault-vs-munmap", STRAT_DFS, "dfs/2", false },
+		{ "fault-vs-munmap-noflush", STRAT_RANDOM, "random", true },
+		{ "write-vs-fork", STRAT_DFS, "dfs/2", false },
+		{ "write-vs-fork-noflush", STRAT_RANDOM, "random", true },
+		{ "read-vs-dontneed", STRAT_RANDOM, "random", false },
+		{ "read-vs-dontneed-nonested", STRAT_RANDOM, "random", true },
 	};
 	unsigned i;
 	int bad_demo = 0;
 
 	printf("secmmu %s demo: the explorer on built-in models\n\n",
 	       secmmu_version());
-	printf("%-16s %-7s %-9s %-18s %s\n", "model", "strategy", "result",
+	printf("%-26s %-8s %-6s %-18s %s\n", "model", "strategy", "result",
 	       "violation", "executions");
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		struct explore_opts o = { .strategy = steps[i].strat,
 					  .seed = 1,
 					  .iterations = steps[i].strat == STRAT_DFS ? 0 : 1000,
-					  .bound = -1,
+					  .bound = strchr(steps[i].strat_name, '/') ? 2 : -1,
 					  .stop_on_violation = true,
 					  .progress_fd = -1 };
 		struct explore_result r;
@@ -1048,7 +1054,7 @@ static int cmd_demo(void)
 		if (explore(builtin_find(steps[i].model), &o, &r))
 			return EXIT_USAGE;
 		found = r.first_violation != 0;
-		printf("%-16s %-8s %-9s %-18s %lu%s\n", steps[i].model,
+		printf("%-26s %-8s %-6s %-18s %lu%s\n", steps[i].model,
 		       steps[i].strat_name, found ? "BUG" : "clean",
 		       found ? r.first_kind : "-", r.executions,
 		       r.exhausted ? " (exhaustive)" : "");
@@ -1056,9 +1062,11 @@ static int cmd_demo(void)
 			bad_demo = 1;
 		explore_result_free(&r);
 	}
-	printf("\nOne of them in full:\n\n");
+	printf("\nOne of them in full: munmap() without its TLB flush leaves\n"
+	       "CPU0 writing a freed frame through a stale TLB entry.\n\n");
 	{
-		char *args[] = { "explore", "abba", "--strategy", "dfs", NULL };
+		char *args[] = { "explore", "fault-vs-munmap-noflush",
+				 "--strategy", "random", NULL };
 
 		cmd_explore(4, args, MODE_EXPLORE);
 	}
