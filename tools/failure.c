@@ -20,6 +20,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/world.h"
 #include "core/compiler.h"
 #include "failure.h"
 
@@ -108,24 +109,6 @@ int failure_hash_file(const char *path, char out[17])
 
 /* ---- writing ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 int failure_write(const char *path, const struct failure *fl, char *err,
 		  size_t len)
 {
@@ -137,37 +120,37 @@ int failure_write(const char *path, const struct failure *fl, char *err,
 			    strerror(errno));
 	fprintf(f, "{\n  \"secmmu_failure\": %d,\n  \"version\": ",
 		FAILURE_FORMAT);
-	json_str(f, fl->version);
+	fput_json_str(f, fl->version);
 	if (fl->scenario) {
 		fputs(",\n  \"scenario\": ", f);
-		json_str(f, fl->scenario);
+		fput_json_str(f, fl->scenario);
 		fputs(",\n  \"scenario_abs\": ", f);
-		json_str(f, fl->scenario_abs);
+		fput_json_str(f, fl->scenario_abs);
 		fputs(",\n  \"scenario_hash\": ", f);
-		json_str(f, fl->scenario_hash);
+		fput_json_str(f, fl->scenario_hash);
 	} else {
 		fputs(",\n  \"model\": ", f);
-		json_str(f, fl->model);
+		fput_json_str(f, fl->model);
 	}
 	fputs(",\n  \"policy\": ", f);
-	json_str(f, fl->policy);
+	fput_json_str(f, fl->policy);
 	fputs(",\n  \"set\": [", f);
 	for (i = 0; i < fl->nr_sets; i++) {
 		fputs(i ? ", " : "", f);
-		json_str(f, fl->sets[i]);
+		fput_json_str(f, fl->sets[i]);
 	}
 	fputs("],\n  \"engine\": \"det\",\n  \"strategy\": ", f);
-	json_str(f, fl->strategy);
+	fput_json_str(f, fl->strategy);
 	fprintf(f,
 		",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %lu,\n"
 		"  \"jobs\": %lu,\n  \"max_steps\": %lu,\n  \"schedule\": ",
 		fl->seed, fl->execution, fl->jobs, fl->max_steps);
-	json_str(f, fl->schedule);
+	fput_json_str(f, fl->schedule);
 	fputs(",\n  \"kind\": ", f);
-	json_str(f, fl->kind);
+	fput_json_str(f, fl->kind);
 	fprintf(f, ",\n  \"replay_verified\": %s,\n  \"command\": ",
 		fl->replay_verified ? "true" : "false");
-	json_str(f, fl->command);
+	fput_json_str(f, fl->command);
 	fputs("\n}\n", f);
 	if (ferror(f) | fclose(f))
 		return fail(err, len, path, "cannot write: %s",

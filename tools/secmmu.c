@@ -419,20 +419,6 @@ static void print_tail(FILE *f, const char *text, int n)
 		p);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* does the outcome match the scenario's `expect`? */
 static bool scenario_matched(const struct cli *c, const struct explore_result *r)
 {
@@ -454,24 +440,24 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 	printf("{");
 	if (c->sc) {
 		printf("\"scenario\":");
-		json_str(stdout, c->model);
+		fput_json_str(stdout, c->model);
 		printf(",\"name\":");
-		json_str(stdout, c->sc->name);
+		fput_json_str(stdout, c->sc->name);
 		printf(",\"expect\":");
-		json_str(stdout, c->sc->expect ? c->sc->expect : "clean");
+		fput_json_str(stdout, c->sc->expect ? c->sc->expect : "clean");
 		printf(",\"matched\":%s,\"policy\":{",
 		       scenario_matched(c, r) ? "true" : "false");
 		for (i = 0; i < NR_KNOBS; i++) {
 			printf("%s", i ? "," : "");
-			json_str(stdout, knobs[i].name);
+			fput_json_str(stdout, knobs[i].name);
 			printf(":");
-			json_str(stdout, policy_value_str(&c->sc->policy, i, buf,
+			fput_json_str(stdout, policy_value_str(&c->sc->policy, i, buf,
 							  sizeof(buf)));
 		}
 		printf("},");
 	}
 	printf("\"model\":");
-	json_str(stdout, c->sc ? c->sc->name : c->model);
+	fput_json_str(stdout, c->sc ? c->sc->name : c->model);
 	printf(",\"engine\":\"%s\",\"strategy\":\"%s\",\"executions\":%lu,\"violating\":%lu,\"exhausted\":%s,\"seconds\":%.6f",
 	       c->real ? "real" : "det",
 	       c->real ? "threads" : c->strategy_name, r->executions,
@@ -498,13 +484,13 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 		       r->replay_verified ? "true" : "false");
 		if (c->save_failure && !c->real) {
 			printf(",\"failure_file\":");
-			json_str(stdout, c->save_failure);
+			fput_json_str(stdout, c->save_failure);
 		}
 		printf("}");
 	}
 	if (c->failure_file) {
 		printf(",\"failure_file\":");
-		json_str(stdout, c->failure_file);
+		fput_json_str(stdout, c->failure_file);
 		printf(",\"reproduced\":%s",
 		       r->first_violation &&
 				       !strcmp(r->first_kind, c->fail.kind) ?

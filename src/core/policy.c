@@ -283,21 +283,6 @@ static const char *type_str(const struct knob *k, char *buf, size_t len)
 	}
 }
 
-/* JSON string: the strings printed here are ours, but escape anyway */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void print_text(FILE *f)
 {
 	struct policy def, p;
@@ -338,15 +323,15 @@ static void print_json(FILE *f)
 	for (i = 0; i < nr_policy_presets; i++) {
 		policy_apply_preset(&p, policy_presets[i].name, err, sizeof(err));
 		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_str(f, policy_presets[i].name);
+		fput_json_str(f, policy_presets[i].name);
 		fprintf(f, ",\"description\":");
-		json_str(f, policy_presets[i].desc);
+		fput_json_str(f, policy_presets[i].desc);
 		fprintf(f, ",\"values\":{");
 		for (k = 0; k < NR_KNOBS; k++) {
 			fprintf(f, "%s", k ? "," : "");
-			json_str(f, knobs[k].name);
+			fput_json_str(f, knobs[k].name);
 			fputc(':', f);
-			json_str(f, policy_value_str(&p, k, buf, sizeof(buf)));
+			fput_json_str(f, policy_value_str(&p, k, buf, sizeof(buf)));
 		}
 		fprintf(f, "}}");
 	}
@@ -355,7 +340,7 @@ static void print_json(FILE *f)
 		const struct knob *kn = &knobs[k];
 
 		fprintf(f, "%s{\"name\":", k ? "," : "");
-		json_str(f, kn->name);
+		fput_json_str(f, kn->name);
 		fprintf(f, ",\"type\":\"%s\"",
 			kn->type == KNOB_BOOL ? "bool" :
 			kn->type == KNOB_ENUM ? "enum" : "uint");
@@ -363,18 +348,18 @@ static void print_json(FILE *f)
 			fprintf(f, ",\"values\":[");
 			for (v = 0; kn->values[v]; v++) {
 				fprintf(f, "%s", v ? "," : "");
-				json_str(f, kn->values[v]);
+				fput_json_str(f, kn->values[v]);
 			}
 			fprintf(f, "]");
 		}
 		if (kn->type == KNOB_UINT)
 			fprintf(f, ",\"min\":%u,\"max\":%u", kn->min, kn->max);
 		fprintf(f, ",\"default\":");
-		json_str(f, policy_value_str(&def, k, buf, sizeof(buf)));
+		fput_json_str(f, policy_value_str(&def, k, buf, sizeof(buf)));
 		fprintf(f, ",\"meaning\":");
-		json_str(f, kn->meaning);
+		fput_json_str(f, kn->meaning);
 		fprintf(f, ",\"history\":");
-		json_str(f, kn->history);
+		fput_json_str(f, kn->history);
 		fprintf(f, "}");
 	}
 	fprintf(f, "]}\n");
