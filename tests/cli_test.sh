@@ -230,7 +230,15 @@ expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush' \(did you mean 'mre
 expect 2 "^secmmu: --set: mremap.flush_before_ptl_unlock: 'sure' is not a boolean" -- run "$SC/demos/abba.yaml" --set mremap.flush_before_ptl_unlock=sure
 expect 2 "^secmmu: --set: 'nothing' is not KNOB=VALUE$" -- run "$SC/demos/abba.yaml" --set nothing
 expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- run "$SC/demos/abba.yaml" --policy linux-0
-expect 2 "apply to scenario files, not to built-in model 'abba'" -- explore abba --policy linux-6.1
+expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- explore mremap-vs-truncate --policy linux-0
+expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush'" -- explore mremap-vs-truncate --set mremap.flush=false
+# built-in models run under --policy/--set; replay keeps the flags
+expect 0 "clean: 2000 executions" -- explore mremap-vs-truncate --iterations 2000
+expect 0 "clean: 1000 executions" -- explore mremap-vs-truncate --strategy pct --policy linux-6.6
+expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13
+expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false
+sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
+expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
 expect 2 "missing FILE" -- run
 expect 2 "replay needs --schedule" -- replay "$SC/demos/abba.yaml"
 

@@ -23,6 +23,8 @@
 #include "engine/engine.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
+#include "scenario/builtin.h"
+#include "scenario/mm_models.h"
 
 #define NR_FRAMES 4096UL
 #define RW (PROT_READ | PROT_WRITE)
@@ -314,15 +316,90 @@ static void test_errno(void **state)
 	assert_int_equal(vm_munmap(mm, a, 4 * PAGE_SIZE), 0);
 }
 
+/* ---- the race with truncate (CVE-2018-18281) under the explorer ---- */
+
+static void explore_policy(bool fixed, enum strategy s, unsigned long iters,
+			   int bound, struct explore_result *r)
+{
+	struct explore_opts o = { .strategy = s,
+				  .seed = 1,
+				  .iterations = iters,
+				  .bound = bound,
+				  .progress_fd = -1,
+				  .stop_on_violation = true };
+	struct policy_model pm;
+	struct policy p;
+
+	policy_init_default(&p);
+	p.v[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = fixed;
+	policy_model_init(&pm, builtin_find("mremap-vs-truncate"), &p);
+	assert_int_equal(explore(&pm.m, &o, r), 0);
+}
+
+static void test_race_fixed_clean(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	explore_policy(true, STRAT_RANDOM, 2000, -1, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	explore_policy(true, STRAT_PCT, 2000, -1, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	/* bound 2 is exhaustive in about a minute: `make check-long` */
+	explore_policy(true, STRAT_DFS, 0, 1, &r);
+	assert_int_equal(r.violating, 0);
+	assert_true(r.exhausted);
+	explore_result_free(&r);
+}
+
+/* the pre-4.19 order: the freed page is read through the old TLB entry */
+static void test_race_buggy_found(void **state)
+{
+	struct explore_opts o = { .strategy = STRAT_REPLAY,
+				  .iterations = 1,
+				  .bound = -1,
+				  .progress_fd = -1,
+				  .stop_on_violation = true };
+	struct explore_result r, rr;
+	struct policy_model pm;
+	struct policy p;
+
+	(void)state;
+	explore_policy(false, STRAT_PCT, 2000, -1, &r);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "stale-tlb");
+	assert_non_null(strstr(r.first_report, "stale TLB entry"));
+	/* the schedule replays to the same report */
+	policy_init_default(&p);
+	p.v[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = 0;
+	policy_model_init(&pm, builtin_find("mremap-vs-truncate"), &p);
+	o.schedule = r.first_schedule;
+	assert_int_equal(explore(&pm.m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_report, r.first_report);
+	explore_result_free(&rr);
+	explore_result_free(&r);
+	/* the preset of that era says the same */
+	assert_int_equal(policy_apply_preset(&p, "linux-4.13", NULL, 0), 0);
+	assert_false(policy_get(&p, KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_move_anon),	T(test_move_middle_fixed),
-		T(test_fixed_replaces), T(test_shrink_grow_in_place),
-		T(test_move_file),	T(test_move_old_policy),
+		T(test_move_anon),
+		T(test_move_middle_fixed),
+		T(test_fixed_replaces),
+		T(test_shrink_grow_in_place),
+		T(test_move_file),
+		T(test_move_old_policy),
 		T(test_errno),
+		cmocka_unit_test(test_race_fixed_clean),
+		cmocka_unit_test(test_race_buggy_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
