@@ -47,10 +47,10 @@ struct cli {
 	bool real, json, keep_going;
 	unsigned delay_pct;
 	bool iterations_set;
-	const char *policy; /* --policy */
+	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
 	int nr_sets;
-	struct scenario *sc; /* when model is a scenario file */
+	struct scenario *sc;	  /* when model is a scenario file */
 };
 
 static void usage(FILE *f)
@@ -218,9 +218,8 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 		size_t n;
 
 		if (schedule_decode(arg, &d, &n))
-			return bad(
-				"--schedule", arg,
-				"is not a schedule (letters a-z A-Z, each optionally followed by a repeat count)");
+			return bad("--schedule", arg,
+				   "is not a schedule (letters a-z A-Z, each optionally followed by a repeat count)");
 		free(d);
 		c->o.schedule = arg;
 		c->o.strategy = STRAT_REPLAY;
@@ -275,8 +274,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		if (opt == '?') {
 			if (optopt)
-				fprintf(stderr,
-					"secmmu: option '%s' needs a value\n",
+				fprintf(stderr, "secmmu: option '%s' needs a value\n",
 					argv[optind - 1]);
 			else
 				fprintf(stderr, "secmmu: unknown option '%s'\n",
@@ -319,8 +317,7 @@ static void shell_word(FILE *f, const char *s)
 
 	for (p = s; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_-./=:,+@%",
-			    *p))
+			    "0123456789_-./=:,+@%", *p))
 			break;
 	if (*s && !*p) {
 		fputs(s, f);
@@ -363,9 +360,7 @@ static void print_replay(FILE *f, const struct cli *c,
 		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
 		shell_word(f, c->model);
 		print_policy_flags(f, c);
-		fprintf(f,
-			" --strategy random --seed %" PRIu64
-			" --iterations 1\n",
+		fprintf(f, " --strategy random --seed %" PRIu64 " --iterations 1\n",
 			r->first_seed);
 	}
 }
@@ -400,8 +395,7 @@ static void json_str(FILE *f, const char *s)
 }
 
 /* does the outcome match the scenario's `expect`? */
-static bool scenario_matched(const struct cli *c,
-			     const struct explore_result *r)
+static bool scenario_matched(const struct cli *c, const struct explore_result *r)
 {
 	int i;
 
@@ -432,17 +426,17 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 			printf("%s", i ? "," : "");
 			json_str(stdout, knobs[i].name);
 			printf(":");
-			json_str(stdout, policy_value_str(&c->sc->policy, i,
-							  buf, sizeof(buf)));
+			json_str(stdout, policy_value_str(&c->sc->policy, i, buf,
+							  sizeof(buf)));
 		}
 		printf("},");
 	}
 	printf("\"model\":");
 	json_str(stdout, c->sc ? c->sc->name : c->model);
 	printf(",\"engine\":\"%s\",\"strategy\":\"%s\",\"executions\":%lu,\"violating\":%lu,\"exhausted\":%s,\"seconds\":%.6f",
-	       c->real ? "real" : "det", c->real ? "threads" : c->strategy_name,
-	       r->executions, r->violating, r->exhausted ? "true" : "false",
-	       r->seconds);
+	       c->real ? "real" : "det",
+	       c->real ? "threads" : c->strategy_name, r->executions,
+	       r->violating, r->exhausted ? "true" : "false", r->seconds);
 	printf(",\"kinds\":[");
 	for (i = 0; i < r->nr_kinds; i++)
 		printf("%s{\"kind\":\"%s\",\"executions\":%lu,\"first_execution\":%lu}",
@@ -450,8 +444,7 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 		       r->kinds[i].first_exec);
 	printf("]");
 	if (r->first_violation)
-		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64
-		       ",\"schedule\":\"%s\",\"replay_verified\":%s}",
+		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s}",
 		       r->first_kind, r->first_violation, r->first_seed,
 		       r->first_schedule ? r->first_schedule : "",
 		       r->replay_verified ? "true" : "false");
@@ -466,22 +459,17 @@ static void print_verdict(FILE *f, const struct cli *c,
 	int i;
 
 	if (matched && e)
-		fprintf(f,
-			"result: as expected: %s found in execution %lu of %lu\n",
+		fprintf(f, "result: as expected: %s found in execution %lu of %lu\n",
 			e, r->first_violation, r->executions);
 	else if (matched)
 		fprintf(f, "result: as expected: clean in %lu executions%s\n",
-			r->executions,
-			r->exhausted ? " (search exhausted)" : "");
+			r->executions, r->exhausted ? " (search exhausted)" : "");
 	else if (e)
-		fprintf(f,
-			"result: NOT as expected: %s not found in %lu executions%s%s\n",
-			e, r->executions,
-			r->exhausted ? " (search exhausted)" : "",
+		fprintf(f, "result: NOT as expected: %s not found in %lu executions%s%s\n",
+			e, r->executions, r->exhausted ? " (search exhausted)" : "",
 			r->violating ? "; found other violations" : "");
 	else
-		fprintf(f,
-			"result: NOT as expected: expected clean, found %s\n",
+		fprintf(f, "result: NOT as expected: expected clean, found %s\n",
 			r->first_kind);
 	for (i = 0; i < r->nr_kinds; i++)
 		if (!e || strcmp(r->kinds[i].kind, e))
@@ -498,11 +486,9 @@ static int report(const struct cli *c, struct explore_result *r)
 	const char *name = c->model;
 	bool matched = c->sc ? scenario_matched(c, r) : !r->first_violation;
 
-	if (c->trace_json && r->trace_json &&
-	    write_file(c->trace_json, r->trace_json))
+	if (c->trace_json && r->trace_json && write_file(c->trace_json, r->trace_json))
 		return EXIT_USAGE;
-	if (c->trace_text && r->trace_text &&
-	    write_file(c->trace_text, r->trace_text))
+	if (c->trace_text && r->trace_text && write_file(c->trace_text, r->trace_text))
 		return EXIT_USAGE;
 	if (c->json)
 		print_json(c, r);
@@ -513,18 +499,15 @@ static int report(const struct cli *c, struct explore_result *r)
 				r->exhausted ? " (search exhausted)" : "",
 				r->seconds);
 	} else {
-		fprintf(out,
-			"%s: VIOLATION %s in execution %lu of %lu (%lu violating)\n",
+		fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)\n",
 			name, r->first_kind, r->first_violation, r->executions,
 			r->violating);
 		if (!c->json) {
-			fprintf(out, "%s",
-				r->first_report ? r->first_report : "");
+			fprintf(out, "%s", r->first_report ? r->first_report : "");
 			if (r->trace_text)
 				print_tail(out, r->trace_text, 24);
 			if (!c->real && !r->replay_verified)
-				fprintf(out,
-					"WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
+				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
 				print_replay(out, c, r);
 		}
@@ -595,10 +578,9 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
 	/* a path to an existing file is a scenario, else a built-in model */
-	if (is_file(c.model) ||
-	    (!builtin_find(c.model) &&
-	     (strchr(c.model, '/') || strstr(c.model, ".yaml") ||
-	      mode == MODE_RUN))) {
+	if (is_file(c.model) || (!builtin_find(c.model) &&
+				 (strchr(c.model, '/') || strstr(c.model, ".yaml") ||
+				  mode == MODE_RUN))) {
 		if (load_scenario(&c)) {
 			scenario_free(c.sc);
 			return EXIT_USAGE;
@@ -607,8 +589,7 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 	} else {
 		m = builtin_find(c.model);
 		if (!m) {
-			fprintf(stderr,
-				"secmmu: unknown model '%s' (see 'secmmu list')\n",
+			fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
 				c.model);
 			return EXIT_USAGE;
 		}
@@ -756,8 +737,7 @@ static int cmd_policies(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else {
-			fprintf(stderr,
-				"secmmu: policies: unexpected argument '%s'\n",
+			fprintf(stderr, "secmmu: policies: unexpected argument '%s'\n",
 				argv[i]);
 			return EXIT_USAGE;
 		}
@@ -790,14 +770,12 @@ static int cmd_demo(void)
 	printf("%-16s %-7s %-9s %-18s %s\n", "model", "strategy", "result",
 	       "violation", "executions");
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
-		struct explore_opts o = {
-			.strategy = steps[i].strat,
-			.seed = 1,
-			.iterations = steps[i].strat == STRAT_DFS ? 0 : 1000,
-			.bound = -1,
-			.stop_on_violation = true,
-			.progress_fd = -1
-		};
+		struct explore_opts o = { .strategy = steps[i].strat,
+					  .seed = 1,
+					  .iterations = steps[i].strat == STRAT_DFS ? 0 : 1000,
+					  .bound = -1,
+					  .stop_on_violation = true,
+					  .progress_fd = -1 };
 		struct explore_result r;
 		bool found;
 
@@ -830,8 +808,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
-	    !strcmp(cmd, "help")) {
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
 	}
