@@ -8,6 +8,7 @@
  *   list                      built-in models and shipped scenarios
  *   policies [--json]         presets and every knob
  *   demo                      the main demo: find, explain, replay
+ *   zoo [NAME...]             the bug zoo (scenarios with a zoo: block)
  *
  * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
  * violation (scenario: the outcome did not match), 2 bad usage or input.
@@ -46,7 +47,7 @@ struct cli {
 	const char *trace_json, *trace_text;
 	bool real, json, keep_going;
 	unsigned delay_pct;
-	bool iterations_set;
+	bool iterations_set, strategy_set;
 	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
 	int nr_sets;
@@ -66,6 +67,8 @@ static void usage(FILE *f)
 		"  list               built-in models and shipped scenarios\n"
 		"  policies [--json]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
+		"  zoo [NAME...]      the bug zoo: each entry's buggy policy must\n"
+		"                     find its violation, its fixed one run clean\n"
 		"\n"
 		"run/explore/replay options:\n"
 		"  --policy PRESET        start from this preset (scenario: instead of\n"
@@ -140,6 +143,7 @@ static int parse_strategy(struct cli *c, const char *s)
 	else
 		return bad("--strategy", s, "is not one of random, pct, dfs");
 	c->strategy_name = s;
+	c->strategy_set = true;
 	return 0;
 }
 
@@ -603,6 +607,18 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 			m = &pm.m;
 		}
 	}
+	/* a bug-zoo entry's budget is its default budget */
+	if (c.sc && c.sc->zoo && !c.strategy_set && !c.iterations_set &&
+	    c.o.strategy != STRAT_REPLAY) {
+		static const char *const names[] = { "random", "pct", "dfs" };
+
+		c.o.strategy = c.sc->zoo->strategy;
+		c.strategy_name = names[c.o.strategy];
+		c.o.iterations = c.sc->zoo->iterations;
+		c.iterations_set = true;
+		if (c.o.bound < 0)
+			c.o.bound = c.sc->zoo->bound;
+	}
 	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY) {
 		fprintf(stderr, "secmmu: replay needs --schedule\n");
 		scenario_free(c.sc);
@@ -746,6 +762,168 @@ static int cmd_policies(int argc, char **argv)
 	return 0;
 }
 
+/* ---- zoo ---- */
+
+struct zoo_run {
+	bool detected, clean;
+	unsigned long first, executions, fixed_executions;
+	double seconds, fixed_seconds;
+	bool fixed_exhausted;
+};
+
+static int zoo_explore(struct scenario *sc, const struct policy *p,
+		       struct explore_result *r)
+{
+	const struct sc_zoo *z = sc->zoo;
+	struct explore_opts o = { .strategy = z->strategy,
+				  .seed = z->seed,
+				  .iterations = z->iterations,
+				  .bound = z->bound,
+				  .stop_on_violation = true,
+				  .stop_kind = z->violation,
+				  .model_name = sc->file,
+				  .progress_fd = -1 };
+
+	sc->policy = *p;
+	return explore(scenario_model(sc), &o, r);
+}
+
+static bool has_kind(const struct explore_result *r, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < r->nr_kinds; i++)
+		if (!strcmp(r->kinds[i].kind, kind))
+			return true;
+	return false;
+}
+
+static int zoo_run_one(struct scenario *sc, struct zoo_run *zr)
+{
+	struct explore_result r;
+	int i;
+
+	if (zoo_explore(sc, &sc->zoo->buggy, &r))
+		return -1;
+	zr->detected = has_kind(&r, sc->zoo->violation);
+	zr->executions = r.executions;
+	zr->seconds = r.seconds;
+	zr->first = 0;
+	for (i = 0; i < r.nr_kinds; i++)
+		if (!strcmp(r.kinds[i].kind, sc->zoo->violation))
+			zr->first = r.kinds[i].first_exec;
+	explore_result_free(&r);
+	if (zoo_explore(sc, &sc->zoo->fixed, &r))
+		return -1;
+	zr->clean = !r.violating;
+	zr->fixed_executions = r.executions;
+	zr->fixed_seconds = r.seconds;
+	zr->fixed_exhausted = r.exhausted;
+	if (!zr->clean)
+		fprintf(stderr, "%s: the fixed policy found %s:\n%s", sc->file,
+			r.first_kind, r.first_report ? r.first_report : "");
+	explore_result_free(&r);
+	return 0;
+}
+
+static bool zoo_wanted(const struct scenario *sc, const char *file,
+		       char **names, int nr, bool *used)
+{
+	int i;
+	bool any = !nr;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], sc->zoo->name) ||
+		    !strcmp(names[i], sc->name) || !strcmp(names[i], file)) {
+			used[i] = true;
+			any = true;
+		}
+	return any;
+}
+
+/*
+ * secmmu zoo [NAME...]: every scenario with a `zoo:` block, or those
+ * named (by zoo name, scenario name or path under the scenarios dir)
+ */
+static int cmd_zoo(int argc, char **argv)
+{
+	const char *dir = scenarios_dir();
+	struct name_list files = { 0 };
+	bool used[64] = { false };
+	char path[4096], err[1024];
+	int nr = argc - 1, bad_entries = 0, entries = 0, ret = 0, i;
+	size_t f;
+
+	if (nr > 64) {
+		fprintf(stderr, "secmmu: zoo: at most 64 names\n");
+		return EXIT_USAGE;
+	}
+	find_yaml(dir, "", 0, &files);
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	printf("%-18s %-9s %-28s %-18s %s\n", "entry", "result",
+	       "buggy: detected in", "fixed: clean in", "history");
+	for (f = 0; f < files.n; f++) {
+		struct scenario *sc;
+		struct zoo_run zr;
+		char det[64], fix[64];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files.v[f]);
+		sc = scenario_load_file(path, err, sizeof(err));
+		if (!sc) {
+			/* a broken file that claims to be a zoo entry fails */
+			if (strstr(files.v[f], "bugs/")) {
+				fprintf(stderr, "%s\n", err);
+				bad_entries++;
+			}
+			free(files.v[f]);
+			continue;
+		}
+		if (!sc->zoo ||
+		    !zoo_wanted(sc, files.v[f], argv + 1, nr, used)) {
+			scenario_free(sc);
+			free(files.v[f]);
+			continue;
+		}
+		entries++;
+		if (zoo_run_one(sc, &zr)) {
+			fprintf(stderr, "secmmu: zoo: %s: cannot explore\n",
+				path);
+			ret = EXIT_USAGE;
+			scenario_free(sc);
+			free(files.v[f]);
+			continue;
+		}
+		if (zr.detected)
+			snprintf(det, sizeof(det), "%lu execs / %.2fs", zr.first,
+				 zr.seconds);
+		else
+			snprintf(det, sizeof(det), "NOT in %lu execs",
+				 zr.executions);
+		snprintf(fix, sizeof(fix), "%s%lu execs%s",
+			 zr.clean ? "" : "NO: ", zr.fixed_executions,
+			 zr.fixed_exhausted ? " (all)" : "");
+		printf("%-18s %-9s %-28s %-18s %s\n", sc->zoo->name,
+		       zr.detected && zr.clean ? "ok" : "FAILED", det, fix,
+		       sc->zoo->history);
+		if (!zr.detected || !zr.clean)
+			bad_entries++;
+		scenario_free(sc);
+		free(files.v[f]);
+	}
+	free(files.v);
+	for (i = 0; i < nr; i++)
+		if (!used[i]) {
+			fprintf(stderr, "secmmu: zoo: no entry named '%s' in %s\n",
+				argv[i + 1], dir);
+			ret = EXIT_USAGE;
+		}
+	if (ret)
+		return ret;
+	printf("\n%d entr%s, %d misbehaving\n", entries,
+	       entries == 1 ? "y" : "ies", bad_entries);
+	return bad_entries ? EXIT_VIOLATION : 0;
+}
+
 struct demo_step {
 	const char *model;
 	enum strategy strat;
@@ -828,6 +1006,8 @@ int main(int argc, char **argv)
 		return cmd_policies(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo();
+	if (!strcmp(cmd, "zoo"))
+		return cmd_zoo(argc - 1, argv + 1);
 	fprintf(stderr, "secmmu: unknown command '%s' (try 'secmmu --help')\n",
 		cmd);
 	return EXIT_USAGE;
