@@ -5,7 +5,9 @@
  * mremap01..05 check it: values follow a moved mapping, the old range
  * faults afterwards, shrink/grow in place, MREMAP_FIXED replaces what is
  * at the target, file mappings keep their offset and stay visible to
- * truncation, and the errno of bad arguments.
+ * truncation, and the errno of bad arguments; then the race with
+ * truncate (CVE-2018-18281) under the explorer, and (argument `real`)
+ * on real threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -386,10 +388,27 @@ static void test_race_buggy_found(void **state)
 	assert_false(policy_get(&p, KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK));
 }
 
+/* the same race on real threads (suite real: also under TSan) */
+static void test_race_real(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	assert_int_equal(
+		run_real(builtin_find("mremap-vs-truncate"), 30, 30, 1, &r), 0);
+	if (r.first_report)
+		print_error("%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const struct CMUnitTest real_tests[] = {
+		cmocka_unit_test(test_race_real),
+	};
 	const struct CMUnitTest tests[] = {
 		T(test_move_anon),
 		T(test_move_middle_fixed),
@@ -402,5 +421,8 @@ int main(void)
 		cmocka_unit_test(test_race_buggy_found),
 	};
 
+	/* `real`: only the real-thread test (suite real, run under TSan) */
+	if (argc > 1 && !strcmp(argv[1], "real"))
+		return cmocka_run_group_tests(real_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
