@@ -9,6 +9,7 @@
  *   list                      built-in models and shipped scenarios
  *   policies [--json]         presets and every knob
  *   demo                      the main demo: find, explain, replay
+ *   zoo [NAME...]             the bug zoo (scenarios with a zoo: block)
  *
  * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
  * violation (scenario: the outcome did not match), 2 bad usage or input.
@@ -33,6 +34,7 @@
 #include "engine/engine.h"
 #include "failure.h"
 #include "scenario/builtin.h"
+#include "scenario/mm_models.h"
 #include "scenario/scenario.h"
 #include "secmmu/secmmu.h"
 
@@ -52,7 +54,8 @@ struct cli {
 	const char *trace_json, *trace_text;
 	bool real, json, keep_going;
 	unsigned delay_pct;
-	bool iterations_set;
+	bool iterations_set, strategy_set;
+	struct policy_model pm;	  /* a built-in model under --policy/--set */
 	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
 	int nr_sets;
@@ -78,11 +81,13 @@ static void usage(FILE *f)
 		"  list               built-in models and shipped scenarios\n"
 		"  policies [--json]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
+		"  zoo [NAME...]      the bug zoo: each entry's buggy policy must\n"
+		"                     find its violation, its fixed one run clean\n"
 		"\n"
 		"run/explore/replay options:\n"
-		"  --policy PRESET        scenario: start from this preset instead of\n"
-		"                         the file's policy (see 'secmmu policies')\n"
-		"  --set KNOB=VALUE       scenario: set one knob (repeatable)\n"
+		"  --policy PRESET        start from this preset (scenario: instead of\n"
+		"                         the file's policy; see 'secmmu policies')\n"
+		"  --set KNOB=VALUE       set one knob (repeatable)\n"
 		"  --engine det|real      deterministic explorer (default) or threads\n"
 		"  --strategy random|pct|dfs   (default random)\n"
 		"  --iterations N         executions (default 1000; dfs: until done)\n"
@@ -158,6 +163,7 @@ static int parse_strategy(struct cli *c, const char *s)
 	else
 		return bad("--strategy", s, "is not one of random, pct, dfs");
 	c->strategy_name = s;
+	c->strategy_set = true;
 	return 0;
 }
 
@@ -642,24 +648,16 @@ static bool is_file(const char *path)
 }
 
 /*
- * Load c->model as a scenario and apply --policy and --set.  Errors are
- * one line, prefixed with "FILE: " when they come from failure file @ff.
+ * Apply --policy and --set to @p.  Errors are one line, prefixed with
+ * "FILE: " when they come from failure file @ff.
  */
-static int load_scenario(struct cli *c, const char *ff)
+static int apply_policy_flags(const struct cli *c, struct policy *p,
+			      const char *ff)
 {
 	char err[1024];
 	int i;
 
-	c->sc = scenario_load_file(c->model, err, sizeof(err));
-	if (!c->sc) {
-		if (ff)
-			fprintf(stderr, "%s: scenario %s\n", ff, err);
-		else
-			fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	if (c->policy &&
-	    policy_apply_preset(&c->sc->policy, c->policy, err, sizeof(err))) {
+	if (c->policy && policy_apply_preset(p, c->policy, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s: %s\n", ff ? ff : "secmmu",
 			ff ? "policy" : "--policy", err);
 		return -1;
@@ -670,13 +668,32 @@ static int load_scenario(struct cli *c, const char *ff)
 
 		snprintf(knob, sizeof(knob), "%.*s", (int)(eq - c->sets[i]),
 			 c->sets[i]);
-		if (policy_set(&c->sc->policy, knob, eq + 1, err, sizeof(err))) {
+		if (policy_set(p, knob, eq + 1, err, sizeof(err))) {
 			fprintf(stderr, "%s: %s: %s\n", ff ? ff : "secmmu",
 				ff ? "set" : "--set", err);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Load c->model as a scenario and apply --policy and --set.  Errors are
+ * one line, prefixed with "FILE: " when they come from failure file @ff.
+ */
+static int load_scenario(struct cli *c, const char *ff)
+{
+	char err[1024];
+
+	c->sc = scenario_load_file(c->model, err, sizeof(err));
+	if (!c->sc) {
+		if (ff)
+			fprintf(stderr, "%s: scenario %s\n", ff, err);
+		else
+			fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return apply_policy_flags(c, &c->sc->policy, ff);
 }
 
 enum cmd_mode {
@@ -743,6 +760,22 @@ static int use_failure_file(struct cli *c)
 }
 
 /* the model of a failure file: its scenario, or a built-in model */
+/* a built-in model under --policy/--set (or a failure file's policy) */
+static const struct model *builtin_with_policy(struct cli *c,
+					       const struct model *m,
+					       const char *ff)
+{
+	struct policy p;
+
+	if (!c->policy && !c->nr_sets)
+		return m;
+	policy_init_default(&p);
+	if (apply_policy_flags(c, &p, ff))
+		return NULL;
+	policy_model_init(&c->pm, m, &p);
+	return &c->pm.m;
+}
+
 static const struct model *failure_model(struct cli *c)
 {
 	const char *ff = c->failure_file;
@@ -768,13 +801,12 @@ static const struct model *failure_model(struct cli *c)
 		return scenario_model(c->sc);
 	}
 	m = builtin_find(c->model);
-	if (!m)
+	if (!m) {
 		fprintf(stderr, "%s: unknown model '%s' (see 'secmmu list')\n",
 			ff, c->model);
-	else if (c->policy || c->nr_sets)
-		fprintf(stderr, "%s: 'policy' and 'set' apply to scenarios, not to built-in model '%s'\n",
-			ff, c->model);
-	return m && !c->policy && !c->nr_sets ? m : NULL;
+		return NULL;
+	}
+	return builtin_with_policy(c, m, ff);
 }
 
 /* the model to run: a scenario file or a built-in model */
@@ -795,12 +827,7 @@ static const struct model *select_model(struct cli *c, enum cmd_mode mode)
 			c->model);
 		return NULL;
 	}
-	if (c->policy || c->nr_sets) {
-		fprintf(stderr, "secmmu: --policy and --set apply to scenario files, not to built-in model '%s'\n",
-			c->model);
-		return NULL;
-	}
-	return m;
+	return builtin_with_policy(c, m, NULL);
 }
 
 /* options that do not go together; one line each */
@@ -842,10 +869,22 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		if (use_failure_file(&c))
 			goto out;
 	}
-	if (check_combinations(&c))
-		goto out;
 	m = select_model(&c, mode);
 	if (!m)
+		goto out;
+	/* a bug-zoo entry's budget is its default budget */
+	if (c.sc && c.sc->zoo && !c.strategy_set && !c.iterations_set &&
+	    c.o.strategy != STRAT_REPLAY) {
+		static const char *const names[] = { "random", "pct", "dfs" };
+
+		c.o.strategy = c.sc->zoo->strategy;
+		c.strategy_name = names[c.o.strategy];
+		c.o.iterations = c.sc->zoo->iterations;
+		c.iterations_set = true;
+		if (c.o.bound < 0)
+			c.o.bound = c.sc->zoo->bound;
+	}
+	if (check_combinations(&c))
 		goto out;
 	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY) {
 		fprintf(stderr, "secmmu: replay needs --schedule (or a failure file)\n");
@@ -998,6 +1037,168 @@ static int cmd_policies(int argc, char **argv)
 	return 0;
 }
 
+/* ---- zoo ---- */
+
+struct zoo_run {
+	bool detected, clean;
+	unsigned long first, executions, fixed_executions;
+	double seconds, fixed_seconds;
+	bool fixed_exhausted;
+};
+
+static int zoo_explore(struct scenario *sc, const struct policy *p,
+		       struct explore_result *r)
+{
+	const struct sc_zoo *z = sc->zoo;
+	struct explore_opts o = { .strategy = z->strategy,
+				  .seed = z->seed,
+				  .iterations = z->iterations,
+				  .bound = z->bound,
+				  .stop_on_violation = true,
+				  .stop_kind = z->violation,
+				  .model_name = sc->file,
+				  .progress_fd = -1 };
+
+	sc->policy = *p;
+	return explore(scenario_model(sc), &o, r);
+}
+
+static bool has_kind(const struct explore_result *r, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < r->nr_kinds; i++)
+		if (!strcmp(r->kinds[i].kind, kind))
+			return true;
+	return false;
+}
+
+static int zoo_run_one(struct scenario *sc, struct zoo_run *zr)
+{
+	struct explore_result r;
+	int i;
+
+	if (zoo_explore(sc, &sc->zoo->buggy, &r))
+		return -1;
+	zr->detected = has_kind(&r, sc->zoo->violation);
+	zr->executions = r.executions;
+	zr->seconds = r.seconds;
+	zr->first = 0;
+	for (i = 0; i < r.nr_kinds; i++)
+		if (!strcmp(r.kinds[i].kind, sc->zoo->violation))
+			zr->first = r.kinds[i].first_exec;
+	explore_result_free(&r);
+	if (zoo_explore(sc, &sc->zoo->fixed, &r))
+		return -1;
+	zr->clean = !r.violating;
+	zr->fixed_executions = r.executions;
+	zr->fixed_seconds = r.seconds;
+	zr->fixed_exhausted = r.exhausted;
+	if (!zr->clean)
+		fprintf(stderr, "%s: the fixed policy found %s:\n%s", sc->file,
+			r.first_kind, r.first_report ? r.first_report : "");
+	explore_result_free(&r);
+	return 0;
+}
+
+static bool zoo_wanted(const struct scenario *sc, const char *file,
+		       char **names, int nr, bool *used)
+{
+	int i;
+	bool any = !nr;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], sc->zoo->name) ||
+		    !strcmp(names[i], sc->name) || !strcmp(names[i], file)) {
+			used[i] = true;
+			any = true;
+		}
+	return any;
+}
+
+/*
+ * secmmu zoo [NAME...]: every scenario with a `zoo:` block, or those
+ * named (by zoo name, scenario name or path under the scenarios dir)
+ */
+static int cmd_zoo(int argc, char **argv)
+{
+	const char *dir = scenarios_dir();
+	struct name_list files = { 0 };
+	bool used[64] = { false };
+	char path[4096], err[1024];
+	int nr = argc - 1, bad_entries = 0, entries = 0, ret = 0, i;
+	size_t f;
+
+	if (nr > 64) {
+		fprintf(stderr, "secmmu: zoo: at most 64 names\n");
+		return EXIT_USAGE;
+	}
+	find_yaml(dir, "", 0, &files);
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	printf("%-18s %-9s %-28s %-18s %s\n", "entry", "result",
+	       "buggy: detected in", "fixed: clean in", "history");
+	for (f = 0; f < files.n; f++) {
+		struct scenario *sc;
+		struct zoo_run zr;
+		char det[64], fix[64];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files.v[f]);
+		sc = scenario_load_file(path, err, sizeof(err));
+		if (!sc) {
+			/* a broken file that claims to be a zoo entry fails */
+			if (strstr(files.v[f], "bugs/")) {
+				fprintf(stderr, "%s\n", err);
+				bad_entries++;
+			}
+			free(files.v[f]);
+			continue;
+		}
+		if (!sc->zoo ||
+		    !zoo_wanted(sc, files.v[f], argv + 1, nr, used)) {
+			scenario_free(sc);
+			free(files.v[f]);
+			continue;
+		}
+		entries++;
+		if (zoo_run_one(sc, &zr)) {
+			fprintf(stderr, "secmmu: zoo: %s: cannot explore\n",
+				path);
+			ret = EXIT_USAGE;
+			scenario_free(sc);
+			free(files.v[f]);
+			continue;
+		}
+		if (zr.detected)
+			snprintf(det, sizeof(det), "%lu execs / %.2fs", zr.first,
+				 zr.seconds);
+		else
+			snprintf(det, sizeof(det), "NOT in %lu execs",
+				 zr.executions);
+		snprintf(fix, sizeof(fix), "%s%lu execs%s",
+			 zr.clean ? "" : "NO: ", zr.fixed_executions,
+			 zr.fixed_exhausted ? " (all)" : "");
+		printf("%-18s %-9s %-28s %-18s %s\n", sc->zoo->name,
+		       zr.detected && zr.clean ? "ok" : "FAILED", det, fix,
+		       sc->zoo->history);
+		if (!zr.detected || !zr.clean)
+			bad_entries++;
+		scenario_free(sc);
+		free(files.v[f]);
+	}
+	free(files.v);
+	for (i = 0; i < nr; i++)
+		if (!used[i]) {
+			fprintf(stderr, "secmmu: zoo: no entry named '%s' in %s\n",
+				argv[i + 1], dir);
+			ret = EXIT_USAGE;
+		}
+	if (ret)
+		return ret;
+	printf("\n%d entr%s, %d misbehaving\n", entries,
+	       entries == 1 ? "y" : "ies", bad_entries);
+	return bad_entries ? EXIT_VIOLATION : 0;
+}
+
 struct demo_step {
 	const char *model;
 	enum strategy strat;
@@ -1088,6 +1289,8 @@ int main(int argc, char **argv)
 		return cmd_policies(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo();
+	if (!strcmp(cmd, "zoo"))
+		return cmd_zoo(argc - 1, argv + 1);
 	fprintf(stderr, "secmmu: unknown command '%s' (try 'secmmu --help')\n",
 		cmd);
 	return EXIT_USAGE;

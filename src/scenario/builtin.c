@@ -321,7 +321,7 @@ const struct model *const builtin_models[] = {
 	&model_fault_vs_mprotect, &model_fault_vs_mprotect_noflush,
 	&model_fault_vs_truncate, &model_read_vs_dontneed,
 	&model_read_vs_dontneed_nonested, &model_write_vs_fork,
-	&model_write_vs_fork_noflush,
+	&model_write_vs_fork_noflush, &model_mremap_vs_truncate,
 	NULL,
 };
 
