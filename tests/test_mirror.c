@@ -55,9 +55,8 @@ static struct fx *fx_new(const char *knob, const char *value)
 
 	policy_init_default(&f->pol);
 	if (knob)
-		assert_int_equal(policy_set(&f->pol, knob, value, err,
-					    sizeof(err)),
-				 0);
+		assert_int_equal(
+			policy_set(&f->pol, knob, value, err, sizeof(err)), 0);
 	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET,
 						  .policy = &f->pol });
 	assert_non_null(f->w);
@@ -168,18 +167,17 @@ static void test_prot(void **state)
 	dev_read(f, 0, &ret);
 	assert_int_equal(ret, -EFAULT);
 	assert_int_equal(dmirror_write(&f->dev, f->addr, 1), -EFAULT);
-	assert_int_equal(
-		do_mprotect_pkey(f->mm, f->addr, NPAGES * PAGE_SIZE, PROT_READ,
-				 -1),
-		0);
+	assert_int_equal(do_mprotect_pkey(f->mm, f->addr, NPAGES * PAGE_SIZE,
+					  PROT_READ, -1),
+			 0);
 	assert_int_equal(dev_read(f, 1, &ret), 101);
 	assert_int_equal(ret, 0);
 	assert_int_equal(dmirror_write(&f->dev, f->addr + PAGE_SIZE, 1),
 			 -EPERM);
 	/* writable again: the device write goes through */
-	assert_int_equal(
-		do_mprotect_pkey(f->mm, f->addr, NPAGES * PAGE_SIZE, RW, -1),
-		0);
+	assert_int_equal(do_mprotect_pkey(f->mm, f->addr, NPAGES * PAGE_SIZE,
+					  RW, -1),
+			 0);
 	assert_int_equal(dmirror_write(&f->dev, f->addr + PAGE_SIZE, 9), 0);
 	assert_int_equal(dev_read(f, 1, &ret), 9);
 	fx_done(f);
@@ -220,9 +218,8 @@ static void test_munmap_dontneed(void **state)
 	assert_int_equal(dmirror_nr_valid(&f->dev), NPAGES - 1);
 	assert_int_equal(dev_read(f, 0, &ret), 0); /* zero-filled again */
 	assert_int_equal(ret, 0);
-	assert_int_equal(vm_munmap(f->mm, f->addr + 2 * PAGE_SIZE,
-				   2 * PAGE_SIZE),
-			 0);
+	assert_int_equal(
+		vm_munmap(f->mm, f->addr + 2 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
 	assert_int_equal(dmirror_nr_valid(&f->dev), 2);
 	dev_read(f, 2, &ret);
 	assert_int_equal(ret, -EFAULT);
@@ -257,9 +254,8 @@ static void test_fork_cow(void **state)
 	assert_int_equal(v, 12);
 	assert_int_equal(cpu_read(mm_cpu(f->mmw, 1), child, f->addr, &v), 0);
 	assert_int_equal(v, 100);
-	assert_int_equal(cpu_read(mm_cpu(f->mmw, 1), child,
-				  f->addr + PAGE_SIZE, &v),
-			 0);
+	assert_int_equal(
+		cpu_read(mm_cpu(f->mmw, 1), child, f->addr + PAGE_SIZE, &v), 0);
 	assert_int_equal(v, 101);
 	cpu_idle(mm_cpu(f->mmw, 1));
 	mmput(child);
@@ -327,9 +323,8 @@ static void test_call_site_events(void **state)
 	assert_int_equal(l.start[0], a);
 	assert_int_equal(l.end[0], a + PAGE_SIZE);
 	assert_int_equal(do_mprotect_pkey(f->mm, a, PAGE_SIZE, RW, -1), 0);
-	assert_int_equal(do_madvise(f->mm, a + PAGE_SIZE, PAGE_SIZE,
-				    MADV_DONTNEED),
-			 0);
+	assert_int_equal(
+		do_madvise(f->mm, a + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
 	assert_int_equal(l.ev[2], MMU_NOTIFY_CLEAR);
 	assert_int_equal(l.start[2], a + PAGE_SIZE);
 	child = dup_mm(f->mm);
@@ -406,9 +401,8 @@ static void sva_run(const char *value, int *by_flush, int *by_munmap)
 
 	a = vm_mmap(f->mm, NULL, 0, PAGE_SIZE, RW, ANON, 0);
 	assert_int_equal(cpu_write(f->c0, f->mm, a, 1), 0);
-	assert_int_equal(mmu_notifier_register(&s.mn,
-					       f->mm->notifier_subscriptions),
-			 0);
+	assert_int_equal(
+		mmu_notifier_register(&s.mn, f->mm->notifier_subscriptions), 0);
 	flush_tlb_mm(f->mm);
 	*by_flush = s.calls;
 	assert_int_equal(vm_munmap(f->mm, a, PAGE_SIZE), 0);
@@ -523,7 +517,7 @@ static void test_explore_clean(void **state)
 		const struct model *b = builtin_find(names[i]);
 
 		assert_non_null(b);
-		expect_clean(b, STRAT_RANDOM, 2000, -1);
+		expect_clean(b, STRAT_RANDOM, 10000, -1);
 		expect_clean(b, STRAT_PCT, 1000, -1);
 		expect_clean(b, STRAT_DFS, 0, 2);
 	}
@@ -562,9 +556,8 @@ static void test_real_models(void **state)
 
 	(void)state;
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(run_real(builtin_find(clean[i]), 50, 30, 1,
-					  &r),
-				 0);
+		assert_int_equal(
+			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
 		if (r.first_report)
 			fprintf(stderr, "%s\n", r.first_report);
 		assert_int_equal(r.violating, 0);

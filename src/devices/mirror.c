@@ -167,8 +167,8 @@ static pte_t dmirror_read_pte(struct mm_struct *mm, unsigned long va)
  * -EFAULT or -EPERM.  Caller holds mmap_read_lock.
  */
 static int dmirror_hmm_range_fault(struct dmirror *d, unsigned long seq,
-				   unsigned long va, unsigned long n, bool write,
-				   struct dmirror_pfn *pfns)
+				   unsigned long va, unsigned long n,
+				   bool write, struct dmirror_pfn *pfns)
 {
 	struct mm_struct *mm = d->mm;
 	struct phys_mem *pm = mm->mmw->pm;
@@ -303,8 +303,7 @@ static int dmirror_do_access(struct dmirror *d, unsigned long va, bool write,
 			phys_write(d->mm->mmw->pm, e->pfn, va & ~PAGE_MASK,
 				   *val);
 		else
-			phys_read(d->mm->mmw->pm, e->pfn, va & ~PAGE_MASK,
-				  val);
+			phys_read(d->mm->mmw->pm, e->pfn, va & ~PAGE_MASK, val);
 	}
 	mutex_unlock(&d->mutex);
 	return ret;

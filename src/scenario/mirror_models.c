@@ -57,7 +57,8 @@ static void mirror_device(void *arg)
 	for (i = 1; i <= r->o->iters; i++) {
 		after = READ_ONCE(r->done);
 		if (r->o->op == MIRROR_RACE_MPROTECT) {
-			ret = dmirror_write(r->dev, MIRROR_ADDR, MIRROR_VAL + i);
+			ret = dmirror_write(r->dev, MIRROR_ADDR,
+					    MIRROR_VAL + i);
 			if (!ret) {
 				last = MIRROR_VAL + i;
 				if (after)
@@ -66,18 +67,20 @@ static void mirror_device(void *arg)
 						"%s: device write %d to va %#lx succeeded after mprotect(PROT_READ) had returned\n",
 						current->name, i, MIRROR_ADDR);
 			} else if (ret != -EPERM) {
-				report_add(w, "value",
-					   "%s: device write %d failed with %d\n",
-					   current->name, i, ret);
+				report_add(
+					w, "value",
+					"%s: device write %d failed with %d\n",
+					current->name, i, ret);
 			}
 			continue;
 		}
 		ret = dmirror_read(r->dev, MIRROR_ADDR, &v);
 		if (ret) {
 			if (ret != -EFAULT)
-				report_add(w, "value",
-					   "%s: device read %d failed with %d\n",
-					   current->name, i, ret);
+				report_add(
+					w, "value",
+					"%s: device read %d failed with %d\n",
+					current->name, i, ret);
 			continue;
 		}
 		if (after)
@@ -86,10 +89,11 @@ static void mirror_device(void *arg)
 				"%s: device read %d of va %#lx succeeded after munmap() had returned\n",
 				current->name, i, MIRROR_ADDR);
 		if (v != last)
-			report_add(w, "value",
-				   "%s: device read %d returned %#llx, expected %#llx\n",
-				   current->name, i, (unsigned long long)v,
-				   (unsigned long long)last);
+			report_add(
+				w, "value",
+				"%s: device read %d returned %#llx, expected %#llx\n",
+				current->name, i, (unsigned long long)v,
+				(unsigned long long)last);
 	}
 }
 
@@ -130,7 +134,8 @@ int mirror_race_setup(struct world *w, void *arg)
 		return -ENOMEM;
 	w->priv = r;
 	if (!agent_create(w, "device", mirror_device, r) ||
-	    !agent_create(w, o->op == MIRROR_RACE_MUNMAP ? "munmap" : "mprotect",
+	    !agent_create(w,
+			  o->op == MIRROR_RACE_MUNMAP ? "munmap" : "mprotect",
 			  mirror_operator, r))
 		return -EAGAIN;
 	return 0;
