@@ -48,6 +48,9 @@ expect 1 "VIOLATION stale-tlb" -- explore fault-vs-munmap-noflush
 expect 1 "VIOLATION tlb-coherence" -- explore fault-vs-mprotect-noflush --strategy dfs
 expect 0 "clean" -- explore fault-vs-munmap --engine real --iterations 20
 expect 1 "returned 5 after MADV_DONTNEED had returned" -- explore read-vs-dontneed-nonested --strategy pct --iterations 5000
+expect 0 "clean: [0-9]+ executions \(search exhausted\)" -- explore mirror-vs-munmap --strategy dfs --bound 2
+expect 1 "VIOLATION stale-secondary" -- explore mirror-vs-munmap-noretry --strategy dfs --bound 2
+expect 1 "replay:  secmmu replay mirror-vs-mprotect-noretry --schedule" -- explore mirror-vs-mprotect-noretry
 
 # the printed replay command reproduces the violation
 "$SECMMU" explore rcu-free-early --strategy random --seed 5 >"$T/first" 2>&1
