@@ -227,7 +227,7 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 	if (!npages || !dmirror_entry(d, va) ||
 	    !dmirror_entry(d, va + ((npages - 1) << PAGE_SHIFT)))
 		return -EFAULT;
-	d->nr_faults++;
+	__atomic_add_fetch(&d->nr_faults, 1, __ATOMIC_RELAXED);
 	for (tries = 0; tries < DMIRROR_MAX_TRIES; tries++) {
 		seq = mmu_interval_read_begin(&d->notifier);
 		mmap_read_lock(mm);
@@ -241,7 +241,7 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 		if (policy_bool(w, KNOB_MIRROR_READ_RETRY) &&
 		    mmu_interval_read_retry(&d->notifier, seq)) {
 			mutex_unlock(&d->mutex);
-			d->nr_retries++;
+			__atomic_add_fetch(&d->nr_retries, 1, __ATOMIC_RELAXED);
 			continue;
 		}
 		for (i = 0; i < npages; i++) {

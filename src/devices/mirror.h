@@ -41,7 +41,7 @@ struct dmirror {
 	struct mutex mutex;
 	struct mmu_interval_notifier notifier;
 	struct dmirror_entry pt[DMIRROR_MAX_PAGES];
-	/* statistics */
+	/* statistics: invalidations and installs under @mutex, the others atomic */
 	unsigned long nr_faults, nr_retries, nr_invalidations, nr_installs;
 };
 
