@@ -48,6 +48,9 @@ expect 1 "VIOLATION stale-tlb" -- explore fault-vs-munmap-noflush
 expect 1 "VIOLATION tlb-coherence" -- explore fault-vs-mprotect-noflush --strategy dfs
 expect 0 "clean" -- explore fault-vs-munmap --engine real --iterations 20
 expect 1 "returned 5 after MADV_DONTNEED had returned" -- explore read-vs-dontneed-nonested --strategy pct --iterations 5000
+expect 0 "clean: [0-9]+ executions \(search exhausted\)" -- explore mirror-vs-munmap --strategy dfs --bound 2
+expect 1 "VIOLATION stale-secondary" -- explore mirror-vs-munmap-noretry --strategy dfs --bound 2
+expect 1 "replay:  secmmu replay mirror-vs-mprotect-noretry --schedule" -- explore mirror-vs-mprotect-noretry
 
 # the printed replay command reproduces the violation
 "$SECMMU" explore rcu-free-early --strategy random --seed 5 >"$T/first" 2>&1
@@ -194,7 +197,7 @@ if "$SECMMU" policies --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 names = [k["name"] for k in d["knobs"]]
-assert names == ["mremap.flush_before_ptl_unlock", "rmap.batched_flush_pending", "notifier.secondary_tlb_flush"], names
+assert names[:3] == ["mremap.flush_before_ptl_unlock", "rmap.batched_flush_pending", "notifier.secondary_tlb_flush"] and "mirror.read_retry" in names, names
 for k in d["knobs"]:
     assert k["meaning"] and k["history"] and k["default"], k
 pre = {p["name"]: p["values"] for p in d["presets"]}

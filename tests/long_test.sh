@@ -24,7 +24,7 @@ run() {
 
 for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 	case "$m" in
-	*noflush | *nonested | lost-update | abba | rcu-free-early | sleep-in-atomic)
+	*noflush | *nonested | *noretry | lost-update | abba | rcu-free-early | sleep-in-atomic)
 		run 1 explore "$m" --strategy random --iterations 200000
 		run 1 explore "$m" --strategy pct --iterations 200000 ;;
 	*)
@@ -33,7 +33,7 @@ for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 		run 0 explore "$m" --strategy random --iterations 100000 --jobs 2 --seed 1000000 ;;
 	esac
 done
-for m in fault-vs-munmap fault-vs-mprotect write-vs-fork; do
+for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
 rm -f /tmp/secmmu-long.$$

@@ -50,6 +50,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "when secondary TLBs are invalidated: with_tlb_flush = wherever the CPU TLB is flushed (arch_invalidate_secondary_tlbs), in_range_end = ->invalidate_range() from the _notify helpers and invalidate_range_end, none = only start/end (refault until end)",
 		.history = "6.6: \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (and renamed arch_invalidate_secondary_tlbs); ->invalidate_range() itself came in 3.19 (\"mmu_notifier: Add mmu_notifier_invalidate_range()\", 2014)",
 	},
+	[KNOB_MIRROR_READ_RETRY] = {
+		.name = "mirror.read_retry",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "the mirror device (src/devices/mirror.c) checks mmu_interval_read_retry() under its mutex before installing entries built from a page-table walk; false installs without the check, so an entry built from a PTE that an invalidation has since changed becomes visible (a driver bug, not a kernel version)",
+		.history = "lib/test_hmm.c's dmirror (5.7, \"mm/hmm/test: add selftest driver for HMM\") uses mmu_interval_read_begin/read_retry, the HMM contract documented in Documentation/mm/hmm.rst; false models a driver that skips it",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

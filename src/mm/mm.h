@@ -26,6 +26,7 @@
 #include <errno.h>
 
 #include "mm/mm_types.h"
+#include "notifier/mmu_notifier.h"
 
 /* ---- mman constants (values of the Linux x86-64 ABI) ---- */
 

@@ -122,6 +122,7 @@ static void mm_world_init(struct mm_world *mmw)
 	mmw->next_mm_id = 1;
 	mmw->mmap_min_addr = 65536;
 	memset(&mmw->inject, 0, sizeof(mmw->inject));
+	mmw->nw = mmu_notifier_world_create(w);
 }
 
 static void mm_world_free(struct mm_world *mmw)

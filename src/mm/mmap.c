@@ -695,6 +695,8 @@ void exit_mmap(struct mm_struct *mm)
 	struct mmu_gather tlb;
 	int nr, i;
 
+	/* secondaries tear down everything before the pages go */
+	mmu_notifier_release(mm->notifier_subscriptions);
 	mmap_read_lock(mm);
 	nr = mm->map_count;
 	if (!nr) {

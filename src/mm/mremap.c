@@ -155,8 +155,13 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 	unsigned long old_end = old_addr + len, start = old_addr;
 	unsigned long extent, next;
 	bool flush_later = false;
+	struct mmu_notifier_range range;
 	pmd_t *old_pmd, *new_pmd;
 
+	/* secondaries lose the old range for the whole move, as in Linux */
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, old_addr,
+				old_end);
+	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 	for (; old_addr < old_end; old_addr += extent, new_addr += extent) {
 		next = (old_addr + PMD_SIZE) & PMD_MASK;
 		extent = next - old_addr;
@@ -179,6 +184,7 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 	/* the pre-4.19 deferred flush of clean PTEs */
 	if (flush_later)
 		flush_tlb_range(vma, start, old_addr);
+	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
 	return len - (old_end - old_addr);
 }
 

@@ -22,6 +22,7 @@
 #include "builtin.h"
 #include "core/locking.h"
 #include "core/trace.h"
+#include "scenario/mirror_models.h"
 #include "scenario/mm_models.h"
 
 /* ---- independent steps: the explorer's counting oracle ---- */
@@ -322,6 +323,8 @@ const struct model *const builtin_models[] = {
 	&model_fault_vs_truncate, &model_read_vs_dontneed,
 	&model_read_vs_dontneed_nonested, &model_write_vs_fork,
 	&model_write_vs_fork_noflush, &model_mremap_vs_truncate,
+	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
+	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
 	NULL,
 };
 
