@@ -97,6 +97,7 @@ test-summary:
 
 demo: build
 	./$(BUILD_DIR)/secmmu demo
+	./$(BUILD_DIR)/secmmu zoo
 
 # bench_engine first, then any other bench_* executables meson produced.
 bench: build

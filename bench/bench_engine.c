@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "core/locking.h"
 #include "engine/det_ctl.h"
 #include "engine/engine.h"
@@ -44,44 +45,6 @@
 #define REAL_RUNS 2000
 #define WORLD_PAIRS 20000
 #define RESET_ITERS 20000
-
-static int failures;
-
-struct figure {
-	char name[64];
-	double value;
-	const char *unit;
-};
-
-static struct figure figures[32];
-static int nr_figures;
-
-static void figure(const char *name, double value, const char *unit)
-{
-	printf("%s: %.1f %s\n", name, value, unit);
-	if (nr_figures < (int)ARRAY_SIZE(figures)) {
-		struct figure *f = &figures[nr_figures++];
-
-		snprintf(f->name, sizeof(f->name), "%s", name);
-		f->value = value;
-		f->unit = unit;
-	}
-	fflush(stdout);
-}
-
-static void broken(const char *what)
-{
-	fprintf(stderr, "bench_engine: BROKEN: %s\n", what);
-	failures++;
-}
-
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -469,6 +432,7 @@ int main(void)
 	double t0 = now_sec();
 	int i;
 
+	bench_name = "bench_engine";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_switch();
 	bench_explore();
@@ -476,11 +440,11 @@ int main(void)
 	bench_world();
 
 	printf("== summary (%.1f s)\n", now_sec() - t0);
-	for (i = 0; i < nr_figures; i++)
-		printf("%s: %.1f %s\n", figures[i].name, figures[i].value,
-		       figures[i].unit);
-	if (failures) {
-		fprintf(stderr, "bench_engine: %d check(s) failed\n", failures);
+	for (i = 0; i < bench_nr_figures; i++)
+		printf("%s: %.1f %s\n", bench_figures[i].name, bench_figures[i].value,
+		       bench_figures[i].unit);
+	if (bench_failures) {
+		fprintf(stderr, "bench_engine: %d check(s) failed\n", bench_failures);
 		return 1;
 	}
 	return 0;

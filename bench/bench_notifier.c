@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "core/locking.h"
 #include "engine/engine.h"
 #include "notifier/mmu_notifier.h"
@@ -41,44 +42,6 @@
 #define MAX_SUBS 16
 #define MAX_INTERVALS 10000
 #define WIDE_INTERVALS 1000
-
-static int failures;
-
-struct figure {
-	char name[64];
-	double value;
-	const char *unit;
-};
-
-static struct figure figures[64];
-static int nr_figures;
-
-static void figure(const char *name, double value, const char *unit)
-{
-	printf("%s: %.1f %s\n", name, value, unit);
-	if (nr_figures < (int)ARRAY_SIZE(figures)) {
-		struct figure *f = &figures[nr_figures++];
-
-		snprintf(f->name, sizeof(f->name), "%s", name);
-		f->value = value;
-		f->unit = unit;
-	}
-	fflush(stdout);
-}
-
-static void broken(const char *what)
-{
-	fprintf(stderr, "bench_notifier: BROKEN: %s\n", what);
-	failures++;
-}
-
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* ---- the workload ---- */
 
@@ -294,6 +257,7 @@ int main(void)
 	unsigned k;
 	int i;
 
+	bench_name = "bench_notifier";
 	printf("bench_notifier: %d brackets per det run, %d per real run\n",
 	       DET_BRACKETS, REAL_BRACKETS);
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
@@ -302,8 +266,8 @@ int main(void)
 		bench_span(kinds[k]);
 	}
 	printf("== summary\n");
-	for (i = 0; i < nr_figures; i++)
-		printf("  %-28s %14.1f %s\n", figures[i].name, figures[i].value,
-		       figures[i].unit);
-	return failures ? 1 : 0;
+	for (i = 0; i < bench_nr_figures; i++)
+		printf("  %-28s %14.1f %s\n", bench_figures[i].name, bench_figures[i].value,
+		       bench_figures[i].unit);
+	return bench_failures ? 1 : 0;
 }

@@ -48,6 +48,9 @@ expect 1 "VIOLATION stale-tlb" -- explore fault-vs-munmap-noflush
 expect 1 "VIOLATION tlb-coherence" -- explore fault-vs-mprotect-noflush --strategy dfs
 expect 0 "clean" -- explore fault-vs-munmap --engine real --iterations 20
 expect 1 "returned 5 after MADV_DONTNEED had returned" -- explore read-vs-dontneed-nonested --strategy pct --iterations 5000
+expect 0 "clean: [0-9]+ executions \(search exhausted\)" -- explore mirror-vs-munmap --strategy dfs --bound 2
+expect 1 "VIOLATION stale-secondary" -- explore mirror-vs-munmap-noretry --strategy dfs --bound 2
+expect 1 "replay:  secmmu replay mirror-vs-mprotect-noretry --schedule" -- explore mirror-vs-mprotect-noretry
 
 # the printed replay command reproduces the violation
 "$SECMMU" explore rcu-free-early --strategy random --seed 5 >"$T/first" 2>&1
@@ -194,7 +197,7 @@ if "$SECMMU" policies --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 names = [k["name"] for k in d["knobs"]]
-assert names == ["mremap.flush_before_ptl_unlock", "rmap.batched_flush_pending", "notifier.secondary_tlb_flush"], names
+assert names[:3] == ["mremap.flush_before_ptl_unlock", "rmap.batched_flush_pending", "notifier.secondary_tlb_flush"] and "mirror.read_retry" in names, names
 for k in d["knobs"]:
     assert k["meaning"] and k["history"] and k["default"], k
 pre = {p["name"]: p["values"] for p in d["presets"]}
@@ -230,7 +233,30 @@ expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush' \(did you mean 'mre
 expect 2 "^secmmu: --set: mremap.flush_before_ptl_unlock: 'sure' is not a boolean" -- run "$SC/demos/abba.yaml" --set mremap.flush_before_ptl_unlock=sure
 expect 2 "^secmmu: --set: 'nothing' is not KNOB=VALUE$" -- run "$SC/demos/abba.yaml" --set nothing
 expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- run "$SC/demos/abba.yaml" --policy linux-0
-expect 2 "apply to scenario files, not to built-in model 'abba'" -- explore abba --policy linux-6.1
+expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- explore mremap-vs-truncate --policy linux-0
+expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush'" -- explore mremap-vs-truncate --set mremap.flush=false
+# built-in models run under --policy/--set; replay keeps the flags
+expect 0 "clean: 2000 executions" -- explore mremap-vs-truncate --iterations 2000
+expect 0 "clean: 1000 executions" -- explore mremap-vs-truncate --strategy pct --policy linux-6.6
+expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13
+expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false
+sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
+expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
+# the bug zoo: each entry detected under its buggy policy, clean when fixed
+expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
+expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
+expect 0 "^entry +result +buggy: detected in +fixed: clean in +history" -- zoo bugs/mremap-truncate-cve-2018-18281.yaml
+expect 2 "^secmmu: zoo: no entry named 'nosuch'" -- zoo nosuch
+# a scenario run alone takes its zoo budget (pct) and the buggy policy
+expect 0 "result: as expected: stale-tlb found" -- run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml"
+expect 1 "NOT as expected: stale-tlb not found" -- run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --policy linux-6.6
+# a zoo entry whose "fixed" kernel is the buggy one misbehaves: exit 1
+mkdir -p "$T/zoo/bugs"
+sed 's/fixed: {preset: linux-6.6}/fixed: {preset: linux-4.13}/' "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" >"$T/zoo/bugs/z.yaml"
+SECMMU_SCENARIOS="$T/zoo" expect 1 "^mremap-truncate +FAILED .*NO: " -- zoo
+# a malformed zoo block: the loader's message, exit 1
+printf 'name: x\nagents: [{name: a, ops: [sched]}]\nzoo: {name: z}\n' >"$T/zoo/bugs/bad.yaml"
+SECMMU_SCENARIOS="$T/zoo" expect 1 "bad.yaml:3:6: 'zoo' needs 'history'" -- zoo
 expect 2 "missing FILE" -- run
 expect 2 "replay needs --schedule" -- replay "$SC/demos/abba.yaml"
 

@@ -5,12 +5,19 @@
  *   run FILE [options]        run a scenario file; compare with its expect
  *   explore MODEL [options]   explore a built-in model (det or real engine)
  *   replay FILE|MODEL --schedule S   replay one recorded execution
+ *   replay FAILURE_FILE       replay a violation saved by --save-failure
  *   list                      built-in models and shipped scenarios
  *   policies [--json]         presets and every knob
  *   demo                      the main demo: find, explain, replay
+ *   zoo [NAME...]             the bug zoo (scenarios with a zoo: block)
  *
  * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
  * violation (scenario: the outcome did not match), 2 bad usage or input.
+ *
+ * --jobs J explores in J worker processes (src/engine/parallel.c); the
+ * CLI only validates the options and prints the merged result.
+ *
+ * Locking: none; single-threaded, apart from the engines it calls.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +32,9 @@
 
 #include "core/policy.h"
 #include "engine/engine.h"
+#include "failure.h"
 #include "scenario/builtin.h"
+#include "scenario/mm_models.h"
 #include "scenario/scenario.h"
 #include "secmmu/secmmu.h"
 
@@ -45,11 +54,17 @@ struct cli {
 	const char *trace_json, *trace_text;
 	bool real, json, keep_going;
 	unsigned delay_pct;
-	bool iterations_set;
+	bool iterations_set, strategy_set;
+	struct policy_model pm;	  /* a built-in model under --policy/--set */
 	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
 	int nr_sets;
 	struct scenario *sc;	  /* when model is a scenario file */
+	unsigned long jobs;	  /* --jobs: worker processes */
+	const char *save_failure; /* --save-failure FILE */
+	const char *failure_file; /* replaying this failure file */
+	struct failure fail;	  /* ... which holds this */
+	unsigned long given;	  /* options given: 1 << (opt - OPT_FIRST) */
 };
 
 static void usage(FILE *f)
@@ -62,14 +77,17 @@ static void usage(FILE *f)
 		"                     outcome matches its 'expect'\n"
 		"  explore MODEL      explore a built-in model's interleavings\n"
 		"  replay FILE|MODEL  replay one execution (needs --schedule)\n"
+		"  replay FAILURE     replay a violation saved by --save-failure\n"
 		"  list               built-in models and shipped scenarios\n"
 		"  policies [--json]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
+		"  zoo [NAME...]      the bug zoo: each entry's buggy policy must\n"
+		"                     find its violation, its fixed one run clean\n"
 		"\n"
 		"run/explore/replay options:\n"
-		"  --policy PRESET        scenario: start from this preset instead of\n"
-		"                         the file's policy (see 'secmmu policies')\n"
-		"  --set KNOB=VALUE       scenario: set one knob (repeatable)\n"
+		"  --policy PRESET        start from this preset (scenario: instead of\n"
+		"                         the file's policy; see 'secmmu policies')\n"
+		"  --set KNOB=VALUE       set one knob (repeatable)\n"
 		"  --engine det|real      deterministic explorer (default) or threads\n"
 		"  --strategy random|pct|dfs   (default random)\n"
 		"  --iterations N         executions (default 1000; dfs: until done)\n"
@@ -79,6 +97,12 @@ static void usage(FILE *f)
 		"  --max-steps N          livelock bound per execution (default 200000)\n"
 		"  --schedule STR         replay this decision list\n"
 		"  --keep-going           do not stop at the first violation\n"
+		"  --jobs J               random/pct: J worker processes, 1..64\n"
+		"                         (default 1); worker k runs executions\n"
+		"                         k, k+J, ...: the report does not depend\n"
+		"                         on timing\n"
+		"  --save-failure FILE    write the first violation to FILE (JSON);\n"
+		"                         'secmmu replay FILE' replays it\n"
 		"  --trace FILE           Chrome Trace Event JSON (Perfetto UI)\n"
 		"  --trace-text FILE      ftrace-like text timeline\n"
 		"  --delay PCT            real engine: yield at PCT%% of schedule points\n"
@@ -139,11 +163,13 @@ static int parse_strategy(struct cli *c, const char *s)
 	else
 		return bad("--strategy", s, "is not one of random, pct, dfs");
 	c->strategy_name = s;
+	c->strategy_set = true;
 	return 0;
 }
 
 enum {
-	OPT_ENGINE = 256,
+	OPT_FIRST = 256,
+	OPT_ENGINE = OPT_FIRST,
 	OPT_STRATEGY,
 	OPT_ITER,
 	OPT_SEED,
@@ -158,6 +184,8 @@ enum {
 	OPT_DELAY,
 	OPT_POLICY,
 	OPT_SET,
+	OPT_JOBS,
+	OPT_SAVE_FAILURE,
 };
 
 static const struct option long_opts[] = {
@@ -176,6 +204,8 @@ static const struct option long_opts[] = {
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "set", required_argument, NULL, OPT_SET },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "save-failure", required_argument, NULL, OPT_SAVE_FAILURE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -184,7 +214,13 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 {
 	unsigned long v;
 
+	c->given |= 1UL << (opt - OPT_FIRST);
 	switch (opt) {
+	case OPT_JOBS:
+		return parse_ulong("--jobs", arg, 1, EXPLORE_MAX_JOBS, &c->jobs);
+	case OPT_SAVE_FAILURE:
+		c->save_failure = arg;
+		return 0;
 	case OPT_ENGINE:
 		if (!strcmp(arg, "real"))
 			c->real = true;
@@ -263,6 +299,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	c->o.bound = -1;
 	c->o.seed = 1;
 	c->o.progress_fd = -1;
+	c->jobs = 1;
 	c->strategy_name = "random";
 	optind = 1;
 	opterr = 0;
@@ -347,13 +384,22 @@ static void print_policy_flags(FILE *f, const struct cli *c)
 	}
 }
 
+/* secmmu replay MODEL [policy flags] --schedule 'S' */
+static void print_replay_cmd(FILE *f, const struct cli *c,
+			     const struct explore_result *r)
+{
+	fputs("secmmu replay ", f);
+	shell_word(f, c->model);
+	print_policy_flags(f, c);
+	fprintf(f, " --schedule '%s'", r->first_schedule);
+}
+
 static void print_replay(FILE *f, const struct cli *c,
 			 const struct explore_result *r)
 {
-	fputs("replay:  secmmu replay ", f);
-	shell_word(f, c->model);
-	print_policy_flags(f, c);
-	fprintf(f, " --schedule '%s'\n", r->first_schedule);
+	fputs("replay:  ", f);
+	print_replay_cmd(f, c, r);
+	fputc('\n', f);
 	/* pct learns its step estimate across executions: replay by schedule */
 	if (c->o.strategy == STRAT_RANDOM) {
 		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
@@ -379,20 +425,6 @@ static void print_tail(FILE *f, const char *text, int n)
 		p);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* does the outcome match the scenario's `expect`? */
 static bool scenario_matched(const struct cli *c, const struct explore_result *r)
 {
@@ -414,39 +446,63 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 	printf("{");
 	if (c->sc) {
 		printf("\"scenario\":");
-		json_str(stdout, c->model);
+		fput_json_str(stdout, c->model);
 		printf(",\"name\":");
-		json_str(stdout, c->sc->name);
+		fput_json_str(stdout, c->sc->name);
 		printf(",\"expect\":");
-		json_str(stdout, c->sc->expect ? c->sc->expect : "clean");
+		fput_json_str(stdout, c->sc->expect ? c->sc->expect : "clean");
 		printf(",\"matched\":%s,\"policy\":{",
 		       scenario_matched(c, r) ? "true" : "false");
 		for (i = 0; i < NR_KNOBS; i++) {
 			printf("%s", i ? "," : "");
-			json_str(stdout, knobs[i].name);
+			fput_json_str(stdout, knobs[i].name);
 			printf(":");
-			json_str(stdout, policy_value_str(&c->sc->policy, i, buf,
+			fput_json_str(stdout, policy_value_str(&c->sc->policy, i, buf,
 							  sizeof(buf)));
 		}
 		printf("},");
 	}
 	printf("\"model\":");
-	json_str(stdout, c->sc ? c->sc->name : c->model);
+	fput_json_str(stdout, c->sc ? c->sc->name : c->model);
 	printf(",\"engine\":\"%s\",\"strategy\":\"%s\",\"executions\":%lu,\"violating\":%lu,\"exhausted\":%s,\"seconds\":%.6f",
 	       c->real ? "real" : "det",
 	       c->real ? "threads" : c->strategy_name, r->executions,
 	       r->violating, r->exhausted ? "true" : "false", r->seconds);
+	printf(",\"jobs\":%lu", c->jobs);
+	if (r->nr_workers) {
+		printf(",\"workers\":[");
+		for (i = 0; i < r->nr_workers; i++)
+			printf("%s{\"executions\":%lu,\"pid\":%d,\"cpu_seconds\":%.6f}",
+			       i ? "," : "", r->workers[i].executions,
+			       r->workers[i].pid, r->workers[i].cpu_seconds);
+		printf("]");
+	}
 	printf(",\"kinds\":[");
 	for (i = 0; i < r->nr_kinds; i++)
 		printf("%s{\"kind\":\"%s\",\"executions\":%lu,\"first_execution\":%lu}",
 		       i ? "," : "", r->kinds[i].kind, r->kinds[i].count,
 		       r->kinds[i].first_exec);
 	printf("]");
-	if (r->first_violation)
-		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s}",
+	if (r->first_violation) {
+		printf(",\"first\":{\"kind\":\"%s\",\"execution\":%lu,\"seed\":%" PRIu64 ",\"schedule\":\"%s\",\"replay_verified\":%s",
 		       r->first_kind, r->first_violation, r->first_seed,
 		       r->first_schedule ? r->first_schedule : "",
 		       r->replay_verified ? "true" : "false");
+		if (c->save_failure && !c->real) {
+			printf(",\"failure_file\":");
+			fput_json_str(stdout, c->save_failure);
+		}
+		printf("}");
+	}
+	if (c->failure_file) {
+		printf(",\"failure_file\":");
+		fput_json_str(stdout, c->failure_file);
+		printf(",\"reproduced\":%s",
+		       r->first_violation &&
+				       !strcmp(r->first_kind, c->fail.kind) ?
+			       "true" :
+			       "false");
+	}
 	printf("}\n");
 }
 
@@ -479,28 +535,84 @@ static void print_verdict(FILE *f, const struct cli *c,
 				r->kinds[i].first_exec);
 }
 
+/* --save-failure: the first violation as a failure file */
+static int save_failure(const struct cli *c, const struct explore_result *r)
+{
+	struct failure f = {
+		.version = (char *)secmmu_version(),
+		.policy = (char *)c->policy,
+		.nr_sets = c->nr_sets,
+		.strategy = (char *)c->strategy_name,
+		.seed = r->first_seed,
+		.execution = r->first_violation,
+		.jobs = c->jobs,
+		.max_steps = c->o.max_steps,
+		.schedule = r->first_schedule,
+		.kind = (char *)r->first_kind,
+		.replay_verified = r->replay_verified,
+	};
+	char err[1024], hash[17];
+	size_t len;
+	FILE *m;
+	int i, ret;
+
+	for (i = 0; i < c->nr_sets; i++)
+		f.sets[i] = (char *)c->sets[i];
+	if (c->sc) {
+		f.scenario = (char *)c->model;
+		f.scenario_abs = realpath(c->model, NULL);
+		if (!failure_hash_file(c->model, hash))
+			f.scenario_hash = hash;
+	} else {
+		f.model = (char *)c->model;
+	}
+	m = open_memstream(&f.command, &len);
+	if (!m)
+		abort();
+	print_replay_cmd(m, c, r);
+	fclose(m);
+	ret = failure_write(c->save_failure, &f, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "secmmu: %s\n", err);
+	free(f.command);
+	free(f.scenario_abs);
+	return ret;
+}
+
 static int report(const struct cli *c, struct explore_result *r)
 {
 	FILE *out = c->json ? stderr : stdout;
 	const char *name = c->model;
 	bool matched = c->sc ? scenario_matched(c, r) : !r->first_violation;
+	char workers[32] = "";
 
 	if (c->trace_json && r->trace_json && write_file(c->trace_json, r->trace_json))
 		return EXIT_USAGE;
 	if (c->trace_text && r->trace_text && write_file(c->trace_text, r->trace_text))
 		return EXIT_USAGE;
+	if (c->save_failure && r->first_violation && save_failure(c, r))
+		return EXIT_USAGE;
+	if (r->nr_workers)
+		snprintf(workers, sizeof(workers), " on %d workers",
+			 r->nr_workers);
 	if (c->json)
 		print_json(c, r);
+	if (c->failure_file && !c->json)
+		fprintf(out, "%s: %s found by secmmu %s (%s, execution %lu, seed %" PRIu64 ")\n",
+			c->failure_file, c->fail.kind,
+			c->fail.version ? c->fail.version : "?",
+			c->fail.strategy ? c->fail.strategy : "?",
+			c->fail.execution, c->fail.seed);
 	if (!r->first_violation) {
 		if (!c->json)
-			fprintf(out, "%s: clean: %lu executions%s in %.2fs\n",
+			fprintf(out, "%s: clean: %lu executions%s in %.2fs%s\n",
 				name, r->executions,
 				r->exhausted ? " (search exhausted)" : "",
-				r->seconds);
+				r->seconds, workers);
 	} else {
-		fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)\n",
+		fprintf(out, "%s: VIOLATION %s in execution %lu of %lu (%lu violating)%s\n",
 			name, r->first_kind, r->first_violation, r->executions,
-			r->violating);
+			r->violating, workers);
 		if (!c->json) {
 			fprintf(out, "%s", r->first_report ? r->first_report : "");
 			if (r->trace_text)
@@ -509,8 +621,20 @@ static int report(const struct cli *c, struct explore_result *r)
 				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
 				print_replay(out, c, r);
+			if (c->save_failure && !c->real) {
+				fputs("saved:   ", out);
+				shell_word(out, c->save_failure);
+				fputs(" (secmmu replay ", out);
+				shell_word(out, c->save_failure);
+				fputs(")\n", out);
+			}
 		}
 	}
+	if (c->failure_file &&
+	    (!r->first_violation || strcmp(r->first_kind, c->fail.kind)))
+		fprintf(out, "WARNING: %s recorded %s; this replay found %s\n",
+			c->failure_file, c->fail.kind,
+			r->first_violation ? r->first_kind : "no violation");
 	if (c->sc && !c->json)
 		print_verdict(out, c, r, matched);
 	return matched ? 0 : EXIT_VIOLATION;
@@ -523,20 +647,19 @@ static bool is_file(const char *path)
 	return !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
-/* load c->model as a scenario and apply --policy and --set */
-static int load_scenario(struct cli *c)
+/*
+ * Apply --policy and --set to @p.  Errors are one line, prefixed with
+ * "FILE: " when they come from failure file @ff.
+ */
+static int apply_policy_flags(const struct cli *c, struct policy *p,
+			      const char *ff)
 {
 	char err[1024];
 	int i;
 
-	c->sc = scenario_load_file(c->model, err, sizeof(err));
-	if (!c->sc) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	if (c->policy &&
-	    policy_apply_preset(&c->sc->policy, c->policy, err, sizeof(err))) {
-		fprintf(stderr, "secmmu: --policy: %s\n", err);
+	if (c->policy && policy_apply_preset(p, c->policy, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s: %s\n", ff ? ff : "secmmu",
+			ff ? "policy" : "--policy", err);
 		return -1;
 	}
 	for (i = 0; i < c->nr_sets; i++) {
@@ -545,12 +668,32 @@ static int load_scenario(struct cli *c)
 
 		snprintf(knob, sizeof(knob), "%.*s", (int)(eq - c->sets[i]),
 			 c->sets[i]);
-		if (policy_set(&c->sc->policy, knob, eq + 1, err, sizeof(err))) {
-			fprintf(stderr, "secmmu: --set: %s\n", err);
+		if (policy_set(p, knob, eq + 1, err, sizeof(err))) {
+			fprintf(stderr, "%s: %s: %s\n", ff ? ff : "secmmu",
+				ff ? "set" : "--set", err);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Load c->model as a scenario and apply --policy and --set.  Errors are
+ * one line, prefixed with "FILE: " when they come from failure file @ff.
+ */
+static int load_scenario(struct cli *c, const char *ff)
+{
+	char err[1024];
+
+	c->sc = scenario_load_file(c->model, err, sizeof(err));
+	if (!c->sc) {
+		if (ff)
+			fprintf(stderr, "%s: scenario %s\n", ff, err);
+		else
+			fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return apply_policy_flags(c, &c->sc->policy, ff);
 }
 
 enum cmd_mode {
@@ -559,41 +702,193 @@ enum cmd_mode {
 	MODE_RUN,
 };
 
+static const char *opt_name(int opt)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+/*
+ * `replay FAILURE_FILE`: take the model, policy, seed and schedule from
+ * the file.  Only output options may be added on the command line.
+ */
+static int use_failure_file(struct cli *c)
+{
+	const unsigned long allowed =
+		1UL << (OPT_TRACE - OPT_FIRST) |
+		1UL << (OPT_TRACE_TEXT - OPT_FIRST) |
+		1UL << (OPT_JSON - OPT_FIRST) |
+		1UL << (OPT_SAVE_FAILURE - OPT_FIRST);
+	struct failure *f = &c->fail;
+	unsigned char *d;
+	char err[1024];
+	size_t n;
+	int i;
+
+	if (c->given & ~allowed) {
+		fprintf(stderr, "secmmu: %s: --%s cannot be used with a failure file, which fixes what to replay\n",
+			c->model,
+			opt_name(OPT_FIRST + __builtin_ctzl(c->given & ~allowed)));
+		return -1;
+	}
+	if (failure_load(c->model, f, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	c->failure_file = c->model;
+	if (schedule_decode(f->schedule, &d, &n)) {
+		fprintf(stderr, "%s: 'schedule' is not a schedule (letters a-z A-Z, each optionally followed by a repeat count)\n",
+			c->failure_file);
+		return -1;
+	}
+	free(d);
+	c->model = f->scenario ? f->scenario : f->model;
+	c->policy = f->policy;
+	for (i = 0; i < f->nr_sets; i++)
+		c->sets[i] = f->sets[i];
+	c->nr_sets = f->nr_sets;
+	c->o.schedule = f->schedule;
+	c->o.strategy = STRAT_REPLAY;
+	c->strategy_name = "replay";
+	c->o.seed = f->seed;
+	c->o.max_steps = f->max_steps;
+	return 0;
+}
+
+/* the model of a failure file: its scenario, or a built-in model */
+/* a built-in model under --policy/--set (or a failure file's policy) */
+static const struct model *builtin_with_policy(struct cli *c,
+					       const struct model *m,
+					       const char *ff)
+{
+	struct policy p;
+
+	if (!c->policy && !c->nr_sets)
+		return m;
+	policy_init_default(&p);
+	if (apply_policy_flags(c, &p, ff))
+		return NULL;
+	policy_model_init(&c->pm, m, &p);
+	return &c->pm.m;
+}
+
+static const struct model *failure_model(struct cli *c)
+{
+	const char *ff = c->failure_file;
+	const struct model *m;
+	char hash[17];
+
+	if (c->fail.scenario) {
+		if (!is_file(c->model) && c->fail.scenario_abs &&
+		    is_file(c->fail.scenario_abs))
+			c->model = c->fail.scenario_abs;
+		if (!is_file(c->model)) {
+			fprintf(stderr, "%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
+				ff, c->model);
+			return NULL;
+		}
+		if (load_scenario(c, ff))
+			return NULL;
+		if (c->fail.scenario_hash &&
+		    (failure_hash_file(c->model, hash) ||
+		     strcmp(hash, c->fail.scenario_hash)))
+			fprintf(stderr, "secmmu: warning: %s: %s changed since the failure was saved\n",
+				ff, c->model);
+		return scenario_model(c->sc);
+	}
+	m = builtin_find(c->model);
+	if (!m) {
+		fprintf(stderr, "%s: unknown model '%s' (see 'secmmu list')\n",
+			ff, c->model);
+		return NULL;
+	}
+	return builtin_with_policy(c, m, ff);
+}
+
+/* the model to run: a scenario file or a built-in model */
+static const struct model *select_model(struct cli *c, enum cmd_mode mode)
+{
+	const struct model *m;
+
+	if (c->failure_file)
+		return failure_model(c);
+	/* a path to an existing file is a scenario, else a built-in model */
+	if (is_file(c->model) || (!builtin_find(c->model) &&
+				  (strchr(c->model, '/') ||
+				   strstr(c->model, ".yaml") || mode == MODE_RUN)))
+		return load_scenario(c, NULL) ? NULL : scenario_model(c->sc);
+	m = builtin_find(c->model);
+	if (!m) {
+		fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
+			c->model);
+		return NULL;
+	}
+	return builtin_with_policy(c, m, NULL);
+}
+
+/* options that do not go together; one line each */
+static int check_combinations(const struct cli *c)
+{
+	if (c->save_failure && c->real) {
+		fprintf(stderr, "secmmu: --save-failure: the real engine's executions cannot be replayed; use --engine det\n");
+		return -1;
+	}
+	if (c->jobs <= 1)
+		return 0;
+	if (c->real)
+		fprintf(stderr, "secmmu: --jobs: applies to the det engine (the real engine already runs each execution on threads)\n");
+	else if (c->o.strategy == STRAT_DFS)
+		fprintf(stderr, "secmmu: --jobs: dfs walks one tree in order, in one process; use --strategy random or pct, or --jobs 1\n");
+	else if (c->o.strategy == STRAT_REPLAY)
+		fprintf(stderr, "secmmu: --jobs: a replay is a single execution; drop --jobs\n");
+	else
+		return 0;
+	return -1;
+}
+
 static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 {
 	struct cli c = { 0 };
 	const struct model *m;
 	struct explore_result r;
-	int ret;
+	char err[512] = "";
+	int ret = EXIT_USAGE;
 
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
-	/* a path to an existing file is a scenario, else a built-in model */
-	if (is_file(c.model) || (!builtin_find(c.model) &&
-				 (strchr(c.model, '/') || strstr(c.model, ".yaml") ||
-				  mode == MODE_RUN))) {
-		if (load_scenario(&c)) {
-			scenario_free(c.sc);
-			return EXIT_USAGE;
+	if (is_file(c.model) && failure_file_sniff(c.model)) {
+		if (mode != MODE_REPLAY) {
+			fprintf(stderr, "secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
+				c.model, c.model);
+			goto out;
 		}
-		m = scenario_model(c.sc);
-	} else {
-		m = builtin_find(c.model);
-		if (!m) {
-			fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
-				c.model);
-			return EXIT_USAGE;
-		}
-		if (c.policy || c.nr_sets) {
-			fprintf(stderr, "secmmu: --policy and --set apply to scenario files, not to built-in model '%s'\n",
-				c.model);
-			return EXIT_USAGE;
-		}
+		if (use_failure_file(&c))
+			goto out;
 	}
+	m = select_model(&c, mode);
+	if (!m)
+		goto out;
+	/* a bug-zoo entry's budget is its default budget */
+	if (c.sc && c.sc->zoo && !c.strategy_set && !c.iterations_set &&
+	    c.o.strategy != STRAT_REPLAY) {
+		static const char *const names[] = { "random", "pct", "dfs" };
+
+		c.o.strategy = c.sc->zoo->strategy;
+		c.strategy_name = names[c.o.strategy];
+		c.o.iterations = c.sc->zoo->iterations;
+		c.iterations_set = true;
+		if (c.o.bound < 0)
+			c.o.bound = c.sc->zoo->bound;
+	}
+	if (check_combinations(&c))
+		goto out;
 	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY) {
-		fprintf(stderr, "secmmu: replay needs --schedule\n");
-		scenario_free(c.sc);
-		return EXIT_USAGE;
+		fprintf(stderr, "secmmu: replay needs --schedule (or a failure file)\n");
+		goto out;
 	}
 	if (!c.iterations_set && c.o.strategy != STRAT_DFS)
 		c.o.iterations = c.real ? 20 : 1000;
@@ -601,20 +896,29 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 	c.o.stop_kind = c.sc ? c.sc->expect : NULL;
 	c.o.trace = c.trace_json || c.trace_text;
 	c.o.model_name = c.model;
-	if (isatty(STDERR_FILENO) && !c.json)
+	if (isatty(STDERR_FILENO) && !c.json) {
+		const char *ms = getenv("SECMMU_PROGRESS_MS"); /* tests */
+
 		c.o.progress_fd = STDERR_FILENO;
+		c.o.progress_ms = ms ? strtoul(ms, NULL, 10) : 0;
+	}
 	if (c.real)
 		ret = run_real(m, c.o.iterations, c.delay_pct, c.o.seed, &r);
+	else if (c.jobs > 1)
+		ret = explore_parallel(m, &c.o, c.jobs, &r, err, sizeof(err));
 	else
 		ret = explore(m, &c.o, &r);
 	if (ret) {
-		fprintf(stderr, "secmmu: %s: %s\n", c.model, strerror(-ret));
-		scenario_free(c.sc);
-		return EXIT_USAGE;
+		fprintf(stderr, "secmmu: %s: %s\n", c.model,
+			*err ? err : strerror(-ret));
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	ret = report(&c, &r);
 	explore_result_free(&r);
+out:
 	scenario_free(c.sc);
+	failure_free(&c.fail);
 	return ret;
 }
 
@@ -733,6 +1037,168 @@ static int cmd_policies(int argc, char **argv)
 	return 0;
 }
 
+/* ---- zoo ---- */
+
+struct zoo_run {
+	bool detected, clean;
+	unsigned long first, executions, fixed_executions;
+	double seconds, fixed_seconds;
+	bool fixed_exhausted;
+};
+
+static int zoo_explore(struct scenario *sc, const struct policy *p,
+		       struct explore_result *r)
+{
+	const struct sc_zoo *z = sc->zoo;
+	struct explore_opts o = { .strategy = z->strategy,
+				  .seed = z->seed,
+				  .iterations = z->iterations,
+				  .bound = z->bound,
+				  .stop_on_violation = true,
+				  .stop_kind = z->violation,
+				  .model_name = sc->file,
+				  .progress_fd = -1 };
+
+	sc->policy = *p;
+	return explore(scenario_model(sc), &o, r);
+}
+
+static bool has_kind(const struct explore_result *r, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < r->nr_kinds; i++)
+		if (!strcmp(r->kinds[i].kind, kind))
+			return true;
+	return false;
+}
+
+static int zoo_run_one(struct scenario *sc, struct zoo_run *zr)
+{
+	struct explore_result r;
+	int i;
+
+	if (zoo_explore(sc, &sc->zoo->buggy, &r))
+		return -1;
+	zr->detected = has_kind(&r, sc->zoo->violation);
+	zr->executions = r.executions;
+	zr->seconds = r.seconds;
+	zr->first = 0;
+	for (i = 0; i < r.nr_kinds; i++)
+		if (!strcmp(r.kinds[i].kind, sc->zoo->violation))
+			zr->first = r.kinds[i].first_exec;
+	explore_result_free(&r);
+	if (zoo_explore(sc, &sc->zoo->fixed, &r))
+		return -1;
+	zr->clean = !r.violating;
+	zr->fixed_executions = r.executions;
+	zr->fixed_seconds = r.seconds;
+	zr->fixed_exhausted = r.exhausted;
+	if (!zr->clean)
+		fprintf(stderr, "%s: the fixed policy found %s:\n%s", sc->file,
+			r.first_kind, r.first_report ? r.first_report : "");
+	explore_result_free(&r);
+	return 0;
+}
+
+static bool zoo_wanted(const struct scenario *sc, const char *file,
+		       char **names, int nr, bool *used)
+{
+	int i;
+	bool any = !nr;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], sc->zoo->name) ||
+		    !strcmp(names[i], sc->name) || !strcmp(names[i], file)) {
+			used[i] = true;
+			any = true;
+		}
+	return any;
+}
+
+/*
+ * secmmu zoo [NAME...]: every scenario with a `zoo:` block, or those
+ * named (by zoo name, scenario name or path under the scenarios dir)
+ */
+static int cmd_zoo(int argc, char **argv)
+{
+	const char *dir = scenarios_dir();
+	struct name_list files = { 0 };
+	bool used[64] = { false };
+	char path[4096], err[1024];
+	int nr = argc - 1, bad_entries = 0, entries = 0, ret = 0, i;
+	size_t f;
+
+	if (nr > 64) {
+		fprintf(stderr, "secmmu: zoo: at most 64 names\n");
+		return EXIT_USAGE;
+	}
+	find_yaml(dir, "", 0, &files);
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	printf("%-18s %-9s %-28s %-18s %s\n", "entry", "result",
+	       "buggy: detected in", "fixed: clean in", "history");
+	for (f = 0; f < files.n; f++) {
+		struct scenario *sc;
+		struct zoo_run zr;
+		char det[64], fix[64];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files.v[f]);
+		sc = scenario_load_file(path, err, sizeof(err));
+		if (!sc) {
+			/* a broken file that claims to be a zoo entry fails */
+			if (strstr(files.v[f], "bugs/")) {
+				fprintf(stderr, "%s\n", err);
+				bad_entries++;
+			}
+			free(files.v[f]);
+			continue;
+		}
+		if (!sc->zoo ||
+		    !zoo_wanted(sc, files.v[f], argv + 1, nr, used)) {
+			scenario_free(sc);
+			free(files.v[f]);
+			continue;
+		}
+		entries++;
+		if (zoo_run_one(sc, &zr)) {
+			fprintf(stderr, "secmmu: zoo: %s: cannot explore\n",
+				path);
+			ret = EXIT_USAGE;
+			scenario_free(sc);
+			free(files.v[f]);
+			continue;
+		}
+		if (zr.detected)
+			snprintf(det, sizeof(det), "%lu execs / %.2fs", zr.first,
+				 zr.seconds);
+		else
+			snprintf(det, sizeof(det), "NOT in %lu execs",
+				 zr.executions);
+		snprintf(fix, sizeof(fix), "%s%lu execs%s",
+			 zr.clean ? "" : "NO: ", zr.fixed_executions,
+			 zr.fixed_exhausted ? " (all)" : "");
+		printf("%-18s %-9s %-28s %-18s %s\n", sc->zoo->name,
+		       zr.detected && zr.clean ? "ok" : "FAILED", det, fix,
+		       sc->zoo->history);
+		if (!zr.detected || !zr.clean)
+			bad_entries++;
+		scenario_free(sc);
+		free(files.v[f]);
+	}
+	free(files.v);
+	for (i = 0; i < nr; i++)
+		if (!used[i]) {
+			fprintf(stderr, "secmmu: zoo: no entry named '%s' in %s\n",
+				argv[i + 1], dir);
+			ret = EXIT_USAGE;
+		}
+	if (ret)
+		return ret;
+	printf("\n%d entr%s, %d misbehaving\n", entries,
+	       entries == 1 ? "y" : "ies", bad_entries);
+	return bad_entries ? EXIT_VIOLATION : 0;
+}
+
 struct demo_step {
 	const char *model;
 	enum strategy strat;
@@ -748,19 +1214,25 @@ static int cmd_demo(void)
 		{ "abba", STRAT_DFS, "dfs", true },
 		{ "rcu-free-early", STRAT_PCT, "pct", true },
 		{ "rcu-call-rcu", STRAT_DFS, "dfs", false },
+		{ "fault-vs-munmap", STRAT_DFS, "dfs/2", false },
+		{ "fault-vs-munmap-noflush", STRAT_RANDOM, "random", true },
+		{ "write-vs-fork", STRAT_DFS, "dfs/2", false },
+		{ "write-vs-fork-noflush", STRAT_RANDOM, "random", true },
+		{ "read-vs-dontneed", STRAT_RANDOM, "random", false },
+		{ "read-vs-dontneed-nonested", STRAT_RANDOM, "random", true },
 	};
 	unsigned i;
 	int bad_demo = 0;
 
 	printf("secmmu %s demo: the explorer on built-in models\n\n",
 	       secmmu_version());
-	printf("%-16s %-7s %-9s %-18s %s\n", "model", "strategy", "result",
+	printf("%-26s %-8s %-6s %-18s %s\n", "model", "strategy", "result",
 	       "violation", "executions");
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		struct explore_opts o = { .strategy = steps[i].strat,
 					  .seed = 1,
 					  .iterations = steps[i].strat == STRAT_DFS ? 0 : 1000,
-					  .bound = -1,
+					  .bound = strchr(steps[i].strat_name, '/') ? 2 : -1,
 					  .stop_on_violation = true,
 					  .progress_fd = -1 };
 		struct explore_result r;
@@ -769,7 +1241,7 @@ static int cmd_demo(void)
 		if (explore(builtin_find(steps[i].model), &o, &r))
 			return EXIT_USAGE;
 		found = r.first_violation != 0;
-		printf("%-16s %-8s %-9s %-18s %lu%s\n", steps[i].model,
+		printf("%-26s %-8s %-6s %-18s %lu%s\n", steps[i].model,
 		       steps[i].strat_name, found ? "BUG" : "clean",
 		       found ? r.first_kind : "-", r.executions,
 		       r.exhausted ? " (exhaustive)" : "");
@@ -777,9 +1249,11 @@ static int cmd_demo(void)
 			bad_demo = 1;
 		explore_result_free(&r);
 	}
-	printf("\nOne of them in full:\n\n");
+	printf("\nOne of them in full: munmap() without its TLB flush leaves\n"
+	       "CPU0 writing a freed frame through a stale TLB entry.\n\n");
 	{
-		char *args[] = { "explore", "abba", "--strategy", "dfs", NULL };
+		char *args[] = { "explore", "fault-vs-munmap-noflush",
+				 "--strategy", "random", NULL };
 
 		cmd_explore(4, args, MODE_EXPLORE);
 	}
@@ -815,6 +1289,8 @@ int main(int argc, char **argv)
 		return cmd_policies(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo();
+	if (!strcmp(cmd, "zoo"))
+		return cmd_zoo(argc - 1, argv + 1);
 	fprintf(stderr, "secmmu: unknown command '%s' (try 'secmmu --help')\n",
 		cmd);
 	return EXIT_USAGE;

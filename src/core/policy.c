@@ -50,6 +50,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "when secondary TLBs are invalidated: with_tlb_flush = wherever the CPU TLB is flushed (arch_invalidate_secondary_tlbs), in_range_end = ->invalidate_range() from the _notify helpers and invalidate_range_end, none = only start/end (refault until end)",
 		.history = "6.6: \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (and renamed arch_invalidate_secondary_tlbs); ->invalidate_range() itself came in 3.19 (\"mmu_notifier: Add mmu_notifier_invalidate_range()\", 2014)",
 	},
+	[KNOB_MIRROR_READ_RETRY] = {
+		.name = "mirror.read_retry",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "the mirror device (src/devices/mirror.c) checks mmu_interval_read_retry() under its mutex before installing entries built from a page-table walk; false installs without the check, so an entry built from a PTE that an invalidation has since changed becomes visible (a driver bug, not a kernel version)",
+		.history = "lib/test_hmm.c's dmirror (5.7, \"mm/hmm/test: add selftest driver for HMM\") uses mmu_interval_read_begin/read_retry, the HMM contract documented in Documentation/mm/hmm.rst; false models a driver that skips it",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -283,21 +290,6 @@ static const char *type_str(const struct knob *k, char *buf, size_t len)
 	}
 }
 
-/* JSON string: the strings printed here are ours, but escape anyway */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void print_text(FILE *f)
 {
 	struct policy def, p;
@@ -338,15 +330,15 @@ static void print_json(FILE *f)
 	for (i = 0; i < nr_policy_presets; i++) {
 		policy_apply_preset(&p, policy_presets[i].name, err, sizeof(err));
 		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_str(f, policy_presets[i].name);
+		fput_json_str(f, policy_presets[i].name);
 		fprintf(f, ",\"description\":");
-		json_str(f, policy_presets[i].desc);
+		fput_json_str(f, policy_presets[i].desc);
 		fprintf(f, ",\"values\":{");
 		for (k = 0; k < NR_KNOBS; k++) {
 			fprintf(f, "%s", k ? "," : "");
-			json_str(f, knobs[k].name);
+			fput_json_str(f, knobs[k].name);
 			fputc(':', f);
-			json_str(f, policy_value_str(&p, k, buf, sizeof(buf)));
+			fput_json_str(f, policy_value_str(&p, k, buf, sizeof(buf)));
 		}
 		fprintf(f, "}}");
 	}
@@ -355,7 +347,7 @@ static void print_json(FILE *f)
 		const struct knob *kn = &knobs[k];
 
 		fprintf(f, "%s{\"name\":", k ? "," : "");
-		json_str(f, kn->name);
+		fput_json_str(f, kn->name);
 		fprintf(f, ",\"type\":\"%s\"",
 			kn->type == KNOB_BOOL ? "bool" :
 			kn->type == KNOB_ENUM ? "enum" : "uint");
@@ -363,18 +355,18 @@ static void print_json(FILE *f)
 			fprintf(f, ",\"values\":[");
 			for (v = 0; kn->values[v]; v++) {
 				fprintf(f, "%s", v ? "," : "");
-				json_str(f, kn->values[v]);
+				fput_json_str(f, kn->values[v]);
 			}
 			fprintf(f, "]");
 		}
 		if (kn->type == KNOB_UINT)
 			fprintf(f, ",\"min\":%u,\"max\":%u", kn->min, kn->max);
 		fprintf(f, ",\"default\":");
-		json_str(f, policy_value_str(&def, k, buf, sizeof(buf)));
+		fput_json_str(f, policy_value_str(&def, k, buf, sizeof(buf)));
 		fprintf(f, ",\"meaning\":");
-		json_str(f, kn->meaning);
+		fput_json_str(f, kn->meaning);
 		fprintf(f, ",\"history\":");
-		json_str(f, kn->history);
+		fput_json_str(f, kn->history);
 		fprintf(f, "}");
 	}
 	fprintf(f, "]}\n");

@@ -312,3 +312,22 @@ void report_print_all(struct world *w, FILE *f)
 		fprintf(f, "%s\n", r->text ? r->text : "");
 	}
 }
+
+/* A JSON string literal for @s (or null), escaping what JSON requires. */
+void fput_json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}

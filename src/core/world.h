@@ -182,6 +182,7 @@ struct strbuf {
 };
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __printf(2, 3);
 void sb_free(struct strbuf *sb);
+void fput_json_str(FILE *f, const char *s);
 
 static inline bool world_is_det(const struct world *w)
 {

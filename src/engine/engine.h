@@ -65,6 +65,8 @@ enum strategy {
 	STRAT_REPLAY,
 };
 
+struct explore_result;
+
 struct explore_opts {
 	enum strategy strategy;
 	uint64_t seed;
@@ -77,6 +79,7 @@ struct explore_opts {
 	bool trace;
 	const char *model_name; /* for replay commands in reports */
 	int progress_fd;	/* -1: quiet */
+	unsigned progress_ms;	/* refresh interval; 0 = 500 ms */
 	/*
 	 * NULL: the first violating execution is "first" and ends the run
 	 * (with stop_on_violation).  Else only an execution reporting this
@@ -84,6 +87,22 @@ struct explore_opts {
 	 * violating one when none reports it.
 	 */
 	const char *stop_kind;
+	/*
+	 * Parallel workers (parallel.c): local execution i (0-based) is
+	 * global execution exec_base + i * exec_stride, run with seed
+	 * seed + that index; results count executions in global 1-based
+	 * numbers.  A zero stride means 1.
+	 */
+	unsigned long exec_base, exec_stride;
+	/*
+	 * Called after every execution, with the result so far, the
+	 * execution's global number and whether it reported a violation;
+	 * returning true ends the run there.
+	 */
+	bool (*after_exec)(void *arg, const struct explore_result *r,
+			   unsigned long exec, bool violating);
+	void *after_arg;
+	bool no_replay; /* leave the traced replay of the first to the caller */
 };
 
 struct model {
@@ -93,6 +112,8 @@ struct model {
 	void (*check)(struct world *w, void *arg);
 	void *arg;
 };
+
+#define EXPLORE_MAX_JOBS 64
 
 struct explore_result {
 	unsigned long executions;
@@ -104,20 +125,52 @@ struct explore_result {
 	char first_kind[40];
 	char *trace_json; /* malloc'd trace of the first violating (or last) */
 	char *trace_text;
-	struct {
+	struct explore_kind {
 		char kind[40];
 		unsigned long count, first_exec;
 	} kinds[8]; /* every violation kind seen, in order of discovery */
 	int nr_kinds;
+	bool first_hit; /* the first reports stop_kind (any kind without one) */
 	bool exhausted; /* dfs explored the whole bounded tree */
 	bool replay_verified; /* two replays gave the violation, same trace */
 	double seconds;
 	unsigned long total_steps;
+	/* explore_parallel(): executions and pid of each worker */
+	int nr_workers;
+	struct {
+		unsigned long executions;
+		int pid;
+		double cpu_seconds;
+	} workers[EXPLORE_MAX_JOBS];
 };
 
 int explore(const struct model *m, const struct explore_opts *o,
 	    struct explore_result *r);
 void explore_result_free(struct explore_result *r);
+
+struct explore_progress {
+	double t0, last, interval;
+	bool shown;
+};
+void explore_progress_init(struct explore_progress *p, unsigned ms);
+void explore_progress(int fd, struct explore_progress *p,
+		      unsigned long executions, unsigned long violating,
+		      bool final);
+/*
+ * Replay @r's first violation twice with tracing: fills r->trace_json,
+ * r->trace_text and r->replay_verified.  explore() does it unless
+ * o->no_replay.
+ */
+void explore_replay_first(const struct model *m, const struct explore_opts *o,
+			  struct explore_result *r);
+/*
+ * explore() in @jobs worker processes with disjoint executions (parallel.c);
+ * random and pct only.  On failure returns a negative errno and, for a
+ * worker that died, a message in @err.
+ */
+int explore_parallel(const struct model *m, const struct explore_opts *o,
+		     int jobs, struct explore_result *r, char *err,
+		     size_t errlen);
 /* add @w's report kinds to @r->kinds (execution @exec, 1-based) */
 void explore_count_kinds(struct explore_result *r, struct world *w,
 			 unsigned long exec);

@@ -379,6 +379,10 @@ static bool replay_traced(const struct model *m, const struct explore_opts *o,
 	ro.trace = true;
 	ro.seed = r->first_seed;
 	ro.progress_fd = -1;
+	ro.exec_base = 0;
+	ro.exec_stride = 1;
+	ro.after_exec = NULL;
+	ro.no_replay = false;
 	return explore(m, &ro, rr) == 0;
 }
 
@@ -387,8 +391,8 @@ static bool replay_traced(const struct model *m, const struct explore_opts *o,
  * timeline, and comparing the two guards against hidden nondeterminism
  * (a model that reads something outside the engine).
  */
-static void trace_first(const struct model *m, const struct explore_opts *o,
-			struct explore_result *r)
+void explore_replay_first(const struct model *m, const struct explore_opts *o,
+			  struct explore_result *r)
 {
 	struct explore_result a, b;
 
@@ -409,17 +413,39 @@ static void trace_first(const struct model *m, const struct explore_opts *o,
 	explore_result_free(&a);
 }
 
-static void progress(const struct explore_opts *o, struct explore_result *r,
-		     double t0, double *last, bool final)
+/* start the clock; refresh every @ms milliseconds (0: 500) */
+void explore_progress_init(struct explore_progress *p, unsigned ms)
 {
-	double t = now_sec();
+	p->t0 = p->last = now_sec();
+	p->interval = (ms ? ms : 500) / 1000.0;
+	p->shown = false;
+}
 
-	if (o->progress_fd < 0 || (!final && t - *last < 0.5))
+/**
+ * explore_progress - the progress line, refreshed at most every interval
+ * @fd: where to print it (a terminal), -1 for nowhere
+ * @p: the state, set by explore_progress_init()
+ * @executions: @violating: counts so far
+ * @final: the run is over: finish the line, if one was shown
+ *
+ * The first line appears one interval into the run, so short runs print
+ * nothing.  Each refresh rewrites the line ("\r", then erase to its end).
+ */
+void explore_progress(int fd, struct explore_progress *p,
+		      unsigned long executions, unsigned long violating,
+		      bool final)
+{
+	double t;
+
+	if (fd < 0)
 		return;
-	*last = t;
-	dprintf(o->progress_fd,
-		"\r[explore] %lu executions, %.0f/s, %lu violating%s",
-		r->executions, r->executions / (t - t0 + 1e-9), r->violating,
+	t = now_sec();
+	if (final ? !p->shown : t - p->last < p->interval)
+		return;
+	p->last = t;
+	p->shown = true;
+	dprintf(fd, "\r[explore] %lu executions, %.0f/s, %lu violating\033[K%s",
+		executions, executions / (t - p->t0 + 1e-9), violating,
 		final ? "\n" : "");
 }
 
@@ -436,11 +462,12 @@ int explore(const struct model *m, const struct explore_opts *o,
 	    struct explore_result *r)
 {
 	struct explorer ex = { .ctl.pick = ex_pick, .o = o };
+	unsigned long i, exec, stride = o->exec_stride ? o->exec_stride : 1;
+	struct explore_progress prog = { 0 };
 	unsigned char *sched = NULL;
+	double t0 = now_sec();
 	struct world *w;
-	double t0 = now_sec(), last = t0;
-	bool hit, first_hit = false;
-	unsigned long i;
+	bool hit;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -460,9 +487,12 @@ int explore(const struct model *m, const struct explore_opts *o,
 		free(sched);
 		return -ENOMEM;
 	}
+	explore_progress_init(&prog, o->progress_ms);
 	for (i = 0; !o->iterations || i < o->iterations; i++) {
-		uint64_t seed = o->seed + i;
+		/* exec: this execution's global 1-based number */
+		uint64_t seed = o->seed + o->exec_base + i * stride;
 
+		exec = o->exec_base + i * stride + 1;
 		if (i)
 			world_reset(w);
 		ret = run_one(w, m, &ex, seed);
@@ -475,19 +505,22 @@ int explore(const struct model *m, const struct explore_opts *o,
 		      (!o->stop_kind || report_has(w, o->stop_kind));
 		if (w->nr_reports) {
 			r->violating++;
-			explore_count_kinds(r, w, i + 1);
-			if (!r->first_violation || (hit && !first_hit))
-				keep_first(r, w, &ex, i + 1, seed,
+			explore_count_kinds(r, w, exec);
+			if (!r->first_violation || (hit && !r->first_hit))
+				keep_first(r, w, &ex, exec, seed,
 					   hit ? o->stop_kind : NULL);
-			first_hit |= hit;
+			r->first_hit |= hit;
 		}
-		if (o->trace && (w->nr_reports ? r->first_violation == i + 1 :
+		if (o->trace && (w->nr_reports ? r->first_violation == exec :
 						 !r->first_violation)) {
 			free(r->trace_json);
 			free(r->trace_text);
 			r->trace_json = trace_to_json(w);
 			r->trace_text = trace_to_text(w);
 		}
+		if (o->after_exec &&
+		    o->after_exec(o->after_arg, r, exec, w->nr_reports))
+			break;
 		if (hit && o->stop_on_violation)
 			break;
 		if (o->strategy == STRAT_REPLAY)
@@ -496,16 +529,19 @@ int explore(const struct model *m, const struct explore_opts *o,
 			r->exhausted = true;
 			break;
 		}
-		progress(o, r, t0, &last, false);
+		explore_progress(o->progress_fd, &prog, r->executions,
+				 r->violating, false);
 	}
-	progress(o, r, t0, &last, true);
+	explore_progress(o->progress_fd, &prog, r->executions, r->violating,
+			 true);
 	r->seconds = now_sec() - t0;
 	world_destroy(w);
 	free(sched);
 	free(ex.dec);
 	free(ex.nodes);
-	if (!ret && r->first_violation && o->strategy != STRAT_REPLAY)
-		trace_first(m, o, r);
+	if (!ret && r->first_violation && o->strategy != STRAT_REPLAY &&
+	    !o->no_replay)
+		explore_replay_first(m, o, r);
 	else if (!ret && r->first_violation)
 		r->replay_verified = true; /* this run was the replay */
 	return ret;

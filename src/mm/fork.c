@@ -25,6 +25,7 @@ static void mm_free(struct mm_struct *mm)
 {
 	struct mm_world *mmw = mm->mmw;
 
+	mmu_notifier_subscriptions_destroy(mm->notifier_subscriptions);
 	kmem_cache_free(mmw, &mmw->mm_cachep, mm);
 }
 
@@ -46,6 +47,10 @@ struct mm_struct *mm_alloc(struct mm_world *mmw)
 	mm->mm_users.counter = 1;
 	mm->mm_count.counter = 1;
 	mm_init_mmap(mm);
+	mm->notifier_subscriptions =
+		mmu_notifier_subscriptions_create(mmw->nw, mm);
+	mmu_notifier_subscriptions_set_mmap_lock(mm->notifier_subscriptions,
+						 &mm->mmap_lock);
 	mm->pgd = pgd_alloc(mm);
 	if (!mm->pgd) {
 		mm_free(mm);

@@ -111,14 +111,21 @@ static const struct mm_walk_ops madvise_free_walk_ops = {
 static int madvise_free_single_vma(struct vm_area_struct *vma,
 				   unsigned long start, unsigned long end)
 {
+	struct mmu_notifier_range range;
 	struct mmu_gather tlb;
 
 	if (!vma_is_anonymous(vma))
 		return -EINVAL;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma->vm_mm, start,
+				end);
 	tlb_gather_mmu(&tlb, vma->vm_mm);
+	mmu_notifier_invalidate_range_start(vma->vm_mm->notifier_subscriptions,
+					    &range);
 	tlb_start_vma(&tlb, vma);
 	walk_page_range_vma(vma, start, end, &madvise_free_walk_ops, &tlb);
 	tlb_end_vma(&tlb, vma);
+	mmu_notifier_invalidate_range_end(vma->vm_mm->notifier_subscriptions,
+					  &range);
 	tlb_finish_mmu(&tlb);
 	return 0;
 }

@@ -21,7 +21,15 @@
  *    duplicates swap entries.  A migration entry makes the fault wait on
  *    the folio lock.  Files are memory-backed (filemap.c, shmem.c).
  *  - No userfaultfd, no NUMA hinting (protnone PTEs come only from
- *    PROT_NONE VMAs), no mmu notifiers yet.
+ *    PROT_NONE VMAs).  mmu notifiers: unmap_vmas (UNMAP),
+ *    zap_page_range_single (CLEAR: MADV_DONTNEED, unmap_mapping_pages),
+ *    wp_page_copy (CLEAR, one page), copy_page_range (PROTECTION_PAGE),
+ *    move_page_tables (UNMAP over the old range, mremap.c).
+ *    TODO(reclaim): try_to_unmap_one, CLEAR (nonblock-free, per folio).
+ *    TODO(reclaim): migration try_to_migrate_one/remove_migration_pte, MIGRATE.
+ *    TODO(reclaim): KSM write_protect_page PROTECTION_PAGE, replace_page CLEAR.
+ *    TODO(clear_refs): soft-dirty clear_refs_write, SOFT_DIRTY.
+ *    TODO(reclaim): page aging folio_referenced_one -> clear_flush_young.
  *  - Faults run under mmap_lock for read; there are no per-VMA locks and
  *    handle_mm_fault() never returns VM_FAULT_RETRY.
  *
@@ -30,6 +38,9 @@
  *   inode->i_rwsem "i_rwsem"       (truncate, write(2))
  *   mm->mmap_lock                  (rw_semaphore; fork: the parent's only,
  *                                   the child is invisible until returned)
+ *     mmu_notifier_invalidate_range_start (lockdep map; secondary MMU
+ *                                   locks such as "dmirror->mutex" nest
+ *                                   inside it, see notifier/, devices/)
  *     folio lock                   (file faults hold it until mapped;
  *                                   truncation holds it to remove a page;
  *                                   reclaim and migration hold it across
@@ -246,6 +257,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 	struct phys_mem *pm = mm->mmw->pm;
 	struct page *old_page = vmf->page;
 	struct page *new_page;
+	struct mmu_notifier_range range;
 	pte_t entry;
 
 	if (anon_vma_prepare(vma))
@@ -258,6 +270,10 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 		      old_page ? old_page :
 				 pfn_to_page(pm, pte_pfn(vmf->orig_pte)));
 	SetPageUptodate(new_page);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm,
+				vmf->address & PAGE_MASK,
+				(vmf->address & PAGE_MASK) + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 
 	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
 	if (vmf->pte && pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
@@ -282,6 +298,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 	}
 	if (vmf->pte)
 		pte_unmap_unlock(vmf->pte, vmf->ptl);
+	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
 	if (new_page)
 		put_page(new_page);
 	if (old_page)
@@ -993,10 +1010,19 @@ static void unmap_single_vma(struct mmu_gather *tlb, struct vm_area_struct *vma,
 void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
 		unsigned long start, unsigned long end)
 {
+	struct mmu_notifier_range range;
 	int i;
 
+	if (!nr)
+		return;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, vmas[0]->vm_mm,
+				start, end);
+	mmu_notifier_invalidate_range_start(
+		vmas[0]->vm_mm->notifier_subscriptions, &range);
 	for (i = 0; i < nr; i++)
 		unmap_single_vma(tlb, vmas[i], start, end);
+	mmu_notifier_invalidate_range_end(
+		vmas[0]->vm_mm->notifier_subscriptions, &range);
 }
 
 /**
@@ -1011,10 +1037,17 @@ void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,
 void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
 			   unsigned long size)
 {
+	struct mmu_notifier_range range;
 	struct mmu_gather tlb;
 
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, vma->vm_mm,
+				address, address + size);
 	tlb_gather_mmu(&tlb, vma->vm_mm);
+	mmu_notifier_invalidate_range_start(vma->vm_mm->notifier_subscriptions,
+					    &range);
 	unmap_single_vma(&tlb, vma, address, address + size);
+	mmu_notifier_invalidate_range_end(vma->vm_mm->notifier_subscriptions,
+					  &range);
 	tlb_finish_mmu(&tlb);
 }
 
@@ -1410,9 +1443,19 @@ int copy_page_range(struct vm_area_struct *dst_vma,
 	unsigned long addr = src_vma->vm_start, end = src_vma->vm_end;
 	unsigned long next;
 	pgd_t *src_pgd, *dst_pgd;
+	struct mmu_notifier_range range;
+	bool is_cow = is_cow_mapping(src_vma->vm_flags);
+	int ret = 0;
 
 	if (!vma_needs_copy(dst_vma, src_vma))
 		return 0;
+	/* the parent's PTEs are write-protected for COW */
+	if (is_cow) {
+		mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_PAGE, 0,
+					src_vma->vm_mm, addr, end);
+		mmu_notifier_invalidate_range_start(
+			src_vma->vm_mm->notifier_subscriptions, &range);
+	}
 	dst_pgd = pgd_offset(dst_vma->vm_mm, addr);
 	src_pgd = pgd_offset(src_vma->vm_mm, addr);
 	do {
@@ -1420,8 +1463,13 @@ int copy_page_range(struct vm_area_struct *dst_vma,
 		if (pgd_none_or_clear_bad(src_vma->vm_mm, src_pgd))
 			continue;
 		if (copy_pud_range(dst_vma, src_vma, dst_pgd, src_pgd, addr,
-				   next))
-			return -ENOMEM;
+				   next)) {
+			ret = -ENOMEM;
+			break;
+		}
 	} while (dst_pgd++, src_pgd++, addr = next, addr != end);
-	return 0;
+	if (is_cow)
+		mmu_notifier_invalidate_range_end(
+			src_vma->vm_mm->notifier_subscriptions, &range);
+	return ret;
 }

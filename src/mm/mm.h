@@ -26,6 +26,7 @@
 #include <errno.h>
 
 #include "mm/mm_types.h"
+#include "notifier/mmu_notifier.h"
 
 /* ---- mman constants (values of the Linux x86-64 ABI) ---- */
 
@@ -322,6 +323,13 @@ pgprot_t vm_get_page_prot(vm_flags_t vm_flags);
 int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below);
 void vma_merge_around(struct mm_struct *mm, int idx);
 void vma_set_page_prot(struct vm_area_struct *vma);
+/* for mremap.c: mmap_lock held for write */
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
+int vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
+unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				unsigned long len, unsigned long flags);
+int do_vmi_munmap(struct mm_struct *mm, unsigned long start, size_t len,
+		  bool unlock);
 
 static inline bool vma_is_anonymous(struct vm_area_struct *vma)
 {
@@ -568,5 +576,21 @@ int do_mprotect_pkey(struct mm_struct *mm, unsigned long start, size_t len,
 		     unsigned long prot, int pkey);
 int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in,
 	       int behavior);
+
+/* mremap.c */
+#ifndef MREMAP_MAYMOVE
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
+			unsigned long old_len, unsigned long new_len,
+			unsigned long flags, unsigned long new_addr);
+unsigned long move_page_tables(struct vm_area_struct *vma,
+			       unsigned long old_addr,
+			       struct vm_area_struct *new_vma,
+			       unsigned long new_addr, unsigned long len);
 
 #endif

@@ -37,6 +37,8 @@ struct vm_area_struct;
 struct vm_fault;
 struct mm_world;
 struct file;
+struct mmu_notifier_subscriptions;
+struct mmu_notifier_world;
 
 /* ---- page-table pages ---- */
 
@@ -403,6 +405,8 @@ struct mm_struct {
 	long nr_ptes;
 	unsigned long mmap_base;
 	struct list_head mmlist;
+	/* mmu notifiers: made with the mm, destroyed when it is freed */
+	struct mmu_notifier_subscriptions *notifier_subscriptions;
 	struct mm_struct *next_free;
 };
 
@@ -533,6 +537,8 @@ struct mm_world {
 	unsigned long mmap_min_addr;
 	struct mm_inject inject;
 	struct swap_info_struct swap;
+	/* the notifiers' per-world state (SRCU domain, checker) */
+	struct mmu_notifier_world *nw;
 };
 
 #endif

@@ -124,6 +124,7 @@ static void mm_world_init(struct mm_world *mmw)
 	memset(&mmw->inject, 0, sizeof(mmw->inject));
 	memset(mmw->swap.slots, 0, sizeof(mmw->swap.slots));
 	spin_lock_init(w, &mmw->swap.lock, "swap_info");
+	mmw->nw = mmu_notifier_world_create(w);
 }
 
 static void mm_world_free(struct mm_world *mmw)

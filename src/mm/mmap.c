@@ -50,13 +50,20 @@ static struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 	return vma;
 }
 
-/* a copy sharing the anon_vma; the driver is told (->open) */
-static struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
+/*
+ * a copy sharing the anon_vma and the file (with a reference of its own,
+ * as remove_vma() drops one per VMA); not yet in i_mmap; the driver is
+ * told (->open)
+ */
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 {
 	struct vm_area_struct *new = vm_area_alloc(orig->vm_mm);
 
 	*new = *orig;
 	new->next_free = NULL;
+	INIT_LIST_HEAD(&new->shared);
+	if (new->vm_file)
+		get_file(new->vm_file);
 	anon_vma_clone(new, orig);
 	if (new->vm_ops &&new->vm_ops->open)
 		new->vm_ops->open(new);
@@ -140,7 +147,7 @@ struct vm_area_struct *find_vma_intersection(struct mm_struct *mm,
 	return vma && vma->vm_start < end ? vma : NULL;
 }
 
-static int vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+int vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	int i = vma_find_index(mm, vma->vm_start);
 
@@ -325,8 +332,8 @@ static unsigned long arch_get_unmapped_area_topdown(struct mm_struct *mm,
 	return unmapped_area(mm, len, TASK_UNMAPPED_BASE, TASK_SIZE);
 }
 
-static unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
-				       unsigned long len, unsigned long flags)
+unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long addr,
+				unsigned long len, unsigned long flags)
 {
 	if (len > TASK_SIZE)
 		return -ENOMEM;
@@ -428,8 +435,8 @@ static int do_vmi_align_munmap(struct mm_struct *mm, struct vm_area_struct *vma,
  * With @unlock the lock is released on success (as a read lock after
  * the downgrade); on failure it is still held for write.
  */
-static int do_vmi_munmap(struct mm_struct *mm, unsigned long start, size_t len,
-			 bool unlock)
+int do_vmi_munmap(struct mm_struct *mm, unsigned long start, size_t len,
+		  bool unlock)
 {
 	struct vm_area_struct *vma;
 	unsigned long end;
@@ -688,6 +695,8 @@ void exit_mmap(struct mm_struct *mm)
 	struct mmu_gather tlb;
 	int nr, i;
 
+	/* secondaries tear down everything before the pages go */
+	mmu_notifier_release(mm->notifier_subscriptions);
 	mmap_read_lock(mm);
 	nr = mm->map_count;
 	if (!nr) {

@@ -143,8 +143,14 @@ long change_protection(struct mmu_gather *tlb, struct vm_area_struct *vma,
 {
 	pgd_t *pgd = pgd_offset(vma->vm_mm, start);
 	unsigned long next, addr = start;
+	struct mmu_notifier_range range;
 	long pages = 0;
 
+	/* Linux starts it per PMD range in change_pmd_range(); one here */
+	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0,
+				vma->vm_mm, start, end);
+	mmu_notifier_invalidate_range_start(vma->vm_mm->notifier_subscriptions,
+					    &range);
 	tlb_start_vma(tlb, vma);
 	do {
 		next = pgd_addr_end(addr, end);
@@ -153,6 +159,8 @@ long change_protection(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		pages += change_pud_range(tlb, vma, pgd, addr, next,
 					  vma->vm_page_prot, cp_flags);
 	} while (pgd++, addr = next, addr != end);
+	mmu_notifier_invalidate_range_end(vma->vm_mm->notifier_subscriptions,
+					  &range);
 	return pages;
 }
 

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/policy.h"
 #include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
@@ -229,6 +230,12 @@ void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 	for (i = 0; i < mmw->nr_cpus; i++)
 		if (mask & (1UL << i))
 			flush_tlb_func(&mmw->cpus[i], mm, start, end);
+	/* 6.6+: secondary TLBs sharing the page tables go with the CPU's */
+	if (policy_enum(mmw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
+	    SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH)
+		mmu_notifier_arch_invalidate_secondary_tlbs(
+			mm->notifier_subscriptions, start, end);
+	/* TODO(reclaim): arch_tlbbatch_flush / set_tlb_ubc_flush_pending call it too */
 }
 
 void flush_tlb_page(struct vm_area_struct *vma, unsigned long addr)

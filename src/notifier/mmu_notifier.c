@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "core/lockdep.h"
+#include "core/policy.h"
 #include "mmu_notifier.h"
 
 enum mn_range_state {
@@ -906,6 +907,11 @@ void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
 		mn_itree_inv_end(subs);
 		range->__itree = false;
 	}
+	/* before 6.6, ->invalidate_range() also ran from range_end */
+	if (policy_enum(nw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
+	    SECONDARY_TLB_FLUSH_IN_RANGE_END)
+		mmu_notifier_arch_invalidate_secondary_tlbs(subs, range->start,
+							    range->end);
 	if (mn_load(subs->list))
 		mn_hlist_invalidate_end(subs, range);
 	mn_map_release(nw);

@@ -23,6 +23,7 @@
 #include "builtin.h"
 #include "core/locking.h"
 #include "core/trace.h"
+#include "scenario/mirror_models.h"
 #include "scenario/mm_models.h"
 
 /* ---- independent steps: the explorer's counting oracle ---- */
@@ -326,6 +327,9 @@ const struct model *const builtin_models[] = {
 	&model_reclaim_vs_mprotect, &model_reclaim_vs_munmap,
 	&model_reclaim_vs_mprotect_2017, &model_reclaim_vs_munmap_2017,
 	&model_migrate_vs_write, &model_ksm_vs_write,
+	&model_mremap_vs_truncate,
+	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
+	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
 	NULL,
 };
 

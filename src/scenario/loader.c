@@ -549,14 +549,15 @@ static int get_kind(struct sc_loader *ld, const struct sc_node *n,
 
 /* -- policy -- */
 
-static int compile_policy(struct sc_loader *ld, const struct sc_node *pol)
+static int compile_policy_into(struct sc_loader *ld, const struct sc_node *pol,
+			       const char *ctx, struct policy *p)
 {
 	static const char *const keys[] = { "preset", "set", NULL };
 	const struct sc_node *preset, *set;
 	char msg[512];
 	int i;
 
-	if (check_keys(ld, pol, "'policy'", keys))
+	if (check_keys(ld, pol, ctx, keys))
 		return -1;
 	preset = map_get(pol, "preset");
 	if (preset) {
@@ -564,7 +565,7 @@ static int compile_policy(struct sc_loader *ld, const struct sc_node *pol)
 
 		if (get_string(ld, preset, "'preset'", &name))
 			return -1;
-		if (policy_apply_preset(&ld->sc->policy, name, msg, sizeof(msg)))
+		if (policy_apply_preset(p, name, msg, sizeof(msg)))
 			return sc_error(ld, preset, "%s", msg);
 	}
 	set = map_get(pol, "set");
@@ -579,11 +580,16 @@ static int compile_policy(struct sc_loader *ld, const struct sc_node *pol)
 		if (v->type != SCN_SCALAR || sc_is_null(v))
 			return sc_error(ld, v, "the value of knob '%s' must be a scalar, found %s",
 					k->str, what(v));
-		if (policy_set(&ld->sc->policy, k->str, v->str, msg, sizeof(msg)))
+		if (policy_set(p, k->str, v->str, msg, sizeof(msg)))
 			return sc_error(ld, policy_knob_find(k->str) < 0 ? k : v,
 					"%s", msg);
 	}
 	return 0;
+}
+
+static int compile_policy(struct sc_loader *ld, const struct sc_node *pol)
+{
+	return compile_policy_into(ld, pol, "'policy'", &ld->sc->policy);
 }
 
 /* -- world -- */
@@ -656,9 +662,11 @@ static int world_key_parse(struct sc_loader *ld, const char *key,
 		for (j = 0; s->world_keys && s->world_keys[j].key; j++) {
 			if (strcmp(s->world_keys[j].key, key))
 				continue;
+			/* a key several subsystems know (cpus) goes to each */
 			*found = true;
-			return s->world_keys[j].parse(ld, ld->sc->subsys_cfg[i],
-						      val);
+			if (s->world_keys[j].parse(ld, ld->sc->subsys_cfg[i],
+						   val))
+				return -1;
 		}
 	}
 	return 0;
@@ -704,10 +712,24 @@ static int compile_world(struct sc_loader *ld, const struct sc_node *world)
 		if (sc_is_null(val))
 			continue;
 		if (val->type == SCN_SEQ) {
-			for (j = 0; j < sc_len(val); j++)
-				if (declare_object(ld, k, sc_seq_item(val, j),
-						   NULL))
+			for (j = 0; j < sc_len(val); j++) {
+				const struct sc_node *it = sc_seq_item(val, j);
+				const struct sc_node *name = it;
+
+				/* `- {name: N, settings...}`: the kind's
+				 * parse sees the whole map */
+				if (it->type == SCN_MAP) {
+					name = map_get(it, "name");
+					if (!name)
+						return sc_error(ld, it,
+								"a %s needs a 'name'",
+								k->kind);
+				} else {
+					it = NULL;
+				}
+				if (declare_object(ld, k, name, it))
 					return -1;
+			}
 		} else if (val->type == SCN_MAP) {
 			if (check_keys(ld, val, key->str, NULL))
 				return -1;
@@ -746,6 +768,46 @@ static const struct scenario_op_type *find_op(const char *name)
 			if (!strcmp(s->ops[j].name, name))
 				return &s->ops[j];
 	return NULL;
+}
+
+/* does every key of map @v name a parameter of @t? */
+static bool op_takes_keys(const struct scenario_op_type *t,
+			  const struct sc_node *v)
+{
+	int i, j;
+
+	for (i = 0; i < sc_len(v); i++) {
+		const char *k = sc_str(sc_map_key(v, i));
+
+		for (j = 0; j < SC_MAX_PARAMS && t->params[j].name; j++)
+			if (!strcmp(t->params[j].name, k))
+				break;
+		if (j == SC_MAX_PARAMS || !t->params[j].name)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Two subsystems may share an op name (core's `read` of a counter, mm's
+ * `read` of an address): with a map of parameters, the first op of that
+ * name taking all its keys wins; else the first of that name.
+ */
+static const struct scenario_op_type *find_op_for(const char *name,
+						   const struct sc_node *v)
+{
+	const struct scenario_op_type *first = find_op(name);
+	const struct scenario_subsys *s;
+	int i, j;
+
+	if (!first || !v || v->type != SCN_MAP || op_takes_keys(first, v))
+		return first;
+	for (i = 0; (s = scenario_subsys_at(i)); i++)
+		for (j = 0; s->ops && s->ops[j].name; j++)
+			if (!strcmp(s->ops[j].name, name) &&
+			    op_takes_keys(&s->ops[j], v))
+				return &s->ops[j];
+	return first;
 }
 
 static int unknown_op(struct sc_loader *ld, const struct sc_node *n)
@@ -932,7 +994,7 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 					"'loop' needs a map {times: N, ops: [...]}");
 		return compile_loop(ld, key, v, self, op);
 	}
-	t = find_op(key->str);
+	t = find_op_for(key->str, v);
 	if (!t)
 		return unknown_op(ld, key);
 	op->type = t;
@@ -1277,9 +1339,94 @@ static int compile_expect(struct sc_loader *ld, const struct sc_node *n)
 	return sc_error(ld, n, "%s", msg);
 }
 
+/* -- zoo: the bug-zoo metadata of a scenario -- */
+
+static int compile_zoo(struct sc_loader *ld, const struct sc_node *n)
+{
+	static const char *const keys[] = { "name",  "history", "violation",
+					    "buggy", "fixed",	"budget",
+					    NULL };
+	static const char *const budget_keys[] = { "strategy", "iterations",
+						   "bound", "seed", NULL };
+	static const char *const need[] = { "name", "history", "violation",
+					    "buggy", "fixed", "budget", NULL };
+	struct sc_zoo *z = sc_alloc(ld, sizeof(*z));
+	const struct sc_node *b, *v;
+	const char *strat;
+	long val;
+	int i;
+
+	if (check_keys(ld, n, "'zoo'", keys))
+		return -1;
+	for (i = 0; need[i]; i++)
+		if (!map_get(n, need[i]))
+			return sc_error(ld, n, "'zoo' needs '%s'", need[i]);
+	z->line = n->line;
+	if (get_string(ld, map_get(n, "name"), "'zoo: name'", &z->name) ||
+	    get_string(ld, map_get(n, "history"), "'zoo: history'",
+		       &z->history) ||
+	    get_kind(ld, map_get(n, "violation"), "'zoo: violation'",
+		     &z->violation))
+		return -1;
+	v = map_get(n, "violation");
+	for (i = 0; i < ld->nr_kinds; i++)
+		if (!strcmp(ld->kinds[i], z->violation))
+			break;
+	if (i == ld->nr_kinds)
+		return sc_error(ld, v,
+				"'zoo: violation': '%s' is not a violation kind this scenario can report",
+				z->violation);
+	policy_init_default(&z->buggy);
+	policy_init_default(&z->fixed);
+	if (compile_policy_into(ld, map_get(n, "buggy"), "'zoo: buggy'",
+				&z->buggy) ||
+	    compile_policy_into(ld, map_get(n, "fixed"), "'zoo: fixed'",
+				&z->fixed))
+		return -1;
+	b = map_get(n, "budget");
+	if (check_keys(ld, b, "'zoo: budget'", budget_keys))
+		return -1;
+	z->strategy = STRAT_RANDOM;
+	z->bound = -1;
+	z->seed = 1;
+	v = map_get(b, "strategy");
+	if (v) {
+		if (get_string(ld, v, "'strategy'", &strat))
+			return -1;
+		if (!strcmp(strat, "random"))
+			z->strategy = STRAT_RANDOM;
+		else if (!strcmp(strat, "pct"))
+			z->strategy = STRAT_PCT;
+		else if (!strcmp(strat, "dfs"))
+			z->strategy = STRAT_DFS;
+		else
+			return sc_error(ld, v,
+					"'strategy' must be random, pct or dfs, not '%s'",
+					strat);
+	}
+	v = map_get(b, "iterations");
+	if (!v && z->strategy != STRAT_DFS)
+		return sc_error(ld, b, "'zoo: budget' needs 'iterations'");
+	if (v && sc_get_int(ld, v, 1, 100000000, "'iterations'", &val))
+		return -1;
+	z->iterations = v ? val : 0;
+	v = map_get(b, "bound");
+	if (v && sc_get_int(ld, v, 0, 1000, "'bound'", &val))
+		return -1;
+	if (v)
+		z->bound = val;
+	v = map_get(b, "seed");
+	if (v && sc_get_int(ld, v, 0, LONG_MAX, "'seed'", &val))
+		return -1;
+	if (v)
+		z->seed = val;
+	ld->sc->zoo = z;
+	return 0;
+}
+
 static const char *const top_keys[] = { "name",	  "description", "policy",
 					"world",  "agents",	 "expect",
-					"final", NULL };
+					"final", "zoo", NULL };
 
 static int compile(struct sc_loader *ld, const struct sc_node *root)
 {
@@ -1327,6 +1474,17 @@ static int compile(struct sc_loader *ld, const struct sc_node *root)
 	n = map_get(root, "expect");
 	if (n && compile_expect(ld, n))
 		return -1;
+	n = map_get(root, "zoo");
+	if (n) {
+		const struct scenario_subsys *z;
+		int j;
+
+		for (i = 0; (z = scenario_subsys_at(i)); i++)
+			for (j = 0; z->violations && z->violations[j]; j++)
+				add_kind(ld, z->violations[j]);
+		if (compile_zoo(ld, n))
+			return -1;
+	}
 	return 0;
 }
 

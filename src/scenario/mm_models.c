@@ -24,6 +24,14 @@
  *                              child's snapshot never changes)
  *   write-vs-fork-noflush      fork does not flush the parent's TLBs
  *                              (bug: parent writes leak into the child)
+ *   mremap-vs-truncate         CPU0 reads a shared file page it has
+ *                              cached, CPU1 moves it with mremap, CPU2
+ *                              truncates the file (clean under the
+ *                              default policy; with
+ *                              mremap.flush_before_ptl_unlock=false, as
+ *                              before Linux 4.19, the freed page is
+ *                              read through CPU0's stale TLB entry:
+ *                              stale-tlb, CVE-2018-18281)
  *
  * The oracle is DESIGN.md's concurrency rule: while munmap/mprotect is in
  * flight either outcome is allowed; once it has returned, an access that
@@ -57,6 +65,9 @@ struct mm_race {
 };
 
 #define DONTNEED_OLD 5 /* the value the page holds before DONTNEED */
+#define MREMAP_VAL 42 /* the file page's value in MM_RACE_MREMAP */
+/* the mremap target: another PMD, so the two PTE locks differ */
+#define MREMAP_TARGET (RACE_ADDR + 0x400000UL)
 
 static const char *race_op_name(const struct mm_race *r)
 {
@@ -69,6 +80,8 @@ static const char *race_op_name(const struct mm_race *r)
 		return "madvise(MADV_DONTNEED)";
 	case MM_RACE_FORK:
 		return "fork";
+	case MM_RACE_MREMAP:
+		return "mremap";
 	default:
 		return "truncate";
 	}
@@ -103,7 +116,9 @@ static void race_check_after(struct mm_race *r, bool after, bool write, int i)
 		break;
 	case MM_RACE_DONTNEED:
 	case MM_RACE_FORK:
-		break; /* their own oracles: race_reader(), race_forker() */
+	case MM_RACE_MREMAP:
+		break; /* their own oracles: race_reader(), race_forker(),
+			* mremap_reader() */
 	}
 }
 
@@ -231,6 +246,68 @@ static void race_forker(void *arg)
 	cpu_idle(cpu);
 }
 
+/*
+ * CPU0, MM_RACE_MREMAP: read the old address.  Until mremap returns the
+ * page may be seen there (MREMAP_VAL) or the read may fault; once mremap
+ * or truncate has returned, no read may succeed.  The checker reports
+ * stale-tlb if the read goes through a translation of a freed page.
+ */
+static void mremap_reader(void *arg)
+{
+	struct mm_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 0);
+	bool moved, truncated;
+	uint64_t v;
+	int i;
+
+	for (i = 1; i <= r->o->iters; i++) {
+		moved = READ_ONCE(r->done);
+		truncated = READ_ONCE(r->done2);
+		if (cpu_read(cpu, r->mm, r->addr, &v))
+			continue;
+		if (moved || truncated)
+			report_add(
+				r->mmw->w,
+				truncated ? "access-after-truncate" :
+					    "access-after-mremap",
+				"%s: read %d of va %#lx succeeded after %s() had returned\n",
+				current->name, i, r->addr,
+				truncated ? "truncate" : "mremap");
+		else if (v != MREMAP_VAL)
+			report_add(
+				r->mmw->w, "value",
+				"%s: read %llu from va %#lx, the file holds %d\n",
+				current->name, (unsigned long long)v, r->addr,
+				MREMAP_VAL);
+	}
+}
+
+/* CPU1, MM_RACE_MREMAP: move the page to MREMAP_TARGET */
+static void mremap_mover(void *arg)
+{
+	struct mm_race *r = arg;
+	unsigned long ret;
+
+	ret = do_mremap(r->mm, r->addr, PAGE_SIZE, PAGE_SIZE,
+			MREMAP_MAYMOVE | MREMAP_FIXED, MREMAP_TARGET);
+	if (ret != MREMAP_TARGET)
+		report_add(r->mmw->w, "syscall-failed", "mremap returned %ld\n",
+			   (long)ret);
+	WRITE_ONCE(r->done, 1);
+}
+
+/* CPU2, MM_RACE_MREMAP: truncate the file to 0 */
+static void mremap_truncater(void *arg)
+{
+	struct mm_race *r = arg;
+	int ret = vfs_truncate(r->file, 0);
+
+	if (ret)
+		report_add(r->mmw->w, "syscall-failed",
+			   "truncate returned %d\n", ret);
+	WRITE_ONCE(r->done2, 1);
+}
+
 /* CPU1: touch the page (so CPU1 caches it too), then the operation */
 static void race_operator(void *arg)
 {
@@ -260,7 +337,7 @@ static void race_operator(void *arg)
 static const char *const race_agent_names[] = {
 	[MM_RACE_MUNMAP] = "unmapper",	  [MM_RACE_MPROTECT] = "protector",
 	[MM_RACE_TRUNCATE] = "truncater", [MM_RACE_DONTNEED] = "dontneed-a",
-	[MM_RACE_FORK] = "forker",
+	[MM_RACE_FORK] = "forker",	  [MM_RACE_MREMAP] = "mremapper",
 };
 
 /**
@@ -298,7 +375,7 @@ int mm_race_setup(struct world *w, void *arg)
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
-	if (o->op == MM_RACE_TRUNCATE) {
+	if (o->op == MM_RACE_TRUNCATE || o->op == MM_RACE_MREMAP) {
 		r->file = shmem_file_setup(r->mmw, PAGE_SIZE);
 		a = vm_mmap(r->mm, r->file, RACE_ADDR, PAGE_SIZE,
 			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
@@ -317,6 +394,22 @@ int mm_race_setup(struct world *w, void *arg)
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
 		if (r->naddr != a + PAGE_SIZE)
 			return -ENOMEM;
+	}
+	if (o->op == MM_RACE_MREMAP) {
+		uint64_t v;
+
+		/* the value goes in through the page cache: the PTE stays
+		 * clean, as after a read fault, and CPU0 caches it */
+		if (filemap_write_word(r->file, 0, MREMAP_VAL) < 0 ||
+		    cpu_read(mm_cpu(r->mmw, 0), r->mm, a, &v) ||
+		    v != MREMAP_VAL)
+			return -EFAULT;
+		w->priv = r;
+		if (!agent_create(w, "reader", mremap_reader, r) ||
+		    !agent_create(w, "mremapper", mremap_mover, r) ||
+		    !agent_create(w, "truncater", mremap_truncater, r))
+			return -EAGAIN;
+		return 0;
 	}
 	if (!o->cold && cpu_write(mm_cpu(r->mmw, 0), r->mm, a,
 				  o->op == MM_RACE_DONTNEED ? DONTNEED_OLD : 0))
@@ -408,6 +501,17 @@ static const struct mm_race_opts opts_fork_noflush = {
 	.iters = BUILTIN_ITERS,
 };
 
+static const struct mm_race_opts opts_mremap = {
+	.op = MM_RACE_MREMAP,
+	.iters = 2,
+};
+
+const struct model model_mremap_vs_truncate = {
+	"mremap-vs-truncate",
+	"CPU0 reads a file page, CPU1 mremaps it, CPU2 truncates (clean; stale-tlb with mremap.flush_before_ptl_unlock=false)",
+	mm_race_setup, mm_race_check, (void *)&opts_mremap
+};
+
 const struct model model_fault_vs_munmap = {
 	"fault-vs-munmap", "CPU0 uses a page while CPU1 munmaps it (clean)",
 	mm_race_setup, mm_race_check, (void *)&opts_munmap
@@ -452,3 +556,39 @@ const struct model model_write_vs_fork_noflush = {
 	"fork skips the parent's TLB flush (bug: cow-leak)", mm_race_setup,
 	mm_race_check, (void *)&opts_fork_noflush
 };
+
+/* ---- built-in models under a policy ---- */
+
+static int policy_model_setup(struct world *w, void *arg)
+{
+	struct policy_model *pm = arg;
+
+	*w->policy = pm->policy;
+	return pm->inner->setup(w, pm->inner->arg);
+}
+
+static void policy_model_check(struct world *w, void *arg)
+{
+	struct policy_model *pm = arg;
+
+	if (pm->inner->check)
+		pm->inner->check(w, pm->inner->arg);
+}
+
+/**
+ * policy_model_init - make @pm run @inner under @policy
+ * @pm: filled in; pass &pm->m to explore() or run_real()
+ * @inner: a built-in model (it must outlive @pm's runs)
+ * @policy: copied
+ */
+void policy_model_init(struct policy_model *pm, const struct model *inner,
+		       const struct policy *policy)
+{
+	pm->inner = inner;
+	pm->policy = *policy;
+	pm->m = (struct model){ .name = inner->name,
+				.desc = inner->desc,
+				.setup = policy_model_setup,
+				.check = policy_model_check,
+				.arg = pm };
+}

@@ -7,6 +7,7 @@
 #ifndef SECMMU_SCENARIO_MM_MODELS_H
 #define SECMMU_SCENARIO_MM_MODELS_H
 
+#include "core/policy.h"
 #include "engine/engine.h"
 
 enum mm_race_op {
@@ -16,6 +17,10 @@ enum mm_race_op {
 	MM_RACE_DONTNEED, /* two agents MADV_DONTNEED the page at once;
 			   * the first agent only reads */
 	MM_RACE_FORK, /* the second agent forks, then reads the child's copy */
+	MM_RACE_MREMAP, /* a shared file page: the second agent moves it with
+			 * mremap, a third truncates the file; the first
+			 * only reads (the knob mremap.flush_before_ptl_unlock
+			 * decides; CVE-2018-18281) */
 };
 
 /**
@@ -54,6 +59,25 @@ extern const struct model model_read_vs_dontneed;
 extern const struct model model_read_vs_dontneed_nonested;
 extern const struct model model_write_vs_fork;
 extern const struct model model_write_vs_fork_noflush;
+extern const struct model model_mremap_vs_truncate;
+
+/**
+ * struct policy_model - run @inner under @policy instead of the default
+ * @m: the model to hand to explore(); its arg points back here
+ * @inner: the wrapped model
+ * @policy: copied into every execution's world before @inner's setup
+ *
+ * Built-in models read their knobs from w->policy; this is how the CLI's
+ * --policy/--set and tests reach them.
+ */
+struct policy_model {
+	struct model m;
+	const struct model *inner;
+	struct policy policy;
+};
+
+void policy_model_init(struct policy_model *pm, const struct model *inner,
+		       const struct policy *policy);
 
 /**
  * struct reclaim_race_opts - one variant of reclaim-vs-X

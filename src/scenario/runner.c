@@ -43,6 +43,7 @@ struct sc_agent_rt {
 
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
+	&sc_mm_subsys,
 	NULL,
 };
 

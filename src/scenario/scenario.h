@@ -32,7 +32,7 @@
 #include "core/policy.h"
 #include "engine/engine.h"
 
-#define SC_MAX_PARAMS 6
+#define SC_MAX_PARAMS 10
 #define SC_NAME_MAX 23	      /* agent names are char[24] */
 #define SC_MAX_FILE (1 << 20) /* a scenario file is at most 1 MiB */
 
@@ -167,6 +167,22 @@ struct sc_agent {
 
 struct sc_pool;
 
+/*
+ * A bug-zoo entry (`zoo:` in a scenario): under @buggy the explorer must
+ * find @violation within the budget, under @fixed it must run clean.
+ */
+struct sc_zoo {
+	const char *name;
+	const char *history; /* one line: CVE / commit */
+	const char *violation;
+	struct policy buggy, fixed;
+	enum strategy strategy;
+	unsigned long iterations; /* 0: dfs until exhausted */
+	int bound;		  /* dfs preemption bound, -1 = none */
+	unsigned long seed;
+	int line;
+};
+
 struct scenario {
 	const char *file; /* as given to the loader */
 	const char *name;
@@ -184,6 +200,7 @@ struct scenario {
 	int nr_subsys;
 	struct model model;
 	struct sc_pool *pool;
+	struct sc_zoo *zoo; /* NULL unless the file has a `zoo:` block */
 };
 
 /* One execution: made by the model's setup in the world's arena. */
@@ -220,6 +237,7 @@ const struct scenario_subsys *scenario_subsys_at(int i);
 /* add a subsystem (tests, plug-ins); before any load; 0 or -ENOSPC */
 int scenario_subsys_register(const struct scenario_subsys *s);
 extern const struct scenario_subsys sc_core_subsys;
+extern const struct scenario_subsys sc_mm_subsys; /* mm_ops.c */
 
 /* ---- for subsystems: parse helpers (loader.c) ---- */
 

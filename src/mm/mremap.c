@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mremap(2): shrink, grow in place, or move a mapping with its pages.
+ *
+ * Models mm/mremap.c: the syscall's checks (do_mremap / mremap_to /
+ * vma_to_resize, and the newer check_mremap_params), vma_expandable,
+ * move_vma with copy_vma, and move_page_tables / move_ptes, which carry
+ * the present PTEs from the old range to the new one under both PTE
+ * locks.
+ *
+ * The TLB flush of the old range (knob mremap.flush_before_ptl_unlock):
+ *  - true (Linux >= 4.19, eb66ae030829): move_ptes() flushes the old
+ *    range while it still holds the PTE locks, whenever it moved a
+ *    present PTE.  Nobody can find the page through the new PTE (and
+ *    free it) while a CPU may still use the old translation.
+ *  - false (before the fix, CVE-2018-18281): move_ptes() dropped the
+ *    locks first, then flushed at once when a moved PTE was dirty, and
+ *    left clean ones to one flush at the end of move_page_tables().  In
+ *    that window truncate finds the page at its new address through
+ *    i_mmap, zaps it (flushing only the new address) and frees it while
+ *    another CPU still reaches it through its old-address TLB entry.
+ *
+ * Simplifications:
+ *  - No PMD-level moves (move_normal_pmd / THP): PTEs are moved one by
+ *    one, as Linux does when it cannot move whole tables.
+ *  - copy_vma() never merges the new VMA with a neighbour, so Linux's
+ *    need_rmap_locks case (the new VMA sorts before the old one in the
+ *    rmap walk) never arises, and no i_mmap_rwsem is taken around the
+ *    move (Linux takes it only in that case).
+ *  - No MREMAP_DONTUNMAP, no VM_ACCOUNT/overcommit, no mlock population
+ *    of the grown part beyond mm_populate(), no userfaultfd, no mmu
+ *    notifiers (the primary MMU has none yet), no hugetlb.
+ *  - old_len == 0 (duplicating a shared mapping) is refused with
+ *    -EINVAL, which Linux does for private mappings.
+ *
+ * Lock order (see memory.c): mmap_lock for write around the whole call;
+ * inside move_ptes() the old PTE table's lock, then the new one's with
+ * spin_lock_nested(SINGLE_DEPTH_NESTING) when they differ; the TLB
+ * shootdown (cpu_tlb) under them in the fixed kernel.
+ */
+#include "core/policy.h"
+#include "core/trace.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
+
+#define MREMAP_LEGAL_FLAGS (MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)
+
+/* ---- moving page tables ---- */
+
+static pmd_t *get_old_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return NULL;
+	pud = pud_offset(pgd, addr);
+	if (pud_none(pudp_get(pud)))
+		return NULL;
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(pmdp_get(pmd)))
+		return NULL;
+	return pmd;
+}
+
+static pmd_t *alloc_new_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud = pud_alloc(mm, pgd, addr);
+
+	if (!pud)
+		return NULL;
+	return pmd_alloc(mm, pud, addr);
+}
+
+/*
+ * move_ptes - move the PTEs of [old_addr, old_end) to new_addr, under the
+ * old table's lock and the new table's.  *flush_later is set when a
+ * clean present PTE moved and the old kernel's deferred flush is due.
+ */
+static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
+		      unsigned long old_addr, unsigned long old_end,
+		      struct vm_area_struct *new_vma, pmd_t *new_pmd,
+		      unsigned long new_addr, bool *flush_later)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct world *w = mm->mmw->w;
+	bool fixed = policy_bool(w, KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK);
+	unsigned long len = old_end - old_addr;
+	bool moved = false, dirty = false;
+	spinlock_t *old_ptl, *new_ptl;
+	pte_t *old_pte, *new_pte, *old_first, *new_first;
+
+	old_pte = pte_offset_map_lock(mm, old_pmd, old_addr, &old_ptl);
+	if (!old_pte)
+		return;
+	new_pte = pte_offset_map_nolock(mm, new_pmd, new_addr, &new_ptl);
+	if (!new_pte) {
+		pte_unmap_unlock(old_pte, old_ptl);
+		return;
+	}
+	if (new_ptl != old_ptl)
+		spin_lock_nested(new_ptl, 1 /* SINGLE_DEPTH_NESTING */);
+	old_first = old_pte;
+	new_first = new_pte;
+	for (; old_addr < old_end; old_pte++, new_pte++, old_addr += PAGE_SIZE,
+				   new_addr += PAGE_SIZE) {
+		pte_t pte;
+
+		if (pte_none(ptep_get(old_pte)))
+			continue;
+		/* atomic: a CPU may set the dirty bit until the flush */
+		pte = ptep_get_and_clear(mm, old_addr, old_pte);
+		if (pte_present(pte)) {
+			moved = true;
+			if (pte_dirty(pte))
+				dirty = true;
+		}
+		set_pte_at(mm, new_addr, new_pte, pte);
+	}
+	if (moved)
+		trace_eventf(w, "move_ptes(%#lx..%#lx -> %#lx)", old_end - len,
+			     old_end, new_addr - len);
+	if (fixed && moved)
+		flush_tlb_range(vma, old_end - len, old_end);
+	if (new_ptl != old_ptl)
+		spin_unlock(new_ptl);
+	pte_unmap(new_first);
+	pte_unmap_unlock(old_first, old_ptl);
+	if (!fixed && dirty)
+		flush_tlb_range(vma, old_end - len, old_end);
+	else if (!fixed && moved)
+		*flush_later = true;
+}
+
+/**
+ * move_page_tables - move the mappings of @len bytes at @old_addr in @vma
+ *	to @new_addr in @new_vma
+ * @vma: the source VMA; mmap_lock held for write
+ * @old_addr: page-aligned start in @vma
+ * @new_vma: the destination VMA (same mm)
+ * @new_addr: page-aligned start in @new_vma
+ * @len: bytes to move
+ *
+ * Returns how many bytes were moved: less than @len only when a page
+ * table for the new range could not be allocated.
+ */
+unsigned long move_page_tables(struct vm_area_struct *vma,
+			       unsigned long old_addr,
+			       struct vm_area_struct *new_vma,
+			       unsigned long new_addr, unsigned long len)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long old_end = old_addr + len, start = old_addr;
+	unsigned long extent, next;
+	bool flush_later = false;
+	struct mmu_notifier_range range;
+	pmd_t *old_pmd, *new_pmd;
+
+	/* secondaries lose the old range for the whole move, as in Linux */
+	mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, mm, old_addr,
+				old_end);
+	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
+	for (; old_addr < old_end; old_addr += extent, new_addr += extent) {
+		next = (old_addr + PMD_SIZE) & PMD_MASK;
+		extent = next - old_addr;
+		if (extent > old_end - old_addr)
+			extent = old_end - old_addr;
+		next = (new_addr + PMD_SIZE) & PMD_MASK;
+		if (extent > next - new_addr)
+			extent = next - new_addr;
+		old_pmd = get_old_pmd(mm, old_addr);
+		if (!old_pmd)
+			continue;
+		new_pmd = alloc_new_pmd(mm, new_addr);
+		if (!new_pmd)
+			break;
+		if (pte_alloc(mm, new_pmd))
+			break;
+		move_ptes(vma, old_pmd, old_addr, old_addr + extent, new_vma,
+			  new_pmd, new_addr, &flush_later);
+	}
+	/* the pre-4.19 deferred flush of clean PTEs */
+	if (flush_later)
+		flush_tlb_range(vma, start, old_addr);
+	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
+	return len - (old_end - old_addr);
+}
+
+/* ---- VMAs ---- */
+
+/*
+ * copy_vma - a new VMA for [addr, addr + len) at file offset @pgoff, a
+ * copy of @vma, linked into the mm and the file's i_mmap before any PTE
+ * moves (so truncation finds the pages wherever they are).
+ */
+static struct vm_area_struct *copy_vma(struct vm_area_struct *vma,
+				       unsigned long addr, unsigned long len,
+				       unsigned long pgoff)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_area_struct *new;
+
+	if (mm->map_count >= MM_MAX_VMAS)
+		return NULL;
+	new = vm_area_dup(vma);
+	new->vm_start = addr;
+	new->vm_end = addr + len;
+	new->vm_pgoff = pgoff;
+	if (vma_link(mm, new) < 0) {
+		/* cannot happen: map_count was checked */
+		return NULL;
+	}
+	vma_link_file(new);
+	return new;
+}
+
+/* move_vma - move [old_addr, +old_len) of @vma to new_addr, new_len long */
+static unsigned long move_vma(struct vm_area_struct *vma,
+			      unsigned long old_addr, unsigned long old_len,
+			      unsigned long new_len, unsigned long new_addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long new_pgoff, moved;
+	struct vm_area_struct *new_vma;
+	bool locked = vma->vm_flags & VM_LOCKED;
+
+	/* the move may split the old VMA in three and add one */
+	if (mm->map_count >= MM_MAX_VMAS - 3)
+		return -ENOMEM;
+	new_pgoff = vma->vm_pgoff + ((old_addr - vma->vm_start) >> PAGE_SHIFT);
+	new_vma = copy_vma(vma, new_addr, new_len, new_pgoff);
+	if (!new_vma)
+		return -ENOMEM;
+	moved = move_page_tables(vma, old_addr, new_vma, new_addr, old_len);
+	if (moved < old_len) {
+		/* put back what moved, then drop the new VMA: -ENOMEM */
+		move_page_tables(new_vma, new_addr, vma, old_addr, moved);
+		mm->total_vm += new_len >> PAGE_SHIFT;
+		if (locked)
+			mm->locked_vm += new_len >> PAGE_SHIFT;
+		do_vmi_munmap(mm, new_addr, new_len, false);
+		return -ENOMEM;
+	}
+	/* the new range counts now; munmap of the old one uncounts it */
+	mm->total_vm += new_len >> PAGE_SHIFT;
+	if (locked)
+		mm->locked_vm += new_len >> PAGE_SHIFT;
+	if (do_vmi_munmap(mm, old_addr, old_len, false)) {
+		/* Linux: "OOM: unable to split vma, just get accounts right" */
+		mm->total_vm -= old_len >> PAGE_SHIFT;
+	}
+	return new_addr;
+}
+
+/*
+ * vma_to_resize - the VMA of [addr, addr + old_len), which must be one
+ * VMA, when it may grow to new_len; else -EFAULT (or -EINVAL)
+ */
+static struct vm_area_struct *vma_to_resize(struct mm_struct *mm,
+					    unsigned long addr,
+					    unsigned long old_len,
+					    unsigned long new_len, long *err)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	*err = -EFAULT;
+	if (!vma)
+		return NULL;
+	if (old_len > vma->vm_end - addr)
+		return NULL;
+	if (new_len == old_len)
+		return vma;
+	/* drivers' special mappings cannot grow */
+	if (vma->vm_flags & (VM_DONTEXPAND | VM_PFNMAP))
+		return NULL;
+	return vma;
+}
+
+/* may @vma grow by @delta bytes where it is? */
+static bool vma_expandable(struct vm_area_struct *vma, unsigned long delta)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long end = vma->vm_end + delta;
+
+	if (end < vma->vm_end || end > TASK_SIZE)
+		return false;
+	if (find_vma_intersection(mm, vma->vm_end, end))
+		return false;
+	return !IS_ERR_VALUE(get_unmapped_area(mm, vma->vm_start,
+					       end - vma->vm_start, MAP_FIXED));
+}
+
+/* MREMAP_FIXED: move to exactly new_addr, replacing what is there */
+static unsigned long mremap_to(struct mm_struct *mm, unsigned long addr,
+			       unsigned long old_len, unsigned long new_addr,
+			       unsigned long new_len)
+{
+	struct vm_area_struct *vma;
+	unsigned long ret;
+	long err;
+
+	if (offset_in_page(new_addr))
+		return -EINVAL;
+	if (new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len)
+		return -EINVAL;
+	/* the ranges may not overlap */
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -EINVAL;
+	if (do_vmi_munmap(mm, new_addr, new_len, false))
+		return -ENOMEM;
+	if (old_len > new_len) {
+		if (do_vmi_munmap(mm, addr + new_len, old_len - new_len, false))
+			return -ENOMEM;
+		old_len = new_len;
+	}
+	vma = vma_to_resize(mm, addr, old_len, new_len, &err);
+	if (!vma)
+		return err;
+	ret = get_unmapped_area(mm, new_addr, new_len, MAP_FIXED);
+	if (IS_ERR_VALUE(ret))
+		return ret;
+	return move_vma(vma, addr, old_len, new_len, new_addr);
+}
+
+/**
+ * do_mremap - mremap(2) in @mm
+ * @mm: the address space
+ * @addr: page-aligned start of the old mapping
+ * @old_len: its length (rounded up to pages)
+ * @new_len: the new length (rounded up to pages)
+ * @flags: MREMAP_MAYMOVE, MREMAP_FIXED (with MAYMOVE)
+ * @new_addr: with MREMAP_FIXED, where to put it
+ *
+ * Returns the (new) address, or -errno as an unsigned long: -EINVAL (bad
+ * flags, FIXED without MAYMOVE, unaligned addresses, zero lengths,
+ * overlapping ranges with FIXED), -EFAULT (the old range is not inside
+ * one mapping), -ENOMEM (no room to grow without MAYMOVE, or nowhere to
+ * move to), -EINTR.
+ */
+unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
+			unsigned long old_len, unsigned long new_len,
+			unsigned long flags, unsigned long new_addr)
+{
+	struct vm_area_struct *vma;
+	unsigned long ret = -EINVAL;
+	unsigned long populate = 0;
+	long err;
+
+	if (flags & ~MREMAP_LEGAL_FLAGS)
+		goto out_nolock;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		goto out_nolock;
+	if (flags & MREMAP_DONTUNMAP)
+		goto out_nolock; /* not modeled */
+	if (offset_in_page(addr))
+		goto out_nolock;
+	old_len = PAGE_ALIGN(old_len);
+	new_len = PAGE_ALIGN(new_len);
+	if (!new_len || !old_len)
+		goto out_nolock;
+
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	if (!vma_lookup(mm, addr)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (flags & MREMAP_FIXED) {
+		ret = mremap_to(mm, addr, old_len, new_addr, new_len);
+		goto out;
+	}
+	/* shrinking: unmap the tail, done */
+	if (old_len >= new_len) {
+		ret = do_vmi_munmap(mm, addr + new_len, old_len - new_len,
+				    false);
+		if (!ret || old_len == new_len)
+			ret = addr;
+		goto out;
+	}
+	vma = vma_to_resize(mm, addr, old_len, new_len, &err);
+	if (!vma) {
+		ret = err;
+		goto out;
+	}
+	/* the old range reaches the VMA's end: try to grow in place */
+	if (old_len == vma->vm_end - addr &&
+	    vma_expandable(vma, new_len - old_len)) {
+		long pages = (new_len - old_len) >> PAGE_SHIFT;
+
+		vma->vm_end = addr + new_len;
+		mm->total_vm += pages;
+		if (vma->vm_flags & VM_LOCKED) {
+			mm->locked_vm += pages;
+			populate = new_len - old_len;
+		}
+		vma_merge_around(mm, vma_index(mm, vma));
+		ret = addr;
+		if (populate)
+			new_addr = addr + old_len;
+		goto out;
+	}
+	ret = -ENOMEM;
+	if (flags & MREMAP_MAYMOVE) {
+		new_addr = get_unmapped_area(mm, 0, new_len, 0);
+		if (!IS_ERR_VALUE(new_addr))
+			ret = move_vma(vma, addr, old_len, new_len, new_addr);
+		else
+			ret = new_addr;
+	}
+out:
+	mmap_write_unlock(mm);
+	if (populate && !IS_ERR_VALUE(ret))
+		mm_populate(mm, new_addr, populate);
+out_nolock:
+	trace_eventf(mm->mmw->w, "mremap(%#lx, %#lx, %#lx, %#lx) = %#lx", addr,
+		     old_len, new_len, flags, ret);
+	return ret;
+}

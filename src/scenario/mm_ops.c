@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The mm scenario subsystem: the primary MMU in scenario files.
+ *
+ *   world:  cpus: N (default 2); memory: {frames: N} (default 4096);
+ *           files: tmpfs files, `[{name: F, size: BYTES}]` or
+ *           `{F: {size: BYTES}}`; processes: address spaces, `[P, ...]`
+ *   ops:    mmap, munmap, mprotect, madvise, mremap, fork (the
+ *           syscalls of src/mm, in the process named by `proc`),
+ *           truncate and file_write (a file), read and write (a CPU's
+ *           access to a process's address, through its TLB and the
+ *           fault handler)
+ *
+ * Addresses are given as `addr`, or as `region` (+ `offset`): `mmap`
+ * and `mremap` name what they map with `as: NAME`; `mremap` of a region
+ * moves the name with it.  Syscalls take `expect: ok` (the default) or an
+ * errno name (`EINVAL`); accesses take `expect: any` (the default), a
+ * number, `sigsegv`, `sigbus` or `fault` (either).
+ *
+ * Simplifications: prot, flags, advice, errno names and region names are
+ * checked when the op runs, not when the file loads: a bad one reports
+ * `scenario-error` naming the line.  Every process starts with an empty
+ * address space; `fork` replaces the child's with a copy of the
+ * parent's.  Files are tmpfs (src/mm/shmem.c).
+ *
+ * Locking: the ops are the model's syscalls and CPU accesses and take
+ * the model's locks; the region table is per execution and written only
+ * by ops (one agent at a time under the det engine; the real engine
+ * serialises nothing here, so scenarios for it should not race on
+ * region names).
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "core/trace.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
+#include "scenario.h"
+
+#define MM_SC_MAX_REGIONS 32
+#define MM_SC_DEFAULT_FRAMES 4096
+#define MM_SC_DEFAULT_CPUS 2
+
+struct mm_sc_cfg {
+	long frames;
+	long cpus;
+};
+
+struct mm_sc_file {
+	struct file *file;
+	long size;
+};
+
+struct mm_sc_proc {
+	struct mm_struct *mm;
+};
+
+struct mm_sc_region {
+	const char *name;
+	unsigned long addr;
+	unsigned long len;
+};
+
+struct mm_sc_state {
+	struct mm_world *mmw;
+	int nr_cpus;
+	struct mm_sc_region regions[MM_SC_MAX_REGIONS];
+	int nr_regions;
+};
+
+enum { MK_FILE, MK_PROCESS };
+
+static int file_parse(struct sc_loader *ld, struct sc_object *o,
+		      const struct sc_node *n)
+{
+	int i;
+
+	if (!sc_is_map(n))
+		return sc_error(ld, n,
+				"a file's settings must be a map (size)");
+	for (i = 0; i < sc_len(n); i++) {
+		const struct sc_node *k = sc_map_key(n, i);
+
+		if (!strcmp(sc_str(k), "name"))
+			continue;
+		if (strcmp(sc_str(k), "size"))
+			return sc_error(
+				ld, k,
+				"unknown key '%s' in a file (name, size)",
+				sc_str(k));
+		if (sc_get_int(ld, sc_map_value(n, i), 0,
+			       (long)MAX_FILE_PAGES * PAGE_SIZE, "'size'",
+			       &o->value))
+			return -1;
+	}
+	return 0;
+}
+
+static int proc_parse(struct sc_loader *ld, struct sc_object *o,
+		      const struct sc_node *n)
+{
+	int i;
+
+	if (!sc_is_map(n))
+		return sc_error(ld, n, "a process takes no settings");
+	for (i = 0; i < sc_len(n); i++)
+		if (strcmp(sc_str(sc_map_key(n, i)), "name"))
+			return sc_error(ld, sc_map_key(n, i),
+					"unknown key '%s' in a process (name)",
+					sc_str(sc_map_key(n, i)));
+	return 0;
+}
+
+static const struct scenario_obj_kind mm_kinds[] = {
+	[MK_FILE] = { .kind = "file",
+		      .world_key = "files",
+		      .size = sizeof(struct mm_sc_file),
+		      .parse = file_parse },
+	[MK_PROCESS] = { .kind = "process",
+			 .world_key = "processes",
+			 .size = sizeof(struct mm_sc_proc),
+			 .parse = proc_parse },
+	{ .kind = NULL },
+};
+
+static int cpus_parse(struct sc_loader *ld, void *cfg, const struct sc_node *n)
+{
+	return sc_get_int(ld, n, 1, MM_MAX_CPUS, "'cpus'",
+			  &((struct mm_sc_cfg *)cfg)->cpus);
+}
+
+static int memory_parse(struct sc_loader *ld, void *cfg,
+			const struct sc_node *n)
+{
+	int i;
+
+	if (!sc_is_map(n))
+		return sc_error(ld, n, "'memory' must be a map (frames)");
+	for (i = 0; i < sc_len(n); i++) {
+		const struct sc_node *k = sc_map_key(n, i);
+
+		if (strcmp(sc_str(k), "frames"))
+			return sc_error(ld, k,
+					"unknown key '%s' in 'memory' (frames)",
+					sc_str(k));
+		if (sc_get_int(ld, sc_map_value(n, i), 64, 1L << 24, "'frames'",
+			       &((struct mm_sc_cfg *)cfg)->frames))
+			return -1;
+	}
+	return 0;
+}
+
+static const struct scenario_world_key mm_world_keys[] = {
+	{ "cpus", cpus_parse },
+	{ "memory", memory_parse },
+	{ NULL, NULL },
+};
+
+extern const struct scenario_subsys sc_mm_subsys;
+
+static struct mm_sc_state *mm_state(struct sc_run *run)
+{
+	const struct scenario_subsys *s;
+	int i;
+
+	for (i = 0; (s = scenario_subsys_at(i)); i++)
+		if (s == &sc_mm_subsys)
+			return run->subsys_state[i];
+	return NULL;
+}
+
+static bool is_mm_kind(const struct sc_object *o)
+{
+	return o->kind == &mm_kinds[MK_FILE] ||
+	       o->kind == &mm_kinds[MK_PROCESS];
+}
+
+static void *mm_run_init(struct sc_run *run, const void *cfgp)
+{
+	const struct mm_sc_cfg *cfg = cfgp;
+	const struct scenario *sc = run->sc;
+	struct mm_sc_state *st;
+	int i;
+
+	for (i = 0; i < sc->nr_objs; i++)
+		if (is_mm_kind(&sc->objs[i]))
+			break;
+	if (i == sc->nr_objs)
+		return NULL; /* no mm objects: no memory model */
+	st = arena_alloc(run->w, sizeof(*st));
+	st->nr_cpus = cfg->cpus ? cfg->cpus : MM_SC_DEFAULT_CPUS;
+	st->mmw = mm_world_get(run->w,
+			       cfg->frames ? cfg->frames : MM_SC_DEFAULT_FRAMES,
+			       st->nr_cpus);
+	if (!st->mmw)
+		return NULL;
+	for (i = 0; i < sc->nr_objs; i++) {
+		const struct sc_object *o = &sc->objs[i];
+
+		if (o->kind == &mm_kinds[MK_FILE]) {
+			struct mm_sc_file *f = run->obj[i];
+
+			f->file = shmem_file_setup(st->mmw, o->value);
+			f->size = o->value;
+		} else if (o->kind == &mm_kinds[MK_PROCESS]) {
+			((struct mm_sc_proc *)run->obj[i])->mm =
+				mm_alloc(st->mmw);
+		}
+	}
+	return st;
+}
+
+/* quiescent checks, then every process exits: nothing may be left */
+static void mm_run_check(struct sc_run *run, void *state)
+{
+	struct mm_sc_state *st = state;
+	const struct scenario *sc = run->sc;
+	int i;
+
+	if (!st)
+		return;
+	mm_check_quiescent(st->mmw);
+	for (i = 0; i < st->nr_cpus; i++)
+		cpu_idle(mm_cpu(st->mmw, i));
+	for (i = 0; i < sc->nr_objs; i++) {
+		const struct sc_object *o = &sc->objs[i];
+
+		if (o->kind == &mm_kinds[MK_PROCESS] &&
+		    ((struct mm_sc_proc *)run->obj[i])->mm)
+			mmput(((struct mm_sc_proc *)run->obj[i])->mm);
+		else if (o->kind == &mm_kinds[MK_FILE] &&
+			 ((struct mm_sc_file *)run->obj[i])->file)
+			fput(((struct mm_sc_file *)run->obj[i])->file);
+	}
+	phys_check_leaks(st->mmw->pm, 0);
+}
+
+/* ---- parameter decoding at run time ---- */
+
+#define P_PROC 0 /* every process op has `proc` first */
+
+static void scenario_error(struct sc_ctx *x, const struct sc_op *op,
+			   const char *what, const char *val)
+{
+	report_add(x->w, "scenario-error", "line %d: %s '%s'\n", op->line, what,
+		   val ? val : "");
+}
+
+struct name_val {
+	const char *name;
+	unsigned long val;
+};
+
+static const struct name_val prot_names[] = {
+	{ "none", PROT_NONE }, { "read", PROT_READ }, { "write", PROT_WRITE },
+	{ "exec", PROT_EXEC }, { NULL, 0 },
+};
+
+static const struct name_val map_names[] = {
+	{ "shared", MAP_SHARED },
+	{ "private", MAP_PRIVATE },
+	{ "shared_validate", MAP_SHARED_VALIDATE },
+	{ "anonymous", MAP_ANONYMOUS },
+	{ "fixed", MAP_FIXED },
+	{ "fixed_noreplace", MAP_FIXED_NOREPLACE },
+	{ "populate", MAP_POPULATE },
+	{ "locked", MAP_LOCKED },
+	{ "noreserve", MAP_NORESERVE },
+	{ NULL, 0 },
+};
+
+static const struct name_val mremap_names[] = {
+	{ "maymove", MREMAP_MAYMOVE },
+	{ "fixed", MREMAP_FIXED },
+	{ "dontunmap", MREMAP_DONTUNMAP },
+	{ NULL, 0 },
+};
+
+static const struct name_val advice_names[] = {
+	{ "normal", MADV_NORMAL },	     { "random", MADV_RANDOM },
+	{ "sequential", MADV_SEQUENTIAL },   { "willneed", MADV_WILLNEED },
+	{ "dontneed", MADV_DONTNEED },	     { "free", MADV_FREE },
+	{ "remove", MADV_REMOVE },	     { "dontfork", MADV_DONTFORK },
+	{ "dofork", MADV_DOFORK },	     { "mergeable", MADV_MERGEABLE },
+	{ "unmergeable", MADV_UNMERGEABLE }, { "wipeonfork", MADV_WIPEONFORK },
+	{ "keeponfork", MADV_KEEPONFORK },   { NULL, 0 },
+};
+
+static const struct name_val errno_names[] = {
+	{ "ok", 0 },
+	{ "EINVAL", EINVAL },
+	{ "ENOMEM", ENOMEM },
+	{ "EFAULT", EFAULT },
+	{ "EPERM", EPERM },
+	{ "EEXIST", EEXIST },
+	{ "EACCES", EACCES },
+	{ "EBADF", EBADF },
+	{ "EAGAIN", EAGAIN },
+	{ "ENODEV", ENODEV },
+	{ "EFBIG", EFBIG },
+	{ "EOVERFLOW", EOVERFLOW },
+	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ NULL, 0 },
+};
+
+/* "a|b|c" against @tab; false (and a report) on an unknown name */
+static bool parse_names(struct sc_ctx *x, const struct sc_op *op,
+			const struct name_val *tab, const char *what,
+			const char *s, unsigned long *out)
+{
+	char word[32];
+
+	*out = 0;
+	while (s && *s) {
+		size_t n = strcspn(s, "|, ");
+		int i;
+
+		if (n && n < sizeof(word)) {
+			memcpy(word, s, n);
+			word[n] = 0;
+			for (i = 0; tab[i].name; i++)
+				if (!strcmp(tab[i].name, word))
+					break;
+			if (!tab[i].name) {
+				scenario_error(x, op, what, word);
+				return false;
+			}
+			*out |= tab[i].val;
+		} else if (n) {
+			scenario_error(x, op, what, s);
+			return false;
+		}
+		s += n;
+		s += strspn(s, "|, ");
+	}
+	return true;
+}
+
+static struct mm_struct *op_mm(struct sc_ctx *x, const struct sc_op *op)
+{
+	return ((struct mm_sc_proc *)sc_obj(x, op, P_PROC))->mm;
+}
+
+static struct mm_sc_region *region_find(struct mm_sc_state *st,
+					const char *name)
+{
+	int i;
+
+	for (i = 0; i < st->nr_regions; i++)
+		if (!strcmp(st->regions[i].name, name))
+			return &st->regions[i];
+	return NULL;
+}
+
+static void region_set(struct sc_ctx *x, const struct sc_op *op,
+		       const char *name, unsigned long addr, unsigned long len)
+{
+	struct mm_sc_state *st = mm_state(x->run);
+	struct mm_sc_region *r = region_find(st, name);
+
+	if (!r) {
+		if (st->nr_regions == MM_SC_MAX_REGIONS) {
+			scenario_error(x, op, "too many regions at", name);
+			return;
+		}
+		r = &st->regions[st->nr_regions++];
+		r->name = name;
+	}
+	r->addr = addr;
+	r->len = len;
+}
+
+/*
+ * the address of `addr`, or of `region` + `offset`; *len gets the
+ * region's length past the offset (0 for a bare address)
+ */
+static bool op_addr(struct sc_ctx *x, const struct sc_op *op, int p_addr,
+		    int p_region, int p_offset, unsigned long *addr,
+		    unsigned long *len)
+{
+	const struct sc_arg *a = op->args;
+	struct mm_sc_region *r;
+	unsigned long off = p_offset >= 0 && a[p_offset].set ? a[p_offset].i :
+							       0;
+
+	*len = 0;
+	if (a[p_region].set) {
+		r = region_find(mm_state(x->run), a[p_region].s);
+		if (!r) {
+			scenario_error(x, op, "no region was mapped as",
+				       a[p_region].s);
+			return false;
+		}
+		*addr = r->addr + off;
+		*len = off < r->len ? r->len - off : 0;
+		return true;
+	}
+	if (!a[p_addr].set) {
+		scenario_error(x, op, "needs 'addr' or 'region'", "");
+		return false;
+	}
+	*addr = a[p_addr].i + off;
+	return true;
+}
+
+/* compare a syscall's result with `expect` (an errno name or ok) */
+static void check_result(struct sc_ctx *x, const struct sc_op *op, int p_expect,
+			 const char *call, long ret)
+{
+	const char *e = op->args[p_expect].set ? op->args[p_expect].s : "ok";
+	unsigned long want;
+
+	if (!parse_names(x, op, errno_names, "unknown errno name", e, &want))
+		return;
+	if (ret >= 0 && !want)
+		return;
+	if (ret < 0 && -ret == (long)want)
+		return;
+	if (!want)
+		report_add(x->w, "syscall-failed",
+			   "%s: %s (line %d) failed with %ld\n", current->name,
+			   call, op->line, ret);
+	else
+		report_add(x->w, "unexpected-errno",
+			   "%s: %s (line %d) returned %ld, expected -%s\n",
+			   current->name, call, op->line, ret, e);
+}
+
+/* ---- the ops ---- */
+
+enum {
+	MM_PROC,
+	MM_ADDR,
+	MM_LEN,
+	MM_PROT,
+	MM_FLAGS,
+	MM_FILE,
+	MM_OFF,
+	MM_AS,
+	MM_EXPECT
+};
+
+static void op_mmap(struct sc_ctx *x, const struct sc_op *op)
+{
+	const struct sc_arg *a = op->args;
+	struct file *file = NULL;
+	unsigned long prot, flags, ret;
+
+	if (!parse_names(x, op, prot_names, "unknown prot", a[MM_PROT].s,
+			 &prot) ||
+	    !parse_names(x, op, map_names, "unknown mmap flag",
+			 a[MM_FLAGS].set ? a[MM_FLAGS].s : "private", &flags))
+		return;
+	if (a[MM_FILE].set)
+		file = ((struct mm_sc_file *)sc_obj(x, op, MM_FILE))->file;
+	else
+		flags |= MAP_ANONYMOUS;
+	ret = vm_mmap(op_mm(x, op), file, a[MM_ADDR].set ? a[MM_ADDR].i : 0,
+		      a[MM_LEN].i, prot, flags,
+		      a[MM_OFF].set ? a[MM_OFF].i : 0);
+	check_result(x, op, MM_EXPECT, "mmap", (long)ret);
+	if (!IS_ERR_VALUE(ret) && a[MM_AS].set)
+		region_set(x, op, a[MM_AS].s, ret, PAGE_ALIGN(a[MM_LEN].i));
+}
+
+enum { UM_PROC, UM_ADDR, UM_REGION, UM_OFF, UM_LEN, UM_EXPECT, UM_PROT };
+
+static bool range_of(struct sc_ctx *x, const struct sc_op *op,
+		     unsigned long *addr, unsigned long *len)
+{
+	unsigned long rlen;
+
+	if (!op_addr(x, op, UM_ADDR, UM_REGION, UM_OFF, addr, &rlen))
+		return false;
+	*len = op->args[UM_LEN].set ? (unsigned long)op->args[UM_LEN].i : rlen;
+	return true;
+}
+
+static void op_munmap(struct sc_ctx *x, const struct sc_op *op)
+{
+	unsigned long addr, len;
+
+	if (range_of(x, op, &addr, &len))
+		check_result(x, op, UM_EXPECT, "munmap",
+			     vm_munmap(op_mm(x, op), addr, len));
+}
+
+static void op_mprotect(struct sc_ctx *x, const struct sc_op *op)
+{
+	unsigned long addr, len, prot;
+
+	if (!range_of(x, op, &addr, &len) ||
+	    !parse_names(x, op, prot_names, "unknown prot", op->args[UM_PROT].s,
+			 &prot))
+		return;
+	check_result(x, op, UM_EXPECT, "mprotect",
+		     do_mprotect_pkey(op_mm(x, op), addr, len, prot, -1));
+}
+
+static void op_madvise(struct sc_ctx *x, const struct sc_op *op)
+{
+	unsigned long addr, len, advice;
+
+	if (!range_of(x, op, &addr, &len) ||
+	    !parse_names(x, op, advice_names, "unknown advice",
+			 op->args[UM_PROT].s, &advice))
+		return;
+	check_result(x, op, UM_EXPECT, "madvise",
+		     do_madvise(op_mm(x, op), addr, len, advice));
+}
+
+enum {
+	MR_PROC,
+	MR_ADDR,
+	MR_REGION,
+	MR_OLD,
+	MR_NEW,
+	MR_FLAGS,
+	MR_NEWADDR,
+	MR_AS,
+	MR_EXPECT
+};
+
+static void op_mremap(struct sc_ctx *x, const struct sc_op *op)
+{
+	const struct sc_arg *a = op->args;
+	unsigned long addr, rlen, old_len, new_len, flags, ret;
+
+	if (!op_addr(x, op, MR_ADDR, MR_REGION, -1, &addr, &rlen) ||
+	    !parse_names(x, op, mremap_names, "unknown mremap flag",
+			 a[MR_FLAGS].set ? a[MR_FLAGS].s : "", &flags))
+		return;
+	old_len = a[MR_OLD].set ? (unsigned long)a[MR_OLD].i : rlen;
+	new_len = a[MR_NEW].set ? (unsigned long)a[MR_NEW].i : old_len;
+	ret = do_mremap(op_mm(x, op), addr, old_len, new_len, flags,
+			a[MR_NEWADDR].set ? a[MR_NEWADDR].i : 0);
+	check_result(x, op, MR_EXPECT, "mremap", (long)ret);
+	if (IS_ERR_VALUE(ret))
+		return;
+	if (a[MR_AS].set)
+		region_set(x, op, a[MR_AS].s, ret, PAGE_ALIGN(new_len));
+	else if (a[MR_REGION].set)
+		region_set(x, op, a[MR_REGION].s, ret, PAGE_ALIGN(new_len));
+}
+
+enum { AC_PROC, AC_CPU, AC_ADDR, AC_REGION, AC_OFF, AC_EXPECT, AC_VALUE };
+
+/* the CPU of `cpu`, or NULL (reported) */
+static struct cpu *op_cpu(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct mm_sc_state *st = mm_state(x->run);
+	long id = op->args[AC_CPU].set ? op->args[AC_CPU].i : 0;
+
+	if (id >= st->nr_cpus) {
+		report_add(x->w, "scenario-error",
+			   "line %d: cpu %ld, but the world has %d\n", op->line,
+			   id, st->nr_cpus);
+		return NULL;
+	}
+	return mm_cpu(st->mmw, id);
+}
+
+/* does an access's outcome match `expect`? */
+static void check_access(struct sc_ctx *x, const struct sc_op *op,
+			 const char *what, unsigned long va, int ret,
+			 uint64_t v)
+{
+	const char *e = op->args[AC_EXPECT].set ? op->args[AC_EXPECT].s : "any";
+	const char *got = ret == CPU_SIGSEGV ? "sigsegv" :
+			  ret == CPU_SIGBUS  ? "sigbus" :
+			  ret		     ? "error" :
+					       "ok";
+	char *end;
+	unsigned long long want;
+
+	if (!strcmp(e, "any"))
+		return;
+	if (!strcmp(e, "fault") ? ret != 0 : !strcmp(e, got))
+		return;
+	if (!strcmp(e, "sigsegv") || !strcmp(e, "sigbus") ||
+	    !strcmp(e, "fault") || !strcmp(e, "ok")) {
+		report_add(x->w, "value",
+			   "%s: %s of va %#lx (line %d): %s, expected %s\n",
+			   current->name, what, va, op->line, got, e);
+		return;
+	}
+	want = strtoull(e, &end, 0);
+	if (!*e || *end) {
+		scenario_error(x, op, "unknown expectation", e);
+		return;
+	}
+	if (ret || v != want)
+		report_add(
+			x->w, "value",
+			"%s: %s of va %#lx (line %d): %s %llu, expected %llu\n",
+			current->name, what, va, op->line, got,
+			(unsigned long long)v, want);
+}
+
+static void op_read(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct cpu *cpu = op_cpu(x, op);
+	unsigned long va, len;
+	uint64_t v = 0;
+	int ret;
+
+	if (!cpu || !op_addr(x, op, AC_ADDR, AC_REGION, AC_OFF, &va, &len))
+		return;
+	ret = cpu_read(cpu, op_mm(x, op), va, &v);
+	trace_eventf(x->w, "read va %#lx on CPU%d = %d/%llu", va, cpu->id, ret,
+		     (unsigned long long)v);
+	check_access(x, op, "read", va, ret, v);
+}
+
+static void op_write(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct cpu *cpu = op_cpu(x, op);
+	unsigned long va, len;
+	int ret;
+
+	if (!cpu || !op_addr(x, op, AC_ADDR, AC_REGION, AC_OFF, &va, &len))
+		return;
+	ret = cpu_write(cpu, op_mm(x, op), va, op->args[AC_VALUE].i);
+	check_access(x, op, "write", va, ret, 0);
+}
+
+static void op_truncate(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct mm_sc_file *f = sc_obj(x, op, 0);
+
+	check_result(x, op, 2, "truncate",
+		     vfs_truncate(f->file, op->args[1].i));
+}
+
+static void op_file_write(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct mm_sc_file *f = sc_obj(x, op, 0);
+
+	check_result(x, op, 3, "write",
+		     filemap_write_word(f->file, op->args[1].i, op->args[2].i));
+}
+
+static void op_fork(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct mm_sc_proc *child = sc_obj(x, op, 1);
+	struct mm_struct *mm = dup_mm(op_mm(x, op));
+
+	if (!mm) {
+		check_result(x, op, 2, "fork", -ENOMEM);
+		return;
+	}
+	if (child->mm)
+		mmput(child->mm);
+	child->mm = mm;
+	check_result(x, op, 2, "fork", 0);
+}
+
+#define ADDR_MAX ((long)TASK_SIZE)
+#define PROC                                           \
+	{                                              \
+		"proc", SCP_REF, true, "process", 0, 0 \
+	}
+#define ADDR(req)                                       \
+	{                                               \
+		"addr", SCP_INT, req, NULL, 0, ADDR_MAX \
+	}
+#define LEN(n, req)                                \
+	{                                          \
+		n, SCP_INT, req, NULL, 0, ADDR_MAX \
+	}
+#define STR(n, req)                            \
+	{                                      \
+		n, SCP_STRING, req, NULL, 0, 0 \
+	}
+#define OFFSET                                              \
+	{                                                   \
+		"offset", SCP_INT, false, NULL, 0, ADDR_MAX \
+	}
+#define EXPECT STR("expect", false)
+#define OP(n, h, e, ...)                                                   \
+	{                                                                  \
+		.name = n, .help = h, .exec = e, .params = { __VA_ARGS__ } \
+	}
+
+static const struct scenario_op_type mm_ops[] = {
+	OP("mmap", "mmap(2) in proc; `as` names the region", op_mmap, PROC,
+	   ADDR(false), LEN("len", true), STR("prot", true),
+	   STR("flags", false), { "file", SCP_REF, false, "file", 0, 0 },
+	   OFFSET, STR("as", false), EXPECT),
+	OP("munmap", "munmap(2) of addr or region (+offset), len", op_munmap,
+	   PROC, ADDR(false), STR("region", false), OFFSET, LEN("len", false),
+	   EXPECT),
+	OP("mprotect", "mprotect(2) of addr or region, len, to prot",
+	   op_mprotect, PROC, ADDR(false), STR("region", false), OFFSET,
+	   LEN("len", false), EXPECT, STR("prot", true)),
+	OP("madvise", "madvise(2) of addr or region, len, with advice",
+	   op_madvise, PROC, ADDR(false), STR("region", false), OFFSET,
+	   LEN("len", false), EXPECT, STR("advice", true)),
+	OP("mremap", "mremap(2) of addr or region; the region follows",
+	   op_mremap, PROC, ADDR(false), STR("region", false),
+	   LEN("old_len", false), LEN("new_len", false), STR("flags", false),
+	   LEN("new_addr", false), STR("as", false), EXPECT),
+	OP("read", "a CPU reads a word of proc at addr or region+offset",
+	   op_read, PROC, { "cpu", SCP_INT, false, NULL, 0, MM_MAX_CPUS - 1 },
+	   ADDR(false), STR("region", false), OFFSET, EXPECT),
+	OP("write", "a CPU writes value to a word of proc", op_write, PROC,
+	   { "cpu", SCP_INT, false, NULL, 0, MM_MAX_CPUS - 1 }, ADDR(false),
+	   STR("region", false), OFFSET, EXPECT,
+	   { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX }),
+	OP("truncate", "truncate(2) a file to size", op_truncate,
+	   { "file", SCP_REF, true, "file", 0, 0 },
+	   { "size", SCP_INT, true, NULL, 0, LONG_MAX }, EXPECT),
+	OP("file_write", "write(2) one word of a file at offset", op_file_write,
+	   { "file", SCP_REF, true, "file", 0, 0 },
+	   { "offset", SCP_INT, true, NULL, 0, LONG_MAX },
+	   { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX }, EXPECT),
+	OP("fork", "fork(2): child (a process) becomes a copy of proc", op_fork,
+	   PROC, { "child", SCP_REF, true, "process", 0, 0 }, EXPECT),
+	{ .name = NULL },
+};
+
+/* what the mm checker, the quiescent checks and these ops report */
+static const char *const mm_violations[] = {
+	"stale-tlb",
+	"stale-pte",
+	"bad-pte",
+	"bad-page",
+	"pgtable",
+	"mapcount",
+	"rss-counter",
+	"tlb-flush-pending",
+	"tlb-coherence",
+	"truncated-page-mapped",
+	"frame-leak",
+	"fault-livelock",
+	"value",
+	"syscall-failed",
+	"unexpected-errno",
+	"scenario-error",
+	NULL,
+};
+
+const struct scenario_subsys sc_mm_subsys = {
+	.name = "mm",
+	.kinds = mm_kinds,
+	.world_keys = mm_world_keys,
+	.ops = mm_ops,
+	.violations = mm_violations,
+	.cfg_size = sizeof(struct mm_sc_cfg),
+	.run_init = mm_run_init,
+	.run_check = mm_run_check,
+};

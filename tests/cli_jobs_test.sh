@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# End-to-end tests of the secmmu binary for issue 6's remaining pieces:
+# --jobs (parallel exploration), --save-failure and `replay FAILURE_FILE`,
+# and the progress line (terminal only).
+# usage: cli_jobs_test.sh path/to/secmmu [path/to/scenarios]
+set -u
+SECMMU=${1:?usage: cli_jobs_test.sh SECMMU [SCENARIOS]}
+SC=${2:-$(dirname "$0")/../scenarios}
+case "$SECMMU" in /*) ;; *) SECMMU=$PWD/$SECMMU ;; esac
+case "$SC" in /*) ;; *) SC=$PWD/$SC ;; esac
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+no() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect EXIT PATTERN -- ARGS...: exit status and a pattern in stdout+stderr
+expect() {
+	local want=$1 pat=$2
+	shift 3
+	"$SECMMU" "$@" >"$T/out" 2>&1
+	local got=$?
+	if [ "$got" != "$want" ]; then
+		no "secmmu $* exited $got, want $want"; sed 's/^/  | /' "$T/out" | head -20
+	elif ! grep -qE -- "$pat" "$T/out"; then
+		no "secmmu $*: output lacks /$pat/"; sed 's/^/  | /' "$T/out" | head -20
+	else
+		ok
+	fi
+}
+
+# expect_line EXIT PATTERN -- ARGS...: like expect, and exactly one line
+expect_line() {
+	expect "$@"
+	[ "$(wc -l <"$T/out")" = 1 ] && ok || { no "more than one line: ${*:4}"; sed 's/^/  | /' "$T/out" | head -5; }
+}
+
+# same_json A B: the --json summaries are equal but for what may differ
+# between job counts
+same_json() {
+	python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for d in (a, b):
+    for k in ("seconds", "jobs", "workers"):
+        d.pop(k, None)
+if a != b:
+    print("  |", a, "\n  |", b)
+    sys.exit(1)
+' "$1" "$2"
+}
+
+# ---- --jobs: the same report as --jobs 1 (random), both workers ran ----
+
+same_as_one_job() {
+	"$SECMMU" "$@" --jobs 1 --json >"$T/j1" 2>/dev/null
+	"$SECMMU" "$@" --jobs 2 --json >"$T/j2" 2>/dev/null
+	if [ -s "$T/j1" ] && same_json "$T/j1" "$T/j2"; then
+		ok
+	else
+		no "--jobs 2 differs from --jobs 1: $*"
+	fi
+}
+same_as_one_job explore lost-update
+same_as_one_job explore lost-update --keep-going --iterations 500
+same_as_one_job explore abba --seed 7
+same_as_one_job explore abba --keep-going --iterations 300
+same_as_one_job explore rcu-free-early --keep-going --iterations 300
+same_as_one_job explore sleep-in-atomic
+same_as_one_job explore locked-update --iterations 2000
+same_as_one_job run "$SC/demos/lost-update.yaml"
+same_as_one_job run "$SC/demos/abba.yaml"
+same_as_one_job run "$SC/demos/abba.yaml" --keep-going --iterations 400
+
+# every built-in model: the same violation kinds with --jobs 2 and 1
+"$SECMMU" list | sed -n '/^built-in/,/^$/{/^  /p}' | awk '{ print $1 }' >"$T/models"
+if python3 - "$SECMMU" "$T/models" <<'PY'
+import json, subprocess, sys
+bad = 0
+models = open(sys.argv[2]).read().split()
+assert len(models) >= 9, models
+for m in models:
+    out = []
+    for jobs in ("1", "2"):
+        p = subprocess.run([sys.argv[1], "explore", m, "--keep-going",
+                            "--iterations", "200", "--json", "--jobs", jobs],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        out.append(json.loads(p.stdout))
+    a, b = out
+    if [k["kind"] for k in a["kinds"]] != [k["kind"] for k in b["kinds"]] or \
+       b["executions"] != 200 or b["jobs"] != 2:
+        print("  | kinds differ for", m, a, b)
+        bad = 1
+sys.exit(bad)
+PY
+then ok; else no "--jobs 2 found other kinds than --jobs 1 on some built-in model"; fi
+
+# pct: the same kinds as one job, and the same report every time
+"$SECMMU" run "$SC/demos/abba.yaml" --strategy pct --keep-going --iterations 300 --json >"$T/p1" 2>/dev/null
+"$SECMMU" run "$SC/demos/abba.yaml" --strategy pct --keep-going --iterations 300 --json --jobs 2 >"$T/p2" 2>/dev/null
+"$SECMMU" run "$SC/demos/abba.yaml" --strategy pct --keep-going --iterations 300 --json --jobs 2 >"$T/p3" 2>/dev/null
+if python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert sorted(k["kind"] for k in a["kinds"]) == sorted(k["kind"] for k in b["kinds"]) == ["deadlock", "lockdep-circular"], (a, b)
+' "$T/p1" "$T/p2" && same_json "$T/p2" "$T/p3"; then ok; else no "pct --jobs 2"; fi
+
+# the merged counts add up to the budget and two processes ran
+"$SECMMU" explore lost-update --keep-going --iterations 1000 --jobs 2 --json >"$T/w" 2>/dev/null
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = d["workers"]
+assert d["jobs"] == 2 and len(w) == 2, d
+assert [x["executions"] for x in w] == [500, 500], w
+assert sum(x["executions"] for x in w) == d["executions"] == 1000, d
+assert w[0]["pid"] != w[1]["pid"] and all(x["pid"] > 0 for x in w), w
+assert sum(k["executions"] for k in d["kinds"]) == d["violating"], d
+' "$T/w"; then ok; else no "per-worker counts"; fi
+expect 0 "clean: 1000 executions in [0-9.]+s on 2 workers" -- explore locked-update --jobs 2
+expect 1 "VIOLATION lost-update in execution 6 of 6 \(1 violating\) on 2 workers" -- explore lost-update --jobs 2
+expect 0 "result: as expected: lost-update found in execution 6 of 6" -- run "$SC/demos/lost-update.yaml" --jobs 2
+# the printed replay commands of a --jobs run reproduce the violation
+"$SECMMU" explore rcu-free-early --seed 5 --jobs 3 >"$T/first" 2>&1
+cmd=$(sed -n 's/^     or: secmmu //p' "$T/first")
+if [ -n "$cmd" ]; then
+	expect 1 "VIOLATION use-after-free in execution 1 of 1" -- $cmd
+else
+	no "no seed replay command for --jobs 3"
+fi
+
+# bad --jobs values and combinations: one line, exit 2
+expect_line 2 "^secmmu: --jobs: 0 is out of range \[1, 64\]$" -- explore lost-update --jobs 0
+expect_line 2 "^secmmu: --jobs: 1000 is out of range \[1, 64\]$" -- explore lost-update --jobs 1000
+expect_line 2 "^secmmu: --jobs: 'two' is not a non-negative number$" -- explore lost-update --jobs two
+expect_line 2 "^secmmu: --jobs: '-2' is not a non-negative number$" -- run "$SC/demos/abba.yaml" --jobs -2
+expect_line 2 "^secmmu: --jobs: '' is not a non-negative number$" -- explore lost-update --jobs ''
+expect_line 2 "^secmmu: option '--jobs' needs a value$" -- explore lost-update --jobs
+expect_line 2 "^secmmu: --jobs: dfs walks one tree" -- explore lost-update --jobs 2 --strategy dfs
+expect_line 2 "^secmmu: --jobs: applies to the det engine" -- run "$SC/demos/abba.yaml" --jobs 2 --engine real
+expect_line 2 "^secmmu: --jobs: a replay is a single execution" -- replay lost-update --schedule ab --jobs 2
+expect 0 "clean" -- explore steps-2x2 --strategy dfs --jobs 1
+
+# ---- failure files ----
+
+# save, then replay: the same violation and a byte-identical trace
+check_failure() { # NAME ARGS...: run ARGS with --save-failure and compare
+	local name=$1
+	shift
+	"$SECMMU" "$@" --save-failure "$T/$name.fail" --trace "$T/$name-1.json" \
+		--trace-text "$T/$name-1.txt" >"$T/$name-run" 2>&1
+	if [ ! -s "$T/$name.fail" ]; then
+		no "$name: no failure file written"; sed 's/^/  | /' "$T/$name-run" | head; return
+	fi
+	grep -q "^saved:   $T/$name.fail (secmmu replay $T/$name.fail)$" "$T/$name-run" && ok || no "$name: no saved: line"
+	(cd "$T" && "$SECMMU" replay "$name.fail" --trace "$name-2.json" --trace-text "$name-2.txt") >"$T/$name-replay" 2>&1
+	if cmp -s "$T/$name-1.json" "$T/$name-2.json" && cmp -s "$T/$name-1.txt" "$T/$name-2.txt"; then
+		ok
+	else
+		no "$name: the replayed trace differs from the original run's"
+	fi
+	# the violation block: from the VIOLATION line's kind to the timeline
+	sed -n '/^=== violation/,/^timeline/p' "$T/$name-run" >"$T/$name-v1"
+	sed -n '/^=== violation/,/^timeline/p' "$T/$name-replay" >"$T/$name-v2"
+	if [ -s "$T/$name-v1" ] && cmp -s "$T/$name-v1" "$T/$name-v2"; then ok; else no "$name: the replay reports a different violation"; fi
+	k1=$(sed -n 's/.*: VIOLATION \([^ ]*\) in execution.*/\1/p' "$T/$name-run")
+	k2=$(sed -n 's/.*: VIOLATION \([^ ]*\) in execution 1 of 1 .*/\1/p' "$T/$name-replay")
+	[ -n "$k1" ] && [ "$k1" = "$k2" ] && ok || no "$name: kinds '$k1' and '$k2'"
+	grep -q "^$name.fail: $k1 found by secmmu " "$T/$name-replay" && ok || no "$name: no header line"
+	! grep -q "^WARNING: .* recorded" "$T/$name-replay" && ok || no "$name: replay warns"
+}
+check_failure lu explore lost-update
+check_failure abba-pct explore abba --strategy pct --seed 3
+check_failure abba-dfs explore abba --strategy dfs
+check_failure sc-lu run "$SC/demos/lost-update.yaml" --policy linux-4.13 --set rmap.batched_flush_pending=false
+check_failure sc-abba run "$SC/demos/abba.yaml" --strategy pct --jobs 2 --max-steps 5000
+# a relative scenario path: the replay below runs elsewhere, so it falls
+# back to the absolute path the file also records
+cp "$SC/demos/abba.yaml" "$T/rel.yaml"
+check_failure rel run "$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1]))' "$T/rel.yaml")"
+
+# what the file holds
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["secmmu_failure"] == 1 and d["version"], d
+assert d["scenario"].endswith("demos/lost-update.yaml") and len(d["scenario_hash"]) == 16, d
+assert d["policy"] == "linux-4.13" and d["set"] == ["rmap.batched_flush_pending=false"], d
+assert d["engine"] == "det" and d["strategy"] == "random" and d["kind"] == "lost-update", d
+assert isinstance(d["seed"], int) and d["schedule"] and d["replay_verified"] is True, d
+assert "--policy linux-4.13 --set rmap.batched_flush_pending=false --schedule" in d["command"], d
+' "$T/sc-lu.fail"; then ok; else no "failure file content"; fi
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["max_steps"]==5000 and d["jobs"]==2 and d["strategy"]=="pct", d' "$T/sc-abba.fail" && ok || no "max_steps/jobs in the failure file"
+# the replay exit status follows `replay FILE --schedule`: a scenario's expect matched
+expect 0 "result: as expected: lost-update found in execution 1 of 1" -- replay "$T/sc-lu.fail"
+expect 1 "VIOLATION lost-update in execution 1 of 1" -- replay "$T/lu.fail"
+# --json, saving again, and the scenario found by its absolute path from elsewhere
+"$SECMMU" replay "$T/lu.fail" --json --save-failure "$T/lu2.fail" >"$T/rj" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["reproduced"] is True and d["failure_file"].endswith("lu.fail") and d["first"]["failure_file"].endswith("lu2.fail"), d' "$T/rj" && ok || no "replay --json of a failure file"
+expect 1 "VIOLATION lost-update" -- replay "$T/lu2.fail"
+(cd / && "$SECMMU" replay "$T/rel.fail") >"$T/out" 2>&1
+grep -q "VIOLATION deadlock in execution 1 of 1" "$T/out" && ok || no "replay from another directory"
+# a clean run writes no failure file
+expect 0 "clean" -- explore locked-update --save-failure "$T/none.fail"
+[ ! -e "$T/none.fail" ] && ok || no "a clean run wrote a failure file"
+# a changed scenario gets a warning
+cp "$SC/demos/lost-update.yaml" "$T/lu.yaml"
+"$SECMMU" run "$T/lu.yaml" --save-failure "$T/chg.fail" >/dev/null 2>&1
+echo "# changed" >>"$T/lu.yaml"
+expect 0 "warning: $T/chg.fail: $T/lu.yaml changed since the failure was saved" -- replay "$T/chg.fail"
+# a failure that no longer reproduces is flagged
+sed 's/"schedule": "[^"]*"/"schedule": "a9"/' "$T/lu.fail" >"$T/gone.fail"
+expect 0 "WARNING: .*gone.fail recorded lost-update; this replay found no violation" -- replay "$T/gone.fail"
+
+# bad failure files and combinations: one line "FILE: problem", exit 2
+printf 'name: [\n' >"$T/broken.yaml"
+# variants of lu.fail, each with one thing wrong
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+variants = {
+    "nosched": lambda d: d.pop("schedule"),
+    "noseed": lambda d: d.pop("seed"),
+    "nomodel": lambda d: d.pop("model"),
+    "badmodel": lambda d: d.update(model="nosuch"),
+    "badpath": lambda d: (d.pop("model"), d.update(scenario="/no/such/dir/x.yaml")),
+    "badscen": lambda d: (d.pop("model"), d.update(scenario=t + "/broken.yaml")),
+    "badseed": lambda d: d.update(seed="x"),
+    "badsched": lambda d: d.update(schedule="a-b"),
+    "badkey": lambda d: d.update({"colour\n": 1}),
+    "badver": lambda d: d.update(secmmu_failure=2),
+    "badeng": lambda d: d.update(engine="real"),
+    "badset": lambda d: d.update(set=["nothing"]),
+    "modelset": lambda d: d.update(policy="linux-6.1"),
+}
+for name, change in variants.items():
+    d = json.load(open(t + "/lu.fail"))
+    change(d)
+    json.dump(d, open("%s/%s.fail" % (t, name), "w"))
+d = json.load(open(t + "/sc-lu.fail"))
+d["policy"] = "linux-0"
+json.dump(d, open(t + "/badpol.fail", "w"))
+PY
+printf '{"secmmu_failure": 1, "model": "abba",\n' >"$T/trunc.fail"
+expect_line 2 "^$T/trunc.fail: syntax error at line 2, column 1: " -- replay "$T/trunc.fail"
+expect_line 2 "^$T/nosched.fail: missing key 'schedule'$" -- replay "$T/nosched.fail"
+expect_line 2 "^$T/noseed.fail: missing key 'seed'$" -- replay "$T/noseed.fail"
+expect_line 2 "^$T/nomodel.fail: missing key 'model' or 'scenario'$" -- replay "$T/nomodel.fail"
+expect_line 2 "^$T/badmodel.fail: unknown model 'nosuch' \(see 'secmmu list'\)$" -- replay "$T/badmodel.fail"
+expect_line 2 "^$T/badpath.fail: scenario '/no/such/dir/x.yaml' is not a file" -- replay "$T/badpath.fail"
+expect_line 2 "^$T/badscen.fail: scenario $T/broken.yaml:2:1: " -- replay "$T/badscen.fail"
+expect_line 2 "^$T/badseed.fail: 'seed' must be a non-negative integer$" -- replay "$T/badseed.fail"
+expect_line 2 "^$T/badsched.fail: 'schedule' is not a schedule" -- replay "$T/badsched.fail"
+expect_line 2 "^$T/badkey.fail: unknown key 'colour\?'$" -- replay "$T/badkey.fail"
+expect_line 2 "^$T/badver.fail: failure format 2 is not the one this secmmu reads \(1\)$" -- replay "$T/badver.fail"
+expect_line 2 "^$T/badeng.fail: engine 'real' cannot be replayed" -- replay "$T/badeng.fail"
+expect_line 2 "^$T/badset.fail: 'set' must be a list of" -- replay "$T/badset.fail"
+# built-in models take a policy too: the failure replays under it
+expect 1 "VIOLATION lost-update" -- replay "$T/modelset.fail"
+expect_line 2 "^$T/badpol.fail: policy: unknown policy preset 'linux-0'" -- replay "$T/badpol.fail"
+printf '{"secmmu_failure": 1, "seed": 1, "seed": 2}\n' >"$T/dup.fail"
+expect_line 2 "^$T/dup.fail: duplicate key 'seed'$" -- replay "$T/dup.fail"
+expect_line 2 "^secmmu: $T/lu.fail: --schedule cannot be used with a failure file" -- replay "$T/lu.fail" --schedule ab
+expect_line 2 "^secmmu: $T/lu.fail: --policy cannot be used with a failure file" -- replay "$T/lu.fail" --policy linux-6.1
+expect_line 2 "^secmmu: $T/lu.fail is a failure file: replay it with 'secmmu replay $T/lu.fail'$" -- run "$T/lu.fail"
+expect_line 2 "^secmmu: --save-failure: the real engine's executions cannot be replayed" -- explore abba --engine real --save-failure "$T/x.fail"
+expect_line 2 "^secmmu: $T/nodir/x.fail: cannot write: No such file or directory$" -- explore lost-update --save-failure "$T/nodir/x.fail"
+
+# ---- progress: never off a terminal, never with --json ----
+
+"$SECMMU" explore locked-update --iterations 3000 --jobs 2 >/dev/null 2>"$T/err"
+[ ! -s "$T/err" ] && ok || no "progress off a terminal"
+if script -qec true /dev/null >/dev/null 2>&1; then
+	tty_run() { SECMMU_PROGRESS_MS=1 script -qec "$*" /dev/null | tr '\r' '\n' >"$T/tty"; }
+	pat='^\[explore\] [0-9]+ executions, [0-9]+/s, [0-9]+ violating'
+	tty_run "$SECMMU" explore locked-update --iterations 30000
+	grep -qE "$pat" "$T/tty" && grep -q "clean: 30000 executions" "$T/tty" && ok || no "progress on a terminal (explore)"
+	tty_run "$SECMMU" run "$SC/demos/locked-update.yaml" --iterations 30000
+	grep -qE "$pat" "$T/tty" && ok || no "progress on a terminal (run)"
+	tty_run "$SECMMU" explore lost-update --keep-going --iterations 30000 --jobs 2
+	grep -qE '^\[explore\] 30000 executions, [0-9]+/s, [0-9]+ violating' "$T/tty" && ok || no "progress on a terminal (--jobs 2 final line)"
+	tty_run "$SECMMU" explore locked-update --iterations 30000 --json
+	! grep -q '\[explore\]' "$T/tty" && ok || no "progress with --json"
+	# the default interval: a short run prints none
+	script -qec "$SECMMU explore locked-update --iterations 100" /dev/null >"$T/tty"
+	! grep -q '\[explore\]' "$T/tty" && ok || no "progress on a short run"
+else
+	echo "SKIP: progress on a terminal (script(1) cannot open a pty)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make check-long`: long explorations of every built-in model. Clean
+# models must stay clean under large random/PCT budgets and deeper DFS
+# bounds; bug models must be found. Minutes, not seconds: not in make test.
+# usage: long_test.sh path/to/secmmu
+set -u
+SECMMU=${1:?usage: long_test.sh SECMMU}
+pass=0
+fail=0
+
+run() {
+	local want=$1
+	shift
+	"$SECMMU" "$@" --json >/tmp/secmmu-long.$$ 2>/dev/null
+	local got=$?
+	if [ "$got" = "$want" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: secmmu $* exited $got, want $want"
+		cat /tmp/secmmu-long.$$
+	fi
+}
+
+for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
+	case "$m" in
+	*noflush | *nonested | *noretry | lost-update | abba | rcu-free-early | sleep-in-atomic)
+		run 1 explore "$m" --strategy random --iterations 200000
+		run 1 explore "$m" --strategy pct --iterations 200000 ;;
+	*)
+		run 0 explore "$m" --strategy random --iterations 100000
+		run 0 explore "$m" --strategy pct --depth 3 --iterations 100000
+		run 0 explore "$m" --strategy random --iterations 100000 --jobs 2 --seed 1000000 ;;
+	esac
+done
+for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
+	run 0 explore "$m" --strategy dfs --bound 3
+done
+rm -f /tmp/secmmu-long.$$
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

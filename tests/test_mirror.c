@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The mirror device (src/devices/mirror.c) and the mmu_notifier call
+ * sites of the primary MMU.
+ *
+ * `test_mirror det` (suite unit): hmm-tests-style device tests driven
+ * outside agents (device reads and writes see the process's values,
+ * PROT_NONE gives -EFAULT, a write to read-only memory -EPERM, fork and
+ * COW, munmap, mprotect, exit), the events the call sites use, the
+ * notifier.secondary_tlb_flush policy, and the explorer on the
+ * mirror-vs-munmap / mirror-vs-mprotect race models (clean; with
+ * mirror.read_retry=false found, with a schedule that replays).
+ *
+ * `test_mirror real` (suite real): the same race models on threads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check/check.h"
+#include "core/policy.h"
+#include "devices/mirror.h"
+#include "engine/engine.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
+#include "scenario/builtin.h"
+#include "scenario/mirror_models.h"
+
+#define NR_FRAMES 2048UL
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define NPAGES 4
+
+struct fx {
+	struct world *w;
+	struct policy pol;
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	struct cpu *c0;
+	struct dmirror dev;
+	bool dev_live;
+	unsigned long addr;
+};
+
+static struct fx *fx_new(const char *knob, const char *value)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	policy_init_default(&f->pol);
+	if (knob)
+		assert_int_equal(
+			policy_set(&f->pol, knob, value, err, sizeof(err)), 0);
+	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET,
+						  .policy = &f->pol });
+	assert_non_null(f->w);
+	f->mmw = mm_world_get(f->w, NR_FRAMES, 2);
+	assert_non_null(f->mmw);
+	f->mm = mm_alloc(f->mmw);
+	assert_non_null(f->mm);
+	f->c0 = mm_cpu(f->mmw, 0);
+	return f;
+}
+
+/* map NPAGES pages, CPU0 writes 100 + i to page i, the device mirrors */
+static void fx_map(struct fx *f, unsigned long prot)
+{
+	int i;
+
+	f->addr = vm_mmap(f->mm, NULL, 0, NPAGES * PAGE_SIZE, RW, ANON, 0);
+	assert_false(IS_ERR_VALUE(f->addr));
+	for (i = 0; i < NPAGES; i++)
+		assert_int_equal(cpu_write(f->c0, f->mm,
+					   f->addr + i * PAGE_SIZE, 100 + i),
+				 0);
+	if (prot != RW)
+		assert_int_equal(do_mprotect_pkey(f->mm, f->addr,
+						  NPAGES * PAGE_SIZE, prot, -1),
+				 0);
+	assert_int_equal(dmirror_init(&f->dev, f->mm, f->addr, NPAGES), 0);
+	f->dev_live = true;
+}
+
+/* every test ends clean: no report, nothing leaked once the mm exits */
+static void fx_done(struct fx *f)
+{
+	if (f->dev_live)
+		dmirror_check_quiescent(&f->dev);
+	mm_check_quiescent(f->mmw);
+	cpu_idle(f->c0);
+	cpu_idle(mm_cpu(f->mmw, 1));
+	if (f->mm)
+		mmput(f->mm); /* exit_mmap: mmu_notifier_release */
+	if (f->dev_live) {
+		assert_int_equal(dmirror_nr_valid(&f->dev), 0);
+		dmirror_fini(&f->dev); /* the last mm reference */
+	}
+	mmu_notifier_world_check(f->mmw->nw);
+	phys_check_leaks(f->mmw->pm, 0);
+	if (f->w->nr_reports)
+		report_print_all(f->w, stderr);
+	assert_int_equal(f->w->nr_reports, 0);
+	world_destroy(f->w);
+	free(f);
+}
+
+static uint64_t dev_read(struct fx *f, int page, int *ret)
+{
+	uint64_t v = 0;
+
+	*ret = dmirror_read(&f->dev, f->addr + page * PAGE_SIZE, &v);
+	return v;
+}
+
+/* hmm-tests anon_read / anon_write */
+static void test_read_write(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	uint64_t v;
+	int i, ret;
+
+	(void)state;
+	fx_map(f, RW);
+	for (i = 0; i < NPAGES; i++) {
+		assert_int_equal(dev_read(f, i, &ret), 100 + i);
+		assert_int_equal(ret, 0);
+	}
+	assert_int_equal(dmirror_nr_valid(&f->dev), NPAGES);
+	for (i = 0; i < NPAGES; i++)
+		assert_int_equal(dmirror_write(&f->dev,
+					       f->addr + i * PAGE_SIZE + 8,
+					       200 + i),
+				 0);
+	for (i = 0; i < NPAGES; i++) {
+		assert_int_equal(cpu_read(f->c0, f->mm,
+					  f->addr + i * PAGE_SIZE + 8, &v),
+				 0);
+		assert_int_equal(v, 200 + i);
+	}
+	/* the CPU's later writes are seen by the device (same frames) */
+	assert_int_equal(cpu_write(f->c0, f->mm, f->addr, 7), 0);
+	assert_int_equal(dev_read(f, 0, &ret), 7);
+	/* a bulk fault of the whole range, as dmirror's ioctl */
+	assert_int_equal(dmirror_fault(&f->dev, f->addr, NPAGES, true), 0);
+	/* outside the mirrored range, or misaligned */
+	assert_int_equal(dmirror_read(&f->dev, f->addr + NPAGES * PAGE_SIZE,
+				      &v),
+			 -EFAULT);
+	assert_int_equal(dmirror_read(&f->dev, f->addr + 3, &v), -EFAULT);
+	fx_done(f);
+}
+
+/* hmm-tests anon_read_prot / anon_write_prot: -EFAULT and -EPERM */
+static void test_prot(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	int ret;
+
+	(void)state;
+	fx_map(f, PROT_NONE);
+	dev_read(f, 0, &ret);
+	assert_int_equal(ret, -EFAULT);
+	assert_int_equal(dmirror_write(&f->dev, f->addr, 1), -EFAULT);
+	assert_int_equal(do_mprotect_pkey(f->mm, f->addr, NPAGES * PAGE_SIZE,
+					  PROT_READ, -1),
+			 0);
+	assert_int_equal(dev_read(f, 1, &ret), 101);
+	assert_int_equal(ret, 0);
+	assert_int_equal(dmirror_write(&f->dev, f->addr + PAGE_SIZE, 1),
+			 -EPERM);
+	/* writable again: the device write goes through */
+	assert_int_equal(do_mprotect_pkey(f->mm, f->addr, NPAGES * PAGE_SIZE,
+					  RW, -1),
+			 0);
+	assert_int_equal(dmirror_write(&f->dev, f->addr + PAGE_SIZE, 9), 0);
+	assert_int_equal(dev_read(f, 1, &ret), 9);
+	fx_done(f);
+}
+
+/* mprotect drops the device's entries (PROTECTION_VMA) */
+static void test_mprotect_invalidates(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	int ret;
+
+	(void)state;
+	fx_map(f, RW);
+	assert_int_equal(dmirror_fault(&f->dev, f->addr, NPAGES, true), 0);
+	assert_int_equal(dmirror_nr_valid(&f->dev), NPAGES);
+	assert_int_equal(do_mprotect_pkey(f->mm, f->addr + PAGE_SIZE, PAGE_SIZE,
+					  PROT_READ, -1),
+			 0);
+	assert_int_equal(dmirror_nr_valid(&f->dev), NPAGES - 1);
+	assert_int_equal(dmirror_write(&f->dev, f->addr + PAGE_SIZE, 1),
+			 -EPERM);
+	assert_int_equal(dmirror_write(&f->dev, f->addr, 5), 0);
+	assert_int_equal(dev_read(f, 0, &ret), 5);
+	fx_done(f);
+}
+
+/* munmap (UNMAP) and MADV_DONTNEED (CLEAR) drop the entries */
+static void test_munmap_dontneed(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	int ret;
+
+	(void)state;
+	fx_map(f, RW);
+	assert_int_equal(dmirror_fault(&f->dev, f->addr, NPAGES, false), 0);
+	assert_int_equal(do_madvise(f->mm, f->addr, PAGE_SIZE, MADV_DONTNEED),
+			 0);
+	assert_int_equal(dmirror_nr_valid(&f->dev), NPAGES - 1);
+	assert_int_equal(dev_read(f, 0, &ret), 0); /* zero-filled again */
+	assert_int_equal(ret, 0);
+	assert_int_equal(
+		vm_munmap(f->mm, f->addr + 2 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
+	assert_int_equal(dmirror_nr_valid(&f->dev), 2);
+	dev_read(f, 2, &ret);
+	assert_int_equal(ret, -EFAULT);
+	dev_read(f, 3, &ret);
+	assert_int_equal(ret, -EFAULT);
+	assert_int_equal(dev_read(f, 1, &ret), 101);
+	fx_done(f);
+}
+
+/* hmm-tests anon_write_child / COW: fork write-protects, COW replaces */
+static void test_fork_cow(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	struct mm_struct *child;
+	uint64_t v;
+	int ret;
+
+	(void)state;
+	fx_map(f, RW);
+	assert_int_equal(dmirror_fault(&f->dev, f->addr, NPAGES, true), 0);
+	child = dup_mm(f->mm);
+	assert_non_null(child);
+	/* copy_page_range's PROTECTION_PAGE dropped every entry */
+	assert_int_equal(dmirror_nr_valid(&f->dev), 0);
+	assert_int_equal(dev_read(f, 0, &ret), 100);
+	/* the parent's CPU write copies the page (wp_page_copy: CLEAR) */
+	assert_int_equal(cpu_write(f->c0, f->mm, f->addr, 11), 0);
+	assert_int_equal(dev_read(f, 0, &ret), 11);
+	/* a device write breaks COW for the parent only */
+	assert_int_equal(dmirror_write(&f->dev, f->addr + PAGE_SIZE, 12), 0);
+	assert_int_equal(cpu_read(f->c0, f->mm, f->addr + PAGE_SIZE, &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(cpu_read(mm_cpu(f->mmw, 1), child, f->addr, &v), 0);
+	assert_int_equal(v, 100);
+	assert_int_equal(
+		cpu_read(mm_cpu(f->mmw, 1), child, f->addr + PAGE_SIZE, &v), 0);
+	assert_int_equal(v, 101);
+	cpu_idle(mm_cpu(f->mmw, 1));
+	mmput(child);
+	fx_done(f);
+}
+
+/* exit_mmap: mmu_notifier_release drops everything; fini after exit */
+static void test_exit(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+
+	(void)state;
+	fx_map(f, RW);
+	assert_int_equal(dmirror_fault(&f->dev, f->addr, NPAGES, false), 0);
+	assert_int_equal(dmirror_nr_valid(&f->dev), NPAGES);
+	fx_done(f); /* asserts no entry survives mmput */
+}
+
+/* ---- the events of the call sites ---- */
+
+struct evlog {
+	struct mmu_interval_notifier mni;
+	int n;
+	enum mmu_notifier_event ev[16];
+	unsigned long start[16], end[16];
+};
+
+static bool evlog_invalidate(struct mmu_interval_notifier *mni,
+			     const struct mmu_notifier_range *range,
+			     unsigned long cur_seq)
+{
+	struct evlog *l = container_of(mni, struct evlog, mni);
+
+	mmu_interval_set_seq(mni, cur_seq);
+	if (l->n < 16) {
+		l->ev[l->n] = range->event;
+		l->start[l->n] = range->start;
+		l->end[l->n] = range->end;
+	}
+	l->n++;
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops evlog_ops = {
+	.invalidate = evlog_invalidate,
+};
+
+static void test_call_site_events(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	struct evlog l = { 0 };
+	struct mm_struct *child;
+	unsigned long a;
+
+	(void)state;
+	a = vm_mmap(f->mm, NULL, 0, 4 * PAGE_SIZE, RW, ANON, 0);
+	assert_int_equal(cpu_write(f->c0, f->mm, a, 1), 0);
+	assert_int_equal(mmu_interval_notifier_insert(
+				 &l.mni, f->mm->notifier_subscriptions, a,
+				 4 * PAGE_SIZE, &evlog_ops),
+			 0);
+	assert_int_equal(do_mprotect_pkey(f->mm, a, PAGE_SIZE, PROT_READ, -1),
+			 0);
+	assert_int_equal(l.ev[0], MMU_NOTIFY_PROTECTION_VMA);
+	assert_int_equal(l.start[0], a);
+	assert_int_equal(l.end[0], a + PAGE_SIZE);
+	assert_int_equal(do_mprotect_pkey(f->mm, a, PAGE_SIZE, RW, -1), 0);
+	assert_int_equal(
+		do_madvise(f->mm, a + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
+	assert_int_equal(l.ev[2], MMU_NOTIFY_CLEAR);
+	assert_int_equal(l.start[2], a + PAGE_SIZE);
+	child = dup_mm(f->mm);
+	assert_non_null(child);
+	assert_int_equal(l.ev[3], MMU_NOTIFY_PROTECTION_PAGE);
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 2), 0); /* COW */
+	assert_int_equal(l.ev[4], MMU_NOTIFY_CLEAR);
+	assert_int_equal(l.start[4], a);
+	assert_int_equal(l.end[4], a + PAGE_SIZE);
+	assert_int_equal(vm_munmap(f->mm, a + 3 * PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(l.ev[5], MMU_NOTIFY_UNMAP);
+	assert_int_equal(l.start[5], a + 3 * PAGE_SIZE);
+	assert_int_equal(l.n, 6);
+	mmput(child);
+	assert_int_equal(l.n, 6); /* the child's mm is another address space */
+	cpu_idle(f->c0);
+	mmgrab(f->mm); /* the interval's reference, as in Linux */
+	mmput(f->mm);
+	assert_int_equal(l.ev[6], MMU_NOTIFY_RELEASE);
+	mmu_interval_notifier_remove(&l.mni);
+	mmdrop(f->mm);
+	f->mm = NULL;
+	fx_done(f);
+}
+
+/* truncate: unmap_mapping_pages zaps with CLEAR */
+static void test_truncate_event(void **state)
+{
+	struct fx *f = fx_new(NULL, NULL);
+	struct evlog l = { 0 };
+	struct file *file = shmem_file_setup(f->mmw, 2 * PAGE_SIZE);
+	unsigned long a;
+
+	(void)state;
+	a = vm_mmap(f->mm, file, 0, 2 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(cpu_write(f->c0, f->mm, a + PAGE_SIZE, 1), 0);
+	assert_int_equal(mmu_interval_notifier_insert(
+				 &l.mni, f->mm->notifier_subscriptions, a,
+				 2 * PAGE_SIZE, &evlog_ops),
+			 0);
+	assert_int_equal(vfs_truncate(file, PAGE_SIZE), 0);
+	assert_true(l.n >= 1);
+	assert_int_equal(l.ev[0], MMU_NOTIFY_CLEAR);
+	assert_int_equal(l.start[0], a + PAGE_SIZE);
+	mmu_interval_notifier_remove(&l.mni);
+	fput(file);
+	fx_done(f);
+}
+
+/* ---- notifier.secondary_tlb_flush ---- */
+
+struct sva {
+	struct mmu_notifier mn;
+	int calls;
+};
+
+static void sva_tlbs(struct mmu_notifier *mn, struct mm_struct *mm,
+		     unsigned long start, unsigned long end)
+{
+	container_of(mn, struct sva, mn)->calls++;
+}
+
+static const struct mmu_notifier_ops sva_ops = {
+	.arch_invalidate_secondary_tlbs = sva_tlbs,
+};
+
+/* calls of arch_invalidate_secondary_tlbs by flush_tlb_mm, and by munmap */
+static void sva_run(const char *value, int *by_flush, int *by_munmap)
+{
+	struct fx *f = fx_new("notifier.secondary_tlb_flush", value);
+	struct sva s = { .mn.ops = &sva_ops };
+	unsigned long a;
+
+	a = vm_mmap(f->mm, NULL, 0, PAGE_SIZE, RW, ANON, 0);
+	assert_int_equal(cpu_write(f->c0, f->mm, a, 1), 0);
+	assert_int_equal(
+		mmu_notifier_register(&s.mn, f->mm->notifier_subscriptions), 0);
+	flush_tlb_mm(f->mm);
+	*by_flush = s.calls;
+	assert_int_equal(vm_munmap(f->mm, a, PAGE_SIZE), 0);
+	*by_munmap = s.calls - *by_flush;
+	mmu_notifier_unregister(&s.mn, f->mm->notifier_subscriptions);
+	fx_done(f);
+}
+
+static void test_secondary_tlb_flush_policy(void **state)
+{
+	int flush, unmap;
+
+	(void)state;
+	sva_run("with_tlb_flush", &flush, &unmap);
+	assert_int_equal(flush, 1);
+	assert_true(unmap >= 1);
+	sva_run("in_range_end", &flush, &unmap);
+	assert_int_equal(flush, 0); /* only from invalidate_range_end */
+	assert_int_equal(unmap, 1);
+	sva_run("none", &flush, &unmap);
+	assert_int_equal(flush, 0);
+	assert_int_equal(unmap, 0);
+}
+
+/* ---- the explorer ---- */
+
+static struct explore_opts opts(enum strategy s, unsigned long iters, int bound)
+{
+	return (struct explore_opts){ .strategy = s,
+				      .seed = 1,
+				      .iterations = iters,
+				      .bound = bound,
+				      .progress_fd = -1,
+				      .stop_on_violation = true };
+}
+
+static void expect_clean(const struct model *m, enum strategy s,
+			 unsigned long iters, int bound)
+{
+	struct explore_opts o = opts(s, iters, bound);
+	struct explore_result r;
+
+	assert_int_equal(explore(m, &o, &r), 0);
+	if (r.first_report)
+		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
+			r.first_report, r.first_schedule);
+	assert_int_equal(r.violating, 0);
+	if (s == STRAT_DFS)
+		assert_true(r.exhausted);
+	else
+		assert_int_equal(r.executions, iters);
+	explore_result_free(&r);
+}
+
+/* found with one of @kinds, and the schedule replays to the same */
+static void expect_found(const struct model *m, enum strategy s,
+			 unsigned long iters, int bound)
+{
+	struct explore_opts o = opts(s, iters, bound);
+	struct explore_result r, rr;
+	char *sched;
+
+	assert_int_equal(explore(m, &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	if (strcmp(r.first_kind, "stale-secondary") &&
+	    strcmp(r.first_kind, "install-in-invalidation") &&
+	    strcmp(r.first_kind, "permission"))
+		fail_msg("%s: unexpected kind %s", m->name, r.first_kind);
+	assert_non_null(r.first_schedule);
+	sched = strdup(r.first_schedule);
+	o = opts(STRAT_REPLAY, 1, -1);
+	o.schedule = sched;
+	assert_int_equal(explore(m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_kind, r.first_kind);
+	assert_string_equal(rr.first_report, r.first_report);
+	explore_result_free(&rr);
+	free(sched);
+	explore_result_free(&r);
+}
+
+/* the kinds an execution of @m reports over a whole DFS */
+static bool dfs_reports_kind(const struct model *m, const char *kind)
+{
+	struct explore_opts o = opts(STRAT_DFS, 0, 2);
+	struct explore_result r;
+	bool found = false;
+	int i;
+
+	o.stop_on_violation = false;
+	assert_int_equal(explore(m, &o, &r), 0);
+	for (i = 0; i < r.nr_kinds; i++)
+		if (!strcmp(r.kinds[i].kind, kind))
+			found = true;
+	explore_result_free(&r);
+	return found;
+}
+
+static void test_explore_clean(void **state)
+{
+	static const char *const names[] = { "mirror-vs-munmap",
+					     "mirror-vs-mprotect" };
+	struct mirror_race_opts o = { .op = MIRROR_RACE_MUNMAP, .iters = 6 };
+	struct model m = { .name = "mirror-race",
+			   .setup = mirror_race_setup,
+			   .check = mirror_race_check,
+			   .arg = &o };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		const struct model *b = builtin_find(names[i]);
+
+		assert_non_null(b);
+		expect_clean(b, STRAT_RANDOM, 10000, -1);
+		expect_clean(b, STRAT_PCT, 1000, -1);
+		expect_clean(b, STRAT_DFS, 0, 2);
+	}
+	/* longer device agents under random walks */
+	expect_clean(&m, STRAT_RANDOM, 2000, -1);
+	o.op = MIRROR_RACE_MPROTECT;
+	expect_clean(&m, STRAT_RANDOM, 2000, -1);
+}
+
+static void test_explore_noretry_found(void **state)
+{
+	const struct model *mu = builtin_find("mirror-vs-munmap-noretry");
+	const struct model *mp = builtin_find("mirror-vs-mprotect-noretry");
+
+	(void)state;
+	assert_non_null(mu);
+	assert_non_null(mp);
+	expect_found(mu, STRAT_DFS, 0, 2);
+	expect_found(mu, STRAT_RANDOM, 2000, -1);
+	expect_found(mp, STRAT_DFS, 0, 2);
+	expect_found(mp, STRAT_RANDOM, 2000, -1);
+	/* both rules catch it on some schedule */
+	assert_true(dfs_reports_kind(mu, "stale-secondary"));
+	assert_true(dfs_reports_kind(mu, "install-in-invalidation"));
+	assert_true(dfs_reports_kind(mp, "install-in-invalidation"));
+}
+
+/* ---- real engine ---- */
+
+static void test_real_models(void **state)
+{
+	static const char *const clean[] = { "mirror-vs-munmap",
+					     "mirror-vs-mprotect" };
+	struct explore_result r;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(
+			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
+		if (r.first_report)
+			fprintf(stderr, "%s\n", r.first_report);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest det[] = {
+		cmocka_unit_test(test_read_write),
+		cmocka_unit_test(test_prot),
+		cmocka_unit_test(test_mprotect_invalidates),
+		cmocka_unit_test(test_munmap_dontneed),
+		cmocka_unit_test(test_fork_cow),
+		cmocka_unit_test(test_exit),
+		cmocka_unit_test(test_call_site_events),
+		cmocka_unit_test(test_truncate_event),
+		cmocka_unit_test(test_secondary_tlb_flush_policy),
+		cmocka_unit_test(test_explore_clean),
+		cmocka_unit_test(test_explore_noretry_found),
+	};
+	const struct CMUnitTest real[] = {
+		cmocka_unit_test(test_real_models),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "real"))
+		return cmocka_run_group_tests(real, NULL, NULL);
+	return cmocka_run_group_tests(det, NULL, NULL);
+}

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Suite "unit": mremap(2) (src/mm/mremap.c) driven directly, as the
+ * kernel's selftests (tools/testing/selftests/mm/mremap_test.c) and LTP's
+ * mremap01..05 check it: values follow a moved mapping, the old range
+ * faults afterwards, shrink/grow in place, MREMAP_FIXED replaces what is
+ * at the target, file mappings keep their offset and stay visible to
+ * truncation, and the errno of bad arguments; then the race with
+ * truncate (CVE-2018-18281) under the explorer, and (argument `real`)
+ * on real threads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "check/check.h"
+#include "core/locking.h"
+#include "core/policy.h"
+#include "engine/engine.h"
+#include "mm/mm.h"
+#include "mm/tlb.h"
+#include "scenario/builtin.h"
+#include "scenario/mm_models.h"
+
+#define NR_FRAMES 4096UL
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define ERR(e) ((unsigned long)-(e))
+
+struct fx {
+	struct world *w;
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	struct cpu *c0, *c1;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	assert_non_null(f->w);
+	f->mmw = mm_world_get(f->w, NR_FRAMES, 2);
+	assert_non_null(f->mmw);
+	f->mm = mm_alloc(f->mmw);
+	assert_non_null(f->mm);
+	f->c0 = mm_cpu(f->mmw, 0);
+	f->c1 = mm_cpu(f->mmw, 1);
+	*state = f;
+	return 0;
+}
+
+/* every test ends clean: no report, nothing leaked once the mm exits */
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	mm_check_quiescent(f->mmw);
+	cpu_idle(f->c0);
+	cpu_idle(f->c1);
+	mmput(f->mm);
+	phys_check_leaks(f->mmw->pm, 0);
+	if (f->w->nr_reports)
+		report_print_all(f->w, stderr);
+	assert_int_equal(f->w->nr_reports, 0);
+	world_destroy(f->w);
+	free(f);
+	return 0;
+}
+
+static unsigned long mmap_anon(struct mm_struct *mm, unsigned long len)
+{
+	unsigned long a = vm_mmap(mm, NULL, 0, len, RW, ANON, 0);
+
+	assert_false(IS_ERR_VALUE(a));
+	return a;
+}
+
+static uint64_t rd(struct cpu *c, struct mm_struct *mm, unsigned long va)
+{
+	uint64_t v = 0xdeadbeef;
+
+	assert_int_equal(cpu_read(c, mm, va, &v), 0);
+	return v;
+}
+
+static void wr(struct cpu *c, struct mm_struct *mm, unsigned long va,
+	       uint64_t v)
+{
+	assert_int_equal(cpu_write(c, mm, va, v), 0);
+}
+
+static void fill(struct fx *f, unsigned long a, int pages, uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < pages; i++)
+		wr(i & 1 ? f->c1 : f->c0, f->mm, a + i * PAGE_SIZE, base + i);
+}
+
+static void expect_values(struct fx *f, unsigned long a, int pages,
+			  uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < pages; i++)
+		assert_int_equal(rd(i & 1 ? f->c0 : f->c1, f->mm,
+				    a + i * PAGE_SIZE),
+				 base + i);
+}
+
+static void expect_segv(struct fx *f, unsigned long a, int pages)
+{
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < pages; i++) {
+		assert_int_equal(cpu_read(f->c0, f->mm, a + i * PAGE_SIZE, &v),
+				 CPU_SIGSEGV);
+		assert_int_equal(cpu_read(f->c1, f->mm, a + i * PAGE_SIZE, &v),
+				 CPU_SIGSEGV);
+	}
+}
+
+/* MAYMOVE with a neighbour in the way: values move, the old range faults */
+static void test_move_anon(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 4 * PAGE_SIZE), b, n;
+
+	fill(f, a, 4, 100);
+	/* a mapping right above blocks growth in place */
+	n = vm_mmap(f->mm, NULL, a + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ,
+		    ANON | MAP_FIXED, 0);
+	assert_int_equal(n, a + 4 * PAGE_SIZE);
+	assert_int_equal(do_mremap(f->mm, a, 4 * PAGE_SIZE, 8 * PAGE_SIZE, 0,
+				   0),
+			 ERR(ENOMEM));
+	b = do_mremap(f->mm, a, 4 * PAGE_SIZE, 8 * PAGE_SIZE, MREMAP_MAYMOVE,
+		      0);
+	assert_false(IS_ERR_VALUE(b));
+	assert_true(b != a);
+	expect_values(f, b, 4, 100);
+	/* the grown part is fresh anonymous memory */
+	assert_int_equal(rd(f->c0, f->mm, b + 6 * PAGE_SIZE), 0);
+	expect_segv(f, a, 4);
+	assert_int_equal(get_mm_counter(f->mm, MM_ANONPAGES), 5);
+	assert_int_equal(f->mm->total_vm, 9);
+	/* writes land in the moved pages */
+	wr(f->c1, f->mm, b, 7);
+	assert_int_equal(rd(f->c0, f->mm, b), 7);
+	assert_int_equal(vm_munmap(f->mm, b, 8 * PAGE_SIZE), 0);
+	assert_int_equal(vm_munmap(f->mm, n, PAGE_SIZE), 0);
+	assert_int_equal(f->mm->map_count, 0);
+	assert_int_equal(f->mm->nr_ptes, 1);
+}
+
+/* moving the middle of a VMA splits it; both CPUs' TLBs are flushed */
+static void test_move_middle_fixed(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 5 * PAGE_SIZE);
+	unsigned long t = a + 0x40000000UL; /* another PMD, another PTE table */
+
+	fill(f, a, 5, 10);
+	expect_values(f, a, 5, 10); /* both CPUs cache every page */
+	assert_int_equal(do_mremap(f->mm, a + PAGE_SIZE, 2 * PAGE_SIZE,
+				   2 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   t),
+			 t);
+	assert_int_equal(f->mm->map_count, 3);
+	assert_int_equal(rd(f->c0, f->mm, a), 10);
+	expect_segv(f, a + PAGE_SIZE, 2);
+	assert_int_equal(rd(f->c1, f->mm, a + 3 * PAGE_SIZE), 13);
+	expect_values(f, t, 2, 11);
+	assert_int_equal(vm_munmap(f->mm, a, 5 * PAGE_SIZE), 0);
+	assert_int_equal(vm_munmap(f->mm, t, 2 * PAGE_SIZE), 0);
+}
+
+/* MREMAP_FIXED replaces what is at the target; shrinking with FIXED */
+static void test_fixed_replaces(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 3 * PAGE_SIZE);
+	unsigned long t = mmap_anon(f->mm, 4 * PAGE_SIZE);
+
+	fill(f, a, 3, 1);
+	fill(f, t, 4, 50);
+	assert_int_equal(do_mremap(f->mm, a, 3 * PAGE_SIZE, 2 * PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t),
+			 t);
+	expect_values(f, t, 2, 1);
+	/* the rest of the old target mapping is still there */
+	assert_int_equal(rd(f->c0, f->mm, t + 3 * PAGE_SIZE), 53);
+	assert_int_equal(rd(f->c0, f->mm, t + 2 * PAGE_SIZE), 52);
+	expect_segv(f, a, 3);
+	assert_int_equal(get_mm_counter(f->mm, MM_ANONPAGES), 4);
+	assert_int_equal(vm_munmap(f->mm, t, 4 * PAGE_SIZE), 0);
+}
+
+/* shrink, then grow in place again */
+static void test_shrink_grow_in_place(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 4 * PAGE_SIZE);
+
+	fill(f, a, 4, 20);
+	assert_int_equal(do_mremap(f->mm, a, 4 * PAGE_SIZE, PAGE_SIZE, 0, 0),
+			 a);
+	expect_values(f, a, 1, 20);
+	expect_segv(f, a + PAGE_SIZE, 3);
+	assert_int_equal(get_mm_counter(f->mm, MM_ANONPAGES), 1);
+	/* same size: nothing to do */
+	assert_int_equal(do_mremap(f->mm, a, PAGE_SIZE, PAGE_SIZE, 0, 0), a);
+	assert_int_equal(do_mremap(f->mm, a, PAGE_SIZE, 3 * PAGE_SIZE, 0, 0),
+			 a);
+	assert_int_equal(f->mm->map_count, 1);
+	assert_int_equal(f->mm->vmas[0]->vm_end, a + 3 * PAGE_SIZE);
+	assert_int_equal(rd(f->c0, f->mm, a), 20);
+	assert_int_equal(rd(f->c0, f->mm, a + 2 * PAGE_SIZE), 0);
+	assert_int_equal(f->mm->total_vm, 3);
+	assert_int_equal(vm_munmap(f->mm, a, 3 * PAGE_SIZE), 0);
+}
+
+/* a shared file mapping moves with its offset; truncation finds it */
+static void test_move_file(void **state)
+{
+	struct fx *f = *state;
+	struct file *file = shmem_file_setup(f->mmw, 4 * PAGE_SIZE);
+	unsigned long a, b;
+	uint64_t v;
+
+	a = vm_mmap(f->mm, file, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(a));
+	fill(f, a, 4, 30);
+	b = do_mremap(f->mm, a + 2 * PAGE_SIZE, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_FIXED, a + 0x200000UL);
+	assert_int_equal(b, a + 0x200000UL);
+	expect_values(f, b, 2, 32);
+	expect_segv(f, a + 2 * PAGE_SIZE, 2);
+	/* the page cache agrees: offset 2 is the moved page */
+	assert_int_equal(filemap_read_word(file, 2 * PAGE_SIZE, &v), 8);
+	assert_int_equal(v, 32);
+	wr(f->c0, f->mm, b + PAGE_SIZE, 99);
+	assert_int_equal(filemap_read_word(file, 3 * PAGE_SIZE, &v), 8);
+	assert_int_equal(v, 99);
+	/* truncation reaches the page at its new address */
+	assert_int_equal(vfs_truncate(file, 2 * PAGE_SIZE), 0);
+	assert_int_equal(cpu_read(f->c1, f->mm, b, &v), CPU_SIGBUS);
+	assert_int_equal(rd(f->c1, f->mm, a + PAGE_SIZE), 31);
+	assert_int_equal(vm_munmap(f->mm, a, 2 * PAGE_SIZE), 0);
+	assert_int_equal(vm_munmap(f->mm, b, 2 * PAGE_SIZE), 0);
+	fput(file);
+}
+
+/* the old kernel's order (flush after unlocking) still moves values */
+static void test_move_old_policy(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 2 * PAGE_SIZE), b;
+
+	f->w->policy->v[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = 0;
+	fill(f, a, 2, 5);
+	expect_values(f, a, 2, 5);
+	b = do_mremap(f->mm, a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_FIXED, a + 0x400000UL);
+	assert_int_equal(b, a + 0x400000UL);
+	expect_segv(f, a, 2);
+	expect_values(f, b, 2, 5);
+	assert_int_equal(vm_munmap(f->mm, b, 2 * PAGE_SIZE), 0);
+}
+
+static void test_errno(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 4 * PAGE_SIZE);
+	struct mm_struct *mm = f->mm;
+
+	/* flags */
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE, 0x80, 0),
+			 ERR(EINVAL));
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, 2 * PAGE_SIZE,
+				   MREMAP_FIXED, a + 0x100000),
+			 ERR(EINVAL));
+	/* alignment and lengths */
+	assert_int_equal(do_mremap(mm, a + 8, PAGE_SIZE, PAGE_SIZE, 0, 0),
+			 ERR(EINVAL));
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, 0, 0, 0), ERR(EINVAL));
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, 2 * PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, a + 0x100008),
+			 ERR(EINVAL));
+	/* FIXED: overlapping ranges, beyond TASK_SIZE */
+	assert_int_equal(do_mremap(mm, a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   a + PAGE_SIZE),
+			 ERR(EINVAL));
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, TASK_SIZE),
+			 ERR(EINVAL));
+	/* nothing mapped there, or the range is not inside one VMA */
+	assert_int_equal(do_mremap(mm, a - 0x100000, PAGE_SIZE, 2 * PAGE_SIZE,
+				   MREMAP_MAYMOVE, 0),
+			 ERR(EFAULT));
+	assert_int_equal(do_mremap(mm, a, 5 * PAGE_SIZE, 6 * PAGE_SIZE,
+				   MREMAP_MAYMOVE, 0),
+			 ERR(EFAULT));
+	assert_int_equal(do_mremap(mm, a + 0x100000, PAGE_SIZE, PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, a + 0x200000),
+			 ERR(EFAULT));
+	/* nothing changed */
+	assert_int_equal(mm->map_count, 1);
+	assert_int_equal(vm_munmap(mm, a, 4 * PAGE_SIZE), 0);
+}
+
+/* ---- the race with truncate (CVE-2018-18281) under the explorer ---- */
+
+static void explore_policy(bool fixed, enum strategy s, unsigned long iters,
+			   int bound, struct explore_result *r)
+{
+	struct explore_opts o = { .strategy = s,
+				  .seed = 1,
+				  .iterations = iters,
+				  .bound = bound,
+				  .progress_fd = -1,
+				  .stop_on_violation = true };
+	struct policy_model pm;
+	struct policy p;
+
+	policy_init_default(&p);
+	p.v[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = fixed;
+	policy_model_init(&pm, builtin_find("mremap-vs-truncate"), &p);
+	assert_int_equal(explore(&pm.m, &o, r), 0);
+}
+
+static void test_race_fixed_clean(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	explore_policy(true, STRAT_RANDOM, 2000, -1, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	explore_policy(true, STRAT_PCT, 2000, -1, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	/* bound 2 is exhaustive in about a minute: `make check-long` */
+	explore_policy(true, STRAT_DFS, 0, 1, &r);
+	assert_int_equal(r.violating, 0);
+	assert_true(r.exhausted);
+	explore_result_free(&r);
+}
+
+/* the pre-4.19 order: the freed page is read through the old TLB entry */
+static void test_race_buggy_found(void **state)
+{
+	struct explore_opts o = { .strategy = STRAT_REPLAY,
+				  .iterations = 1,
+				  .bound = -1,
+				  .progress_fd = -1,
+				  .stop_on_violation = true };
+	struct explore_result r, rr;
+	struct policy_model pm;
+	struct policy p;
+
+	(void)state;
+	explore_policy(false, STRAT_PCT, 2000, -1, &r);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "stale-tlb");
+	assert_non_null(strstr(r.first_report, "stale TLB entry"));
+	/* the schedule replays to the same report */
+	policy_init_default(&p);
+	p.v[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = 0;
+	policy_model_init(&pm, builtin_find("mremap-vs-truncate"), &p);
+	o.schedule = r.first_schedule;
+	assert_int_equal(explore(&pm.m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_report, r.first_report);
+	explore_result_free(&rr);
+	explore_result_free(&r);
+	/* the preset of that era says the same */
+	assert_int_equal(policy_apply_preset(&p, "linux-4.13", NULL, 0), 0);
+	assert_false(policy_get(&p, KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK));
+}
+
+/* the same race on real threads (suite real: also under TSan) */
+static void test_race_real(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	assert_int_equal(
+		run_real(builtin_find("mremap-vs-truncate"), 30, 30, 1, &r), 0);
+	if (r.first_report)
+		print_error("%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest real_tests[] = {
+		cmocka_unit_test(test_race_real),
+	};
+	const struct CMUnitTest tests[] = {
+		T(test_move_anon),
+		T(test_move_middle_fixed),
+		T(test_fixed_replaces),
+		T(test_shrink_grow_in_place),
+		T(test_move_file),
+		T(test_move_old_policy),
+		T(test_errno),
+		cmocka_unit_test(test_race_fixed_clean),
+		cmocka_unit_test(test_race_buggy_found),
+	};
+
+	/* `real`: only the real-thread test (suite real, run under TSan) */
+	if (argc > 1 && !strcmp(argv[1], "real"))
+		return cmocka_run_group_tests(real_tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
