@@ -435,6 +435,34 @@ static void test_reclaim_vs_munmap_clean(void **state)
 	expect_clean("reclaim-vs-munmap", STRAT_RANDOM, 2000, -1);
 }
 
+/* the knob itself, through the policy wrapper the CLI's --set uses */
+static void test_reclaim_knob_via_policy(void **state)
+{
+	struct explore_opts o = xopts(STRAT_DFS, 0, 2);
+	struct explore_result r;
+	struct policy_model pm;
+	struct policy p;
+	char err[256];
+
+	(void)state;
+	policy_init_default(&p);
+	assert_int_equal(policy_set(&p, "rmap.batched_flush_pending", "false",
+				    err, sizeof(err)),
+			 0);
+	policy_model_init(&pm, builtin_find("reclaim-vs-mprotect"), &p);
+	assert_int_equal(explore(&pm.m, &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "permission");
+	explore_result_free(&r);
+	assert_int_equal(
+		policy_apply_preset(&p, "linux-4.12", err, sizeof(err)), 0);
+	policy_model_init(&pm, builtin_find("reclaim-vs-munmap"), &p);
+	assert_int_equal(explore(&pm.m, &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "access-after-munmap");
+	explore_result_free(&r);
+}
+
 static void test_migrate_vs_write_clean(void **state)
 {
 	(void)state;
@@ -669,6 +697,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reclaim_2017_found),
 		cmocka_unit_test(test_migrate_vs_write_clean),
 		cmocka_unit_test(test_ksm_vs_write_clean),
+		cmocka_unit_test(test_reclaim_knob_via_policy),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "real"))

@@ -143,8 +143,7 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	folio->index = linear_page_index(vma, address);
 	/* published for rmap walkers that found the folio without a lock
 	 * (reclaim's scan): index first, then mapping (release) */
-	__atomic_store_n(&folio->mapping,
-			 (struct address_space *)vma->anon_vma,
+	__atomic_store_n(&folio->mapping, (struct address_space *)vma->anon_vma,
 			 __ATOMIC_RELEASE);
 	SetPageAnonExclusive(&folio->page);
 	page_mapcount_inc(&folio->page);
