@@ -23,6 +23,7 @@
  */
 #include "core/trace.h"
 #include "mm/mm.h"
+#include "notifier/mmu_notifier.h"
 
 /* the page mapped at @addr of @vma, with a reference, or NULL */
 static struct page *ksm_follow_page(struct vm_area_struct *vma,
@@ -61,15 +62,19 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page,
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *folio = page_folio(page);
 	pmd_t *pmd = mm_find_pmd(mm, addr);
+	struct mmu_notifier_range range;
 	spinlock_t *ptl;
 	pte_t *ptep, entry;
 	int err = -EFAULT;
 
 	if (!pmd)
 		return err;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_PAGE, 0, mm, addr,
+				addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
 	if (!ptep)
-		return err;
+		goto out;
 	entry = ptep_get(ptep);
 	if (!pte_present(entry) || pte_pfn(entry) != page_to_pfn(page))
 		goto out_unlock;
@@ -94,6 +99,8 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page,
 	err = 0;
 out_unlock:
 	pte_unmap_unlock(ptep, ptl);
+out:
+	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
 	return err;
 }
 
@@ -107,17 +114,22 @@ static int replace_page(struct vm_area_struct *vma, struct page *page,
 {
 	struct mm_struct *mm = vma->vm_mm;
 	pmd_t *pmd = mm_find_pmd(mm, addr);
+	struct mmu_notifier_range range;
 	spinlock_t *ptl;
 	pte_t *ptep, newpte;
+	int err = -EFAULT;
 
 	if (!pmd)
 		return -EFAULT;
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr,
+				addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
 	if (!ptep)
-		return -EFAULT;
+		goto out;
 	if (!pte_same(ptep_get(ptep), orig_pte)) {
 		pte_unmap_unlock(ptep, ptl);
-		return -EFAULT;
+		goto out;
 	}
 	get_page(kpage);
 	folio_add_anon_rmap_pte(page_folio(kpage), kpage, vma);
@@ -128,7 +140,10 @@ static int replace_page(struct vm_area_struct *vma, struct page *page,
 	folio_remove_rmap_pte(page_folio(page), page, vma);
 	pte_unmap_unlock(ptep, ptl);
 	put_page(page); /* the old mapping's reference */
-	return 0;
+	err = 0;
+out:
+	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
+	return err;
 }
 
 /**

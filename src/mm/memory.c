@@ -25,9 +25,9 @@
  *    zap_page_range_single (CLEAR: MADV_DONTNEED, unmap_mapping_pages),
  *    wp_page_copy (CLEAR, one page), copy_page_range (PROTECTION_PAGE),
  *    move_page_tables (UNMAP over the old range, mremap.c).
- *    TODO(reclaim): try_to_unmap_one, CLEAR (nonblock-free, per folio).
- *    TODO(reclaim): migration try_to_migrate_one/remove_migration_pte, MIGRATE.
- *    TODO(reclaim): KSM write_protect_page PROTECTION_PAGE, replace_page CLEAR.
+ *    try_to_unmap_one (CLEAR, one page; also for migration entries, as
+ *    try_to_migrate_one does; rmap.c), KSM write_protect_page
+ *    (PROTECTION_PAGE) and replace_page (CLEAR) (ksm.c).
  *    TODO(clear_refs): soft-dirty clear_refs_write, SOFT_DIRTY.
  *    TODO(reclaim): page aging folio_referenced_one -> clear_flush_young.
  *  - Faults run under mmap_lock for read; there are no per-VMA locks and

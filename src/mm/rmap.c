@@ -35,6 +35,7 @@
 #include "core/policy.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
+#include "notifier/mmu_notifier.h"
 
 static struct anon_vma *anon_vma_alloc(struct mm_world *mmw)
 {
@@ -601,22 +602,32 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 	struct ttu_arg *ta = arg;
 	struct mm_struct *mm = vma->vm_mm;
 	struct page *page = &folio->page;
+	struct mmu_notifier_range range;
 	spinlock_t *ptl;
-	pte_t *pte = page_vma_mapped(folio, vma, addr, &ptl);
+	pte_t *pte;
 	pte_t pteval, swp_pte;
 	bool anon = folio_test_anon(folio);
 
+	/* secondary MMUs drop the page before the PTE goes (CLEAR) */
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr,
+				addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
+	pte = page_vma_mapped(folio, vma, addr, &ptl);
 	if (!pte)
-		return true;
+		goto out_end;
 	if (vma->vm_flags & VM_LOCKED) {
 		pte_unmap_unlock(pte, ptl);
 		ta->failed = true;
+		mmu_notifier_invalidate_range_end(mm->notifier_subscriptions,
+						  &range);
 		return false;
 	}
 	if (anon && !(ta->flags & TTU_MIGRATION) &&
 	    !folio_test_swapcache(folio)) {
 		pte_unmap_unlock(pte, ptl);
 		ta->failed = true;
+		mmu_notifier_invalidate_range_end(mm->notifier_subscriptions,
+						  &range);
 		return false;
 	}
 	if ((ta->flags & TTU_BATCH_FLUSH) && ta->tlb_ubc) {
@@ -663,6 +674,8 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 	folio_remove_rmap_pte(folio, page, vma);
 	pte_unmap_unlock(pte, ptl);
 	folio_put(folio); /* the mapping's reference */
+out_end:
+	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
 	return true;
 }
 
