@@ -102,6 +102,8 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 	}
 	if (new_ptl != old_ptl)
 		spin_lock_nested(new_ptl, 1 /* SINGLE_DEPTH_NESTING */);
+	/* a PTE reclaim cleared may still be cached: its flush first */
+	flush_tlb_batched_pending(mm);
 	old_first = old_pte;
 	new_first = new_pte;
 	for (; old_addr < old_end; old_pte++, new_pte++, old_addr += PAGE_SIZE,

@@ -568,9 +568,8 @@ void try_to_unmap_flush_dirty(struct mm_world *mmw,
  * Policy rmap.batched_flush_pending=false skips it, as kernels before
  * 4.13 did (the race of commit 3ea277194daa).
  *
- * Note for mremap (src/mm/mremap.c, another branch): Linux's move_ptes()
- * calls it too, right after taking the old PTE table's lock; it belongs
- * there as well.
+ * Callers: zap_pte_range, change_pte_range, the MADV_FREE walk and
+ * move_ptes (mremap), each under the PTL, as in Linux.
  */
 void flush_tlb_batched_pending(struct mm_struct *mm)
 {
