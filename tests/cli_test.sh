@@ -244,7 +244,14 @@ sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 
 expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
+expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
+expect 0 "2 entries, 0 misbehaving" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
+expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
+# the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned
+expect 0 "write of va 0x10000000 \(line [0-9]+\): ok, expected sigsegv" -- run "$SC/bugs/reclaim-mprotect-2017.yaml" --policy linux-4.12
+# ... and the fixed kernel does not: the expectation is not met
+expect 1 "NOT as expected" -- run "$SC/bugs/reclaim-mprotect-2017.yaml" --policy linux-6.6 --strategy pct --iterations 5000
 expect 0 "^entry +result +buggy: detected in +fixed: clean in +history" -- zoo bugs/mremap-truncate-cve-2018-18281.yaml
 expect 2 "^secmmu: zoo: no entry named 'nosuch'" -- zoo nosuch
 # a scenario run alone takes its zoo budget (pct) and the buggy policy

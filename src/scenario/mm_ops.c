@@ -657,6 +657,23 @@ static void op_fork(struct sc_ctx *x, const struct sc_op *op)
 	check_result(x, op, 2, "fork", 0);
 }
 
+/*
+ * kswapd's pass: reclaim up to `pages` anonymous pages (young ones too)
+ * with TTU_BATCH_FLUSH; the agent's deferred-flush batch is its own.
+ */
+static void op_reclaim(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct tlbflush_unmap_batch tlb_ubc = { 0 };
+	struct scan_control sc = {
+		.nr_to_reclaim = op->args[0].i,
+		.ignore_references = true,
+		.tlb_ubc = &tlb_ubc,
+	};
+	unsigned long n = kswapd_shrink(mm_state(x->run)->mmw, &sc);
+
+	trace_eventf(x->w, "reclaim: %lu of %lu pages", n, sc.nr_to_reclaim);
+}
+
 #define ADDR_MAX ((long)TASK_SIZE)
 #define PROC                                           \
 	{                                              \
@@ -718,6 +735,8 @@ static const struct scenario_op_type mm_ops[] = {
 	   { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX }, EXPECT),
 	OP("fork", "fork(2): child (a process) becomes a copy of proc", op_fork,
 	   PROC, { "child", SCP_REF, true, "process", 0, 0 }, EXPECT),
+	OP("reclaim", "kswapd: reclaim up to pages anon pages, batched flush",
+	   op_reclaim, { "pages", SCP_INT, true, NULL, 1, 1024 }),
 	{ .name = NULL },
 };
 
