@@ -32,6 +32,10 @@ expect 0 "usage: secmmu" -- --help
 expect 0 "^secmmu [0-9]+\.[0-9]+" -- --version
 expect 0 "lost-update +two unlocked" -- list
 expect 0 "demos/abba.yaml +expect deadlock" -- list
+# the main demo: every row behaves as labelled (exit 0), the stale TLB shown in full
+expect 0 "fault-vs-munmap-noflush +random +BUG +stale-tlb" -- demo
+expect 0 "read-vs-dontneed-nonested +pct +BUG +value" -- demo
+expect 0 "VIOLATION stale-tlb in execution 1 of 1" -- demo
 expect 2 "usage: secmmu" --
 expect 1 "VIOLATION lost-update" -- explore lost-update --seed 1
 expect 1 "replay:  secmmu replay lost-update --schedule" -- explore lost-update

@@ -1219,7 +1219,7 @@ static int cmd_demo(void)
 		{ "write-vs-fork", STRAT_DFS, "dfs/2", false },
 		{ "write-vs-fork-noflush", STRAT_RANDOM, "random", true },
 		{ "read-vs-dontneed", STRAT_RANDOM, "random", false },
-		{ "read-vs-dontneed-nonested", STRAT_RANDOM, "random", true },
+		{ "read-vs-dontneed-nonested", STRAT_PCT, "pct", true },
 	};
 	unsigned i;
 	int bad_demo = 0;
