@@ -25,29 +25,17 @@
 #include "mm/tlb.h"
 
 #define NR_FRAMES 4096UL
+
+#include "mm_fixture.h"
+
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
-struct fx {
-	struct world *w;
-	struct mm_world *mmw;
-	struct mm_struct *mm;
-	struct cpu *c0, *c1;
-	int expected_reports; /* made on purpose by the test */
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = fx_create();
 
-	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
-	assert_non_null(f->w);
-	f->mmw = mm_world_get(f->w, NR_FRAMES, 2);
-	assert_non_null(f->mmw);
-	f->mm = mm_alloc(f->mmw);
-	assert_non_null(f->mm);
-	f->c0 = mm_cpu(f->mmw, 0);
-	f->c1 = mm_cpu(f->mmw, 1);
+	f->leak_allowed = PAGE_STATE_BIT(PAGE_STATE_DEVICE);
 	*state = f;
 	return 0;
 }
@@ -57,17 +45,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	mm_check_quiescent(f->mmw);
-	cpu_idle(f->c0);
-	cpu_idle(f->c1);
-	if (f->mm)
-		mmput(f->mm);
-	phys_check_leaks(f->mmw->pm, PAGE_STATE_BIT(PAGE_STATE_DEVICE));
-	if (f->w->nr_reports != f->expected_reports)
-		report_print_all(f->w, stderr);
-	assert_int_equal(f->w->nr_reports, f->expected_reports);
-	world_destroy(f->w);
-	free(f);
+	fx_release_mms(f);
+	fx_finish(f);
 	return 0;
 }
 

@@ -29,48 +29,25 @@
 #include "scenario/mm_models.h"
 
 #define NR_FRAMES 4096UL
+
+#include "mm_fixture.h"
+
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define ERR(e) ((unsigned long)-(e))
 
-struct fx {
-	struct world *w;
-	struct mm_world *mmw;
-	struct mm_struct *mm;
-	struct cpu *c0, *c1;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
-	assert_non_null(f->w);
-	f->mmw = mm_world_get(f->w, NR_FRAMES, 2);
-	assert_non_null(f->mmw);
-	f->mm = mm_alloc(f->mmw);
-	assert_non_null(f->mm);
-	f->c0 = mm_cpu(f->mmw, 0);
-	f->c1 = mm_cpu(f->mmw, 1);
-	*state = f;
+	*state = fx_create();
 	return 0;
 }
 
-/* every test ends clean: no report, nothing leaked once the mm exits */
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	mm_check_quiescent(f->mmw);
-	cpu_idle(f->c0);
-	cpu_idle(f->c1);
-	mmput(f->mm);
-	phys_check_leaks(f->mmw->pm, 0);
-	if (f->w->nr_reports)
-		report_print_all(f->w, stderr);
-	assert_int_equal(f->w->nr_reports, 0);
-	world_destroy(f->w);
-	free(f);
+	fx_release_mms(f);
+	fx_finish(f);
 	return 0;
 }
 

@@ -27,32 +27,16 @@
 #include "scenario/mm_models.h"
 
 #define NR_FRAMES 1024UL
+
+#include "mm_fixture.h"
+
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define NPAGES 8
 
-struct fx {
-	struct world *w;
-	struct mm_world *mmw;
-	struct mm_struct *mm, *child;
-	struct cpu *c0, *c1;
-	struct tlbflush_unmap_batch ubc;
-	int expected_reports;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
-	assert_non_null(f->w);
-	f->mmw = mm_world_get(f->w, NR_FRAMES, 2);
-	assert_non_null(f->mmw);
-	f->mm = mm_alloc(f->mmw);
-	assert_non_null(f->mm);
-	f->c0 = mm_cpu(f->mmw, 0);
-	f->c1 = mm_cpu(f->mmw, 1);
-	*state = f;
+	*state = fx_create();
 	return 0;
 }
 
@@ -60,20 +44,9 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	mm_check_quiescent(f->mmw);
-	cpu_idle(f->c0);
-	cpu_idle(f->c1);
-	if (f->mm)
-		mmput(f->mm);
-	if (f->child)
-		mmput(f->child);
+	fx_release_mms(f);
 	assert_int_equal(nr_swap_slots_used(f->mmw), 0);
-	phys_check_leaks(f->mmw->pm, 0);
-	if (f->w->nr_reports != f->expected_reports)
-		report_print_all(f->w, stderr);
-	assert_int_equal(f->w->nr_reports, f->expected_reports);
-	world_destroy(f->w);
-	free(f);
+	fx_finish(f);
 	return 0;
 }
 
