@@ -167,21 +167,9 @@ static int madvise_update_vma(struct vm_area_struct *vma, unsigned long start,
 
 	if (new_flags == vma->vm_flags)
 		return 0;
-	if (start != vma->vm_start) {
-		if (mm->map_count >= MM_MAX_VMAS)
-			return -ENOMEM;
-		err = split_vma(vma, start, 0);
-		if (err)
-			return err;
-		vma = find_vma(mm, start);
-	}
-	if (end != vma->vm_end) {
-		if (mm->map_count >= MM_MAX_VMAS)
-			return -ENOMEM;
-		err = split_vma(vma, end, 0);
-		if (err)
-			return err;
-	}
+	err = vma_modify(&vma, start, end);
+	if (err)
+		return err;
 	vma->vm_flags = new_flags;
 	vma_merge_around(mm, vma_index(mm, vma));
 	return 0;

@@ -321,6 +321,8 @@ struct vm_area_struct *find_vma_intersection(struct mm_struct *mm,
 int vma_index(struct mm_struct *mm, struct vm_area_struct *vma);
 pgprot_t vm_get_page_prot(vm_flags_t vm_flags);
 int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below);
+int vma_modify(struct vm_area_struct **vmap, unsigned long start,
+	       unsigned long end);
 void vma_merge_around(struct mm_struct *mm, int idx);
 void vma_set_page_prot(struct vm_area_struct *vma);
 /* for mremap.c: mmap_lock held for write */

@@ -198,6 +198,42 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 	return 0;
 }
 
+/**
+ * vma_modify - make [@start, @end) of *@vmap a VMA of its own
+ * @vmap: in: the VMA containing the range; out: the VMA of the range
+ * @start: page-aligned start inside the VMA
+ * @end: page-aligned end inside the VMA
+ *
+ * Splits below @start and above @end as needed (mm/vma.c's vma_modify()
+ * for mprotect and madvise); each split is refused with -ENOMEM at
+ * vm.max_map_count.  mmap_lock held for write.
+ */
+int vma_modify(struct vm_area_struct **vmap, unsigned long start,
+	       unsigned long end)
+{
+	struct vm_area_struct *vma = *vmap;
+	struct mm_struct *mm = vma->vm_mm;
+	int err;
+
+	if (start != vma->vm_start) {
+		if (mm->map_count >= MM_MAX_VMAS)
+			return -ENOMEM;
+		err = split_vma(vma, start, 0);
+		if (err)
+			return err;
+		vma = find_vma(mm, start);
+	}
+	if (end != vma->vm_end) {
+		if (mm->map_count >= MM_MAX_VMAS)
+			return -ENOMEM;
+		err = split_vma(vma, end, 0);
+		if (err)
+			return err;
+	}
+	*vmap = vma;
+	return 0;
+}
+
 /* may @a and @b (a directly below b) become one VMA? */
 static bool vma_can_merge(struct vm_area_struct *a, struct vm_area_struct *b)
 {

@@ -185,21 +185,9 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb,
 
 	if (newflags == oldflags)
 		return 0;
-	if (start != vma->vm_start) {
-		if (mm->map_count >= MM_MAX_VMAS)
-			return -ENOMEM;
-		err = split_vma(vma, start, 0);
-		if (err)
-			return err;
-		vma = find_vma(mm, start);
-	}
-	if (end != vma->vm_end) {
-		if (mm->map_count >= MM_MAX_VMAS)
-			return -ENOMEM;
-		err = split_vma(vma, end, 0);
-		if (err)
-			return err;
-	}
+	err = vma_modify(&vma, start, end);
+	if (err)
+		return err;
 	vma->vm_flags = newflags;
 	if (vma_wants_manual_pte_write_upgrade(vma))
 		cp_flags |= MM_CP_TRY_CHANGE_WRITABLE;
