@@ -9,7 +9,8 @@
  *           syscalls of src/mm, in the process named by `proc`),
  *           truncate and file_write (a file), read and write (a CPU's
  *           access to a process's address, through its TLB and the
- *           fault handler)
+ *           fault handler), reclaim (a kswapd pass with a batched
+ *           TLB flush)
  *
  * Addresses are given as `addr`, or as `region` (+ `offset`): `mmap`
  * and `mremap` name what they map with `as: NAME`; `mremap` of a region
