@@ -220,7 +220,8 @@ static void report_circular(struct lockdep *ld, struct agent *a, int held,
 			  cname(ld, path[i + 1], b2, sizeof(b2)));
 	}
 	sb_printf(&sb, "-> #0 (%s): wanted by %s at step %lu while holding (%s)\n\n",
-		  cname(ld, want, b1, sizeof(b1)), a->name, a->w->step,
+		  cname(ld, want, b1, sizeof(b1)), a->name,
+		  __atomic_load_n(&a->w->step, __ATOMIC_RELAXED),
 		  cname(ld, held, b2, sizeof(b2)));
 	if (n == 2) {
 		struct dep_edge *e = edge_find(ld, want, held);
