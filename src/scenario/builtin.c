@@ -330,6 +330,14 @@ const struct model *const builtin_models[] = {
 	&model_mremap_vs_truncate,
 	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
 	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
+	&model_mirror_vs_mremap, &model_mirror_vs_dontneed,
+	&model_mirror_vs_fork, &model_mirror_vs_truncate,
+	&model_mirror_vs_migrate, &model_mirror_vs_ksm,
+	&model_mirror_vs_reclaim, &model_mirror_vs_exit,
+	&model_mirror_vs_mremap_noretry, &model_mirror_vs_dontneed_noretry,
+	&model_mirror_vs_fork_noretry, &model_mirror_vs_truncate_noretry,
+	&model_mirror_vs_migrate_noretry, &model_mirror_vs_ksm_noretry,
+	&model_mirror_vs_reclaim_noretry,
 	NULL,
 };
 
