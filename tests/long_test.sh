@@ -36,6 +36,16 @@ done
 for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
+# issue 4: every primary MM operation racing with the mirror device, under
+# the linux-6.6 preset: 10,000 random executions and DFS bound 2 each; the
+# -noretry twins (mirror.read_retry=false) must be found under both.
+for op in munmap mprotect mremap dontneed fork truncate migrate ksm reclaim exit; do
+	run 0 explore "mirror-vs-$op" --policy linux-6.6 --strategy random --iterations 10000
+	run 0 explore "mirror-vs-$op" --policy linux-6.6 --strategy dfs --bound 2
+	[ "$op" = exit ] && continue
+	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy random --iterations 10000
+	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy dfs --bound 2
+done
 rm -f /tmp/secmmu-long.$$
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -404,7 +404,7 @@ static int mirror_race_map(struct mirror_race *r)
 	if (a != MIRROR_ADDR)
 		return -ENOMEM;
 	if (r->o->op == MIRROR_RACE_KSM)
-		return do_madvise(r->mm, a, len, MADV_MERGEABLE) ?:
+		return do_madvise(r->mm, a, len, MADV_MERGEABLE)       ?:
 			       cpu_write(c0, r->mm, a, MIRROR_KSM_VAL) ?:
 			       cpu_write(c0, r->mm, a + PAGE_SIZE,
 					 MIRROR_KSM_VAL);
@@ -553,9 +553,11 @@ void mirror_race_check(struct world *w, void *arg)
 	phys_check_leaks(r->mmw->pm, 0);
 }
 
-#define OPTS(name, o, it, nr)                                                \
-	static const struct mirror_race_opts opts_##name = {                 \
-		.op = o, .no_read_retry = nr, .iters = it,                   \
+#define OPTS(name, o, it, nr)                                \
+	static const struct mirror_race_opts opts_##name = { \
+		.op = o,                                     \
+		.no_read_retry = nr,                         \
+		.iters = it,                                 \
 	}
 
 OPTS(munmap, MIRROR_RACE_MUNMAP, MIRROR_ITERS, false);
@@ -578,18 +580,18 @@ OPTS(migrate_noretry, MIRROR_RACE_MIGRATE, MIRROR_RW_ITERS, true);
 OPTS(ksm_noretry, MIRROR_RACE_KSM, MIRROR_RW_ITERS, true);
 OPTS(reclaim_noretry, MIRROR_RACE_RECLAIM, MIRROR_RW_ITERS, true);
 
-#define MIRROR_MODEL(name, desc)                                              \
-	const struct model model_mirror_vs_##name = {                         \
-		"mirror-vs-" #name, desc, mirror_race_setup,                  \
-		mirror_race_check, (void *)&opts_##name                       \
-	}
-#define MIRROR_MODEL_NORETRY(name, what)                                      \
-	const struct model model_mirror_vs_##name##_noretry = {               \
-		"mirror-vs-" #name "-noretry",                                \
-		"mirror.read_retry=false against " what                       \
-		" (bug: stale-secondary / install-in-invalidation)",          \
-		mirror_race_setup, mirror_race_check,                         \
-		(void *)&opts_##name##_noretry                                \
+#define MIRROR_MODEL(name, desc)                                               \
+	const struct model model_mirror_vs_##name = { "mirror-vs-" #name,      \
+						      desc, mirror_race_setup, \
+						      mirror_race_check,       \
+						      (void *)&opts_##name }
+#define MIRROR_MODEL_NORETRY(name, what)                             \
+	const struct model model_mirror_vs_##name##_noretry = {      \
+		"mirror-vs-" #name "-noretry",                       \
+		"mirror.read_retry=false against " what              \
+		" (bug: stale-secondary / install-in-invalidation)", \
+		mirror_race_setup, mirror_race_check,                \
+		(void *)&opts_##name##_noretry                       \
 	}
 
 const struct model model_mirror_vs_munmap = {
@@ -612,22 +614,30 @@ const struct model model_mirror_vs_mprotect_noretry = {
 	"mirror.read_retry=false against mprotect (bug: install-in-invalidation)",
 	mirror_race_setup, mirror_race_check, (void *)&opts_mprotect_noretry
 };
-MIRROR_MODEL(mremap,
-	     "a mirror device writes and reads a page while the process mremaps it away (clean)");
-MIRROR_MODEL(dontneed,
-	     "a mirror device writes and reads a page while the process MADV_DONTNEEDs it (clean)");
-MIRROR_MODEL(fork,
-	     "a mirror device writes and reads a page while the process forks and breaks COW (clean)");
-MIRROR_MODEL(truncate,
-	     "a mirror device writes and reads a shared file page while it is truncated away (clean)");
-MIRROR_MODEL(migrate,
-	     "a mirror device writes and reads a page while it is migrated twice (clean)");
-MIRROR_MODEL(ksm,
-	     "a mirror device writes and reads a page while ksmd merges it with an identical one (clean)");
-MIRROR_MODEL(reclaim,
-	     "a mirror device writes and reads a page while kswapd reclaims it (clean)");
-MIRROR_MODEL(exit,
-	     "a mirror device writes and reads a page while the process exits (clean)");
+MIRROR_MODEL(
+	mremap,
+	"a mirror device writes and reads a page while the process mremaps it away (clean)");
+MIRROR_MODEL(
+	dontneed,
+	"a mirror device writes and reads a page while the process MADV_DONTNEEDs it (clean)");
+MIRROR_MODEL(
+	fork,
+	"a mirror device writes and reads a page while the process forks and breaks COW (clean)");
+MIRROR_MODEL(
+	truncate,
+	"a mirror device writes and reads a shared file page while it is truncated away (clean)");
+MIRROR_MODEL(
+	migrate,
+	"a mirror device writes and reads a page while it is migrated twice (clean)");
+MIRROR_MODEL(
+	ksm,
+	"a mirror device writes and reads a page while ksmd merges it with an identical one (clean)");
+MIRROR_MODEL(
+	reclaim,
+	"a mirror device writes and reads a page while kswapd reclaims it (clean)");
+MIRROR_MODEL(
+	exit,
+	"a mirror device writes and reads a page while the process exits (clean)");
 MIRROR_MODEL_NORETRY(mremap, "mremap");
 MIRROR_MODEL_NORETRY(dontneed, "MADV_DONTNEED");
 MIRROR_MODEL_NORETRY(fork, "fork");
