@@ -31,6 +31,7 @@
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
 #include "scenario/mirror_models.h"
+#include "scenario/mm_models.h"
 
 #define NR_FRAMES 2048UL
 #define RW (PROT_READ | PROT_WRITE)
@@ -569,6 +570,50 @@ static void test_explore_noretry_found(void **state)
 				     "value"));
 }
 
+/*
+ * notifier.nonblock_fail_ends_itree: the OOM reaper's failed non-blockable
+ * start leaves the device's interval epoch open under Linux's behaviour
+ * (the default): the device's read_begin sleeps for ever or the open
+ * epoch is reported; ending it (true) is clean.
+ */
+static void test_oom_reaper_nonblock(void **state)
+{
+	const struct model *m = &model_mirror_vs_oom_reaper;
+	struct explore_opts o = opts(STRAT_DFS, 0, 2);
+	struct policy_model pm;
+	struct explore_result r;
+	struct policy p;
+	bool deadlock = false, open = false;
+	int i;
+
+	(void)state;
+	o.stop_on_violation = false;
+	assert_int_equal(explore(m, &o, &r), 0);
+	assert_true(r.exhausted);
+	/* every interleaving: the reaper always fails once the device is in */
+	assert_int_equal(r.violating, r.executions);
+	for (i = 0; i < r.nr_kinds; i++) {
+		deadlock |= !strcmp(r.kinds[i].kind, "deadlock");
+		open |= !strcmp(r.kinds[i].kind, "notifier-epoch-open");
+	}
+	assert_true(deadlock);
+	assert_true(open);
+	explore_result_free(&r);
+	o = opts(STRAT_RANDOM, 200, -1);
+	assert_int_equal(explore(m, &o, &r), 0);
+	assert_int_equal(r.first_violation, 1);
+	explore_result_free(&r);
+
+	policy_init_default(&p);
+	assert_int_equal(policy_set(&p, "notifier.nonblock_fail_ends_itree",
+				    "true", NULL, 0),
+			 0);
+	policy_model_init(&pm, m, &p);
+	expect_clean(&pm.m, STRAT_DFS, 0, 2);
+	expect_clean(&pm.m, STRAT_RANDOM, 300, -1);
+	expect_clean(&pm.m, STRAT_PCT, 200, -1);
+}
+
 /* ---- real engine ---- */
 
 static void test_real_models(void **state)
@@ -604,6 +649,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_secondary_tlb_flush_policy),
 		cmocka_unit_test(test_explore_clean),
 		cmocka_unit_test(test_explore_noretry_found),
+		cmocka_unit_test(test_oom_reaper_nonblock),
 	};
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test(test_real_models),

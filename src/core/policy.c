@@ -57,6 +57,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "the mirror device (src/devices/mirror.c) checks mmu_interval_read_retry() under its mutex before installing entries built from a page-table walk; false installs without the check, so an entry built from a PTE that an invalidation has since changed becomes visible (a driver bug, not a kernel version)",
 		.history = "lib/test_hmm.c's dmirror (5.7, \"mm/hmm/test: add selftest driver for HMM\") uses mmu_interval_read_begin/read_retry, the HMM contract documented in Documentation/mm/hmm.rst; false models a driver that skips it",
 	},
+	[KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE] = {
+		.name = "notifier.nonblock_fail_ends_itree",
+		.type = KNOB_BOOL,
+		.def = false, /* Linux today: no fix exists (see .history) */
+		.meaning = "a non-blockable invalidate_range_start whose interval-tree part succeeded but whose plain subscriber returned -EAGAIN: false = return -EAGAIN without ending the interval epoch (Linux), so active_invalidate_ranges stays raised and invalidate_seq odd, and read_begin/remove on every collided interval sleep for ever; true = end the interval epoch first (a proposed fix; the model's behaviour before this knob existed)",
+		.history = "false since the interval notifier came in 5.5 (99cb252f5e68 \"mm/mmu_notifier: add an interval tree notifier\"): __mmu_notifier_invalidate_range_start returns mn_hlist_invalidate_range_start's error without mn_itree_inv_end; unchanged in the mm/mmu_notifier.c read for this model (a recent tree); found by this model, no upstream report or fix found; needs the OOM reaper (the non-blockable caller) on an mm with both an interval notifier and a plain subscriber that refuses non-blockable starts; true is not a Linux version",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

@@ -33,6 +33,7 @@ enum knob_id {
 	KNOB_RMAP_BATCHED_FLUSH_PENDING,
 	KNOB_NOTIFIER_SECONDARY_TLB_FLUSH,
 	KNOB_MIRROR_READ_RETRY,
+	KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE,
 	NR_KNOBS,
 };
 
@@ -54,7 +55,8 @@ struct knob {
 	enum knob_type type;
 	const char *const *values; /* KNOB_ENUM: value names, NULL-terminated */
 	unsigned min, max;	    /* KNOB_UINT: inclusive range */
-	unsigned def;		    /* default: the newest, fixed behaviour */
+	unsigned def;		    /* default: the newest behaviour (fixed,
+				     * or Linux today where no fix exists) */
 	const char *meaning;	    /* one line */
 	const char *history;	    /* one line: commit subject or CVE, version */
 };

@@ -61,6 +61,7 @@
 #include "check/check.h"
 #include "core/policy.h"
 #include "devices/mirror.h"
+#include "mm/mmu_gather.h"
 #include "mm/tlb.h"
 #include "scenario/mirror_models.h"
 
@@ -552,6 +553,149 @@ void mirror_race_check(struct world *w, void *arg)
 			   nr_swap_slots_used(r->mmw));
 	phys_check_leaks(r->mmw->pm, 0);
 }
+
+/* ---- the OOM reaper and notifier.nonblock_fail_ends_itree ---- */
+
+/*
+ * mirror-vs-oom-reaper: the mm has the device's interval notifier and a
+ * plain subscriber that refuses non-blockable starts (-EAGAIN, no end
+ * op: allowed).  The OOM reaper (__oom_reap_task_mm) tries a
+ * non-blockable UNMAP start over the VMA twice and gives up; the device
+ * reads the page twice.  With notifier.nonblock_fail_ends_itree=false
+ * (Linux) the interval part of the failed start is never ended: the
+ * device's next mmu_interval_read_begin sleeps for ever ("deadlock"), or,
+ * when it has already finished, the open epoch is reported at the end
+ * ("notifier-epoch-open").  With true it is clean.
+ */
+struct mirror_oom {
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	struct dmirror *dev;
+	struct mmu_notifier refuser;
+};
+
+static int refuser_start(struct mmu_notifier *mn,
+			 const struct mmu_notifier_range *range)
+{
+	/* a driver that must sleep to invalidate: refuses when it may not */
+	return mmu_notifier_range_blockable(range) ? 0 : -EAGAIN;
+}
+
+static const struct mmu_notifier_ops refuser_ops = {
+	.invalidate_range_start = refuser_start,
+};
+
+/* __oom_reap_task_mm, for the one anonymous VMA; up to two tries */
+static void mirror_oom_reaper(void *arg)
+{
+	struct mirror_oom *o = arg;
+	struct mmu_notifier_range range;
+	struct vm_area_struct *vma;
+	struct mmu_gather tlb;
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (!down_read_trylock(&o->mm->mmap_lock))
+			continue;
+		vma = vma_lookup(o->mm, MIRROR_ADDR);
+		if (!vma) {
+			mmap_read_unlock(o->mm);
+			return;
+		}
+		mmu_notifier_range_init(&range, MMU_NOTIFY_UNMAP, 0, o->mm,
+					vma->vm_start, vma->vm_end);
+		if (mmu_notifier_invalidate_range_start_nonblock(
+			    o->mm->notifier_subscriptions, &range)) {
+			/* may not call end; try again later */
+			mmap_read_unlock(o->mm);
+			continue;
+		}
+		tlb_gather_mmu(&tlb, o->mm);
+		unmap_page_range(&tlb, vma, range.start, range.end);
+		mmu_notifier_invalidate_range_end(o->mm->notifier_subscriptions,
+						  &range);
+		tlb_finish_mmu(&tlb);
+		mmap_read_unlock(o->mm);
+		return;
+	}
+}
+
+static void mirror_oom_device(void *arg)
+{
+	struct mirror_oom *o = arg;
+	uint64_t v;
+	int i, ret;
+
+	for (i = 1; i <= 2; i++) {
+		ret = dmirror_read(o->dev, MIRROR_ADDR, &v);
+		/* the reaper never zaps: the refuser always refuses */
+		if (ret || v != MIRROR_VAL)
+			report_add(
+				o->mmw->w, "value",
+				"%s: device read %d of va %#lx: %d, %#llx, expected %#lx\n",
+				current->name, i, MIRROR_ADDR, ret,
+				(unsigned long long)v, MIRROR_VAL);
+	}
+}
+
+static int mirror_oom_setup(struct world *w, void *arg)
+{
+	struct mirror_oom *o = arena_alloc(w, sizeof(*o));
+	unsigned long a;
+
+	(void)arg;
+	o->mmw = mm_world_get(w, MIRROR_FRAMES, 2);
+	if (!o->mmw)
+		return -ENOMEM;
+	o->mm = mm_alloc(o->mmw);
+	if (!o->mm)
+		return -ENOMEM;
+	a = vm_mmap(o->mm, NULL, MIRROR_ADDR, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (a != MIRROR_ADDR ||
+	    cpu_write(mm_cpu(o->mmw, 0), o->mm, a, MIRROR_VAL))
+		return -ENOMEM;
+	o->dev = arena_alloc(w, sizeof(*o->dev));
+	if (dmirror_init(o->dev, o->mm, MIRROR_ADDR, 1))
+		return -ENOMEM;
+	o->refuser.ops = &refuser_ops;
+	if (mmu_notifier_register(&o->refuser, o->mm->notifier_subscriptions))
+		return -ENOMEM;
+	w->priv = o;
+	if (!agent_create(w, "device", mirror_oom_device, o) ||
+	    !agent_create(w, "oom_reaper", mirror_oom_reaper, o))
+		return -EAGAIN;
+	return 0;
+}
+
+static void mirror_oom_check(struct world *w, void *arg)
+{
+	struct mirror_oom *o = w->priv;
+	struct mmu_notifier_subscriptions *subs = o->mm->notifier_subscriptions;
+
+	(void)arg;
+	dmirror_check_quiescent(o->dev);
+	mmu_notifier_world_check(o->mmw->nw);
+	mmu_notifier_unregister(&o->refuser, subs);
+	/*
+	 * An epoch left open (reported above): removing the device's
+	 * interval would wait for it for ever, so the teardown stops here.
+	 */
+	if (subs->active_invalidate_ranges || w->nr_reports)
+		return;
+	mm_check_quiescent(o->mmw);
+	cpu_idle(mm_cpu(o->mmw, 0));
+	cpu_idle(mm_cpu(o->mmw, 1));
+	dmirror_fini(o->dev);
+	mmput(o->mm);
+	phys_check_leaks(o->mmw->pm, 0);
+}
+
+const struct model model_mirror_vs_oom_reaper = {
+	"mirror-vs-oom-reaper",
+	"the OOM reaper's non-blockable start fails in a plain subscriber while a mirror device reads (notifier.nonblock_fail_ends_itree=false, Linux: deadlock / notifier-epoch-open; true: clean)",
+	mirror_oom_setup, mirror_oom_check, NULL
+};
 
 #define OPTS(name, o, it, nr)                                \
 	static const struct mirror_race_opts opts_##name = { \

@@ -60,6 +60,13 @@ extern const struct model model_mirror_vs_migrate_noretry;
 extern const struct model model_mirror_vs_ksm_noretry;
 extern const struct model model_mirror_vs_reclaim_noretry;
 
+/*
+ * The OOM reaper's failed non-blockable start against the device, under
+ * the world's notifier.nonblock_fail_ends_itree (not a built-in: it is a
+ * bug under the default policy, which is Linux's).
+ */
+extern const struct model model_mirror_vs_oom_reaper;
+
 /* every mirror race model, clean ones first, NULL-terminated */
 extern const struct model *const mirror_race_models[];
 
