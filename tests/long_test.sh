@@ -42,6 +42,10 @@ done
 for op in munmap mprotect mremap dontneed fork truncate migrate ksm reclaim exit; do
 	run 0 explore "mirror-vs-$op" --policy linux-6.6 --strategy random --iterations 10000
 	run 0 explore "mirror-vs-$op" --policy linux-6.6 --strategy dfs --bound 2
+	# the device uses an interval notifier: the CPU-TLB knobs of older
+	# kernels and notifier.secondary_tlb_flush do not reach it
+	run 0 explore "mirror-vs-$op" --policy linux-4.12 --strategy random --iterations 10000
+	run 0 explore "mirror-vs-$op" --set notifier.secondary_tlb_flush=none --strategy random --iterations 10000
 	[ "$op" = exit ] && continue
 	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy random --iterations 10000
 	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy dfs --bound 2
