@@ -117,7 +117,7 @@ static unsigned long dev_va(struct mirror_race *r)
 }
 
 /* munmap: the device only reads; mprotect: it only writes */
-static void mirror_device_legacy(struct mirror_race *r)
+static void mirror_device_one_way(struct mirror_race *r)
 {
 	struct world *w = r->mmw->w;
 	uint64_t last = MIRROR_VAL, v;
@@ -276,7 +276,7 @@ static void mirror_device(void *arg)
 	struct mirror_race *r = arg;
 
 	if (r->o->op == MIRROR_RACE_MUNMAP || r->o->op == MIRROR_RACE_MPROTECT)
-		mirror_device_legacy(r);
+		mirror_device_one_way(r);
 	else
 		mirror_device_rw(r);
 }
