@@ -24,7 +24,7 @@ run() {
 
 for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 	case "$m" in
-	*noflush | *nonested | *noretry | lost-update | abba | rcu-free-early | sleep-in-atomic)
+	*noflush | *nonested | *noretry | mirror-vs-oom-reaper | lost-update | abba | rcu-free-early | sleep-in-atomic)
 		run 1 explore "$m" --strategy random --iterations 200000
 		run 1 explore "$m" --strategy pct --iterations 200000 ;;
 	*)

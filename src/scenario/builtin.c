@@ -337,7 +337,7 @@ const struct model *const builtin_models[] = {
 	&model_mirror_vs_mremap_noretry, &model_mirror_vs_dontneed_noretry,
 	&model_mirror_vs_fork_noretry, &model_mirror_vs_truncate_noretry,
 	&model_mirror_vs_migrate_noretry, &model_mirror_vs_ksm_noretry,
-	&model_mirror_vs_reclaim_noretry,
+	&model_mirror_vs_reclaim_noretry, &model_mirror_vs_oom_reaper,
 	NULL,
 };
 
