@@ -57,6 +57,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "the mirror device (src/devices/mirror.c) checks mmu_interval_read_retry() under its mutex before installing entries built from a page-table walk; false installs without the check, so an entry built from a PTE that an invalidation has since changed becomes visible (a driver bug, not a kernel version)",
 		.history = "lib/test_hmm.c's dmirror (5.7, \"mm/hmm/test: add selftest driver for HMM\") uses mmu_interval_read_begin/read_retry, the HMM contract documented in Documentation/mm/hmm.rst; false models a driver that skips it",
 	},
+	[KNOB_CLEAR_REFS_FLUSH_TLB] = {
+		.name = "clear_refs.flush_tlb",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
+		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

@@ -325,6 +325,7 @@ int vma_modify(struct vm_area_struct **vmap, unsigned long start,
 	       unsigned long end);
 void vma_merge_around(struct mm_struct *mm, int idx);
 void vma_set_page_prot(struct vm_area_struct *vma);
+bool vma_wants_writenotify(struct vm_area_struct *vma);
 /* for mremap.c: mmap_lock held for write */
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
 int vma_link(struct mm_struct *mm, struct vm_area_struct *vma);

@@ -75,6 +75,18 @@ static pmd_t *alloc_new_pmd(struct mm_struct *mm, unsigned long addr)
 }
 
 /*
+ * move_soft_dirty_pte - a moved page counts as written for soft-dirty
+ * tracking: the user sees it at a new address.
+ */
+static pte_t move_soft_dirty_pte(pte_t pte)
+{
+	if (pte_present(pte))
+		return pte_mksoft_dirty(pte);
+	if (is_swap_pte(pte))
+		return pte_swp_mksoft_dirty(pte);
+	return pte;
+}
+/*
  * move_ptes - move the PTEs of [old_addr, old_end) to new_addr, under the
  * old table's lock and the new table's.  *flush_later is set when a
  * clean present PTE moved and the old kernel's deferred flush is due.
@@ -119,7 +131,7 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 			if (pte_dirty(pte))
 				dirty = true;
 		}
-		set_pte_at(mm, new_addr, new_pte, pte);
+		set_pte_at(mm, new_addr, new_pte, move_soft_dirty_pte(pte));
 	}
 	if (moved)
 		trace_eventf(w, "move_ptes(%#lx..%#lx -> %#lx)", old_end - len,
