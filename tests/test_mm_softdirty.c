@@ -19,10 +19,13 @@
 
 #include "check/check.h"
 #include "core/policy.h"
+#include "engine/engine.h"
 #include "fs/proc_fs.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "notifier/mmu_notifier.h"
+#include "scenario/builtin.h"
+#include "scenario/mm_models.h"
 
 #define NR_FRAMES 1024UL
 
@@ -350,6 +353,89 @@ static void test_noflush_misses_write(void **state)
 	flush_tlb_mm(f->mm);
 }
 
+/* ---- the race model under the explorer ---- */
+
+static struct explore_opts xopts(enum strategy s, unsigned long iters,
+				 int bound)
+{
+	return (struct explore_opts){ .strategy = s,
+				      .seed = 1,
+				      .iterations = iters,
+				      .bound = bound,
+				      .progress_fd = -1,
+				      .stop_on_violation = true };
+}
+
+static void expect_clean(const struct model *m, enum strategy s,
+			 unsigned long iters, int bound)
+{
+	struct explore_opts o = xopts(s, iters, bound);
+	struct explore_result r;
+
+	assert_int_equal(explore(m, &o, &r), 0);
+	if (r.first_report)
+		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
+			r.first_report, r.first_schedule);
+	assert_int_equal(r.violating, 0);
+	if (s == STRAT_DFS)
+		assert_true(r.exhausted);
+	explore_result_free(&r);
+}
+
+/* found as missed-dirty, and the schedule replays to the same report */
+static void expect_missed_dirty(const struct model *m, enum strategy s)
+{
+	struct explore_opts o = xopts(s, 500, s == STRAT_DFS ? 2 : -1);
+	struct explore_result r, rr;
+	char *sched;
+
+	assert_int_equal(explore(m, &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "missed-dirty");
+	assert_non_null(strstr(r.first_report, "does not record the write"));
+	sched = strdup(r.first_schedule);
+	o = xopts(STRAT_REPLAY, 1, -1);
+	o.schedule = sched;
+	assert_int_equal(explore(m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_report, r.first_report);
+	explore_result_free(&rr);
+	free(sched);
+	explore_result_free(&r);
+}
+
+static void test_write_vs_clear_refs_clean(void **state)
+{
+	const struct model *m = builtin_find("write-vs-clear-refs");
+
+	(void)state;
+	assert_non_null(m);
+	expect_clean(m, STRAT_DFS, 0, 2);
+	expect_clean(m, STRAT_PCT, 1000, -1);
+	expect_clean(m, STRAT_RANDOM, 2000, -1);
+}
+
+static void test_write_vs_clear_refs_noflush_found(void **state)
+{
+	const struct model *m = builtin_find("write-vs-clear-refs-noflush");
+	struct policy pol;
+	struct policy_model pm;
+	char err[128];
+
+	(void)state;
+	assert_non_null(m);
+	expect_missed_dirty(m, STRAT_DFS);
+	expect_missed_dirty(m, STRAT_PCT);
+	expect_missed_dirty(m, STRAT_RANDOM);
+	/* the clean model with the knob set through the policy */
+	policy_init_default(&pol);
+	assert_int_equal(policy_set(&pol, "clear_refs.flush_tlb", "false", err,
+				    sizeof(err)),
+			 0);
+	policy_model_init(&pm, builtin_find("write-vs-clear-refs"), &pol);
+	expect_missed_dirty(&pm.m, STRAT_PCT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +461,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_noflush_misses_write,
 						setup, teardown),
+		cmocka_unit_test(test_write_vs_clear_refs_clean),
+		cmocka_unit_test(test_write_vs_clear_refs_noflush_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
