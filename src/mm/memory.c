@@ -30,7 +30,9 @@
  *    (PROTECTION_PAGE) and replace_page (CLEAR) (ksm.c).
  *    clear_refs_write (SOFT_DIRTY, whole address space;
  *    src/fs/proc_task_mmu.c).
- *    TODO(reclaim): page aging folio_referenced_one -> clear_flush_young.
+ *    Page aging: folio_referenced_one -> clear_flush_young, idle
+ *    tracking -> clear_young (rmap.c).  No test_young caller: Linux's
+ *    is khugepaged's scan, which is not modeled.
  *  - Faults run under mmap_lock for read; there are no per-VMA locks and
  *    handle_mm_fault() never returns VM_FAULT_RETRY.
  *
