@@ -412,7 +412,7 @@ static void test_write_vs_clear_refs_clean(void **state)
 	assert_non_null(m);
 	expect_clean(m, STRAT_DFS, 0, 2);
 	expect_clean(m, STRAT_PCT, 1000, -1);
-	expect_clean(m, STRAT_RANDOM, 2000, -1);
+	expect_clean(m, STRAT_RANDOM, 10000, -1);
 }
 
 static void test_write_vs_clear_refs_noflush_found(void **state)
