@@ -13,7 +13,6 @@
 #include "mm/mm_types.h"
 
 unsigned long mm_check_quiescent(struct mm_world *mmw);
-void check_missed_dirty(struct cpu *cpu, struct tlb_entry *e,
-			unsigned long va);
+void check_missed_dirty(struct cpu *cpu, struct tlb_entry *e, unsigned long va);
 
 #endif
