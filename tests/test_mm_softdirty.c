@@ -19,6 +19,7 @@
 
 #include "check/check.h"
 #include "core/policy.h"
+#include "devices/mirror.h"
 #include "engine/engine.h"
 #include "fs/proc_fs.h"
 #include "mm/mm.h"
@@ -295,6 +296,37 @@ static void test_notifier_soft_dirty_range(void **state)
 	mmu_notifier_unregister(&l.mn, f->mm->notifier_subscriptions);
 }
 
+/*
+ * A secondary MMU (the mirror device) writes through its own table: the
+ * SOFT_DIRTY invalidation drops its entries, so its next write faults
+ * through the mm and sets the bit, as a CPU's does.
+ */
+static void test_device_write_after_clear(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = mmap_anon(f->mm, 2 * PAGE_SIZE);
+	struct dmirror d;
+	uint64_t v;
+
+	assert_int_equal(dmirror_init(&d, f->mm, a, 2), 0);
+	assert_int_equal(dmirror_write(&d, a, 5), 0);
+	assert_int_equal(dmirror_write(&d, a + PAGE_SIZE, 6), 0);
+	assert_int_equal(dmirror_nr_valid(&d), 2);
+	clear_soft_dirty(f->mm);
+	assert_int_equal(dmirror_nr_valid(&d), 0);
+	assert_int_equal(pagemap_soft_dirty(f->mm, a), 0);
+	/* a device read does not count, a device write does */
+	assert_int_equal(dmirror_read(&d, a, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(pagemap_soft_dirty(f->mm, a), 0);
+	assert_int_equal(dmirror_write(&d, a, 7), 0);
+	assert_int_equal(pagemap_soft_dirty(f->mm, a), 1);
+	assert_int_equal(pagemap_soft_dirty(f->mm, a + PAGE_SIZE), 0);
+	assert_int_equal(rd(f->c0, f->mm, a), 7);
+	assert_int_equal(dmirror_check_quiescent(&d), 0);
+	dmirror_fini(&d);
+}
+
 /* ---- missed-dirty ---- */
 
 static int count_kind(struct world *w, const char *kind)
@@ -456,6 +488,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clear_refs_young, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_notifier_soft_dirty_range,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_write_after_clear,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_keeps_tracking,
 						setup, teardown),
