@@ -4,7 +4,9 @@
  * the bug zoo's `zoo:` block: every mm op runs the model's functions and
  * meets its expectations; the shipped zoo entry for CVE-2018-18281 finds
  * stale-tlb under its buggy policy and runs clean under its fixed one,
- * with the same budget; malformed zoo blocks give one clear message.
+ * with the same budget (so does the clear_refs entry, with missed-dirty);
+ * malformed zoo blocks give one clear message; clear_refs and
+ * soft_dirty follow soft-dirty.c's simple test.
  *
  * usage: test_mm_scenario SCENARIOS_DIR
  */
@@ -237,6 +239,87 @@ static void test_zoo_entry(void **state)
 	scenario_free(sc);
 }
 
+/* clear_refs and soft_dirty: soft-dirty.c's simple test as a scenario */
+static const char soft_dirty_ops[] =
+	"name: soft-dirty\n"
+	"world: {processes: [p]}\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mmap: {proc: p, len: 8192, prot: read|write, as: m}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: true}\n"
+	"      - write: {proc: p, cpu: 0, region: m, value: 1}\n"
+	"      - clear_refs: {proc: p}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: false}\n"
+	"      - read: {proc: p, cpu: 1, region: m, expect: 1}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: false}\n"
+	"      - write: {proc: p, cpu: 0, region: m, value: 2}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: true}\n"
+	"      - soft_dirty: {proc: p, region: m, offset: 4096, expect: false}\n"
+	"      - clear_refs: {proc: p, type: 1}\n"
+	"      - clear_refs: {proc: p, type: 6, expect: EINVAL}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: true}\n";
+
+static void test_soft_dirty_ops(void **state)
+{
+	static const char wrong[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - mmap: {proc: p, len: 4096, prot: read|write, as: m}\n"
+		"      - soft_dirty: {proc: p, region: m, expect: false}\n"
+		"expect: soft-dirty\n";
+	static const char bad[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - soft_dirty: {proc: p, addr: 4096, expect: maybe}\n"
+		"expect: scenario-error\n";
+	struct explore_result r;
+
+	(void)state;
+	run_text(soft_dirty_ops, STRAT_RANDOM, 5, &r);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, 5);
+	explore_result_free(&r);
+	run_text(wrong, STRAT_RANDOM, 1, &r);
+	assert_string_equal(r.first_kind, "soft-dirty");
+	assert_non_null(strstr(r.first_report, "(line 7) soft-dirty"));
+	explore_result_free(&r);
+	run_text(bad, STRAT_RANDOM, 1, &r);
+	assert_string_equal(r.first_kind, "scenario-error");
+	explore_result_free(&r);
+}
+
+/* the zoo entry: missed-dirty without clear_refs' flush, clean with it */
+static void test_zoo_clear_refs(void **state)
+{
+	char path[4096], err[512];
+	struct explore_result r;
+	struct scenario *sc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bugs/clear-refs-soft-dirty-flush.yaml",
+		 scenarios_dir);
+	sc = scenario_load_file(path, err, sizeof(err));
+	if (!sc)
+		print_error("%s\n", err);
+	assert_non_null(sc);
+	assert_non_null(sc->zoo);
+	assert_string_equal(sc->zoo->violation, "missed-dirty");
+	assert_false(policy_get(&sc->zoo->buggy, KNOB_CLEAR_REFS_FLUSH_TLB));
+	assert_true(policy_get(&sc->zoo->fixed, KNOB_CLEAR_REFS_FLUSH_TLB));
+	zoo_explore(sc, &sc->zoo->buggy, &r);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "missed-dirty");
+	explore_result_free(&r);
+	zoo_explore(sc, &sc->zoo->fixed, &r);
+	if (r.first_report)
+		print_error("%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, sc->zoo->iterations);
+	explore_result_free(&r);
+	scenario_free(sc);
+}
+
 static void test_zoo_errors(void **state)
 {
 #define HEAD "name: x\nagents: [{name: a, ops: [sched]}]\nzoo:\n"
@@ -294,6 +377,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_world_errors),
 		cmocka_unit_test(test_zoo_entry),
 		cmocka_unit_test(test_zoo_errors),
+		cmocka_unit_test(test_soft_dirty_ops),
+		cmocka_unit_test(test_zoo_clear_refs),
 	};
 
 	if (argc > 1)

@@ -64,6 +64,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "a non-blockable invalidate_range_start whose interval-tree part succeeded but whose plain subscriber returned -EAGAIN: false = return -EAGAIN without ending the interval epoch (Linux), so active_invalidate_ranges stays raised and invalidate_seq odd, and read_begin/remove on every collided interval sleep for ever; true = end the interval epoch first (a proposed fix; the model's behaviour before this knob existed)",
 		.history = "false since the interval notifier came in 5.5 (99cb252f5e68 \"mm/mmu_notifier: add an interval tree notifier\"): __mmu_notifier_invalidate_range_start returns mn_hlist_invalidate_range_start's error without mn_itree_inv_end; unchanged in the mm/mmu_notifier.c read for this model (a recent tree); found by this model, no upstream report or fix found; needs the OOM reaper (the non-blockable caller) on an mm with both an interval notifier and a plain subscriber that refuses non-blockable starts; true is not a Linux version",
 	},
+	[KNOB_CLEAR_REFS_FLUSH_TLB] = {
+		.name = "clear_refs.flush_tlb",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
+		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

@@ -328,6 +328,7 @@ const struct model *const builtin_models[] = {
 	&model_reclaim_vs_mprotect_2017, &model_reclaim_vs_munmap_2017,
 	&model_migrate_vs_write, &model_ksm_vs_write,
 	&model_mremap_vs_truncate,
+	&model_write_vs_clear_refs, &model_write_vs_clear_refs_noflush,
 	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
 	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
 	&model_mirror_vs_mremap, &model_mirror_vs_dontneed,

@@ -10,7 +10,9 @@
  *           truncate and file_write (a file), read and write (a CPU's
  *           access to a process's address, through its TLB and the
  *           fault handler), reclaim (a kswapd pass with a batched
- *           TLB flush)
+ *           TLB flush), clear_refs (writing to /proc/PID/clear_refs,
+ *           4 = soft-dirty by default) and soft_dirty (pagemap's bit 55
+ *           of an address, compared with `expect: true|false`)
  *
  * Addresses are given as `addr`, or as `region` (+ `offset`): `mmap`
  * and `mremap` name what they map with `as: NAME`; `mremap` of a region
@@ -36,6 +38,7 @@
 
 #include "check/check.h"
 #include "core/trace.h"
+#include "fs/proc_fs.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario.h"
@@ -675,6 +678,50 @@ static void op_reclaim(struct sc_ctx *x, const struct sc_op *op)
 	trace_eventf(x->w, "reclaim: %lu of %lu pages", n, sc.nr_to_reclaim);
 }
 
+/* clear_refs: write `type` (default 4, soft-dirty) to proc's clear_refs */
+static void op_clear_refs(struct sc_ctx *x, const struct sc_op *op)
+{
+	long type = op->args[1].set ? op->args[1].i : CLEAR_REFS_SOFT_DIRTY;
+
+	check_result(x, op, 2, "clear_refs",
+		     clear_refs_write(op_mm(x, op), (int)type));
+}
+
+enum { SD_PROC, SD_ADDR, SD_REGION, SD_OFF, SD_EXPECT };
+
+/*
+ * soft_dirty: pagemap's soft-dirty bit of an address must be `expect`.
+ * A clear bit where a write was expected is "missed-dirty"; a set bit
+ * where none was expected is "soft-dirty".
+ */
+static void op_soft_dirty(struct sc_ctx *x, const struct sc_op *op)
+{
+	const char *e = op->args[SD_EXPECT].s;
+	unsigned long va, len;
+	bool want;
+	int got;
+
+	if (!op_addr(x, op, SD_ADDR, SD_REGION, SD_OFF, &va, &len))
+		return;
+	if (!strcmp(e, "true")) {
+		want = true;
+	} else if (!strcmp(e, "false")) {
+		want = false;
+	} else {
+		scenario_error(x, op, "expect must be true or false, not", e);
+		return;
+	}
+	got = pagemap_soft_dirty(op_mm(x, op), va);
+	trace_eventf(x->w, "soft_dirty va %#lx = %d", va, got);
+	if (got == want)
+		return;
+	report_add(x->w, want ? "missed-dirty" : "soft-dirty",
+		   "%s: pagemap reports va %#lx (line %d) %s, expected %s\n",
+		   current->name, va, op->line, got ? "soft-dirty" : "clean",
+		   want ? "soft-dirty (it was written since clear_refs)" :
+			  "clean");
+}
+
 #define ADDR_MAX ((long)TASK_SIZE)
 #define PROC                                           \
 	{                                              \
@@ -738,6 +785,12 @@ static const struct scenario_op_type mm_ops[] = {
 	   PROC, { "child", SCP_REF, true, "process", 0, 0 }, EXPECT),
 	OP("reclaim", "kswapd: reclaim up to pages anon pages, batched flush",
 	   op_reclaim, { "pages", SCP_INT, true, NULL, 1, 1024 }),
+	OP("clear_refs", "write type (default 4: soft-dirty) to clear_refs",
+	   op_clear_refs, PROC, { "type", SCP_INT, false, NULL, -1, 16 },
+	   EXPECT),
+	OP("soft_dirty", "pagemap's soft-dirty bit of addr or region+offset",
+	   op_soft_dirty, PROC, ADDR(false), STR("region", false), OFFSET,
+	   STR("expect", true)),
 	{ .name = NULL },
 };
 
@@ -755,6 +808,8 @@ static const char *const mm_violations[] = {
 	"truncated-page-mapped",
 	"frame-leak",
 	"fault-livelock",
+	"missed-dirty",
+	"soft-dirty",
 	"value",
 	"syscall-failed",
 	"unexpected-errno",
