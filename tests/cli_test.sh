@@ -242,9 +242,9 @@ expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush'" -- explore mremap-
 # built-in models run under --policy/--set; replay keeps the flags
 expect 0 "clean: 2000 executions" -- explore mremap-vs-truncate --iterations 2000
 expect 0 "clean: 1000 executions" -- explore mremap-vs-truncate --strategy pct --policy linux-6.6
-expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13
-expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false
-sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
+expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000
+expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false --iterations 5000
+sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
 expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
