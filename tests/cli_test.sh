@@ -249,7 +249,13 @@ expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate 
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
-expect 0 "2 entries, 0 misbehaving" -- zoo
+expect 0 "^mirror-read-retry +ok +[0-9]+ execs / [0-9.]+s +2000 execs +driver bug: HMM mirrors must check mmu_interval_read_retry" -- zoo
+expect 0 "3 entries, 0 misbehaving" -- zoo
+expect 0 "1 entry, 0 misbehaving" -- zoo mirror-read-retry
+expect 0 "bugs/mirror-read-retry.yaml +expect install-in-invalidation +a mirror device installs without" -- list
+# run alone: the buggy driver, the zoo's budget; the report names the install
+expect 0 "result: as expected: install-in-invalidation found in execution" -- run "$SC/bugs/mirror-read-retry.yaml"
+expect 1 "NOT as expected: install-in-invalidation not found in 2000 executions" -- run "$SC/bugs/mirror-read-retry.yaml" --policy linux-6.6
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned
