@@ -246,6 +246,13 @@ expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --po
 expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false --iterations 5000
 sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
 expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
+# the demos of the mirror device and of reclaim/migration/KSM run clean
+expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/mirror-munmap.yaml"
+expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/reclaim-migrate-ksm.yaml"
+expect 0 "result: as expected: clean in [0-9]+ executions \(search exhausted\)" -- run "$SC/demos/mirror-munmap.yaml" --strategy dfs --bound 1 --jobs 2
+# ... and the buggy driver is caught by the demo's own expectations
+expect 1 "NOT as expected: expected clean, found (install-in-invalidation|value|stale-secondary)" -- run "$SC/demos/mirror-munmap.yaml" --set mirror.read_retry=false --iterations 5000
+
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
