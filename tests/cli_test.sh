@@ -253,6 +253,33 @@ expect 0 "result: as expected: clean in [0-9]+ executions \(search exhausted\)" 
 # ... and the buggy driver is caught by the demo's own expectations
 expect 1 "NOT as expected: expected clean, found (install-in-invalidation|value|stale-secondary)" -- run "$SC/demos/mirror-munmap.yaml" --set mirror.read_retry=false --iterations 5000
 
+# a violation report: the invariant, the agents with their schedule
+# letters, the steps that matter up to the violation (where the frame and
+# the translation came from), and a replay command that repeats every
+# option that changes the execution (policy, --max-steps)
+"$SECMMU" run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --max-steps 50000 >"$T/rep" 2>&1
+if python3 - "$T/rep" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+assert re.search(r"^=== violation: stale-tlb \(agent reader, step \d+\) ===$", t, re.M), t
+assert re.search(r"stale TLB entry .*: pfn 0x[0-9a-f]+ was cached at step \d+ by setup", t), t
+assert "agents:  setup (a), reader (b), mremapper (c), truncater (d)\n" in t, t
+tl = t.split("timeline (")[1].split("\nreplay:")[0].split("\n")[1:]
+assert 3 <= len(tl) <= 16 and tl[-1].split("] ")[1] == "VIOLATION stale-tlb", tl
+assert all(re.search(r"\] (event|VIOLATION) ", l) for l in tl), tl
+assert any("tlb fill va 0x10000000 -> pfn" in l for l in tl), tl   # the translation
+assert any("mmu_gather put pfn" in l for l in tl), tl              # the frame's free
+assert any("move_ptes" in l for l in tl), tl
+m = re.search(r"^replay:  secmmu replay \S+ --max-steps 50000 --schedule '([a-zA-Z0-9]+)'$", t, re.M)
+assert m, t
+PY
+then ok; else no "the parts of a violation report"; fi
+sched=$(sed -n "s/^replay: .*--max-steps 50000 --schedule '\(.*\)'$/\1/p" "$T/rep")
+expect 0 "result: as expected: stale-tlb found in execution 1 of 1" -- replay "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --max-steps 50000 --schedule "$sched"
+expect 1 "or: secmmu explore lost-update --max-steps 999 --strategy random --seed [0-9]+ --iterations 1" -- explore lost-update --max-steps 999
+# a model with few trace events shows its lock steps instead
+expect 1 "timeline \([0-9]+ steps up to the violation" -- explore abba
+
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo

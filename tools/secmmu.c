@@ -389,13 +389,21 @@ static void print_policy_flags(FILE *f, const struct cli *c)
 	}
 }
 
-/* secmmu replay MODEL [policy flags] --schedule 'S' */
+/* --max-steps N when the run changed it: the livelock bound matters */
+static void print_max_steps(FILE *f, const struct cli *c)
+{
+	if (c->o.max_steps)
+		fprintf(f, " --max-steps %lu", c->o.max_steps);
+}
+
+/* secmmu replay MODEL [policy flags] [--max-steps N] --schedule 'S' */
 static void print_replay_cmd(FILE *f, const struct cli *c,
 			     const struct explore_result *r)
 {
 	fputs("secmmu replay ", f);
 	shell_word(f, c->model);
 	print_policy_flags(f, c);
+	print_max_steps(f, c);
 	fprintf(f, " --schedule '%s'", r->first_schedule);
 }
 
@@ -410,24 +418,112 @@ static void print_replay(FILE *f, const struct cli *c,
 		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
 		shell_word(f, c->model);
 		print_policy_flags(f, c);
+		print_max_steps(f, c);
 		fprintf(f, " --strategy random --seed %" PRIu64 " --iterations 1\n",
 			r->first_seed);
 	}
 }
 
-/* the last @n lines of the text timeline */
-static void print_tail(FILE *f, const char *text, int n)
+/*
+ * A line of the text timeline (core/trace.c):
+ *   "        NAME-ID   [  STEP] WHAT ..."
+ * WHAT is "event" (a model's trace event: a syscall, a fault, a TLB fill
+ * or flush, a free ...), "VIOLATION", or scheduling and lock noise.
+ */
+static bool timeline_is(const char *line, size_t len, const char *what)
 {
-	const char *p = text + strlen(text);
-	int lines = 0;
+	const char *b = memchr(line, ']', len);
+	size_t wl = strlen(what);
 
-	while (p > text && lines <= n)
-		if (*--p == '\n')
-			lines++;
-	if (p != text)
-		p++;
-	fprintf(f, "timeline (last %d events, --trace-text for all):\n%s", n,
-		p);
+	return b && (size_t)(line + len - b) >= wl + 2 && b[1] == ' ' &&
+	       !memcmp(b + 2, what, wl) &&
+	       (b + 2 + wl == line + len || b[2 + wl] == ' ');
+}
+
+/* "agents:  setup (a), reader (b) ...": schedule letters by agent */
+static void print_agents(FILE *f, const char *text)
+{
+	const char *p, *nl;
+	int n = 0;
+
+	for (p = text; *p; p = nl + 1) {
+		const char *q, *dash = NULL;
+		long id;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		if (!timeline_is(p, nl - p, "start"))
+			continue;
+		while (*p == ' ')
+			p++;
+		for (q = p; *q != ' ' && q < nl; q++)
+			if (*q == '-')
+				dash = q;
+		id = dash ? strtol(dash + 1, NULL, 10) : -1;
+		if (!dash || id < 0 || id >= 52)
+			continue;
+		fprintf(f, "%s%.*s (%c)", n++ ? ", " : "agents:  ",
+			(int)(dash - p), p,
+			id < 26 ? (int)('a' + id) : (int)('A' + id - 26));
+	}
+	if (n)
+		fputc('\n', f);
+}
+
+/* the timeline lines worth showing: events only, or all but "sched" */
+static int timeline_pick(const char *text, bool all, int n, const char **keep)
+{
+	const char *p, *nl;
+	int nr = 0;
+
+	for (p = text; *p; p = nl + 1) {
+		size_t len;
+		bool v;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		len = nl - p;
+		if (*p == '#')
+			continue;
+		v = timeline_is(p, len, "VIOLATION");
+		if (v || timeline_is(p, len, "event") ||
+		    (all && !timeline_is(p, len, "sched") &&
+		     !timeline_is(p, len, "start")))
+			keep[nr++ % n] = p;
+		if (v)
+			break;
+	}
+	return nr;
+}
+
+/*
+ * The steps that matter: the last @n trace events up to the first
+ * violation, without the scheduling and lock noise; a model that emits
+ * few events (the core primitives) shows its lock steps instead.
+ */
+static void print_timeline(FILE *f, const char *text, int n)
+{
+	const char **keep = calloc(n, sizeof(*keep));
+	const char *nl;
+	int nr, i, total;
+
+	if (!keep)
+		abort();
+	nr = timeline_pick(text, false, n, keep);
+	if (nr < 4)
+		nr = timeline_pick(text, true, n, keep);
+	total = nr;
+	fprintf(f, "timeline (%s%d steps up to the violation; --trace-text FILE for every step):\n",
+		total > n ? "the last " : "", total > n ? n : total);
+	for (i = total > n ? nr % n : 0; total > 0; i = (i + 1) % n, total--) {
+		if (total > n)
+			continue;
+		nl = strchr(keep[i], '\n');
+		fprintf(f, "%.*s\n", (int)(nl - keep[i]), keep[i]);
+	}
+	free(keep);
 }
 
 /* does the outcome match the scenario's `expect`? */
@@ -620,8 +716,10 @@ static int report(const struct cli *c, struct explore_result *r)
 			r->violating, workers);
 		if (!c->json) {
 			fprintf(out, "%s", r->first_report ? r->first_report : "");
-			if (r->trace_text)
-				print_tail(out, r->trace_text, 24);
+			if (r->trace_text) {
+				print_agents(out, r->trace_text);
+				print_timeline(out, r->trace_text, 16);
+			}
 			if (!c->real && !r->replay_verified)
 				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
