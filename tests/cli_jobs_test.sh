@@ -115,6 +115,10 @@ same_as_one_job explore abba --strategy dfs --keep-going
 same_as_one_job explore mirror-vs-mprotect-noretry --strategy dfs --bound 2
 same_as_one_job run "$SC/demos/mm-mremap.yaml" --strategy dfs --bound 1
 same_as_one_job run "$SC/demos/abba.yaml" --strategy dfs
+# a zoo entry's dfs budget (no --iterations) splits too
+sed 's/budget: {strategy: random, iterations: 2000}/budget: {strategy: dfs, bound: 1}/' \
+	"$SC/bugs/mirror-read-retry.yaml" >"$T/zoo-dfs.yaml"
+same_as_one_job run "$T/zoo-dfs.yaml"
 # ... with two workers that both ran subtrees
 "$SECMMU" explore fault-vs-munmap --strategy dfs --bound 2 --jobs 2 --json >"$T/dfs" 2>/dev/null
 if python3 -c '

@@ -944,7 +944,7 @@ static int check_combinations(const struct cli *c)
 		return 0;
 	if (c->real)
 		fprintf(stderr, "secmmu: --jobs: applies to the det engine (the real engine already runs each execution on threads)\n");
-	else if (c->o.strategy == STRAT_DFS && c->iterations_set)
+	else if (c->o.strategy == STRAT_DFS && c->o.iterations)
 		fprintf(stderr, "secmmu: --jobs: dfs splits the whole tree among the workers; drop --iterations, or use --jobs 1\n");
 	else if (c->o.strategy == STRAT_REPLAY)
 		fprintf(stderr, "secmmu: --jobs: a replay is a single execution; drop --jobs\n");
