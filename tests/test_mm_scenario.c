@@ -257,7 +257,8 @@ static void test_migrate_ksm_ops(void **state)
 	explore_result_free(&r);
 	run_once(migrate_bad_errno, &r);
 	assert_string_equal(r.first_kind, "syscall-failed");
-	assert_non_null(strstr(r.first_report, "migrate (line 6) failed with -2"));
+	assert_non_null(
+		strstr(r.first_report, "migrate (line 6) failed with -2"));
 	explore_result_free(&r);
 	check_errors(errors, ARRAY_SIZE(errors));
 }
@@ -294,10 +295,12 @@ static void test_mm_final_values(void **state)
 	(void)state;
 	run_once(wrong, &r);
 	assert_string_equal(r.first_kind, "value");
-	assert_non_null(strstr(r.first_report,
-			       "final check 'word p m == 4' (line 9) failed: the value is 3"));
-	assert_non_null(strstr(r.first_report,
-			       "final check 'rss p == 0' (line 10) failed: the value is 1"));
+	assert_non_null(strstr(
+		r.first_report,
+		"final check 'word p m == 4' (line 9) failed: the value is 3"));
+	assert_non_null(strstr(
+		r.first_report,
+		"final check 'rss p == 0' (line 10) failed: the value is 1"));
 	assert_non_null(strstr(r.first_report, "'nosuch' is not an address"));
 	explore_result_free(&r);
 	check_errors(errors, ARRAY_SIZE(errors));
@@ -399,12 +402,14 @@ static void test_mirror_ops(void **state)
 	explore_result_free(&r);
 	run_once(wrong, &r);
 	assert_string_equal(r.first_kind, "value");
-	assert_non_null(strstr(r.first_report,
-			       "mirror_write of va 0x1000 (line 6) returned -14, expected ok"));
+	assert_non_null(strstr(
+		r.first_report,
+		"mirror_write of va 0x1000 (line 6) returned -14, expected ok"));
 	explore_result_free(&r);
 	run_once(unmapped_region, &r);
 	assert_string_equal(r.first_kind, "scenario-error");
-	assert_non_null(strstr(r.first_report, "line 6: no region was mapped as 'r'"));
+	assert_non_null(
+		strstr(r.first_report, "line 6: no region was mapped as 'r'"));
 	explore_result_free(&r);
 	check_errors(errors, ARRAY_SIZE(errors));
 }

@@ -463,8 +463,8 @@ static void print_agents(FILE *f, const char *text)
 		id = dash ? strtol(dash + 1, NULL, 10) : -1;
 		if (!dash || id < 0 || id >= 52)
 			continue;
-		fprintf(f, "%s%.*s (%c)", n++ ? ", " : "agents:  ",
-			(int)(dash - p), p,
+		fprintf(f, "%s%.*s (%c)",
+			n++ ? ", " : "agents:  ", (int)(dash - p), p,
 			id < 26 ? (int)('a' + id) : (int)('A' + id - 26));
 	}
 	if (n)
@@ -515,7 +515,8 @@ static void print_timeline(FILE *f, const char *text, int n)
 	if (nr < 4)
 		nr = timeline_pick(text, true, n, keep);
 	total = nr;
-	fprintf(f, "timeline (%s%d steps up to the violation; --trace-text FILE for every step):\n",
+	fprintf(f,
+		"timeline (%s%d steps up to the violation; --trace-text FILE for every step):\n",
 		total > n ? "the last " : "", total > n ? n : total);
 	for (i = total > n ? nr % n : 0; total > 0; i = (i + 1) % n, total--) {
 		if (total > n)
@@ -945,7 +946,8 @@ static int check_combinations(const struct cli *c)
 	if (c->real)
 		fprintf(stderr, "secmmu: --jobs: applies to the det engine (the real engine already runs each execution on threads)\n");
 	else if (c->o.strategy == STRAT_DFS && c->o.iterations)
-		fprintf(stderr, "secmmu: --jobs: dfs splits the whole tree among the workers; drop --iterations, or use --jobs 1\n");
+		fprintf(stderr,
+			"secmmu: --jobs: dfs splits the whole tree among the workers; drop --iterations, or use --jobs 1\n");
 	else if (c->o.strategy == STRAT_REPLAY)
 		fprintf(stderr, "secmmu: --jobs: a replay is a single execution; drop --jobs\n");
 	else
@@ -1292,7 +1294,8 @@ static int cmd_zoo(int argc, char **argv)
 
 		if (!strcmp(argv[i], "--jobs")) {
 			if (i + 1 == argc) {
-				fprintf(stderr, "secmmu: option '--jobs' needs a value\n");
+				fprintf(stderr,
+					"secmmu: option '--jobs' needs a value\n");
 				return EXIT_USAGE;
 			}
 			val = argv[++i];
@@ -1341,8 +1344,7 @@ static int cmd_zoo(int argc, char **argv)
 			free(files.v[f]);
 			continue;
 		}
-		if (!sc->zoo ||
-		    !zoo_wanted(sc, files.v[f], names, nr, used)) {
+		if (!sc->zoo || !zoo_wanted(sc, files.v[f], names, nr, used)) {
 			scenario_free(sc);
 			free(files.v[f]);
 			continue;
@@ -1379,7 +1381,8 @@ static int cmd_zoo(int argc, char **argv)
 	free(files.v);
 	for (i = 0; i < nr; i++)
 		if (!used[i]) {
-			fprintf(stderr, "secmmu: zoo: no entry named '%s' in %s\n",
+			fprintf(stderr,
+				"secmmu: zoo: no entry named '%s' in %s\n",
 				names[i], dir);
 			ret = EXIT_USAGE;
 		}

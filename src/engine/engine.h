@@ -158,7 +158,7 @@ struct explore_result {
 	bool replay_verified; /* two replays gave the violation, same trace */
 	double seconds;
 	unsigned long total_steps;
-	unsigned long subtrees;	 /* dfs split: subtrees entered */
+	unsigned long subtrees; /* dfs split: subtrees entered */
 	unsigned long max_depth; /* dfs: most decisions in one execution */
 	/* explore_parallel(): executions and pid of each worker */
 	int nr_workers;

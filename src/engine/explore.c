@@ -336,8 +336,7 @@ static int run_one(struct world *w, const struct model *m, struct explorer *ex,
 	if (!w->stop && m->check)
 		m->check(w, m->arg);
 	if (ex->diverged)
-		report_add(
-			w, "nondeterminism",
+		report_add(w, "nondeterminism",
 			   "the model took a different path under the same decisions: it depends on something outside the engine");
 	return 0;
 }
@@ -589,9 +588,9 @@ int explore(const struct model *m, const struct explore_opts *o,
 next:
 		if (o->strategy == STRAT_DFS) {
 			if (!dfs_backtrack(&ex)) {
-			r->exhausted = true;
-			break;
-		}
+				r->exhausted = true;
+				break;
+			}
 			/* a new choice above the cut starts the next subtree */
 			if (split && ex.nr_nodes <= o->split_depth) {
 				sub++;

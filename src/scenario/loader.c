@@ -1061,8 +1061,8 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 	return t->check ? t->check(ld, op, key, at) : 0;
 }
 
-int sc_get_ref(struct sc_loader *ld, const struct sc_node *n,
-	       const char *what, const char *kinds, int *idx)
+int sc_get_ref(struct sc_loader *ld, const struct sc_node *n, const char *what,
+	       const char *kinds, int *idx)
 {
 	const struct scenario_param pa = { .name = what,
 					   .type = SCP_REF,

@@ -702,8 +702,8 @@ static struct folio *sc_follow_folio(struct mm_struct *mm, unsigned long va)
 	if (pte) {
 		ptent = ptep_get(pte);
 		if (pte_present(ptent)) {
-			folio = page_folio(pfn_to_page(mm->mmw->pm,
-						       pte_pfn(ptent)));
+			folio = page_folio(
+				pfn_to_page(mm->mmw->pm, pte_pfn(ptent)));
 			if (!folio_try_get(folio))
 				folio = NULL;
 		}
@@ -829,8 +829,7 @@ static const struct scenario_op_type mm_ops[] = {
 	OP("reclaim", "kswapd: reclaim up to pages anon pages, batched flush",
 	   op_reclaim, { "pages", SCP_INT, true, NULL, 1, 1024 }),
 	OP("migrate", "migrate the anon page at addr or region+offset",
-	   op_migrate, PROC, ADDR(false), STR("region", false), OFFSET,
-	   EXPECT),
+	   op_migrate, PROC, ADDR(false), STR("region", false), OFFSET, EXPECT),
 	OP("ksm_merge", "ksmd: merge two identical pages of proc", op_ksm_merge,
 	   PROC, ADDR(false), STR("region", false), OFFSET, LEN("addr2", false),
 	   LEN("offset2", false), EXPECT),
@@ -866,9 +865,10 @@ static bool where_addr(struct sc_run *run, const char *s, unsigned long *va)
 				return true;
 		}
 	}
-	report_add(run->w, "scenario-error",
-		   "final check: '%s' is not an address, a mapped region or REGION+OFFSET\n",
-		   s);
+	report_add(
+		run->w, "scenario-error",
+		"final check: '%s' is not an address, a mapped region or REGION+OFFSET\n",
+		s);
 	return false;
 }
 
@@ -899,8 +899,8 @@ static long word_value(struct sc_run *run, const struct sc_arg *a)
 	if (!where_addr(run, a[1].s, &va))
 		return -1;
 	pte = final_pte(mm, va);
-	if (!pte_present(pte) || phys_read(mm->mmw->pm, pte_pfn(pte),
-					   va & ~PAGE_MASK & ~7UL, &v))
+	if (!pte_present(pte) ||
+	    phys_read(mm->mmw->pm, pte_pfn(pte), va & ~PAGE_MASK & ~7UL, &v))
 		return -1;
 	return (long)v;
 }
@@ -911,8 +911,8 @@ static long rss_value(struct sc_run *run, const struct sc_arg *a)
 	struct mm_struct *mm = sc_mm_of(run, a[0].ref);
 
 	return mm ? get_mm_counter(mm, MM_ANONPAGES) +
-			    get_mm_counter(mm, MM_FILEPAGES) +
-			    get_mm_counter(mm, MM_SHMEMPAGES) :
+			       get_mm_counter(mm, MM_FILEPAGES) +
+			       get_mm_counter(mm, MM_SHMEMPAGES) :
 		    0;
 }
 
@@ -925,9 +925,11 @@ static long frames_value(struct sc_run *run, const struct sc_arg *a)
 }
 
 static const struct scenario_value_type mm_values[] = {
-	{ .name = "word", .params = { PROC, STR("where", true) },
+	{ .name = "word",
+	  .params = { PROC, STR("where", true) },
 	  .eval = word_value },
-	{ .name = "present", .params = { PROC, STR("where", true) },
+	{ .name = "present",
+	  .params = { PROC, STR("where", true) },
 	  .eval = present_value },
 	{ .name = "rss", .params = { PROC }, .eval = rss_value },
 	{ .name = "frames_in_use", .eval = frames_value },
@@ -939,7 +941,8 @@ static const struct scenario_value_type mm_values[] = {
 struct mm_struct *sc_mm_of(struct sc_run *run, int obj)
 {
 	return obj >= 0 && obj < run->sc->nr_objs &&
-			       run->sc->objs[obj].kind == &mm_kinds[MK_PROCESS] ?
+			       run->sc->objs[obj].kind ==
+				       &mm_kinds[MK_PROCESS] ?
 		       ((struct mm_sc_proc *)run->obj[obj])->mm :
 		       NULL;
 }

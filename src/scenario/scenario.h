@@ -286,8 +286,8 @@ int sc_get_int(struct sc_loader *ld, const struct sc_node *n, long min,
 	       long max, const char *what, long *out);
 void *sc_alloc(struct sc_loader *ld, size_t size);
 /* @n names an object of one of @kinds ("process|file"): its index */
-int sc_get_ref(struct sc_loader *ld, const struct sc_node *n,
-	       const char *what, const char *kinds, int *idx);
+int sc_get_ref(struct sc_loader *ld, const struct sc_node *n, const char *what,
+	       const char *kinds, int *idx);
 char *sc_strdup(struct sc_loader *ld, const char *s);
 
 /* ---- for ops: runtime helpers (runner.c) ---- */
