@@ -1386,12 +1386,13 @@ static int cmd_zoo(int argc, char **argv)
 				names[i], dir);
 			ret = EXIT_USAGE;
 		}
-	if (ret)
-		return ret;
+	/* --json: a complete document even when an entry could not run */
 	if (json)
 		printf("],\"entries_run\":%d,\"misbehaving\":%d}\n", entries,
 		       bad_entries);
-	else
+	if (ret)
+		return ret;
+	if (!json)
 		printf("\n%d entr%s, %d misbehaving\n", entries,
 		       entries == 1 ? "y" : "ies", bad_entries);
 	return bad_entries ? EXIT_VIOLATION : 0;
