@@ -174,6 +174,248 @@ static void test_world_errors(void **state)
 	}
 }
 
+/* the first error of each text, as "t.yaml:LINE:COL: ..." (a prefix) */
+struct err_case {
+	const char *text, *msg;
+};
+
+static void check_errors(const struct err_case *cases, unsigned nr)
+{
+	char err[512];
+	unsigned i, bad = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct scenario *sc = load(cases[i].text, err, sizeof(err));
+
+		if (sc || strncmp(err, cases[i].msg, strlen(cases[i].msg))) {
+			print_error("case %u: got '%s'\n", i, sc ? "" : err);
+			bad++;
+		}
+		scenario_free(sc);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* run @text once (dfs bound 0: the agents in order) */
+static void run_once(const char *text, struct explore_result *r)
+{
+	run_text(text, STRAT_RANDOM, 1, r);
+}
+
+/* ---- migration and KSM ops, mm final values ---- */
+
+static const char migrate_ksm[] =
+	"name: migrate-ksm\n"
+	"world: {cpus: 2, memory: {frames: 256}, processes: [p]}\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mmap: {proc: p, len: 12288, prot: read|write, as: m}\n"
+	"      - write: {proc: p, cpu: 0, region: m, value: 42}\n"
+	"      - write: {proc: p, cpu: 1, region: m, offset: 4096, value: 42}\n"
+	"      - write: {proc: p, cpu: 0, region: m, offset: 8200, value: 5}\n"
+	"      - migrate: {proc: p, region: m, offset: 8192, expect: ok}\n"
+	"      - read: {proc: p, cpu: 0, region: m, offset: 8200, expect: 5}\n"
+	"      - migrate: {proc: p, addr: 0x7000000, expect: ENOENT}\n"
+	"      - ksm_merge: {proc: p, region: m, expect: EINVAL}\n"
+	"      - madvise: {proc: p, region: m, advice: mergeable}\n"
+	"      - ksm_merge: {proc: p, region: m}\n"
+	"      - read: {proc: p, cpu: 1, region: m, offset: 4096, expect: 42}\n"
+	"      - write: {proc: p, cpu: 1, region: m, offset: 4096, value: 7}\n"
+	"      - read: {proc: p, cpu: 0, region: m, expect: 42}\n"
+	"final:\n"
+	"  - word p m == 42\n"
+	"  - word p m+4096 == 7\n"
+	"  - word p m+8200 == 5\n"
+	"  - present p m+8192 == 1\n"
+	"  - present p 0x7000000 == 0\n"
+	"  - word p 0x7000000 == -1\n"
+	"  - rss p == 3\n"
+	"  - frames_in_use > 3\n";
+
+static void test_migrate_ksm_ops(void **state)
+{
+	static const char migrate_bad_errno[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - migrate: {proc: p, addr: 0x7000000}\n"
+		"expect: unexpected-errno\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {processes: [p]}\nagents:\n"
+		  "  - name: a\n    ops: [{migrate: {region: m}}]\n",
+		  "t.yaml:5:12: 'migrate' needs 'proc'" },
+		{ "name: x\nworld: {processes: [p]}\nagents:\n"
+		  "  - name: a\n    ops: [{ksm_merge: {proc: p, adr: 1}}]\n",
+		  "t.yaml:5:33: unknown key 'adr' in 'ksm_merge' (did you mean 'addr'?)" },
+		{ "name: x\nworld: {processes: [p]}\nagents:\n"
+		  "  - name: a\n    ops: [{ksm_merge: {proc: p, offset2: -1}}]\n",
+		  "t.yaml:5:42: 'ksm_merge' parameter 'offset2': -1 is out of range" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_text(migrate_ksm, STRAT_RANDOM, 20, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	run_once(migrate_bad_errno, &r);
+	assert_string_equal(r.first_kind, "syscall-failed");
+	assert_non_null(
+		strstr(r.first_report, "migrate (line 6) failed with -2"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
+/* a false mm final check is a violation; bad ones are load errors */
+static void test_mm_final_values(void **state)
+{
+	static const char wrong[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - mmap: {proc: p, len: 4096, prot: read|write, as: m}\n"
+		"      - write: {proc: p, region: m, value: 3}\n"
+		"final:\n"
+		"  - {check: word p m == 4, violation: value}\n"
+		"  - rss p == 0\n"
+		"  - word p nosuch == 0\n"
+		"expect: value\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {processes: [p]}\nagents: [{name: a, ops: [sched]}]\n"
+		  "final: [word p == 1]\n",
+		  "t.yaml:4:9: a final check is 'word NAME OP NUMBER'" },
+		{ "name: x\nworld: {processes: [p]}\nagents: [{name: a, ops: [sched]}]\n"
+		  "final: [rss q == 1]\n",
+		  "t.yaml:4:13: 'q' is not defined in 'world'" },
+		{ "name: x\nworld: {processes: [p], counters: [c]}\n"
+		  "agents: [{name: a, ops: [sched]}]\nfinal: [present c 0 == 1]\n",
+		  "t.yaml:4:17: 'c' is a counter; 'present' needs a process" },
+		{ "name: x\nworld: {processes: [p]}\nagents: [{name: a, ops: [sched]}]\n"
+		  "final: [frames_in_use p == 1]\n",
+		  "t.yaml:4:9: a final check is 'frames_in_use OP NUMBER'" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_once(wrong, &r);
+	assert_string_equal(r.first_kind, "value");
+	assert_non_null(strstr(
+		r.first_report,
+		"final check 'word p m == 4' (line 9) failed: the value is 3"));
+	assert_non_null(strstr(
+		r.first_report,
+		"final check 'rss p == 0' (line 10) failed: the value is 1"));
+	assert_non_null(strstr(r.first_report, "'nosuch' is not an address"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
+/* ---- the mirror device (src/scenario/mirror_ops.c) ---- */
+
+static const char mirror_ops[] =
+	"name: mirror-ops\n"
+	"world:\n"
+	"  memory: {frames: 256}\n"
+	"  mirrors: {dev: {proc: p, addr: 0x20000000, pages: 2}}\n"
+	"  processes: [p]\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mirror_read: {mirror: dev, expect: EFAULT}\n"
+	"      - mmap: {proc: p, addr: 0x20000000, len: 8192, prot: read|write,\n"
+	"               flags: private|anonymous|fixed, as: buf}\n"
+	"      - write: {proc: p, cpu: 0, region: buf, value: 7}\n"
+	"      - mirror_read: {mirror: dev, expect: 7}\n"
+	"      - mirror_write: {mirror: dev, region: buf, offset: 8, value: 9,\n"
+	"                       expect: ok}\n"
+	"      - read: {proc: p, cpu: 1, region: buf, offset: 8, expect: 9}\n"
+	"      - mirror_fault: {mirror: dev, region: buf, pages: 2, write: true}\n"
+	"      - mirror_read: {mirror: dev, addr: 0x30000000, expect: -EFAULT}\n"
+	"      - mprotect: {proc: p, region: buf, offset: 4096, prot: read}\n"
+	"      - mirror_write: {mirror: dev, addr: 0x20001000, value: 1,\n"
+	"                       expect: EPERM}\n"
+	"      - mirror_read: {mirror: dev, addr: 0x20001000, expect: 0}\n"
+	"final:\n"
+	"  - mirror_valid dev == 2\n"
+	"  - word p buf+8 == 9\n";
+
+static void test_mirror_ops(void **state)
+{
+	static const char wrong[] =
+		"name: x\n"
+		"world: {processes: [p], mirrors: {d: {proc: p, addr: 4096}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - mirror_write: {mirror: d, value: 1, expect: ok}\n"
+		"expect: value\n";
+	static const char unmapped_region[] =
+		"name: x\n"
+		"world: {processes: [p], mirrors: {d: {proc: p, addr: 4096}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - mirror_read: {mirror: d, region: r}\n"
+		"expect: scenario-error\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {mirrors: {d: {proc: q, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:29: 'q' is not defined in 'world'" },
+		{ "name: x\nworld: {counters: [q], mirrors: {d: {proc: q, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:44: 'q' is a counter; 'mirror' needs a process" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 12}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:54: 'addr': 0xc is not page-aligned (4096)" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0, pages: 17}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:64: 'pages': 17 is out of range [1, 16]" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {addr: 0}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:38: a mirror needs 'proc'" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, size: 1}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:48: unknown key 'size' in a mirror (proc, addr, pages)" },
+		{ "name: x\nworld: {processes: [p], mirrors: [d]}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:35: a mirror needs settings {proc, addr, pages}" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: p}]}]\n",
+		  "t.yaml:3:40: 'p' is a process; 'mirror_read' needs a mirror" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: {mirror: d, expect: EFOO}}]}]\n",
+		  "t.yaml:3:60: 'mirror_read' parameter 'expect': 'EFOO' is not any, ok, a value or one of EFAULT" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_write: {mirror: d, value: 1, expect: 3}}]}]\n",
+		  "t.yaml:3:71: 'mirror_write' parameter 'expect': '3' is not any, ok, or one of" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_write: {mirror: d}}]}]\n",
+		  "t.yaml:3:27: 'mirror_write' needs 'value'" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: {mirror: d, addr: 8, region: r}}]}]\n",
+		  "t.yaml:3:69: 'mirror_read' takes 'addr' or 'region', not both" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: {mirror: d, addr: 4}}]}]\n",
+		  "t.yaml:3:58: 'addr': 0x4 is not 8-byte aligned" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_fault: {mirror: d, pages: 0}}]}]\n",
+		  "t.yaml:3:60: 'mirror_fault' parameter 'pages': 0 is out of range [1, 16]" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_text(mirror_ops, STRAT_RANDOM, 20, &r);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, 20);
+	explore_result_free(&r);
+	run_once(wrong, &r);
+	assert_string_equal(r.first_kind, "value");
+	assert_non_null(strstr(
+		r.first_report,
+		"mirror_write of va 0x1000 (line 6) returned -14, expected ok"));
+	explore_result_free(&r);
+	run_once(unmapped_region, &r);
+	assert_string_equal(r.first_kind, "scenario-error");
+	assert_non_null(
+		strstr(r.first_report, "line 6: no region was mapped as 'r'"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
 /* ---- the zoo entry ---- */
 
 static struct scenario *load_zoo_entry(void)
@@ -375,6 +617,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_all_ops_clean),
 		cmocka_unit_test(test_op_reports),
 		cmocka_unit_test(test_world_errors),
+		cmocka_unit_test(test_migrate_ksm_ops),
+		cmocka_unit_test(test_mm_final_values),
+		cmocka_unit_test(test_mirror_ops),
 		cmocka_unit_test(test_zoo_entry),
 		cmocka_unit_test(test_zoo_errors),
 		cmocka_unit_test(test_soft_dirty_ops),

@@ -70,7 +70,7 @@ static unsigned long hw_page_walk(struct cpu *cpu, struct mm_struct *mm,
 				  struct tlb_entry *fill)
 {
 	struct phys_mem *pm = mm->mmw->pm;
-	unsigned long err = X86_PF_USER | (write ? X86_PF_WRITE : 0);
+	unsigned long err;
 	uint64_t need = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	uint64_t *entry, val, perm;
 	unsigned long pfn;
@@ -80,6 +80,8 @@ static unsigned long hw_page_walk(struct cpu *cpu, struct mm_struct *mm,
 
 	rcu_read_lock();
 retry:
+	/* a retried walk starts over: a lost A/D race sets no PROT bit */
+	err = X86_PF_USER | (write ? X86_PF_WRITE : 0);
 	pt = ptdesc_of(mm->pgd);
 	perm = _PAGE_RW | _PAGE_USER;
 	for (level = 4;; level--) {
