@@ -27,6 +27,12 @@ static const char *const secondary_tlb_flush_values[] = {
 	NULL,
 };
 
+static const char *const iommu_fault_during_invalidation_values[] = {
+	[IOMMU_FAULT_INV_WAIT] = "wait",
+	[IOMMU_FAULT_INV_REFAULT] = "refault",
+	NULL,
+};
+
 const struct knob knobs[NR_KNOBS] = {
 	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
 		.name = "mremap.flush_before_ptl_unlock",
@@ -57,6 +63,37 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "the mirror device (src/devices/mirror.c) checks mmu_interval_read_retry() under its mutex before installing entries built from a page-table walk; false installs without the check, so an entry built from a PTE that an invalidation has since changed becomes visible (a driver bug, not a kernel version)",
 		.history = "lib/test_hmm.c's dmirror (5.7, \"mm/hmm/test: add selftest driver for HMM\") uses mmu_interval_read_begin/read_retry, the HMM contract documented in Documentation/mm/hmm.rst; false models a driver that skips it",
 	},
+	[KNOB_IOMMU_FAULT_DURING_INVALIDATION] = {
+		.name = "iommu.fault_during_invalidation",
+		.type = KNOB_ENUM,
+		.values = iommu_fault_during_invalidation_values,
+		.def = IOMMU_FAULT_INV_WAIT,
+		.meaning = "an SVA page request for a range whose invalidation is in progress (between invalidate_range_start and _end): wait = the iopf worker waits for the end, then faults the page in; refault = answer success at once without resolving, so the device retries and faults again",
+		.history = "the AMD IOMMUv2 driver (drivers/iommu/amd_iommu_v2.c, 3.5-6.6) answered such requests with success and let the device refault; with devices that give up after a few retries this is why ->invalidate_range() was added in 3.19 (0f0a327fa12c \"mmu_notifier: add mmu_notifier_invalidate_range()\", 2014)",
+	},
+	[KNOB_IOMMU_REFAULT_LIMIT] = {
+		.name = "iommu.refault_limit",
+		.type = KNOB_UINT,
+		.min = 1,
+		.max = 1000,
+		.def = 8,
+		.meaning = "page requests a device retries for one access after they were answered success; one more fault and the device gives up (failure state, reported as device-failure)",
+		.history = "device-specific: PCIe PRI devices (GPUs, accelerators) bound the retries of one translation; the 2014 invalidate_range series was motivated by devices failing this way",
+	},
+	[KNOB_IOMMU_INVALIDATE_ON_UPGRADE] = {
+		.name = "iommu.invalidate_on_upgrade",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "a PTE made more permissive (read-only to writable: mprotect, a write fault reusing the page) also invalidates the secondary TLBs of the mm; false leaves an IOTLB that caches permissions with its read-only entry, and the device faults forever on a page the fault handler finds already writable",
+		.history = "arm64 SMMUv3 SVA, fixed in 6.6 by 6bbd42e2df8f \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (Alistair Popple, 2023): the secondary flush moved into the arch TLB flush, which arm64 also does on a permission upgrade",
+	},
+	[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL] = {
+		.name = "rmap.secondary_flush_under_ptl",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "try_to_unmap_one() invalidates the secondary TLBs of the page while it holds the page-table lock (ptep_clear_flush_notify); false leaves it to invalidate_range_end after the lock is dropped, when a new PTE may already be installed",
+		.history = "2017 discussion (Andrea Arcangeli, Jerome Glisse): the old mmu_notifier_invalidate_page() ran after the PT lock was released; replaced in 4.13 by 369ea8242c0f \"mm/rmap: update to new mmu_notifier semantic v2\"",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -72,9 +109,10 @@ const struct policy_preset policy_presets[] = {
 	},
 	{
 		.name = "linux-6.1",
-		.desc = "secondary TLBs flushed through ->invalidate_range(), also from invalidate_range_end",
+		.desc = "secondary TLBs flushed through ->invalidate_range(), also from invalidate_range_end; no secondary flush on permission upgrade",
 		.set = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -84,6 +122,7 @@ const struct policy_preset policy_presets[] = {
 		.set = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -94,6 +133,8 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_RMAP_BATCHED_FLUSH_PENDING, false },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
+			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
