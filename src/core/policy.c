@@ -33,6 +33,12 @@ static const char *const iommu_fault_during_invalidation_values[] = {
 	NULL,
 };
 
+static const char *const iommu_dma_invalidation_values[] = {
+	"strict", /* IOMMU_DMA_STRICT (src/iommu/dma-iommu.h) */
+	"deferred", /* IOMMU_DMA_DEFERRED */
+	NULL,
+};
+
 const struct knob knobs[NR_KNOBS] = {
 	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
 		.name = "mremap.flush_before_ptl_unlock",
@@ -93,6 +99,14 @@ const struct knob knobs[NR_KNOBS] = {
 		.def = true,
 		.meaning = "try_to_unmap_one() invalidates the secondary TLBs of the page while it holds the page-table lock (ptep_clear_flush_notify); false leaves it to invalidate_range_end after the lock is dropped, when a new PTE may already be installed",
 		.history = "2017 discussion (Andrea Arcangeli, Jerome Glisse): the old mmu_notifier_invalidate_page() ran after the PT lock was released; replaced in 4.13 by 369ea8242c0f \"mm/rmap: update to new mmu_notifier semantic v2\"",
+	},
+	[KNOB_IOMMU_DMA_INVALIDATION] = {
+		.name = "iommu.dma_invalidation",
+		.type = KNOB_ENUM,
+		.values = iommu_dma_invalidation_values,
+		.def = 0, /* strict */
+		.meaning = "DMA-API domains (src/iommu/dma-iommu.c): strict = dma_unmap_page() invalidates the IOTLB and device TLB before it returns; deferred = it queues the IOVA on a flush queue (256 entries) flushed domain-wide when full or on a timeout, so the device may still reach the buffer for a while after the unmap returned (reported as dma-after-unmap)",
+		.history = "the iommu.strict=0/1 boot option (lazy vs strict); flush queues came to the AMD and Intel drivers in 4.14 (iova.c), moved to dma-iommu.c with the IOMMU_DOMAIN_DMA_FQ domain type in 5.15-5.17; lazy is the documented trade-off of kernel-parameters.txt, and untrusted (external) devices are always strict",
 	},
 };
 

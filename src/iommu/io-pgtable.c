@@ -213,3 +213,26 @@ int io_pgtable_iova_to_phys(struct io_pgtable *iop, unsigned long iova,
 		    ((pte & IOPTE_WRITE) ? IOMMU_WRITE : 0);
 	return 0;
 }
+
+int io_pgtable_iova_to_phys_peek(struct io_pgtable *iop, unsigned long iova,
+				 struct io_pgtable_walk *out)
+{
+	uint64_t *table = iop->pgd;
+	uint64_t pte = 0;
+	int level;
+
+	if (iova >= IOPT_IOVA_LIMIT)
+		return -ENOENT;
+	for (level = IOPT_LEVELS; level >= 1; level--) {
+		pte = __atomic_load_n(&table[iopt_index(iova, level)],
+				      __ATOMIC_ACQUIRE);
+		if (!(pte & IOPTE_VALID))
+			return -ENOENT;
+		if (level > 1)
+			table = iopte_table(pte);
+	}
+	out->pfn = pte >> IOPTE_PFN_SHIFT;
+	out->prot = ((pte & IOPTE_READ) ? IOMMU_READ : 0) |
+		    ((pte & IOPTE_WRITE) ? IOMMU_WRITE : 0);
+	return 0;
+}

@@ -153,4 +153,18 @@ size_t io_pgtable_unmap_pages(struct io_pgtable *iop, unsigned long iova,
 int io_pgtable_iova_to_phys(struct io_pgtable *iop, unsigned long iova,
 			    struct io_pgtable_walk *out);
 
+/*
+ * The same lookup for checkers: plain loads, no schedule point, usable
+ * outside agents or under any lock.
+ */
+int io_pgtable_iova_to_phys_peek(struct io_pgtable *iop, unsigned long iova,
+				 struct io_pgtable_walk *out);
+
+/*
+ * The same lookup for checkers: plain loads, no schedule point, usable
+ * outside agents or under any lock.
+ */
+int io_pgtable_iova_to_phys_peek(struct io_pgtable *iop, unsigned long iova,
+				 struct io_pgtable_walk *out);
+
 #endif

@@ -23,6 +23,7 @@
 #include "builtin.h"
 #include "core/locking.h"
 #include "core/trace.h"
+#include "scenario/dma_models.h"
 #include "scenario/mirror_models.h"
 #include "scenario/mm_models.h"
 
@@ -330,6 +331,7 @@ const struct model *const builtin_models[] = {
 	&model_mremap_vs_truncate,
 	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
 	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
+	&model_dma_unmap_vs_dma, &model_dma_unmap_vs_dma_deferred,
 	NULL,
 };
 
