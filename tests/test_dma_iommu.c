@@ -7,7 +7,11 @@
  * `test_dma_iommu det` (suite unit): page-table map/unmap/walk with exact
  * frames and permissions, errors, the gather; IOVA allocation top down,
  * alignment, reuse of freed ranges through the cache, misuse reports;
- * concurrent maps of disjoint ranges under the explorer.
+ * concurrent maps of disjoint ranges under the explorer; dma_map_page /
+ * dma_unmap_page in strict and deferred mode with exact IOTLB and device
+ * TLB contents, the flush queue (full queue, timeout), IOVA reuse only
+ * after the flush, misuse reports; the race models under the explorer
+ * (strict clean, deferred found with the window).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,10 +24,14 @@
 
 #include <cmocka.h>
 
+#include "core/policy.h"
 #include "core/world.h"
 #include "engine/engine.h"
+#include "iommu/dma-iommu.h"
 #include "iommu/io-pgtable.h"
 #include "iommu/iova.h"
+#include "mm/mm.h"
+#include "scenario/builtin.h"
 
 static struct world *det_world(void)
 {
@@ -355,6 +363,407 @@ static void test_iova_bad_free(void **state)
 	world_destroy(w);
 }
 
+/* ---- DMA-API domains ---- */
+
+#define DMA_FRAMES 1024UL
+#define NBUF 8
+
+struct dfx {
+	struct world *w;
+	struct policy pol;
+	struct mm_world *mmw;
+	struct iommu *iommu;
+	struct pci_dev *dev;
+	struct iommu_dma_cookie *cookie;
+	struct page *buf[NBUF];
+};
+
+/* a device (@ats) on a DMA domain in @w, NBUF buffers holding 500 + i */
+static void dfx_init(struct dfx *f, struct world *w, bool ats)
+{
+	int i;
+
+	f->w = w;
+	f->mmw = mm_world_get(f->w, DMA_FRAMES, 1);
+	assert_non_null(f->mmw);
+	f->iommu = iommu_get(f->mmw);
+	f->dev = pci_dev_add(f->iommu, "nic", ats, false);
+	assert_non_null(f->dev);
+	f->cookie = iommu_dma_domain_alloc(f->iommu, f->dev);
+	assert_non_null(f->cookie);
+	assert_ptr_equal(dev_dma_cookie(f->dev), f->cookie);
+	for (i = 0; i < NBUF; i++) {
+		f->buf[i] = alloc_page(f->mmw->pm, __GFP_ZERO);
+		assert_non_null(f->buf[i]);
+		phys_write(f->mmw->pm, page_to_pfn(f->buf[i]), 16, 500 + i);
+	}
+}
+
+static struct dfx *dfx_new(bool deferred, bool ats)
+{
+	struct dfx *f = calloc(1, sizeof(*f));
+	char err[128];
+
+	policy_init_default(&f->pol);
+	if (deferred)
+		assert_int_equal(policy_set(&f->pol, "iommu.dma_invalidation",
+					    "deferred", err, sizeof(err)),
+				 0);
+	dfx_init(f,
+		 world_create(&(struct world_opts){ .engine = ENGINE_DET,
+						    .policy = &f->pol }),
+		 ats);
+	assert_int_equal(f->cookie->domain->type,
+			 deferred ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA);
+	return f;
+}
+
+/* tear down; every test must end with no report and no leak */
+static void dfx_done(struct dfx *f, unsigned long reports)
+{
+	int i;
+
+	iommu_dma_domain_free(f->cookie);
+	iommu_dma_check_quiescent(f->cookie);
+	iommu_check_quiescent(f->iommu);
+	for (i = 0; i < NBUF; i++) {
+		assert_int_equal(page_ref_count(f->buf[i]), 1);
+		put_page(f->buf[i]);
+	}
+	phys_check_leaks(f->mmw->pm, 0);
+	if ((unsigned long)f->w->nr_reports != reports)
+		report_print_all(f->w, stderr);
+	assert_int_equal(f->w->nr_reports, reports);
+	world_destroy(f->w);
+	free(f);
+}
+
+static int dev_rd(struct dfx *f, dma_addr_t a, uint64_t *v)
+{
+	return iommu_dma_read(f->dev, IOMMU_NO_PASID, a, v);
+}
+
+static void test_dma_strict_map_unmap(void **state)
+{
+	struct dfx *f = dfx_new(false, true);
+	unsigned long cmds;
+	dma_addr_t a, b;
+	uint64_t v;
+
+	(void)state;
+	a = iommu_dma_map_page(f->dev, f->buf[0], 16, 64, DMA_BIDIRECTIONAL);
+	assert_int_not_equal(a, DMA_MAPPING_ERROR);
+	assert_int_equal(a & ~PAGE_MASK, 16);
+	assert_int_equal(a >> PAGE_SHIFT, DMA_IOVA_LIMIT_PFN); /* top down */
+	assert_int_equal(page_ref_count(f->buf[0]), 2); /* the mapping's */
+	/* the device reads the buffer and writes into it */
+	assert_int_equal(dev_rd(f, a, &v), 0);
+	assert_int_equal(v, 500);
+	assert_int_equal(iommu_dma_write(f->dev, IOMMU_NO_PASID, a + 8, 77), 0);
+	assert_int_equal(phys_read(f->mmw->pm, page_to_pfn(f->buf[0]), 24, &v),
+			 0);
+	assert_int_equal(v, 77);
+	assert_non_null(iommu_iotlb_peek(f->iommu, f->cookie->domain->id,
+					 IOMMU_NO_PASID, a));
+	assert_non_null(dev_atc_peek(f->dev, IOMMU_NO_PASID, a));
+
+	/* strict unmap: IOTLB and ATC entries gone before it returns */
+	cmds = f->iommu->stats.inv_cmds;
+	iommu_dma_unmap_page(f->dev, a, 64, DMA_BIDIRECTIONAL);
+	assert_int_equal(f->iommu->stats.inv_cmds, cmds + 1);
+	assert_int_equal(f->cookie->nr_iotlb_syncs, 1);
+	assert_null(iommu_iotlb_peek(f->iommu, f->cookie->domain->id,
+				     IOMMU_NO_PASID, a));
+	assert_null(dev_atc_peek(f->dev, IOMMU_NO_PASID, a));
+	assert_int_equal(page_ref_count(f->buf[0]), 1);
+	/* the device now faults (no PRI without PASID) */
+	assert_int_equal(dev_rd(f, a, &v), -EFAULT);
+	/* the IOVA is reused at once, for another buffer */
+	b = iommu_dma_map_page(f->dev, f->buf[1], 0, PAGE_SIZE, DMA_TO_DEVICE);
+	assert_int_equal(b, a & PAGE_MASK);
+	assert_int_equal(dev_rd(f, b + 16, &v), 0);
+	assert_int_equal(v, 501);
+	/* DMA_TO_DEVICE: the device may only read */
+	assert_int_equal(iommu_dma_write(f->dev, IOMMU_NO_PASID, b, 1),
+			 -EFAULT);
+	iommu_dma_unmap_page(f->dev, b, PAGE_SIZE, DMA_TO_DEVICE);
+	assert_int_equal(f->cookie->nr_maps, 2);
+	assert_int_equal(f->cookie->nr_unmaps, 2);
+	dfx_done(f, 0);
+}
+
+static void test_dma_misuse(void **state)
+{
+	struct dfx *f = dfx_new(false, false);
+	dma_addr_t a;
+
+	(void)state;
+	/* bad direction, size, offset: DMA_MAPPING_ERROR, no reference */
+	assert_int_equal(iommu_dma_map_page(f->dev, f->buf[0], 0, 8, DMA_NONE),
+			 DMA_MAPPING_ERROR);
+	assert_int_equal(iommu_dma_map_page(f->dev, f->buf[0], 0, 0,
+					    DMA_TO_DEVICE),
+			 DMA_MAPPING_ERROR);
+	assert_int_equal(iommu_dma_map_page(f->dev, f->buf[0], 8, PAGE_SIZE,
+					    DMA_TO_DEVICE),
+			 DMA_MAPPING_ERROR);
+	assert_int_equal(f->cookie->nr_map_errors, 3);
+	assert_int_equal(page_ref_count(f->buf[0]), 1);
+	/* unmapping twice, or what was never mapped, is reported */
+	a = iommu_dma_map_page(f->dev, f->buf[0], 0, 8, DMA_FROM_DEVICE);
+	iommu_dma_unmap_page(f->dev, a, 8, DMA_FROM_DEVICE);
+	assert_int_equal(f->w->nr_reports, 0);
+	iommu_dma_unmap_page(f->dev, a, 8, DMA_FROM_DEVICE);
+	assert_true(report_has(f->w, "bad-dma-unmap"));
+	iommu_dma_unmap_page(f->dev, 0x1000, 8, DMA_FROM_DEVICE);
+	assert_int_equal(f->w->nr_reports, 2);
+	dfx_done(f, 2);
+}
+
+/* a map left behind is a leak at the end */
+static void test_dma_leak_reported(void **state)
+{
+	struct dfx *f = dfx_new(false, false);
+	dma_addr_t a;
+
+	(void)state;
+	a = iommu_dma_map_page(f->dev, f->buf[0], 0, 8, DMA_TO_DEVICE);
+	assert_int_not_equal(a, DMA_MAPPING_ERROR);
+	iommu_dma_domain_free(f->cookie);
+	assert_int_equal(iommu_dma_check_quiescent(f->cookie), 1);
+	assert_true(report_has(f->w, "dma-leak"));
+	world_destroy(f->w);
+	free(f);
+}
+
+/*
+ * Deferred, no timer: the unmap only queues; the device keeps its
+ * translation (the checker says so), the IOVA is not reused and the
+ * buffer keeps its reference until the flush.
+ */
+static void test_dma_deferred_detected(void **state)
+{
+	struct dfx *f = dfx_new(true, true);
+	dma_addr_t a, b;
+	uint64_t v;
+
+	(void)state;
+	a = iommu_dma_map_page(f->dev, f->buf[0], 0, PAGE_SIZE,
+			       DMA_BIDIRECTIONAL);
+	assert_int_equal(dev_rd(f, a + 16, &v), 0);
+	iommu_dma_unmap_page(f->dev, a, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	assert_int_equal(iommu_dma_fq_len(f->cookie), 1);
+	assert_int_equal(f->cookie->nr_iotlb_syncs, 0);
+	assert_int_equal(page_ref_count(f->buf[0]), 2); /* still queued */
+	assert_non_null(dev_atc_peek(f->dev, IOMMU_NO_PASID, a));
+	/* the device still reaches the buffer */
+	assert_int_equal(dev_rd(f, a + 16, &v), 0);
+	assert_int_equal(v, 500);
+	assert_true(report_has(f->w, "dma-after-unmap"));
+	assert_int_equal(f->cookie->nr_after_unmap, 1);
+	/* the queued IOVA is not handed out again */
+	b = iommu_dma_map_page(f->dev, f->buf[1], 0, PAGE_SIZE,
+			       DMA_BIDIRECTIONAL);
+	assert_int_not_equal(b & PAGE_MASK, a & PAGE_MASK);
+	iommu_dma_unmap_page(f->dev, b, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	/* teardown flushes: the queue drains, references drop */
+	dfx_done(f, 1);
+}
+
+/*
+ * A full queue flushes: IOVA_FQ_SIZE - 1 entries fit, the next unmap
+ * flushes the domain and frees them; no IOVA is reused before that.
+ */
+static void test_dma_fq_full_flush(void **state)
+{
+	struct dfx *f = dfx_new(true, false);
+	static dma_addr_t seen[IOVA_FQ_SIZE];
+	unsigned long cmds;
+	dma_addr_t a;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < IOVA_FQ_SIZE - 1; i++) {
+		a = iommu_dma_map_page(f->dev, f->buf[i % NBUF], 0, 8,
+				       DMA_TO_DEVICE);
+		assert_int_not_equal(a, DMA_MAPPING_ERROR);
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(seen[j], a);
+		seen[i] = a;
+		iommu_dma_unmap_page(f->dev, a, 8, DMA_TO_DEVICE);
+	}
+	assert_int_equal(iommu_dma_fq_len(f->cookie), IOVA_FQ_SIZE - 1);
+	assert_int_equal(f->cookie->nr_fq_flushes, 0);
+	/* every buffer holds one reference per queued mapping */
+	assert_int_equal(page_ref_count(f->buf[0]),
+			 1 + (IOVA_FQ_SIZE - 1 + NBUF - 1) / NBUF);
+	cmds = f->iommu->stats.inv_cmds;
+	a = iommu_dma_map_page(f->dev, f->buf[0], 0, 8, DMA_TO_DEVICE);
+	iommu_dma_unmap_page(f->dev, a, 8, DMA_TO_DEVICE);
+	assert_int_equal(f->cookie->nr_fq_full_flushes, 1);
+	assert_int_equal(f->cookie->nr_fq_flushes, 1);
+	assert_int_equal(f->iommu->stats.inv_cmds, cmds + 1); /* one, all */
+	assert_int_equal(iommu_dma_fq_len(f->cookie), 1);
+	assert_int_equal(page_ref_count(f->buf[1]), 1);
+	/* now the flushed IOVAs come back, the most recently freed first */
+	a = iommu_dma_map_page(f->dev, f->buf[1], 0, 8, DMA_TO_DEVICE);
+	for (j = 0; j < IOVA_FQ_SIZE - 1; j++)
+		if (seen[j] == a)
+			break;
+	assert_true(j < IOVA_FQ_SIZE - 1);
+	iommu_dma_unmap_page(f->dev, a, 8, DMA_TO_DEVICE);
+	dfx_done(f, 0);
+}
+
+/*
+ * The timer flushes a queue that does not fill up: the driver maps,
+ * unmaps and then polls with its device until the translation is gone;
+ * the timer agent must have flushed, no earlier than its timeout.
+ */
+struct fq_timer_run {
+	struct dfx f;
+	dma_addr_t a;
+	unsigned long unmapped_at, flushed_at;
+};
+
+#define FQ_TEST_TIMEOUT 30
+
+static void fq_timer_driver(void *arg)
+{
+	struct fq_timer_run *r = arg;
+	struct dfx *f = &r->f;
+	uint64_t v;
+
+	r->a = iommu_dma_map_page(f->dev, f->buf[2], 0, PAGE_SIZE,
+				  DMA_BIDIRECTIONAL);
+	if (dev_rd(f, r->a, &v))
+		report_add(current->w, "value", "first read failed");
+	iommu_dma_unmap_page(f->dev, r->a, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	r->unmapped_at = current->w->step;
+	while (!dev_rd(f, r->a, &v))
+		cond_resched();
+	r->flushed_at = current->w->step;
+	iommu_dma_domain_free(f->cookie);
+}
+
+static int fq_timer_setup(struct world *w, void *arg)
+{
+	struct fq_timer_run *r = arena_alloc(w, sizeof(*r));
+
+	(void)arg;
+	w->priv = r;
+	w->policy->v[KNOB_IOMMU_DMA_INVALIDATION] = IOMMU_DMA_DEFERRED;
+	dfx_init(&r->f, w, true);
+	r->f.cookie->fq_timeout = FQ_TEST_TIMEOUT;
+	iommu_dma_record_windows(r->f.cookie, 4);
+	agent_create(w, "driver", fq_timer_driver, r);
+	if (iommu_dma_init_fq(r->f.cookie))
+		return -ENOMEM;
+	return iommu_dma_init_fq(r->f.cookie) == -EBUSY ? 0 : -EINVAL;
+}
+
+/* what must hold in every execution; a "value" report otherwise */
+static void fq_timer_check(struct world *w, void *arg)
+{
+	struct fq_timer_run *r = w->priv;
+	struct iommu_dma_cookie *c = r->f.cookie;
+	int i;
+
+	(void)arg;
+	if (c->nr_fq_timeout_flushes != 1 || c->nr_fq_full_flushes ||
+	    c->fq_timer_on)
+		report_add(w, "value", "timeout flushes %lu, full %lu, on %d",
+			   c->nr_fq_timeout_flushes, c->nr_fq_full_flushes,
+			   c->fq_timer_on);
+	if (r->flushed_at - r->unmapped_at < FQ_TEST_TIMEOUT)
+		report_add(w, "value", "flushed %lu steps after the unmap",
+			   r->flushed_at - r->unmapped_at);
+	/* one exposure window: from the unmap's return to the flush */
+	if (c->windows.nr != 1 || c->windows.v[0] < FQ_TEST_TIMEOUT ||
+	    c->windows.v[0] > r->flushed_at - r->unmapped_at)
+		report_add(w, "value", "%lu windows, first %lu", c->windows.nr,
+			   c->windows.nr ? c->windows.v[0] : 0);
+	/* the polling reads hit until the flush, and only until then */
+	if (!c->nr_after_unmap ||
+	    c->max_window >= r->flushed_at - r->unmapped_at)
+		report_add(w, "value", "accesses after unmap %lu, window %lu",
+			   c->nr_after_unmap, c->max_window);
+	iommu_dma_check_quiescent(c);
+	for (i = 0; i < NBUF; i++)
+		put_page(r->f.buf[i]);
+	phys_check_leaks(r->f.mmw->pm, 0);
+}
+
+static void test_dma_fq_timeout_flush(void **state)
+{
+	const struct model m = { .name = "fq-timer",
+				 .setup = fq_timer_setup,
+				 .check = fq_timer_check };
+	struct explore_opts o = { .strategy = STRAT_RANDOM,
+				  .iterations = 50,
+				  .progress_fd = -1 };
+	struct explore_result r;
+	int i;
+
+	(void)state;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	if (r.nr_kinds != 1 && r.first_report)
+		fprintf(stderr, "%s\n", r.first_report);
+	/* each execution reports the polling reads after the unmap, only */
+	assert_int_equal(r.violating, r.executions);
+	for (i = 0; i < r.nr_kinds; i++)
+		assert_string_equal(r.kinds[i].kind, "dma-after-unmap");
+	assert_int_equal(r.nr_kinds, 1);
+	explore_result_free(&r);
+}
+
+/* the race models: strict clean, deferred found with its window */
+static void test_dma_explore(void **state)
+{
+	const struct model *clean = builtin_find("dma-unmap-vs-dma");
+	const struct model *bug = builtin_find("dma-unmap-vs-dma-deferred");
+	struct explore_opts o = { .stop_on_violation = true,
+				  .progress_fd = -1 };
+	struct explore_result r;
+
+	(void)state;
+	assert_non_null(clean);
+	assert_non_null(bug);
+	o.strategy = STRAT_DFS;
+	o.bound = 2;
+	assert_int_equal(explore(clean, &o, &r), 0);
+	assert_int_equal(r.violating, 0);
+	assert_true(r.exhausted);
+	explore_result_free(&r);
+	o.strategy = STRAT_RANDOM;
+	o.bound = 0;
+	o.iterations = 2000;
+	assert_int_equal(explore(clean, &o, &r), 0);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	o.strategy = STRAT_PCT;
+	o.depth = 3;
+	assert_int_equal(explore(clean, &o, &r), 0);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+
+	/* deferred: found by DFS and PCT; the report names the window */
+	o.strategy = STRAT_DFS;
+	o.bound = 2;
+	o.iterations = 0;
+	assert_int_equal(explore(bug, &o, &r), 0);
+	assert_true(r.violating > 0);
+	assert_string_equal(r.first_kind, "dma-after-unmap");
+	assert_non_null(strstr(r.first_report, "a window of "));
+	assert_true(r.replay_verified);
+	explore_result_free(&r);
+	o.strategy = STRAT_PCT;
+	o.iterations = 2000;
+	assert_int_equal(explore(bug, &o, &r), 0);
+	assert_string_equal(r.first_kind, "dma-after-unmap");
+	explore_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest det[] = {
@@ -365,6 +774,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_iova_capacity),
 		cmocka_unit_test(test_iova_fast_reuse),
 		cmocka_unit_test(test_iova_bad_free),
+		cmocka_unit_test(test_dma_strict_map_unmap),
+		cmocka_unit_test(test_dma_misuse),
+		cmocka_unit_test(test_dma_leak_reported),
+		cmocka_unit_test(test_dma_deferred_detected),
+		cmocka_unit_test(test_dma_fq_full_flush),
+		cmocka_unit_test(test_dma_fq_timeout_flush),
+		cmocka_unit_test(test_dma_explore),
 	};
 
 	(void)argc;
