@@ -44,6 +44,7 @@ struct sc_agent_rt {
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
 	&sc_mm_subsys,
+	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
 	NULL,
 };
 

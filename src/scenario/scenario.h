@@ -238,6 +238,7 @@ const struct scenario_subsys *scenario_subsys_at(int i);
 int scenario_subsys_register(const struct scenario_subsys *s);
 extern const struct scenario_subsys sc_core_subsys;
 extern const struct scenario_subsys sc_mm_subsys; /* mm_ops.c */
+extern const struct scenario_subsys sc_dma_subsys; /* dma_ops.c */
 
 /* ---- for subsystems: parse helpers (loader.c) ---- */
 
