@@ -174,6 +174,17 @@ struct iommu_stats {
 	unsigned long resp_success, resp_invalid;
 };
 
+/*
+ * Which driver's SVA notifier glue the IOMMU uses (iommu-sva.c): Intel's
+ * (6.6 intel/svm.c, the default) or the AMD IOMMUv2 driver's, which
+ * before 3.19 had no ->invalidate_range() and bracketed invalidations
+ * with an empty page table instead.
+ */
+enum iommu_vendor {
+	IOMMU_VENDOR_INTEL = 0,
+	IOMMU_VENDOR_AMD_V2,
+};
+
 /**
  * struct iommu - one IOMMU unit (DMAR unit, SMMU, AMD IOMMU)
  * @mmw: the world's mm state (physical memory, the world)
@@ -184,10 +195,12 @@ struct iommu_stats {
  * @devices: attached PCI devices, @nr_devices of them
  * @sva, @iopf: iommu-sva.c's and io-pgfault.c's per-IOMMU state
  * @stats: counters for benchmarks
+ * @vendor: whose SVA glue (set before the first bind)
  */
 struct iommu {
 	struct mm_world *mmw;
 	struct world *w;
+	enum iommu_vendor vendor;
 	spinlock_t lock;
 	struct iotlb_entry iotlb[IOMMU_IOTLB_ENTRIES];
 	unsigned int iotlb_next;
