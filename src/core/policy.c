@@ -108,6 +108,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "DMA-API domains (src/iommu/dma-iommu.c): strict = dma_unmap_page() invalidates the IOTLB and device TLB before it returns; deferred = it queues the IOVA on a flush queue (256 entries) flushed domain-wide when full or on a timeout, so the device may still reach the buffer for a while after the unmap returned (reported as dma-after-unmap)",
 		.history = "the iommu.strict=0/1 boot option (lazy vs strict); flush queues came to the AMD and Intel drivers in 4.14 (iova.c), moved to dma-iommu.c with the IOMMU_DOMAIN_DMA_FQ domain type in 5.15-5.17; lazy is the documented trade-off of kernel-parameters.txt, and untrusted (external) devices are always strict",
 	},
+	[KNOB_IOMMU_SVA_FULL_RANGE_FLUSH] = {
+		.name = "iommu.sva_full_range_flush",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "the SVA driver's arch_invalidate_secondary_tlbs recognizes the full-address-space range [0, -1UL) that full CPU flushes pass (tlb_finish_mmu's nested flush, flush_tlb_mm, ranges above the flush ceiling) and invalidates the whole PASID; false keeps the older page-count arithmetic, which wraps to 0 for that range: nothing is invalidated",
+		.history = "6.6's 6bbd42e2df8f (\"mmu_notifiers: call invalidate_range() when invalidating TLBs\") began sending [0, -1UL); the Intel driver's overflow was fixed by \"iommu/vt-d: Fix incorrect cache invalidation for mm notification\" (Nov 2023, Cc stable); the same series fixed arm64 SMMU (\"arm64/smmu: use TLBI ASID when invalidating entire range\")",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

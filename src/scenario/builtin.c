@@ -332,6 +332,8 @@ const struct model *const builtin_models[] = {
 	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
 	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
 	&model_dma_unmap_vs_dma, &model_dma_unmap_vs_dma_deferred,
+	&model_sva_mremap_vs_truncate, &model_sva_dontneed_nested,
+	&model_sva_ksm_vs_write,
 	NULL,
 };
 

@@ -32,4 +32,38 @@ void dma_race_check(struct world *w, void *arg);
 extern const struct model model_dma_unmap_vs_dma;
 extern const struct model model_dma_unmap_vs_dma_deferred;
 
+/*
+ * SVA devices (iommu-sva.c) racing with the primary MMU: the secondary
+ * TLB flush of mremap, of tlb_finish_mmu's nested flush, and of KSM's
+ * write-protect.  They read their knobs from the world's policy.
+ */
+enum sva_race_op {
+	SVA_RACE_MREMAP, /* mremap moves a file page, truncate frees it */
+	SVA_RACE_DONTNEED, /* two MADV_DONTNEEDs: the nested flush */
+	SVA_RACE_KSM, /* ksmd merges the page the device writes */
+};
+
+/**
+ * struct sva_race_opts - one variant
+ * @op: what races with the device
+ * @iters: device accesses
+ */
+struct sva_race_opts {
+	enum sva_race_op op;
+	int iters;
+};
+
+int sva_race_setup(struct world *w, void *arg);
+void sva_race_check(struct world *w, void *arg);
+/*
+ * After an execution of sva-ksm-vs-write (before its check): did ksmd
+ * merge, and did the device write through a cached writable translation
+ * of a page whose PTE was already read-only (the deferral window)?
+ */
+void sva_race_stats(struct world *w, bool *merged, bool *stale_write);
+
+extern const struct model model_sva_mremap_vs_truncate;
+extern const struct model model_sva_dontneed_nested;
+extern const struct model model_sva_ksm_vs_write;
+
 #endif
