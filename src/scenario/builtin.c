@@ -23,6 +23,7 @@
 #include "builtin.h"
 #include "core/locking.h"
 #include "core/trace.h"
+#include "scenario/iommu_models.h"
 #include "scenario/mirror_models.h"
 #include "scenario/mm_models.h"
 
@@ -330,6 +331,9 @@ const struct model *const builtin_models[] = {
 	&model_mremap_vs_truncate,
 	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
 	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
+	&model_sva_vs_munmap, &model_sva_vs_mprotect, &model_sva_refault,
+	&model_sva_refault_2014, &model_sva_upgrade, &model_sva_upgrade_2023,
+	&model_sva_vs_reclaim,
 	NULL,
 };
 
