@@ -249,7 +249,13 @@ expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate 
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
-expect 0 "2 entries, 0 misbehaving" -- zoo
+expect 0 "[0-9]+ entries, 0 misbehaving" -- zoo
+# the IOMMU/SVA entries (issue 5)
+expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
+expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade
+expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
+expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
+expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned
