@@ -251,6 +251,12 @@ expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
 expect 0 "^[0-9]+ entries, 0 misbehaving" -- zoo
 expect 0 "^dma-deferred-unmap +ok +[0-9]+ execs / [0-9.]+s +2000 execs" -- zoo
+# the IOMMU/SVA entries (issue 5)
+expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
+expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade
+expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
+expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
+expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned

@@ -170,6 +170,7 @@ retry:
 		if (!ptep_cmpxchg((pte_t *)entry, __pte(val),
 				  __pte(val | need)))
 			goto retry;
+		val |= need;
 	}
 	pfn = (val & PTE_PFN_MASK) >> PAGE_SHIFT;
 	ret = -ENOENT;
@@ -185,6 +186,7 @@ retry:
 	out->pfn = pfn;
 	out->gen = page_generation(page);
 	out->writable = perm & _PAGE_RW;
+	out->clean = !(val & _PAGE_DIRTY);
 	ret = 0;
 out:
 	rcu_read_unlock();
@@ -206,6 +208,7 @@ static int sva_iova_to_phys_peek(struct iommu_domain *domain, uint32_t pasid,
 	out->pfn = pte_pfn(pte);
 	out->gen = phys_generation(pm, out->pfn);
 	out->writable = pte_write(pte);
+	out->clean = !(pte_val(pte) & _PAGE_DIRTY);
 	return 0;
 }
 

@@ -700,6 +700,8 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 		return XLATE_ABORT;
 	}
 	e = iotlb_lookup(iommu, domain->id, pasid, iova >> PAGE_SHIFT);
+	if (e && write && e->writable && e->clean)
+		e = NULL; /* walk again to set the dirty bit */
 	if (e) {
 		if (write && !e->writable) {
 			/* the cached permission says no: fault, keep the entry */
@@ -712,7 +714,8 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 					       e->pfn, false);
 		*res = (struct iommu_walk_result){ .pfn = e->pfn,
 						   .gen = e->gen,
-						   .writable = e->writable };
+						   .writable = e->writable,
+						   .clean = e->clean };
 		return XLATE_OK;
 	}
 	stat_add(&iommu->stats.iotlb_misses, 1);
@@ -731,6 +734,7 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 		.fill_agent = current ? current->id : -1,
 		.valid = true,
 		.writable = res->writable,
+		.clean = res->clean,
 	};
 	iotlb_fill(iommu, &fill);
 	trace_eventf(
@@ -769,7 +773,7 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 		return x;
 	}
 	e = atc_lookup(dev, pasid, iova >> PAGE_SHIFT);
-	if (e && (!write || e->writable)) {
+	if (e && (!write || (e->writable && !e->clean))) {
 		struct iommu_domain *domain;
 
 		stat_add(&iommu->stats.atc_hits, 1);
@@ -802,6 +806,7 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 		.fill_agent = current ? current->id : -1,
 		.valid = true,
 		.writable = res.writable,
+		.clean = res.clean,
 	};
 	atc_fill(dev, &fill);
 	dma_do_access(iommu, res.pfn, iova, write, val);

@@ -79,11 +79,16 @@ enum iommu_domain_type {
  * @pfn: the frame
  * @gen: the frame's generation when the walk read the entry
  * @writable: the tables allow writes
+ * @clean: the tables do not record the page as written (an SVA walk for a
+ *	read of a clean PTE): a later write through the cached entry walks
+ *	again to set the dirty bit, as the CPU does.  Domains without dirty
+ *	tracking leave it false.
  */
 struct iommu_walk_result {
 	unsigned long pfn;
 	unsigned long gen;
 	bool writable;
+	bool clean;
 };
 
 /**
@@ -143,6 +148,7 @@ struct iommu_domain {
  * @fill_step, @fill_agent: when and by whom it was filled (reports)
  * @did, @pasid: the tag, with @vpn
  * @valid, @writable: state and cached permission
+ * @clean: filled from a clean PTE: a write walks again (sets dirty)
  * @reported: a stale use was reported already
  */
 struct iotlb_entry {
@@ -155,6 +161,7 @@ struct iotlb_entry {
 	short fill_agent;
 	bool valid;
 	bool writable;
+	bool clean;
 	bool reported;
 };
 
@@ -223,6 +230,7 @@ struct atc_entry {
 	short fill_agent;
 	bool valid;
 	bool writable;
+	bool clean;
 	bool reported;
 };
 
