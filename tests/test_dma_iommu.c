@@ -881,7 +881,7 @@ static void ksm_count_check(struct world *w, void *arg)
 	bool merged, stale;
 
 	(void)arg;
-	sva_race_stats(w, &merged, &stale);
+	sva_flush_race_stats(w, &merged, &stale);
 	ksm_count.merged += merged;
 	ksm_count.stale_writes += stale;
 	ksm_count.both += merged && stale;

@@ -207,8 +207,8 @@ const struct model model_dma_unmap_vs_dma_deferred = {
 #define SVA_VAL 42
 #define SVA_DEV_VAL 7
 
-struct sva_race {
-	const struct sva_race_opts *o;
+struct sva_flush_race {
+	const struct sva_flush_race_opts *o;
 	struct mm_world *mmw;
 	struct mm_struct *mm;
 	struct file *file;
@@ -222,7 +222,8 @@ struct sva_race {
 	int merged;
 };
 
-static void sva_report_syscall(struct sva_race *r, const char *what, long ret)
+static void sva_report_syscall(struct sva_flush_race *r, const char *what,
+			       long ret)
 {
 	report_add(r->mmw->w, "syscall-failed", "%s: %s returned %ld\n",
 		   current->name, what, ret);
@@ -231,7 +232,7 @@ static void sva_report_syscall(struct sva_race *r, const char *what, long ret)
 /* mremap: the old address must not translate once the page is freed */
 static void sva_mremap_device(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 	bool moved, truncated;
 	uint64_t v;
 	int i;
@@ -258,7 +259,7 @@ static void sva_mremap_device(void *arg)
 
 static void sva_mremapper(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 	unsigned long ret = do_mremap(r->mm, SVA_ADDR, PAGE_SIZE, PAGE_SIZE,
 				      MREMAP_MAYMOVE | MREMAP_FIXED,
 				      SVA_TARGET);
@@ -270,7 +271,7 @@ static void sva_mremapper(void *arg)
 
 static void sva_truncater(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 	int ret = vfs_truncate(r->file, 0);
 
 	if (ret)
@@ -281,7 +282,7 @@ static void sva_truncater(void *arg)
 /* DONTNEED: once either madvise returned, only zero (or a fault) */
 static void sva_dontneed_device(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 	bool after;
 	uint64_t v;
 	int i;
@@ -301,7 +302,7 @@ static void sva_dontneed_device(void *arg)
 
 static void sva_dontneed(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 	int ret = do_madvise(r->mm, SVA_ADDR, PAGE_SIZE, MADV_DONTNEED);
 
 	if (ret)
@@ -315,7 +316,7 @@ static void sva_dontneed(void *arg)
 /* KSM: the device writes page B once; the result is checked at the end */
 static void sva_ksm_device(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 	bool ro;
 	pte_t pte;
 	int i;
@@ -336,16 +337,16 @@ static void sva_ksm_device(void *arg)
 
 static void sva_ksmd(void *arg)
 {
-	struct sva_race *r = arg;
+	struct sva_flush_race *r = arg;
 
 	if (!ksm_merge_pair(r->mm, SVA_ADDR, SVA_ADDR + PAGE_SIZE))
 		WRITE_ONCE(r->merged, 1);
 }
 
-int sva_race_setup(struct world *w, void *arg)
+int sva_flush_race_setup(struct world *w, void *arg)
 {
-	const struct sva_race_opts *o = arg;
-	struct sva_race *r = arena_alloc(w, sizeof(*r));
+	const struct sva_flush_race_opts *o = arg;
+	struct sva_flush_race *r = arena_alloc(w, sizeof(*r));
 	struct cpu *c0;
 	unsigned long a, len = PAGE_SIZE;
 	uint64_t v;
@@ -361,7 +362,7 @@ int sva_race_setup(struct world *w, void *arg)
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
-	if (o->op == SVA_RACE_MREMAP) {
+	if (o->op == SVA_FLUSH_MREMAP) {
 		/* a shared file page; the PTE stays clean (a read fault) */
 		r->file = shmem_file_setup(r->mmw, PAGE_SIZE);
 		a = vm_mmap(r->mm, r->file, SVA_ADDR, PAGE_SIZE,
@@ -371,13 +372,13 @@ int sva_race_setup(struct world *w, void *arg)
 		    cpu_read(c0, r->mm, a, &v) || v != SVA_VAL)
 			return -EFAULT;
 	} else {
-		if (o->op == SVA_RACE_KSM)
+		if (o->op == SVA_FLUSH_KSM)
 			len = 2 * PAGE_SIZE;
 		a = vm_mmap(r->mm, NULL, SVA_ADDR, len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
 		if (a != SVA_ADDR || cpu_write(c0, r->mm, a, SVA_VAL))
 			return -EFAULT;
-		if (o->op == SVA_RACE_KSM &&
+		if (o->op == SVA_FLUSH_KSM &&
 		    (do_madvise(r->mm, a, len, MADV_MERGEABLE) ||
 		     cpu_write(c0, r->mm, a + PAGE_SIZE, SVA_VAL)))
 			return -EFAULT;
@@ -392,7 +393,7 @@ int sva_race_setup(struct world *w, void *arg)
 	if (IS_ERR(r->sva))
 		return -ENODEV;
 	r->pasid = iommu_sva_get_pasid(r->sva);
-	if (o->op == SVA_RACE_KSM) {
+	if (o->op == SVA_FLUSH_KSM) {
 		/* a writable translation of page B */
 		if (iommu_dma_write(r->dev, r->pasid, a + PAGE_SIZE, SVA_VAL))
 			return -EFAULT;
@@ -401,19 +402,19 @@ int sva_race_setup(struct world *w, void *arg)
 	}
 
 	switch (o->op) {
-	case SVA_RACE_MREMAP:
+	case SVA_FLUSH_MREMAP:
 		if (!agent_create(w, "device", sva_mremap_device, r) ||
 		    !agent_create(w, "mremapper", sva_mremapper, r) ||
 		    !agent_create(w, "truncater", sva_truncater, r))
 			return -EAGAIN;
 		break;
-	case SVA_RACE_DONTNEED:
+	case SVA_FLUSH_DONTNEED:
 		if (!agent_create(w, "device", sva_dontneed_device, r) ||
 		    !agent_create(w, "dontneed-a", sva_dontneed, r) ||
 		    !agent_create(w, "dontneed-b", sva_dontneed, r))
 			return -EAGAIN;
 		break;
-	case SVA_RACE_KSM:
+	case SVA_FLUSH_KSM:
 		if (!agent_create(w, "device", sva_ksm_device, r) ||
 		    !agent_create(w, "ksmd", sva_ksmd, r))
 			return -EAGAIN;
@@ -422,22 +423,22 @@ int sva_race_setup(struct world *w, void *arg)
 	return 0;
 }
 
-void sva_race_stats(struct world *w, bool *merged, bool *stale_write)
+void sva_flush_race_stats(struct world *w, bool *merged, bool *stale_write)
 {
-	struct sva_race *r = w->priv;
+	struct sva_flush_race *r = w->priv;
 
 	*merged = r->merged;
 	*stale_write = r->stale_writes > 0;
 }
 
-void sva_race_check(struct world *w, void *arg)
+void sva_flush_race_check(struct world *w, void *arg)
 {
-	struct sva_race *r = w->priv;
+	struct sva_flush_race *r = w->priv;
 	struct cpu *c0 = mm_cpu(r->mmw, 0);
 	uint64_t v = 0;
 
 	(void)arg;
-	if (r->o->op == SVA_RACE_KSM && r->dev_wrote) {
+	if (r->o->op == SVA_FLUSH_KSM && r->dev_wrote) {
 		/* the device's write returned success: it must be there */
 		if (cpu_read(c0, r->mm, SVA_ADDR + PAGE_SIZE, &v) ||
 		    v != SVA_DEV_VAL)
@@ -463,31 +464,31 @@ void sva_race_check(struct world *w, void *arg)
 
 #define SVA_ITERS 2
 
-static const struct sva_race_opts opts_sva_mremap = {
-	.op = SVA_RACE_MREMAP,
+static const struct sva_flush_race_opts opts_sva_mremap = {
+	.op = SVA_FLUSH_MREMAP,
 	.iters = SVA_ITERS,
 };
-static const struct sva_race_opts opts_sva_dontneed = {
-	.op = SVA_RACE_DONTNEED,
+static const struct sva_flush_race_opts opts_sva_dontneed = {
+	.op = SVA_FLUSH_DONTNEED,
 	.iters = 3,
 };
-static const struct sva_race_opts opts_sva_ksm = {
-	.op = SVA_RACE_KSM,
+static const struct sva_flush_race_opts opts_sva_ksm = {
+	.op = SVA_FLUSH_KSM,
 	.iters = SVA_ITERS,
 };
 
 const struct model model_sva_mremap_vs_truncate = {
 	"sva-mremap-vs-truncate",
 	"an SVA device has a file page cached while mremap moves it and truncate frees it (clean; stale-atc with notifier.secondary_tlb_flush=in_range_end)",
-	sva_race_setup, sva_race_check, (void *)&opts_sva_mremap
+	sva_flush_race_setup, sva_flush_race_check, (void *)&opts_sva_mremap
 };
 const struct model model_sva_dontneed_nested = {
 	"sva-dontneed-nested",
 	"an SVA device reads a page two MADV_DONTNEEDs drop; the nested flush reaches it as [0, -1UL) (clean; value with iommu.sva_full_range_flush=false)",
-	sva_race_setup, sva_race_check, (void *)&opts_sva_dontneed
+	sva_flush_race_setup, sva_flush_race_check, (void *)&opts_sva_dontneed
 };
 const struct model model_sva_ksm_vs_write = {
 	"sva-ksm-vs-write",
 	"ksmd merges the page an SVA device writes (clean under with_tlb_flush and in_range_end: the compare follows the range end)",
-	sva_race_setup, sva_race_check, (void *)&opts_sva_ksm
+	sva_flush_race_setup, sva_flush_race_check, (void *)&opts_sva_ksm
 };

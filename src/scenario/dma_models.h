@@ -37,30 +37,30 @@ extern const struct model model_dma_unmap_vs_dma_deferred;
  * TLB flush of mremap, of tlb_finish_mmu's nested flush, and of KSM's
  * write-protect.  They read their knobs from the world's policy.
  */
-enum sva_race_op {
-	SVA_RACE_MREMAP, /* mremap moves a file page, truncate frees it */
-	SVA_RACE_DONTNEED, /* two MADV_DONTNEEDs: the nested flush */
-	SVA_RACE_KSM, /* ksmd merges the page the device writes */
+enum sva_flush_race_op {
+	SVA_FLUSH_MREMAP, /* mremap moves a file page, truncate frees it */
+	SVA_FLUSH_DONTNEED, /* two MADV_DONTNEEDs: the nested flush */
+	SVA_FLUSH_KSM, /* ksmd merges the page the device writes */
 };
 
 /**
- * struct sva_race_opts - one variant
+ * struct sva_flush_race_opts - one variant
  * @op: what races with the device
  * @iters: device accesses
  */
-struct sva_race_opts {
-	enum sva_race_op op;
+struct sva_flush_race_opts {
+	enum sva_flush_race_op op;
 	int iters;
 };
 
-int sva_race_setup(struct world *w, void *arg);
-void sva_race_check(struct world *w, void *arg);
+int sva_flush_race_setup(struct world *w, void *arg);
+void sva_flush_race_check(struct world *w, void *arg);
 /*
  * After an execution of sva-ksm-vs-write (before its check): did ksmd
  * merge, and did the device write through a cached writable translation
  * of a page whose PTE was already read-only (the deferral window)?
  */
-void sva_race_stats(struct world *w, bool *merged, bool *stale_write);
+void sva_flush_race_stats(struct world *w, bool *merged, bool *stale_write);
 
 extern const struct model model_sva_mremap_vs_truncate;
 extern const struct model model_sva_dontneed_nested;
