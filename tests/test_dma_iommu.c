@@ -36,6 +36,7 @@
 #include "scenario/builtin.h"
 #include "scenario/dma_models.h"
 #include "scenario/mm_models.h"
+#include "scenario/scenario.h"
 
 static struct world *det_world(void)
 {
@@ -943,6 +944,85 @@ static void test_sva_ksm(void **state)
 	explore_result_free(&r);
 }
 
+/* ---- the scenario files of scenarios/bugs/ ---- */
+
+static const char *scenarios_dir = "scenarios";
+
+/*
+ * Explore @file (under scenarios/bugs/) with PCT: with @knob=@value
+ * replacing one knob of the file's policy when given.  Returns the
+ * number of violating executions; @kind gets the first kind.
+ */
+static unsigned long explore_file(const char *file, const char *knob,
+				  const char *value, unsigned long iters,
+				  char *kind)
+{
+	struct explore_opts o = { .strategy = STRAT_PCT,
+				  .depth = 3,
+				  .iterations = iters,
+				  .stop_on_violation = true,
+				  .progress_fd = -1 };
+	struct explore_result r;
+	struct scenario *sc;
+	char path[512], err[256];
+	unsigned long n;
+
+	snprintf(path, sizeof(path), "%s/bugs/%s", scenarios_dir, file);
+	sc = scenario_load_file(path, err, sizeof(err));
+	if (!sc)
+		fprintf(stderr, "%s\n", err);
+	assert_non_null(sc);
+	if (knob)
+		assert_int_equal(policy_set(&sc->policy, knob, value, err,
+					    sizeof(err)),
+				 0);
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	n = r.violating;
+	strcpy(kind, r.first_kind);
+	if (n && !knob && r.first_report)
+		fprintf(stderr, "%s\n", r.first_report);
+	explore_result_free(&r);
+	scenario_free(sc);
+	return n;
+}
+
+static void test_scenario_files(void **state)
+{
+	char kind[40];
+
+	(void)state;
+	/* zoo entries: the file's own policy is the buggy one */
+	assert_true(explore_file("dma-deferred-unmap.yaml", NULL, NULL, 2000,
+				 kind) > 0);
+	assert_string_equal(kind, "dma-after-unmap");
+	assert_int_equal(explore_file("dma-deferred-unmap.yaml",
+				      "iommu.dma_invalidation", "strict", 2000,
+				      kind),
+			 0);
+	assert_true(explore_file("sva-nested-flush-range.yaml", NULL, NULL,
+				 2000, kind) > 0);
+	assert_string_equal(kind, "value");
+	assert_int_equal(explore_file("sva-nested-flush-range.yaml",
+				      "iommu.sva_full_range_flush", "true",
+				      2000, kind),
+			 0);
+	/* the clean entries: clean as shipped (pre-6.6 flush at range end),
+	 * found once the secondary TLB is never invalidated */
+	assert_int_equal(explore_file("sva-ksm-write-protect.yaml", NULL, NULL,
+				      2000, kind),
+			 0);
+	assert_true(explore_file("sva-ksm-write-protect.yaml",
+				 "notifier.secondary_tlb_flush", "none", 2000,
+				 kind) > 0);
+	assert_int_equal(explore_file("sva-mremap-truncate.yaml", NULL, NULL,
+				      2000, kind),
+			 0);
+	assert_true(explore_file("sva-mremap-truncate.yaml",
+				 "notifier.secondary_tlb_flush", "none", 2000,
+				 kind) > 0);
+	assert_true(!strcmp(kind, "stale-atc") || !strcmp(kind, "stale-iotlb"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest det[] = {
@@ -963,9 +1043,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sva_mremap),
 		cmocka_unit_test(test_sva_dontneed_nested),
 		cmocka_unit_test(test_sva_ksm),
+		cmocka_unit_test(test_scenario_files),
 	};
 
-	(void)argc;
-	(void)argv;
+	if (argc > 2)
+		scenarios_dir = argv[2];
 	return cmocka_run_group_tests(det, NULL, NULL);
 }

@@ -13,7 +13,10 @@
  *           address), dma_unmap (dma_unmap_page() of a named address),
  *           dma_read / dma_write (the device's DMA at a named address +
  *           offset, through its device TLB and the IOMMU), dma_free (the
- *           domain's teardown: stops the flush-queue timer, flushes)
+ *           domain's teardown: stops the flush-queue timer, flushes);
+ *           and, for the secondary-flush scenarios of scenarios/bugs/,
+ *           ksm_merge (ksmd merging two pages of a process,
+ *           ksm_merge_pair(); an mm op kept here until mm_ops.c has one)
  *
  * Accesses take `expect: any` (the default), a number, `ok` or `fault`;
  * dma_map takes `expect: ok` (default) or `error`.
@@ -387,6 +390,36 @@ static void op_dma_free(struct sc_ctx *x, const struct sc_op *op)
 	iommu_dma_domain_free(d->cookie);
 }
 
+/* ---- ksm_merge (an mm op, see the header) ---- */
+
+enum { K_PROC, K_ADDR1, K_ADDR2, K_EXPECT };
+
+static void op_ksm_merge(struct sc_ctx *x, const struct sc_op *op)
+{
+	/* mm_ops.c's struct mm_sc_proc starts with the mm */
+	struct mm_struct *mm = *(struct mm_struct **)sc_obj(x, op, K_PROC);
+	const char *e = op->args[K_EXPECT].set ? op->args[K_EXPECT].s : "any";
+	int ret;
+
+	if (!mm) {
+		scenario_error(x, op, "the process has no mm", "proc");
+		return;
+	}
+	ret = ksm_merge_pair(mm, op->args[K_ADDR1].i, op->args[K_ADDR2].i);
+	trace_eventf(x->w, "ksm_merge %#lx %#lx = %d", op->args[K_ADDR1].i,
+		     op->args[K_ADDR2].i, ret);
+	if (!strcmp(e, "any") || (!strcmp(e, "merged") && !ret) ||
+	    (!strcmp(e, "not_merged") && ret))
+		return;
+	if (strcmp(e, "merged") && strcmp(e, "not_merged")) {
+		scenario_error(x, op, "unknown expectation", e);
+		return;
+	}
+	report_add(x->w, "value",
+		   "%s: ksm_merge (line %d) returned %d, expected %s\n",
+		   current->name, op->line, ret, e);
+}
+
 #define DEV                                              \
 	{                                                \
 		"dev", SCP_REF, true, "dma_device", 0, 0 \
@@ -420,6 +453,11 @@ static const struct scenario_op_type dma_ops[] = {
 	OP("dma_free",
 	   "tear down dev's DMA domain: stop the flush-queue timer, flush",
 	   op_dma_free, DEV),
+	OP("ksm_merge",
+	   "ksmd merges the pages at addr1 and addr2 of proc (expect: merged, not_merged, any)",
+	   op_ksm_merge, { "proc", SCP_REF, true, "process", 0, 0 },
+	   { "addr1", SCP_INT, true, NULL, 0, LONG_MAX },
+	   { "addr2", SCP_INT, true, NULL, 0, LONG_MAX }, STR("expect", false)),
 	{ .name = NULL },
 };
 
