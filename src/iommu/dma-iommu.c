@@ -182,7 +182,7 @@ static void dma_domain_check_hit(struct iommu_domain *domain,
 	struct dma_iova_track *t = dma_track(cookie, iova >> PAGE_SHIFT);
 	unsigned long now = world_now(w), window;
 	const char *why;
-	int state;
+	int state, agent;
 
 	if (!t || pasid != IOMMU_NO_PASID)
 		return;
@@ -200,18 +200,17 @@ static void dma_domain_check_hit(struct iommu_domain *domain,
 		__atomic_store_n(&cookie->max_window, window, __ATOMIC_RELAXED);
 	if (__atomic_exchange_n(&t->reported, true, __ATOMIC_RELAXED))
 		return;
+	agent = __atomic_load_n(&t->unmap_agent, __ATOMIC_RELAXED);
 	report_add(
 		w, "dma-after-unmap",
-		"%s: device %s %s iova %#lx through its %s entry for pfn %#lx, %s at step %lu by %s: a window of %lu steps (iommu.dma_invalidation=%s; the domain-wide flush is %s, %u entries queued, timer %s)\n",
+		"%s: device %s %s iova %#lx through its %s entry for pfn %#lx, %s at step %lu by %s: a window of %lu steps (iommu.dma_invalidation=%s; the domain-wide flush %s, flush-queue timer %s)\n",
 		cur_name(), dev->name, write ? "wrote" : "read", iova,
 		atc ? "device-TLB (ATC)" : "IOTLB", pfn, why,
 		__atomic_load_n(&t->unmap_step, __ATOMIC_RELAXED),
-		t->unmap_agent >= 0 && t->unmap_agent < w->nr_agents ?
-			w->agents[t->unmap_agent]->name :
-			"(no agent)",
+		agent >= 0 && agent < w->nr_agents ? w->agents[agent]->name :
+						     "(no agent)",
 		window, cookie->deferred ? "deferred" : "strict",
-		cookie->deferred ? "still queued" : "missing",
-		fq_len(&cookie->fq),
+		cookie->deferred ? "is still queued" : "is missing",
 		__atomic_load_n(&cookie->fq_timer_on, __ATOMIC_RELAXED) ?
 			"armed" :
 			"off");
@@ -494,7 +493,9 @@ dma_addr_t iommu_dma_map_page(struct pci_dev *dev, struct page *page,
 		free_iova_fast(&cookie->iovad, iova_pfn, 1);
 		goto err_put;
 	}
-	t->old_pfn = __atomic_load_n(&t->pfn, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->old_pfn,
+			 __atomic_load_n(&t->pfn, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&t->pfn, pfn, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->reported, false, __ATOMIC_RELAXED);
 	track_set_state(t, DMA_IOVA_MAPPED);
@@ -576,7 +577,8 @@ void iommu_dma_unmap_page(struct pci_dev *dev, dma_addr_t dma_addr, size_t size,
 	now = world_now(w);
 	if (track_state(t) == DMA_IOVA_UNMAPPING) {
 		__atomic_store_n(&t->unmap_step, now, __ATOMIC_RELAXED);
-		t->unmap_agent = current ? current->id : -1;
+		__atomic_store_n(&t->unmap_agent, current ? current->id : -1,
+				 __ATOMIC_RELAXED);
 	}
 	expected = DMA_IOVA_UNMAPPING;
 	__atomic_compare_exchange_n(&t->state, &expected, DMA_IOVA_UNMAPPED,
