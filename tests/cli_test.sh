@@ -251,6 +251,8 @@ expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
 expect 0 "^[0-9]+ entries, 0 misbehaving" -- zoo
 expect 0 "^dma-deferred-unmap +ok +[0-9]+ execs / [0-9.]+s +2000 execs" -- zoo
+expect 0 "^sva-nested-flush +ok +[0-9]+ execs / [0-9.]+s +2000 execs +6.6 6bbd42e2df8f" -- zoo sva-nested-flush
+expect 1 "a window of [0-9]+ steps" -- explore dma-unmap-vs-dma-deferred --strategy pct --iterations 2000
 # the IOMMU/SVA entries (issue 5)
 expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
 expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade

@@ -24,7 +24,7 @@ run() {
 
 for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 	case "$m" in
-	*noflush | *nonested | *noretry | lost-update | abba | rcu-free-early | sleep-in-atomic)
+	*noflush | *nonested | *noretry | *-deferred | lost-update | abba | rcu-free-early | sleep-in-atomic)
 		run 1 explore "$m" --strategy random --iterations 200000
 		run 1 explore "$m" --strategy pct --iterations 200000 ;;
 	*)
@@ -36,6 +36,12 @@ done
 for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
+# DMA-API and SVA secondary-flush models (issue 5, dma): the pre-6.6
+# range-end deferral is clean for mremap and KSM, exhaustively
+run 0 explore sva-mremap-vs-truncate --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end
+run 0 explore sva-ksm-vs-write --strategy dfs --bound 3 --set notifier.secondary_tlb_flush=in_range_end
+run 0 explore dma-unmap-vs-dma --strategy dfs --bound 3
+run 1 explore sva-dontneed-nested --strategy dfs --bound 2 --set iommu.sva_full_range_flush=false
 rm -f /tmp/secmmu-long.$$
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
