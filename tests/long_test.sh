@@ -24,7 +24,7 @@ run() {
 
 for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 	case "$m" in
-	*noflush | *nonested | *noretry | *-deferred | lost-update | abba | rcu-free-early | sleep-in-atomic)
+	*noflush | *nonested | *noretry | *-deferred | sva-*-2014 | sva-*-2023 | lost-update | abba | rcu-free-early | sleep-in-atomic)
 		run 1 explore "$m" --strategy random --iterations 200000
 		run 1 explore "$m" --strategy pct --iterations 200000 ;;
 	*)
@@ -36,6 +36,11 @@ done
 for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
+# the SVA models: DFS bound 2 exhausts in 30k-100k executions each
+for m in sva-vs-munmap sva-vs-mprotect sva-refault sva-upgrade sva-vs-reclaim; do
+	run 0 explore "$m" --strategy dfs --bound 2
+done
+run 0 explore sva-vs-reclaim --policy linux-4.12 --strategy dfs --bound 2
 # DMA-API and SVA secondary-flush models (issue 5, dma): the pre-6.6
 # range-end deferral is clean for mremap and KSM, exhaustively
 run 0 explore sva-mremap-vs-truncate --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end

@@ -12,7 +12,14 @@
  * DMA after unbind is reported; page requests resolved by the iopf
  * worker (zero-fill, COW, invalid for PROT_READ or unmapped); the
  * permission-upgrade livelock with iommu.invalidate_on_upgrade=false and
- * not with true; the AMD IOMMUv2 pre-3.19 start/end scheme.
+ * not with true; the AMD IOMMUv2 pre-3.19 start/end scheme; the race
+ * models of src/scenario/iommu_models.c under the explorer (clean ones
+ * clean under random, PCT and exhaustive DFS bound 1, bound 2 being in
+ * tests/long_test.sh; the historical bugs
+ * found with a schedule that replays to the same report); the scenario
+ * ops (iommu_ops.c) and their load errors.
+ *
+ * `test_sva real` (suite real, TSan): the clean models on threads.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +38,10 @@
 #include "iommu/iommu-sva.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
+#include "scenario/builtin.h"
+#include "scenario/iommu_models.h"
+#include "scenario/mm_models.h"
+#include "scenario/scenario.h"
 
 #define NR_FRAMES 2048UL
 #define RW (PROT_READ | PROT_WRITE)
@@ -652,6 +663,272 @@ static void test_amd_v2_start_end(void **state)
 	fx_done(f, NULL);
 }
 
+/* ---- the explorer on the race models ---- */
+
+static struct explore_opts opts(enum strategy st, unsigned long iters,
+				int bound)
+{
+	return (struct explore_opts){ .strategy = st,
+				      .seed = 1,
+				      .iterations = iters,
+				      .bound = bound,
+				      .progress_fd = -1,
+				      .stop_on_violation = true };
+}
+
+static void expect_clean(const struct model *m, enum strategy st,
+			 unsigned long iters, int bound)
+{
+	struct explore_opts o = opts(st, iters, bound);
+	struct explore_result r;
+
+	assert_int_equal(explore(m, &o, &r), 0);
+	if (r.first_report)
+		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
+			r.first_report, r.first_schedule);
+	assert_int_equal(r.violating, 0);
+	if (st == STRAT_DFS)
+		assert_true(r.exhausted);
+	else
+		assert_int_equal(r.executions, iters);
+	explore_result_free(&r);
+}
+
+/* found with @kind first, and the schedule replays to the same report */
+static void expect_found(const struct model *m, enum strategy st,
+			 unsigned long iters, int bound, const char *kind)
+{
+	struct explore_opts o = opts(st, iters, bound);
+	struct explore_result r, rr;
+	char *sched;
+
+	assert_int_equal(explore(m, &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	if (strcmp(r.first_kind, kind))
+		fail_msg("%s: found %s, expected %s", m->name, r.first_kind,
+			 kind);
+	sched = strdup(r.first_schedule);
+	o = opts(STRAT_REPLAY, 1, -1);
+	o.schedule = sched;
+	assert_int_equal(explore(m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_kind, r.first_kind);
+	assert_string_equal(rr.first_report, r.first_report);
+	explore_result_free(&rr);
+	free(sched);
+	explore_result_free(&r);
+}
+
+static void test_models_clean(void **state)
+{
+	static const char *const names[] = { "sva-vs-munmap", "sva-vs-mprotect",
+					     "sva-refault", "sva-upgrade",
+					     "sva-vs-reclaim" };
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct model *m = builtin_find(names[i]);
+
+		assert_non_null(m);
+		expect_clean(m, STRAT_RANDOM, 1000, -1);
+		expect_clean(m, STRAT_PCT, 1000, -1);
+		expect_clean(m, STRAT_DFS, 0, 1);
+	}
+}
+
+/* @name under @knob=@value through the policy wrapper */
+static void expect_found_with(const char *name, const char *knob,
+			      const char *value, const char *preset,
+			      enum strategy st, unsigned long iters, int bound,
+			      const char *kind)
+{
+	struct policy_model pm;
+	struct policy p;
+	char err[256];
+
+	policy_init_default(&p);
+	if (preset)
+		assert_int_equal(
+			policy_apply_preset(&p, preset, err, sizeof(err)), 0);
+	if (knob)
+		assert_int_equal(policy_set(&p, knob, value, err, sizeof(err)),
+				 0);
+	policy_model_init(&pm, builtin_find(name), &p);
+	expect_found(&pm.m, st, iters, bound, kind);
+}
+
+static void test_models_bugs_found(void **state)
+{
+	(void)state;
+	/* the 2014 refaults: PCT and DFS bound 1 */
+	expect_found(builtin_find("sva-refault-2014"), STRAT_PCT, 1000, -1,
+		     "device-failure");
+	expect_found(builtin_find("sva-refault-2014"), STRAT_DFS, 0, 1,
+		     "device-failure");
+	/* the 2023 upgrade: every schedule that reads before the reuse */
+	expect_found(builtin_find("sva-upgrade-2023"), STRAT_RANDOM, 100, -1,
+		     "iopf-livelock");
+	expect_found(builtin_find("sva-upgrade-2023"), STRAT_DFS, 0, 1,
+		     "iopf-livelock");
+	/* no secondary invalidation at all (Intel glue under "none") */
+	expect_found_with("sva-vs-munmap", "notifier.secondary_tlb_flush",
+			  "none", NULL, STRAT_PCT, 1000, -1, "stale-atc");
+	expect_found_with("sva-vs-mprotect", "notifier.secondary_tlb_flush",
+			  "none", NULL, STRAT_DFS, 0, 1, "permission");
+	/* try_to_unmap_one without the secondary notification (6.6) */
+	expect_found_with("sva-vs-reclaim", "rmap.secondary_flush_under_ptl",
+			  "false", NULL, STRAT_DFS, 0, 1, "stale-atc");
+}
+
+/* the deferral to invalidate_range_end is safe while range_end still
+ * invalidates: 4.12's policy (DFS bound 2 in long_test.sh) */
+static void test_reclaim_deferral_safe_pre66(void **state)
+{
+	struct policy_model pm;
+	struct policy p;
+
+	(void)state;
+	policy_init_default(&p);
+	assert_int_equal(policy_apply_preset(&p, "linux-4.12", NULL, 0), 0);
+	assert_false(p.v[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL]);
+	policy_model_init(&pm, builtin_find("sva-vs-reclaim"), &p);
+	expect_clean(&pm.m, STRAT_DFS, 0, 1);
+	expect_clean(&pm.m, STRAT_PCT, 1000, -1);
+	/* the 2014 driver without refaults: waiting is enough */
+	policy_init_default(&p);
+	assert_int_equal(policy_set(&p, "notifier.secondary_tlb_flush", "none",
+				    NULL, 0),
+			 0);
+	policy_model_init(&pm, builtin_find("sva-refault"), &p);
+	expect_clean(&pm.m, STRAT_DFS, 0, 1);
+	expect_clean(&pm.m, STRAT_PCT, 1000, -1);
+}
+
+/* ---- scenario files ---- */
+
+static const char sc_ok[] =
+	"name: sva-basic\n"
+	"world:\n"
+	"  processes: [p]\n"
+	"  devices: {gpu: {ats: true, pri: true}, nic: {pri: false}}\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mmap: {proc: p, addr: 0x10000000, len: 8192,\n"
+	"               prot: read|write, flags: private|anonymous|fixed}\n"
+	"      - write: {proc: p, cpu: 0, addr: 0x10000000, value: 5}\n"
+	"      - sva_bind: {device: gpu, proc: p}\n"
+	"      - sva_bind: {device: nic, proc: p}\n"
+	"      - dma_read: {device: gpu, addr: 0x10000000, expect: 5}\n"
+	"      - dma_write: {device: gpu, addr: 0x10001000, value: 9}\n"
+	"      - read: {proc: p, cpu: 1, addr: 0x10001000, expect: 9}\n"
+	"      - dma_read: {device: nic, addr: 0x10001000, expect: 9}\n"
+	"      - dma_read: {device: nic, addr: 0x20000000, expect: fault}\n"
+	"      - sva_unbind: {device: gpu}\n"
+	"expect: clean\n";
+
+static const char sc_after_unbind[] =
+	"name: sva-after-unbind\n"
+	"world:\n"
+	"  processes: [p]\n"
+	"  devices: {gpu: {}}\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mmap: {proc: p, addr: 0x10000000, len: 4096,\n"
+	"               prot: read|write, flags: private|anonymous|fixed}\n"
+	"      - sva_bind: {device: gpu, proc: p}\n"
+	"      - dma_read: {device: gpu, addr: 0x10000000, expect: 0}\n"
+	"      - sva_unbind: {device: gpu}\n"
+	"      - dma_read: {device: gpu, addr: 0x10000000, expect: fault}\n"
+	"expect: dma-after-unbind\n";
+
+static struct explore_result run_sc(const char *text, unsigned long iters)
+{
+	struct explore_opts o = opts(STRAT_RANDOM, iters, -1);
+	struct explore_result r;
+	struct scenario *sc;
+	char err[256];
+
+	sc = scenario_load_buffer("t.yaml", text, strlen(text), err,
+				  sizeof(err));
+	if (!sc)
+		fail_msg("%s", err);
+	o.stop_on_violation = true;
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	scenario_free(sc);
+	return r;
+}
+
+static void test_scenario_ops(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	r = run_sc(sc_ok, 200);
+	if (r.first_report)
+		fprintf(stderr, "%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	r = run_sc(sc_after_unbind, 20);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "dma-after-unbind");
+	explore_result_free(&r);
+}
+
+static void test_scenario_errors(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "name: x\nworld:\n  processes: [p]\n  iommu: {vendor: arm}\n"
+		  "agents:\n  - name: a\n    ops: []\n",
+		  "t.yaml:4:19: 'vendor' must be intel or amd_iommu_v2" },
+		{ "name: x\nworld:\n  processes: [p]\n"
+		  "  devices: {gpu: {ats: maybe}}\n"
+		  "agents:\n  - name: a\n    ops: []\n",
+		  "t.yaml:4:24: 'ats' must be true or false" },
+		{ "name: x\nworld:\n  processes: [p]\n"
+		  "  devices: {gpu: {pasid: 3}}\n"
+		  "agents:\n  - name: a\n    ops: []\n",
+		  "t.yaml:4:19: unknown key 'pasid' in a device (ats, pri)" },
+	};
+	char err[256];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct scenario *sc = scenario_load_buffer("t.yaml",
+							   bad[i].text,
+							   strlen(bad[i].text),
+							   err, sizeof(err));
+
+		assert_null(sc);
+		assert_string_equal(err, bad[i].msg);
+	}
+}
+
+/* ---- real engine ---- */
+
+static void test_real_models(void **state)
+{
+	static const char *const clean[] = { "sva-vs-munmap", "sva-refault",
+					     "sva-upgrade", "sva-vs-reclaim" };
+	struct explore_result r;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(clean); i++) {
+		assert_int_equal(
+			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
+		if (r.first_report)
+			fprintf(stderr, "%s\n", r.first_report);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,9 +950,17 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_mprotect_upgrade_flushed),
 		cmocka_unit_test(test_reuse_upgrade),
 		cmocka_unit_test(test_amd_v2_start_end),
+		cmocka_unit_test(test_models_clean),
+		cmocka_unit_test(test_models_bugs_found),
+		cmocka_unit_test(test_reclaim_deferral_safe_pre66),
+		cmocka_unit_test(test_scenario_ops),
+		cmocka_unit_test(test_scenario_errors),
+	};
+	const struct CMUnitTest real[] = {
+		cmocka_unit_test(test_real_models),
 	};
 
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && !strcmp(argv[1], "real"))
+		return cmocka_run_group_tests(real, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

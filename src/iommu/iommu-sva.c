@@ -690,7 +690,9 @@ void mmu_notifier_invalidate_secondary_upgrade(struct vm_area_struct *vma,
 {
 	struct mm_struct *mm = vma->vm_mm;
 
-	if (!policy_bool(mm->mmw->w, KNOB_IOMMU_INVALIDATE_ON_UPGRADE))
+	if (!policy_bool(mm->mmw->w, KNOB_IOMMU_INVALIDATE_ON_UPGRADE) ||
+	    policy_enum(mm->mmw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
+		    SECONDARY_TLB_FLUSH_NONE)
 		return;
 	mmu_notifier_arch_invalidate_secondary_tlbs(mm->notifier_subscriptions,
 						    start, end);

@@ -92,8 +92,9 @@ int sva_peek_pte(struct mm_struct *mm, unsigned long va, pte_t *out);
  *
  * With iommu.invalidate_on_upgrade (6.6+), secondary TLBs that cache
  * permissions are told, as arm64's flush in ptep_set_access_flags() and
- * in mprotect does through arch_invalidate_secondary_tlbs.  Called with
- * the PTL held.  Defined in iommu-sva.c.
+ * in mprotect does through arch_invalidate_secondary_tlbs (not under
+ * notifier.secondary_tlb_flush=none, where nothing calls that).  Called
+ * with the PTL held.  Defined in iommu-sva.c.
  */
 void mmu_notifier_invalidate_secondary_upgrade(struct vm_area_struct *vma,
 					       unsigned long start,
