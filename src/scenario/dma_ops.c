@@ -25,7 +25,8 @@
  * of the execution: a scenario that sets iommu.dma_invalidation=deferred
  * must end with `dma_free` of each device (usually an agent that waits for
  * the others), or the timer is left sleeping and the run ends in a
- * deadlock report naming it.
+ * deadlock report naming it.  The timer agents are created before the
+ * file's own agents and take the first letters of schedule strings.
  *
  * Simplifications: the devices use the mm world's physical memory (the
  * mm subsystem's when the scenario has processes or files, else 256
