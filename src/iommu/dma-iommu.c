@@ -145,6 +145,7 @@ static int dma_domain_walk(struct iommu_domain *domain, uint32_t pasid,
 	out->pfn = wk.pfn;
 	out->gen = page_generation(pfn_to_page(cookie_pm(cookie), wk.pfn));
 	out->writable = wk.prot & IOMMU_WRITE;
+	out->clean = false; /* no dirty tracking: a write needs no walk */
 	return 0;
 }
 

@@ -720,6 +720,7 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 	}
 	stat_add(&iommu->stats.iotlb_misses, 1);
 	stat_add(&iommu->stats.walks, 1);
+	*res = (struct iommu_walk_result){ 0 }; /* ops may leave fields */
 	ret = domain->ops->iova_to_phys(domain, pasid, iova & PAGE_MASK, write,
 					res);
 	if (ret)
