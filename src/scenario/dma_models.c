@@ -28,12 +28,14 @@
  *
  *   sva-mremap-vs-truncate  the device has the file page at the old
  *                           address cached; mremap moves it, truncate
- *                           frees it.  notifier.secondary_tlb_flush=
- *                           in_range_end (before 6.6): the secondary TLB
- *                           is flushed only at mremap's range end, after
- *                           move_ptes dropped the PTLs: the device uses
- *                           the freed page ("stale-atc"); with_tlb_flush:
- *                           clean
+ *                           frees it.  Under in_range_end (before 6.6)
+ *                           the secondary TLB is flushed only at mremap's
+ *                           range end, after move_ptes dropped the PTLs,
+ *                           yet the run is clean: truncate's notifier
+ *                           range over the old VMA (still in i_mmap)
+ *                           flushes the device first (docs §18).  With
+ *                           "none" the device uses the freed page
+ *                           ("stale-atc")
  *   sva-dontneed-nested     two MADV_DONTNEEDs of one page; the one that
  *                           finds the PTE already cleared relies on
  *                           tlb_finish_mmu's nested (full) flush, which
@@ -479,7 +481,7 @@ static const struct sva_flush_race_opts opts_sva_ksm = {
 
 const struct model model_sva_mremap_vs_truncate = {
 	"sva-mremap-vs-truncate",
-	"an SVA device has a file page cached while mremap moves it and truncate frees it (clean; stale-atc with notifier.secondary_tlb_flush=in_range_end)",
+	"an SVA device has a file page cached while mremap moves it and truncate frees it (clean, in_range_end too; stale-atc with notifier.secondary_tlb_flush=none)",
 	sva_flush_race_setup, sva_flush_race_check, (void *)&opts_sva_mremap
 };
 const struct model model_sva_dontneed_nested = {
