@@ -287,12 +287,21 @@ expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
 expect 0 "^clear-refs-flush +ok +[0-9]+ execs / [0-9.]+s +1000 execs +5.10 era" -- zoo
 expect 0 "^mirror-read-retry +ok +[0-9]+ execs / [0-9.]+s +2000 execs +driver bug: HMM mirrors must check mmu_interval_read_retry" -- zoo
-expect 0 "4 entries, 0 misbehaving" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mirror-read-retry
 expect 0 "bugs/mirror-read-retry.yaml +expect install-in-invalidation +a mirror device installs without" -- list
 # run alone: the buggy driver, the zoo's budget; the report names the install
 expect 0 "result: as expected: install-in-invalidation found in execution" -- run "$SC/bugs/mirror-read-retry.yaml"
 expect 1 "NOT as expected: install-in-invalidation not found in 2000 executions" -- run "$SC/bugs/mirror-read-retry.yaml" --policy linux-6.6
+expect 0 "^[0-9]+ entries, 0 misbehaving" -- zoo
+expect 0 "^dma-deferred-unmap +ok +[0-9]+ execs / [0-9.]+s +2000 execs" -- zoo
+expect 0 "^sva-nested-flush +ok +[0-9]+ execs / [0-9.]+s +2000 execs +6.6 6bbd42e2df8f" -- zoo sva-nested-flush
+expect 1 "a window of [0-9]+ steps" -- explore dma-unmap-vs-dma-deferred --strategy pct --iterations 2000
+# the IOMMU/SVA entries (issue 5)
+expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
+expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade
+expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
+expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
+expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned

@@ -27,6 +27,18 @@ static const char *const secondary_tlb_flush_values[] = {
 	NULL,
 };
 
+static const char *const iommu_fault_during_invalidation_values[] = {
+	[IOMMU_FAULT_INV_WAIT] = "wait",
+	[IOMMU_FAULT_INV_REFAULT] = "refault",
+	NULL,
+};
+
+static const char *const iommu_dma_invalidation_values[] = {
+	"strict", /* IOMMU_DMA_STRICT (src/iommu/dma-iommu.h) */
+	"deferred", /* IOMMU_DMA_DEFERRED */
+	NULL,
+};
+
 const struct knob knobs[NR_KNOBS] = {
 	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
 		.name = "mremap.flush_before_ptl_unlock",
@@ -71,6 +83,52 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
 		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
 	},
+	[KNOB_IOMMU_FAULT_DURING_INVALIDATION] = {
+		.name = "iommu.fault_during_invalidation",
+		.type = KNOB_ENUM,
+		.values = iommu_fault_during_invalidation_values,
+		.def = IOMMU_FAULT_INV_WAIT,
+		.meaning = "an SVA page request for a range whose invalidation is in progress (between invalidate_range_start and _end): wait = the iopf worker waits for the end, then faults the page in; refault = answer success at once without resolving, so the device retries and faults again",
+		.history = "the AMD IOMMUv2 driver (drivers/iommu/amd_iommu_v2.c, 3.5-6.6) answered such requests with success and let the device refault; with devices that give up after a few retries this is why ->invalidate_range() was added in 3.19 (0f0a327fa12c \"mmu_notifier: add mmu_notifier_invalidate_range()\", 2014)",
+	},
+	[KNOB_IOMMU_REFAULT_LIMIT] = {
+		.name = "iommu.refault_limit",
+		.type = KNOB_UINT,
+		.min = 1,
+		.max = 1000,
+		.def = 8,
+		.meaning = "page requests a device retries for one access after they were answered success; one more fault and the device gives up (failure state, reported as device-failure)",
+		.history = "device-specific: PCIe PRI devices (GPUs, accelerators) bound the retries of one translation; the 2014 invalidate_range series was motivated by devices failing this way",
+	},
+	[KNOB_IOMMU_INVALIDATE_ON_UPGRADE] = {
+		.name = "iommu.invalidate_on_upgrade",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "a PTE made more permissive (read-only to writable: mprotect, a write fault reusing the page) also invalidates the secondary TLBs of the mm; false leaves an IOTLB that caches permissions with its read-only entry, and the device faults forever on a page the fault handler finds already writable",
+		.history = "arm64 SMMUv3 SVA, fixed in 6.6 by 6bbd42e2df8f \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (Alistair Popple, 2023): the secondary flush moved into the arch TLB flush, which arm64 also does on a permission upgrade",
+	},
+	[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL] = {
+		.name = "rmap.secondary_flush_under_ptl",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "try_to_unmap_one() invalidates the secondary TLBs of the page while it holds the page-table lock (ptep_clear_flush_notify); false leaves it to invalidate_range_end after the lock is dropped, when a new PTE may already be installed",
+		.history = "2017 discussion (Andrea Arcangeli, Jerome Glisse): the old mmu_notifier_invalidate_page() ran after the PT lock was released; replaced in 4.13 by 369ea8242c0f \"mm/rmap: update to new mmu_notifier semantic v2\"",
+	},
+	[KNOB_IOMMU_DMA_INVALIDATION] = {
+		.name = "iommu.dma_invalidation",
+		.type = KNOB_ENUM,
+		.values = iommu_dma_invalidation_values,
+		.def = 0, /* strict */
+		.meaning = "DMA-API domains (src/iommu/dma-iommu.c): strict = dma_unmap_page() invalidates the IOTLB and device TLB before it returns; deferred = it queues the IOVA on a flush queue (256 entries) flushed domain-wide when full or on a timeout, so the device may still reach the buffer for a while after the unmap returned (reported as dma-after-unmap)",
+		.history = "the iommu.strict=0/1 boot option (lazy vs strict); flush queues came to the AMD and Intel drivers in 4.14 (iova.c), moved to dma-iommu.c with the IOMMU_DOMAIN_DMA_FQ domain type in 5.15-5.17; lazy is the documented trade-off of kernel-parameters.txt, and untrusted (external) devices are always strict",
+	},
+	[KNOB_IOMMU_SVA_FULL_RANGE_FLUSH] = {
+		.name = "iommu.sva_full_range_flush",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "the SVA driver's arch_invalidate_secondary_tlbs recognizes the full-address-space range [0, -1UL) that full CPU flushes pass (tlb_finish_mmu's nested flush, flush_tlb_mm, ranges above the flush ceiling) and invalidates the whole PASID; false keeps the older page-count arithmetic, which wraps to 0 for that range: nothing is invalidated",
+		.history = "6.6's 6bbd42e2df8f (\"mmu_notifiers: call invalidate_range() when invalidating TLBs\") began sending [0, -1UL); the Intel driver's overflow was fixed by \"iommu/vt-d: Fix incorrect cache invalidation for mm notification\" (Nov 2023, Cc stable); the same series fixed arm64 SMMU (\"arm64/smmu: use TLBI ASID when invalidating entire range\")",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -86,9 +144,10 @@ const struct policy_preset policy_presets[] = {
 	},
 	{
 		.name = "linux-6.1",
-		.desc = "secondary TLBs flushed through ->invalidate_range(), also from invalidate_range_end",
+		.desc = "secondary TLBs flushed through ->invalidate_range(), also from invalidate_range_end; no secondary flush on permission upgrade",
 		.set = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -98,6 +157,7 @@ const struct policy_preset policy_presets[] = {
 		.set = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -108,6 +168,8 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_RMAP_BATCHED_FLUSH_PENDING, false },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
+			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },
 			{ NR_KNOBS, 0 },
 		},
 	},

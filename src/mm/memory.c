@@ -81,6 +81,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "iommu/iommu-sva.h" /* mmu_notifier_invalidate_secondary_upgrade */
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 #include "mm/tlb.h"
@@ -149,10 +150,18 @@ struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr,
 int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pte_t *ptep, pte_t entry, int dirty)
 {
-	bool changed = !pte_same(ptep_get(ptep), entry);
+	pte_t old = ptep_get(ptep);
+	bool changed = !pte_same(old, entry);
 
-	if (changed && dirty)
+	if (changed && dirty) {
 		set_pte_at(vma->vm_mm, address, ptep, entry);
+		/* a read-only PTE made writable: arm64 flushes here, and
+		 * since 6.6 that reaches the secondary TLBs (src/iommu) */
+		if (!pte_write(old) && pte_write(entry))
+			mmu_notifier_invalidate_secondary_upgrade(
+				vma, address & PAGE_MASK,
+				(address & PAGE_MASK) + PAGE_SIZE);
+	}
 	return changed;
 }
 

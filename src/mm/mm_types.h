@@ -39,6 +39,7 @@ struct mm_world;
 struct file;
 struct mmu_notifier_subscriptions;
 struct mmu_notifier_world;
+struct iommu;
 
 /* ---- page-table pages ---- */
 
@@ -547,6 +548,8 @@ struct mm_world {
 	struct swap_info_struct swap;
 	/* the notifiers' per-world state (SRCU domain, checker) */
 	struct mmu_notifier_world *nw;
+	/* the IOMMU (src/iommu), made by iommu_get(); arena memory */
+	struct iommu *iommu;
 };
 
 #endif

@@ -125,6 +125,7 @@ static void mm_world_init(struct mm_world *mmw)
 	memset(mmw->swap.slots, 0, sizeof(mmw->swap.slots));
 	spin_lock_init(w, &mmw->swap.lock, "swap_info");
 	mmw->nw = mmu_notifier_world_create(w);
+	mmw->iommu = NULL; /* iommu_get() makes it again in the new arena */
 }
 
 static void mm_world_free(struct mm_world *mmw)

@@ -20,6 +20,7 @@
  * permissive translations: the operation is in flight.
  */
 #include "core/trace.h"
+#include "iommu/iommu-sva.h" /* mmu_notifier_invalidate_secondary_upgrade */
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 
@@ -84,6 +85,11 @@ static long change_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		set_pte_at(mm, addr, pte, ptent);
 		if (pte_needs_flush(oldpte, ptent))
 			tlb_flush_pte_range(tlb, addr, PAGE_SIZE);
+		/* an upgrade needs no x86 flush, but a secondary TLB that
+		 * caches permissions does (iommu.invalidate_on_upgrade) */
+		if (!pte_write(oldpte) && pte_write(ptent))
+			mmu_notifier_invalidate_secondary_upgrade(
+				vma, addr, addr + PAGE_SIZE);
 		pages++;
 	}
 	pte_unmap_unlock(start_pte, ptl);

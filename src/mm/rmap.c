@@ -655,6 +655,33 @@ struct ttu_arg {
 };
 
 /*
+ * The secondary TLBs that share the page tables (SVA), told under the
+ * PTL that the PTE of @addr is gone (rmap.secondary_flush_under_ptl):
+ * 4.13-6.5 did it with ptep_clear_flush_notify() (in_range_end here);
+ * 6.6 does it when the CPU flush is queued (x86's arch_tlbbatch_add_pending
+ * calls arch_invalidate_secondary_tlbs for the whole mm), while a direct
+ * ptep_clear_flush() already reached them through flush_tlb_page().
+ * Before 4.13 (false) mmu_notifier_invalidate_page() ran only after the
+ * PTL was dropped, which invalidate_range_end stands for here.
+ */
+static void try_to_unmap_notify_secondary(struct vm_area_struct *vma,
+					  unsigned long addr, bool batched)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct world *w = mm->mmw->w;
+	unsigned int how = policy_enum(w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH);
+
+	if (!policy_bool(w, KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL))
+		return;
+	if (how == SECONDARY_TLB_FLUSH_IN_RANGE_END)
+		mmu_notifier_arch_invalidate_secondary_tlbs(
+			mm->notifier_subscriptions, addr, addr + PAGE_SIZE);
+	else if (how == SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH && batched)
+		mmu_notifier_arch_invalidate_secondary_tlbs(
+			mm->notifier_subscriptions, 0, TLB_FLUSH_ALL);
+}
+
+/*
  * try_to_unmap_one - unmap @folio at @addr of @vma, under the PTL.
  *
  * The PTE is cleared; with TTU_BATCH_FLUSH the flush is recorded in the
@@ -702,6 +729,9 @@ static bool try_to_unmap_one(struct folio *folio, struct vm_area_struct *vma,
 	} else {
 		pteval = ptep_clear_flush(vma, addr, pte);
 	}
+	try_to_unmap_notify_secondary(vma, addr,
+				      (ta->flags & TTU_BATCH_FLUSH) &&
+					      ta->tlb_ubc);
 	if (pte_dirty(pteval))
 		folio_set_dirty(folio);
 

@@ -42,10 +42,14 @@ struct sc_agent_rt {
 
 /* ---- the registry ---- */
 
+extern const struct scenario_subsys sc_iommu_subsys; /* iommu_ops.c */
+
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
 	&sc_mm_subsys,
 	&sc_mirror_subsys,
+	&sc_iommu_subsys,
+	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
 	NULL,
 };
 

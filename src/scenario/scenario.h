@@ -264,6 +264,7 @@ struct mm_struct *sc_mm_of(struct sc_run *run, int obj);
 /* ... and the address and length of a region mapped `as: NAME` */
 bool sc_mm_region(struct sc_run *run, const char *name, unsigned long *addr,
 		  unsigned long *len);
+extern const struct scenario_subsys sc_dma_subsys; /* dma_ops.c */
 
 /* ---- for subsystems: parse helpers (loader.c) ---- */
 
