@@ -71,6 +71,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
 		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
 	},
+	[KNOB_CHECK_VALUE_ORACLE] = {
+		.name = "check.value_oracle",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "a checker switch, not a kernel design: the value oracle (src/check/oracle.c) checks every CPU and mirror-device access of the deterministic engine against a syscall-level model of the address space; false turns it off (it is always off under the real engine)",
+		.history = "not a Linux knob: DESIGN section 4, check 2",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

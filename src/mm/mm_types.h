@@ -39,6 +39,8 @@ struct mm_world;
 struct file;
 struct mmu_notifier_subscriptions;
 struct mmu_notifier_world;
+struct oracle_mm;
+struct oracle_world;
 
 /* ---- page-table pages ---- */
 
@@ -410,6 +412,8 @@ struct mm_struct {
 	/* mmu notifiers: made with the mm, destroyed when it is freed */
 	struct mmu_notifier_subscriptions *notifier_subscriptions;
 	unsigned long soft_dirty_clears;
+	/* the value oracle's model of this mm (src/check/oracle.c) or NULL */
+	struct oracle_mm *oracle;
 	struct mm_struct *next_free;
 };
 
@@ -547,6 +551,8 @@ struct mm_world {
 	struct swap_info_struct swap;
 	/* the notifiers' per-world state (SRCU domain, checker) */
 	struct mmu_notifier_world *nw;
+	/* the value oracle (src/check/oracle.c), NULL when off */
+	struct oracle_world *oracle;
 };
 
 #endif
