@@ -100,6 +100,7 @@ struct oregion {
 	struct ofile *file;
 	uint8_t kind, prot, flags;
 	char why[40]; /* the call that set @prot, for reports */
+	const char *vwhy; /* the last call that set its content */
 };
 
 struct oracle_mm {
@@ -630,6 +631,7 @@ void oracle_mmap_end(struct mm_struct *mm, int tok, unsigned long ret,
 		r.end = ret + PAGE_ALIGN(len);
 		r.prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 		prot_name(r.why, sizeof(r.why), "mmap", r.prot);
+		r.vwhy = "mmap()";
 		vma = vma_lookup(mm, ret);
 		if ((flags & MAP_TYPE) == MAP_PRIVATE &&
 		    (flags & MAP_ANONYMOUS)) {
@@ -706,6 +708,7 @@ static void madvise_region(struct oracle_mm *om, struct oregion *r,
 	case MADV_DONTNEED_LOCKED:
 		if (r->kind == OR_SHARED)
 			return; /* the page cache keeps the data */
+		r->vwhy = "MADV_DONTNEED";
 		for (i = 0; i < t->size; i++) {
 			struct oword *e = &t->e[i];
 			unsigned long a = KEY_ADDR(e->key);
@@ -724,6 +727,7 @@ static void madvise_region(struct oracle_mm *om, struct oregion *r,
 		}
 		break;
 	case MADV_FREE:
+		r->vwhy = "MADV_FREE";
 		for (i = 0; i < t->size; i++) {
 			struct oword *e = &t->e[i];
 			unsigned long a = KEY_ADDR(e->key);
@@ -788,6 +792,7 @@ static void move_range(struct oracle_mm *om, unsigned long s, unsigned long e,
 	for (i = 0; i < n; i++) {
 		copy[i].start += dst - s;
 		copy[i].end += dst - s;
+		copy[i].vwhy = "mremap()";
 		region_insert(om, &copy[i]);
 	}
 	free(copy);
@@ -890,6 +895,7 @@ int oracle_fork_begin(struct mm_struct *oldmm)
 void oracle_fork_end(struct mm_struct *oldmm, int tok, struct mm_struct *mm)
 {
 	struct oracle_mm *om = oldmm->oracle, *child;
+	struct oregion cr;
 	int i;
 
 	if (!om || tok < 0)
@@ -908,7 +914,9 @@ void oracle_fork_end(struct mm_struct *oldmm, int tok, struct mm_struct *mm)
 		}
 		if (r->flags & ORF_WIPEONFORK)
 			ot_drop(&child->words, r->start, r->end);
-		region_insert(child, r);
+		cr = *r;
+		cr.vwhy = "fork()";
+		region_insert(child, &cr);
 	}
 }
 
@@ -1026,7 +1034,7 @@ static const char *who_name(int cpu, char *buf, size_t len)
 
 static void report_value(struct oracle_world *ow, const struct oloc *l,
 			 const char *who, const char *where, unsigned long va,
-			 uint64_t v)
+			 uint64_t v, const char *since)
 {
 	struct oword *e = ot_find(l->t, l->key);
 	char cands[128] = "0 (never written)";
@@ -1045,8 +1053,9 @@ static void report_value(struct oracle_world *ow, const struct oloc *l,
 	}
 	report_add(
 		ow->w, lost ? "lost-write" : "value",
-		"oracle: %s read %#llx at %s %#lx, but only %s is allowed there%s\n",
+		"oracle: %s read %#llx at %s %#lx, but only %s is allowed there after %s had returned%s\n",
 		who, (unsigned long long)v, where, va, cands,
+		since ? since : "the last write",
 		lost ? ": the last write is lost, and no discarding operation raced with it" :
 		       " (no operation on it was in flight)");
 }
@@ -1067,7 +1076,7 @@ void oracle_file_read(struct address_space *mapping, unsigned long pos,
 		return;
 	if (!loc_allows(&l, val)) {
 		report_value(ow, &l, who_name(-2, who, sizeof(who)),
-			     "file offset", pos, val);
+			     "file offset", pos, val, NULL);
 		return;
 	}
 	loc_observe(ow->w, &l, val);
@@ -1199,7 +1208,7 @@ checked_prot:
 
 		snprintf(where, sizeof(where), "mm %d va", mm->id);
 		report_value(ow, &l, who_name(cpu, who, sizeof(who)), where, va,
-			     val);
+			     val, r->vwhy);
 		return;
 	}
 	if (!fl)
