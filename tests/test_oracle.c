@@ -66,8 +66,8 @@ static void wr(struct cpu *c, struct mm_struct *mm, unsigned long va,
 static unsigned long map(struct mm_struct *mm, struct file *file,
 			 unsigned long npages, unsigned long flags)
 {
-	unsigned long a = vm_mmap(mm, file, 0, npages * PAGE_SIZE, RW, flags,
-				  0);
+	unsigned long a =
+		vm_mmap(mm, file, 0, npages * PAGE_SIZE, RW, flags, 0);
 
 	assert_false(IS_ERR_VALUE(a));
 	return a;
@@ -127,8 +127,8 @@ static void test_on_in_det_off_in_real(void **state)
 	policy_init_default(&p);
 	assert_int_equal(policy_set(&p, "check.value_oracle", "false", NULL, 0),
 			 0);
-	w = world_create(&(struct world_opts){ .engine = ENGINE_DET,
-					       .policy = &p });
+	w = world_create(
+		&(struct world_opts){ .engine = ENGINE_DET, .policy = &p });
 	mmw = mm_world_get(w, 64, 1);
 	assert_null(mmw->oracle);
 	world_destroy(w);
@@ -251,7 +251,7 @@ static void test_fork_snapshot_and_cow(void **state)
 	f->child = dup_mm(f->mm);
 	assert_non_null(f->child);
 	assert_non_null(f->child->oracle);
-	wr(f->c0, f->mm, a + 8, 3);		   /* parent breaks COW */
+	wr(f->c0, f->mm, a + 8, 3); /* parent breaks COW */
 	assert_int_equal(rd(f->c1, f->child, a + 8), 1);
 	wr(f->c1, f->child, a + PAGE_SIZE + 8, 4); /* child breaks COW */
 	assert_int_equal(rd(f->c0, f->mm, a + PAGE_SIZE + 8), 2);
@@ -529,8 +529,8 @@ static void test_injected_bugs_found(void **state)
 			    STRAT_DFS, 0, 2, "value");
 	expect_oracle_finds(builtin_find("reclaim-vs-munmap-2017"), STRAT_DFS,
 			    0, 2, "access-after-munmap");
-	expect_oracle_finds(builtin_find("reclaim-vs-mprotect-2017"),
-			    STRAT_DFS, 0, 2, "permission");
+	expect_oracle_finds(builtin_find("reclaim-vs-mprotect-2017"), STRAT_DFS,
+			    0, 2, "permission");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

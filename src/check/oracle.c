@@ -59,15 +59,15 @@
 #include "mm/mm.h"
 
 #define OW_CANDS 4
-#define OW_DEAD 0x01  /* removed: the key's default applies */
-#define OW_LAZY 0x02  /* MADV_FREE: zero allowed until the next write */
-#define OW_ANY 0x04   /* unknown: any value until the next observation */
+#define OW_DEAD 0x01 /* removed: the key's default applies */
+#define OW_LAZY 0x02 /* MADV_FREE: zero allowed until the next write */
+#define OW_ANY 0x04 /* unknown: any value until the next observation */
 #define OW_WROTE 0x08 /* the value is a write no discarding op raced */
 #define OW_RACED 0x10 /* written while a discarding op was in flight */
 
 /* keys: word address | 1; a MAP_PRIVATE file page copied: page | 2 */
 #define KEY_WORD(a) ((a) | 1UL)
-#define KEY_COPIED(a) (((a) & PAGE_MASK) | 2UL)
+#define KEY_COPIED(a) (((a)&PAGE_MASK) | 2UL)
 #define KEY_ADDR(k) ((k) & ~7UL)
 
 struct oword {
@@ -184,7 +184,8 @@ static struct oword *ot_get(struct world *w, struct otable *t,
 
 			ot_init(w, t, old.size * 2);
 			for (i = 0; i < old.size; i++)
-				if (old.e[i].key && !(old.e[i].flags & OW_DEAD)) {
+				if (old.e[i].key &&
+				    !(old.e[i].flags & OW_DEAD)) {
 					*ot_slot(t, old.e[i].key) = old.e[i];
 					t->used++;
 				}
@@ -289,8 +290,8 @@ static void region_insert(struct oracle_mm *om, const struct oregion *r)
 	int i;
 
 	if (om->nr == om->cap) {
-		struct oregion *n = arena_alloc(om->ow->w,
-						2 * om->cap * sizeof(*n));
+		struct oregion *n =
+			arena_alloc(om->ow->w, 2 * om->cap * sizeof(*n));
 
 		memcpy(n, om->r, om->nr * sizeof(*n));
 		om->r = n;
@@ -338,9 +339,10 @@ static unsigned long region_off(const struct oregion *r, unsigned long va)
 
 static bool region_beyond_eof(const struct oregion *r, unsigned long va)
 {
-	return r->file && (r->kind == OR_SHARED || r->kind == OR_FILE_PRIVATE) &&
-	       region_off(r, va) >> PAGE_SHIFT >=
-		       PAGE_ALIGN(r->file->size) >> PAGE_SHIFT;
+	return r->file &&
+	       (r->kind == OR_SHARED || r->kind == OR_FILE_PRIVATE) &&
+	       region_off(r, va) >> PAGE_SHIFT >= PAGE_ALIGN(r->file->size) >>
+		       PAGE_SHIFT;
 }
 
 /* ---- where a word lives ---- */
@@ -359,8 +361,7 @@ static struct oloc loc_of(struct oracle_mm *om, struct oregion *r,
 	if (r->kind == OR_ANON)
 		return l;
 	if (r->kind == OR_FILE_PRIVATE &&
-	    (ot_find(&om->words, l.key) ||
-	     ot_find(&om->words, KEY_COPIED(va))))
+	    (ot_find(&om->words, l.key) || ot_find(&om->words, KEY_COPIED(va))))
 		return l;
 	l.t = &r->file->words;
 	l.key = KEY_WORD(region_off(r, va));
@@ -617,8 +618,8 @@ static void prot_name(char *buf, size_t len, const char *call, unsigned prot)
 }
 
 void oracle_mmap_end(struct mm_struct *mm, int tok, unsigned long ret,
-		     unsigned long len, unsigned long prot,
-		     unsigned long flags, unsigned long offset)
+		     unsigned long len, unsigned long prot, unsigned long flags,
+		     unsigned long offset)
 {
 	struct oracle_mm *om = mm->oracle;
 	struct oregion r = { 0 };
@@ -644,7 +645,8 @@ void oracle_mmap_end(struct mm_struct *mm, int tok, unsigned long ret,
 					 OR_SHARED;
 			r.off = (flags & MAP_ANONYMOUS) ? 0 : offset;
 		} else {
-			r.kind = OR_DEVICE; /* a driver's mapping: not followed */
+			r.kind =
+				OR_DEVICE; /* a driver's mapping: not followed */
 		}
 		region_remove(om, r.start, r.end);
 		region_insert(om, &r);
@@ -979,9 +981,10 @@ void oracle_truncate_end(struct address_space *mapping, int tok,
 					    r->off + (r->end - r->start) <= eof)
 						continue;
 					ot_drop(&om->words,
-						r->start + (eof > r->off ?
-								    eof - r->off :
-								    0),
+						r->start +
+							(eof > r->off ?
+								 eof - r->off :
+								 0),
 						r->end);
 				}
 		}
@@ -1084,8 +1087,8 @@ void oracle_file_read(struct address_space *mapping, unsigned long pos,
 
 /* ---- accesses ---- */
 
-void oracle_access(struct mm_struct *mm, int cpu, unsigned long va,
-		   bool write, uint64_t val)
+void oracle_access(struct mm_struct *mm, int cpu, unsigned long va, bool write,
+		   uint64_t val)
 {
 	struct oracle_mm *om = mm->oracle;
 	struct oflight *remap = NULL;
@@ -1126,9 +1129,9 @@ void oracle_access(struct mm_struct *mm, int cpu, unsigned long va,
 	}
 	need = write ? PROT_WRITE : (PROT_READ | PROT_WRITE | PROT_EXEC);
 	if (!(r->prot & need)) {
-		if (fl & (FL(ORACLE_MMAP) | FL(ORACLE_MUNMAP) |
-			  FL(ORACLE_MREMAP) | FL(ORACLE_MPROTECT) |
-			  FL(ORACLE_EXIT)))
+		if (fl &
+		    (FL(ORACLE_MMAP) | FL(ORACLE_MUNMAP) | FL(ORACLE_MREMAP) |
+		     FL(ORACLE_MPROTECT) | FL(ORACLE_EXIT)))
 			goto checked_prot;
 		report_add(
 			ow->w, "permission",

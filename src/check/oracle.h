@@ -41,8 +41,8 @@ void oracle_file_init(struct mm_world *mmw, struct address_space *mapping);
 int oracle_op_begin(struct mm_struct *mm, enum oracle_op op,
 		    unsigned long start, unsigned long len, unsigned long arg);
 void oracle_mmap_end(struct mm_struct *mm, int tok, unsigned long ret,
-		     unsigned long len, unsigned long prot,
-		     unsigned long flags, unsigned long offset);
+		     unsigned long len, unsigned long prot, unsigned long flags,
+		     unsigned long offset);
 void oracle_munmap_end(struct mm_struct *mm, int tok, int ret,
 		       unsigned long start, unsigned long len);
 void oracle_mprotect_end(struct mm_struct *mm, int tok, int ret,
@@ -61,8 +61,7 @@ void oracle_fork_end(struct mm_struct *oldmm, int tok, struct mm_struct *mm);
 int oracle_exit_begin(struct mm_struct *mm);
 void oracle_exit_end(struct mm_struct *mm, int tok);
 
-int oracle_truncate_begin(struct address_space *mapping,
-			  unsigned long length);
+int oracle_truncate_begin(struct address_space *mapping, unsigned long length);
 void oracle_truncate_end(struct address_space *mapping, int tok,
 			 unsigned long length, int ret);
 void oracle_file_write(struct address_space *mapping, unsigned long pos,
@@ -71,11 +70,11 @@ void oracle_file_read(struct address_space *mapping, unsigned long pos,
 		      uint64_t val, int ret);
 
 /* accesses: a successful one at the instant it reaches memory */
-void oracle_access(struct mm_struct *mm, int cpu, unsigned long va,
-		   bool write, uint64_t val);
+void oracle_access(struct mm_struct *mm, int cpu, unsigned long va, bool write,
+		   uint64_t val);
 /* an access that ended in a signal; @seq0 from oracle_seq() at its start */
 unsigned long oracle_seq(struct mm_struct *mm);
-void oracle_fault(struct mm_struct *mm, int cpu, unsigned long va,
-		  bool write, int sig, unsigned long seq0);
+void oracle_fault(struct mm_struct *mm, int cpu, unsigned long va, bool write,
+		  int sig, unsigned long seq0);
 
 #endif
