@@ -121,6 +121,7 @@ struct oflight {
 	bool active;
 	uint8_t op;
 	struct oracle_mm *om;
+	struct oracle_mm *child; /* forked while this was in flight */
 	struct ofile *file;
 	unsigned long start, end, dst, dst_end, arg;
 };
@@ -458,7 +459,7 @@ static unsigned flight_mask(struct oracle_world *ow, struct oracle_mm *om,
 				mask |= FL(fl->op);
 			continue;
 		}
-		if (fl->om != om)
+		if (fl->om != om && (!fl->child || fl->child != om))
 			continue;
 		if (va >= fl->start && va < fl->end) {
 			mask |= FL(fl->op);
@@ -907,6 +908,10 @@ void oracle_fork_end(struct mm_struct *oldmm, int tok, struct mm_struct *mm)
 		return;
 	child = mm->oracle;
 	child->words = om->pending;
+	/* an operation still returning in the parent: excused in the child */
+	for (i = 0; i < ORACLE_FLIGHTS; i++)
+		if (om->ow->flight[i].active && om->ow->flight[i].om == om)
+			om->ow->flight[i].child = child;
 	for (i = 0; i < om->nr; i++) {
 		struct oregion *r = &om->r[i];
 
@@ -1196,7 +1201,10 @@ checked_prot:
 			ok = loc_allows(&fl2, val);
 		}
 	}
-	if (!ok && remap && r == region_find(om, va) && remap->dst) {
+	if (!ok && remap && remap->dst && va >= remap->dst &&
+	    va < remap->dst_end &&
+	    va - remap->dst < remap->end - remap->start) {
+		/* a mapping being replaced by a move: the moved data too */
 		unsigned long src = remap->start + (va - remap->dst);
 		struct oregion *sr = region_find(om, src);
 

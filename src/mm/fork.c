@@ -158,16 +158,17 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
  */
 struct mm_struct *dup_mm(struct mm_struct *oldmm)
 {
-	int tok = oracle_fork_begin(oldmm);
 	struct mm_struct *mm = mm_alloc(oldmm->mmw);
-	int err;
+	int err, tok;
 
 	if (!mm)
-		goto fail;
+		return NULL;
 	if (mmap_write_lock_killable(oldmm)) {
 		mmput(mm);
-		goto fail;
+		return NULL;
 	}
+	/* the child's content is the parent's as the lock is taken */
+	tok = oracle_fork_begin(oldmm);
 	err = dup_mmap(mm, oldmm);
 	/* the VMAs' VM_SOFTDIRTY state is inherited: so is the checker's */
 	mm->soft_dirty_clears = oldmm->soft_dirty_clears;
