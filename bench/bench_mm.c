@@ -15,7 +15,8 @@
  *      same process, and each model figure is printed with the ratio
  *      model/kernel.  Two agents' rate is the sum of each agent's own.
  *   2. Explorer: executions per second of mremap-vs-truncate (random and
- *      PCT, default policy), and the time to first detection of each
+ *      PCT, default policy); the same, and ksm-vs-write, with the value
+ *      oracle on and off (check.value_oracle, best of 5); and the time to first detection of each
  *      buggy policy with PCT over 20 seeds (median, min, max of
  *      executions and seconds):
  *        mremap.flush_before_ptl_unlock=false  mremap-vs-truncate  stale-tlb
@@ -403,12 +404,63 @@ static void time_to_detection(const char *model, const char *knob,
 	fflush(stdout);
 }
 
+/*
+ * The value oracle's cost (src/check/oracle.c): executions per second of
+ * a model with check.value_oracle on and off, best of @rounds runs each
+ * (alternating, so a busy machine hurts both alike).
+ */
+static void oracle_cost(const char *model, unsigned long iters, int rounds)
+{
+	const struct model *inner = builtin_find(model);
+	double best[2] = { 0, 0 };
+	struct policy_model pm;
+	struct policy pol;
+	char err[128], name[96];
+	int i, on;
+
+	for (i = 0; i < rounds; i++)
+		for (on = 1; on >= 0; on--) {
+			struct explore_opts o = { .strategy = STRAT_RANDOM,
+						  .seed = 1,
+						  .iterations = iters,
+						  .bound = -1,
+						  .progress_fd = -1 };
+			struct explore_result r;
+			double t;
+
+			policy_init_default(&pol);
+			if (!inner || policy_set(&pol, "check.value_oracle",
+						 on ? "true" : "false", err,
+						 sizeof(err))) {
+				broken(model);
+				return;
+			}
+			policy_model_init(&pm, inner, &pol);
+			t = now_sec();
+			if (explore(&pm.m, &o, &r) || r.violating)
+				broken("explore of a clean model");
+			t = now_sec() - t;
+			if (r.executions / t > best[on])
+				best[on] = r.executions / t;
+			explore_result_free(&r);
+		}
+	snprintf(name, sizeof(name), "%s random, value oracle on", model);
+	figure(name, best[1], "executions/s");
+	snprintf(name, sizeof(name), "%s random, value oracle off", model);
+	figure(name, best[0], "executions/s");
+	printf("value oracle on %s: %.2fx the time per execution (+%.2f us)\n",
+	       model, best[0] / best[1], 1e6 / best[1] - 1e6 / best[0]);
+	fflush(stdout);
+}
+
 static void explorer_bench(bool quick)
 {
 	int nseeds = quick ? 5 : MAX_SEEDS;
 
 	explorer_rate("mremap-vs-truncate", STRAT_RANDOM, "random", 5000);
 	explorer_rate("mremap-vs-truncate", STRAT_PCT, "pct", 5000);
+	oracle_cost("mremap-vs-truncate", 5000, quick ? 2 : 5);
+	oracle_cost("ksm-vs-write", 5000, quick ? 2 : 5);
 	time_to_detection("mremap-vs-truncate",
 			  "mremap.flush_before_ptl_unlock", "stale-tlb",
 			  nseeds);

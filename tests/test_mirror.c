@@ -641,7 +641,8 @@ static void expect_found(const struct model *m, enum strategy s,
 	    strcmp(r.first_kind, "install-in-invalidation") &&
 	    strcmp(r.first_kind, "permission") &&
 	    strcmp(r.first_kind, "access-after-munmap") &&
-	    strcmp(r.first_kind, "value"))
+	    strcmp(r.first_kind, "value") &&
+	    strcmp(r.first_kind, "lost-write"))
 		fail_msg("%s: unexpected kind %s", m->name, r.first_kind);
 	assert_non_null(r.first_schedule);
 	sched = strdup(r.first_schedule);

@@ -129,6 +129,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "the SVA driver's arch_invalidate_secondary_tlbs recognizes the full-address-space range [0, -1UL) that full CPU flushes pass (tlb_finish_mmu's nested flush, flush_tlb_mm, ranges above the flush ceiling) and invalidates the whole PASID; false keeps the older page-count arithmetic, which wraps to 0 for that range: nothing is invalidated",
 		.history = "6.6's 6bbd42e2df8f (\"mmu_notifiers: call invalidate_range() when invalidating TLBs\") began sending [0, -1UL); the Intel driver's overflow was fixed by \"iommu/vt-d: Fix incorrect cache invalidation for mm notification\" (Nov 2023, Cc stable); the same series fixed arm64 SMMU (\"arm64/smmu: use TLBI ASID when invalidating entire range\")",
 	},
+	[KNOB_CHECK_VALUE_ORACLE] = {
+		.name = "check.value_oracle",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "a checker switch, not a kernel design: the value oracle (src/check/oracle.c) checks every CPU and mirror-device access of the deterministic engine against a syscall-level model of the address space; false turns it off (it is always off under the real engine)",
+		.history = "not a Linux knob: DESIGN section 4, check 2",
+	},
 };
 
 const struct policy_preset policy_presets[] = {

@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check/oracle.h"
 #include "core/compiler.h"
 #include "core/policy.h"
 #include "devices/mirror.h"
@@ -333,6 +334,7 @@ static int dmirror_do_access(struct dmirror *d, unsigned long va, bool write,
 				   *val);
 		else
 			phys_read(d->mm->mmw->pm, e->pfn, va & ~PAGE_MASK, val);
+		oracle_access(d->mm, -1, va, write, *val);
 	}
 	mutex_unlock(&d->mutex);
 	return ret;

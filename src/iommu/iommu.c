@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check/oracle.h"
 #include "core/policy.h"
 #include "core/trace.h"
 #include "iommu/iommu.h"
@@ -746,13 +747,32 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 	return XLATE_OK;
 }
 
-static void dma_do_access(struct iommu *iommu, unsigned long pfn,
-			  unsigned long iova, bool write, uint64_t *val)
+/*
+ * The access reaches memory.  An SVA device follows the process address
+ * space, so the value oracle checks it like a CPU access; DMA-API
+ * devices follow the frames they were given, which is their contract.
+ */
+static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
+			  unsigned long pfn, unsigned long iova, bool write,
+			  uint64_t *val)
 {
+	struct iommu *iommu = dev->iommu;
+	struct iommu_domain *domain;
+
 	if (write)
 		phys_write(iommu->mmw->pm, pfn, iova & ~PAGE_MASK, *val);
 	else
 		phys_read(iommu->mmw->pm, pfn, iova & ~PAGE_MASK, val);
+	/*
+	 * The oracle runs only under the deterministic engine (one agent at
+	 * a time), so the PASID table is read without iommu->lock, which
+	 * the untranslated path holds here already.
+	 */
+	if (pasid == IOMMU_NO_PASID || !iommu->mmw->oracle)
+		return;
+	domain = dev_domain_locked(dev, pasid);
+	if (domain && domain->type == IOMMU_DOMAIN_SVA && domain->mm)
+		oracle_access(domain->mm, -1, iova, write, *val);
 }
 
 /* one attempt of one access, under dev->atc_lock */
@@ -769,7 +789,7 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 		spin_lock(&iommu->lock);
 		x = iommu_translate_locked(dev, pasid, iova, write, &res);
 		if (x == XLATE_OK)
-			dma_do_access(iommu, res.pfn, iova, write, val);
+			dma_do_access(dev, pasid, res.pfn, iova, write, val);
 		spin_unlock(&iommu->lock);
 		return x;
 	}
@@ -788,7 +808,7 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 		if (domain && domain->ops->check_hit)
 			domain->ops->check_hit(domain, dev, pasid, iova, write,
 					       e->pfn, true);
-		dma_do_access(iommu, e->pfn, iova, write, val);
+		dma_do_access(dev, pasid, e->pfn, iova, write, val);
 		return XLATE_OK;
 	}
 	/* ATS translation request to the IOMMU */
@@ -810,7 +830,7 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 		.clean = res.clean,
 	};
 	atc_fill(dev, &fill);
-	dma_do_access(iommu, res.pfn, iova, write, val);
+	dma_do_access(dev, pasid, res.pfn, iova, write, val);
 	return XLATE_OK;
 }
 

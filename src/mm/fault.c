@@ -37,6 +37,7 @@
  */
 #include <stdio.h>
 
+#include "check/oracle.h"
 #include "check/check.h"
 #include "core/trace.h"
 #include "mm/mm.h"
@@ -157,6 +158,8 @@ static void cpu_do_access(struct cpu *cpu, struct tlb_entry *e,
 	} else {
 		phys_read(pm, e->pfn, off, val);
 	}
+	if (cpu->loaded_mm)
+		oracle_access(cpu->loaded_mm, cpu->id, va, write, *val);
 }
 
 /*
@@ -213,7 +216,7 @@ static unsigned long cpu_try_access(struct cpu *cpu, struct mm_struct *mm,
 int cpu_access(struct cpu *cpu, struct mm_struct *mm, unsigned long va,
 	       bool write, uint64_t *val)
 {
-	unsigned long err;
+	unsigned long err, seq = oracle_seq(mm);
 	int tries, ret;
 
 	if (va & 7)
@@ -232,8 +235,10 @@ int cpu_access(struct cpu *cpu, struct mm_struct *mm, unsigned long va,
 			return 0;
 		__atomic_add_fetch(&cpu->nr_faults, 1, __ATOMIC_RELAXED);
 		ret = do_user_addr_fault(cpu, mm, va, err);
-		if (ret)
+		if (ret) {
+			oracle_fault(mm, cpu->id, va, write, ret, seq);
 			return ret;
+		}
 	}
 	report_add(
 		cpu->mmw->w, "fault-livelock",

@@ -29,6 +29,7 @@
  *           PTE lock
  *         i_pages_lock (a leaf, taken alone or under the folio lock)
  */
+#include "check/oracle.h"
 #include "mm/mm.h"
 
 static unsigned long i_size_pages(struct address_space *mapping)
@@ -231,6 +232,7 @@ int filemap_write_word(struct file *file, unsigned long pos, uint64_t val)
 	}
 	lock_page(page);
 	phys_write(mapping->mmw->pm, page_to_pfn(page), pos & ~PAGE_MASK, val);
+	oracle_file_write(mapping, pos, val);
 	SetPageDirty(page);
 	unlock_page(page);
 	put_page(page);
@@ -265,6 +267,7 @@ int filemap_read_word(struct file *file, unsigned long pos, uint64_t *val)
 			  val);
 		put_page(page);
 	}
+	oracle_file_read(mapping, pos, *val, 8);
 	return 8;
 }
 

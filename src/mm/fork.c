@@ -18,6 +18,7 @@
  * i_mmap_rwsem (linking file VMAs), page_table_lock / PTE locks of both
  * mms (child's PTL outside the parent's); mmlist_lock alone.
  */
+#include "check/oracle.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 
@@ -47,6 +48,7 @@ struct mm_struct *mm_alloc(struct mm_world *mmw)
 	mm->mm_users.counter = 1;
 	mm->mm_count.counter = 1;
 	mm_init_mmap(mm);
+	oracle_mm_init(mm);
 	mm->notifier_subscriptions =
 		mmu_notifier_subscriptions_create(mmw->nw, mm);
 	mmu_notifier_subscriptions_set_mmap_lock(mm->notifier_subscriptions,
@@ -157,7 +159,7 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 struct mm_struct *dup_mm(struct mm_struct *oldmm)
 {
 	struct mm_struct *mm = mm_alloc(oldmm->mmw);
-	int err;
+	int err, tok;
 
 	if (!mm)
 		return NULL;
@@ -165,13 +167,19 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 		mmput(mm);
 		return NULL;
 	}
+	/* the child's content is the parent's as the lock is taken */
+	tok = oracle_fork_begin(oldmm);
 	err = dup_mmap(mm, oldmm);
 	/* the VMAs' VM_SOFTDIRTY state is inherited: so is the checker's */
 	mm->soft_dirty_clears = oldmm->soft_dirty_clears;
 	mmap_write_unlock(oldmm);
 	if (err) {
 		mmput(mm);
-		return NULL;
+		goto fail;
 	}
+	oracle_fork_end(oldmm, tok, mm);
 	return mm;
+fail:
+	oracle_fork_end(oldmm, tok, NULL);
+	return NULL;
 }

@@ -20,6 +20,7 @@
  * REMOVE, write for the rest) -> PTE lock; TLB flushes after the PTE
  * lock is dropped (mmu_gather), still under mmap_lock.
  */
+#include "check/oracle.h"
 #include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
@@ -279,7 +280,7 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in,
 {
 	unsigned long end, len;
 	bool write;
-	int error;
+	int error, tok;
 
 	if (!madvise_behavior_valid(behavior))
 		return -EINVAL;
@@ -295,9 +296,13 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in,
 		return 0;
 
 	write = madvise_need_mmap_write(behavior);
+	tok = oracle_op_begin(mm, ORACLE_MADVISE, start, len, behavior);
 	if (write) {
-		if (mmap_write_lock_killable(mm))
+		if (mmap_write_lock_killable(mm)) {
+			oracle_madvise_end(mm, tok, -EINTR, start, len,
+					   behavior);
 			return -EINTR;
+		}
 	} else {
 		mmap_read_lock(mm);
 	}
@@ -306,6 +311,7 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len_in,
 		mmap_write_unlock(mm);
 	else
 		mmap_read_unlock(mm);
+	oracle_madvise_end(mm, tok, error, start, len, behavior);
 	trace_eventf(mm->mmw->w, "madvise(%#lx, %#zx, %d) = %d", start, len_in,
 		     behavior, error);
 	return error;

@@ -40,6 +40,8 @@ struct file;
 struct mmu_notifier_subscriptions;
 struct mmu_notifier_world;
 struct iommu;
+struct oracle_mm;
+struct oracle_world;
 
 /* ---- page-table pages ---- */
 
@@ -411,6 +413,8 @@ struct mm_struct {
 	/* mmu notifiers: made with the mm, destroyed when it is freed */
 	struct mmu_notifier_subscriptions *notifier_subscriptions;
 	unsigned long soft_dirty_clears;
+	/* the value oracle's model of this mm (src/check/oracle.c) or NULL */
+	struct oracle_mm *oracle;
 	struct mm_struct *next_free;
 };
 
@@ -550,6 +554,8 @@ struct mm_world {
 	struct mmu_notifier_world *nw;
 	/* the IOMMU (src/iommu), made by iommu_get(); arena memory */
 	struct iommu *iommu;
+	/* the value oracle (src/check/oracle.c), NULL when off */
+	struct oracle_world *oracle;
 };
 
 #endif

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/oracle.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 
@@ -126,6 +127,7 @@ static void mm_world_init(struct mm_world *mmw)
 	spin_lock_init(w, &mmw->swap.lock, "swap_info");
 	mmw->nw = mmu_notifier_world_create(w);
 	mmw->iommu = NULL; /* iommu_get() makes it again in the new arena */
+	oracle_world_init(mmw);
 }
 
 static void mm_world_free(struct mm_world *mmw)

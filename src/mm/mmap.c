@@ -30,6 +30,7 @@
  */
 #include <string.h>
 
+#include "check/oracle.h"
 #include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
@@ -535,13 +536,17 @@ int do_vmi_munmap(struct mm_struct *mm, unsigned long start, size_t len,
  */
 int vm_munmap(struct mm_struct *mm, unsigned long start, size_t len)
 {
-	int ret;
+	int ret, tok;
 
-	if (mmap_write_lock_killable(mm))
+	tok = oracle_op_begin(mm, ORACLE_MUNMAP, start, len, 0);
+	if (mmap_write_lock_killable(mm)) {
+		oracle_munmap_end(mm, tok, -EINTR, start, len);
 		return -EINTR;
+	}
 	ret = do_vmi_munmap(mm, start, len, true);
 	if (ret)
 		mmap_write_unlock(mm);
+	oracle_munmap_end(mm, tok, ret, start, len);
 	trace_eventf(mm->mmw->w, "munmap(%#lx, %#zx) = %d", start, len, ret);
 	return ret;
 }
@@ -726,6 +731,7 @@ unsigned long vm_mmap(struct mm_struct *mm, struct file *file,
 		      unsigned long flags, unsigned long offset)
 {
 	unsigned long ret, populate;
+	int tok;
 
 	if (flags & MAP_ANONYMOUS)
 		file = NULL;
@@ -736,13 +742,18 @@ unsigned long vm_mmap(struct mm_struct *mm, struct file *file,
 		return -EINVAL;
 	if (offset_in_page(offset))
 		return -EINVAL;
-	if (mmap_write_lock_killable(mm))
+	tok = oracle_op_begin(mm, ORACLE_MMAP, (flags & MAP_FIXED) ? addr : 0,
+			      (flags & MAP_FIXED) ? len : 0, 0);
+	if (mmap_write_lock_killable(mm)) {
+		oracle_mmap_end(mm, tok, -EINTR, len, prot, flags, offset);
 		return -EINTR;
+	}
 	ret = do_mmap(mm, file, addr, len, prot, flags, offset >> PAGE_SHIFT,
 		      &populate);
 	mmap_write_unlock(mm);
 	if (populate)
 		mm_populate(mm, ret, populate);
+	oracle_mmap_end(mm, tok, ret, len, prot, flags, offset);
 	trace_eventf(mm->mmw->w, "mmap(%#lx, %#lx, %#lx, %#lx) = %#lx", addr,
 		     len, prot, flags, ret);
 	return ret;
@@ -760,14 +771,16 @@ unsigned long vm_mmap(struct mm_struct *mm, struct file *file,
 void exit_mmap(struct mm_struct *mm)
 {
 	struct mmu_gather tlb;
-	int nr, i;
+	int nr, i, tok;
 
+	tok = oracle_exit_begin(mm);
 	/* secondaries tear down everything before the pages go */
 	mmu_notifier_release(mm->notifier_subscriptions);
 	mmap_read_lock(mm);
 	nr = mm->map_count;
 	if (!nr) {
 		mmap_read_unlock(mm);
+		oracle_exit_end(mm, tok);
 		return;
 	}
 	tlb_gather_mmu_fullmm(&tlb, mm);
@@ -784,6 +797,7 @@ void exit_mmap(struct mm_struct *mm)
 	mm->total_vm = 0;
 	mm->locked_vm = 0;
 	mmap_write_unlock(mm);
+	oracle_exit_end(mm, tok);
 }
 
 /* used by mm_alloc() */

@@ -19,6 +19,7 @@
  * mmap_lock.  Until then other CPUs may go on using the old, more
  * permissive translations: the operation is in flight.
  */
+#include "check/oracle.h"
 #include "core/trace.h"
 #include "iommu/iommu-sva.h" /* mmu_notifier_invalidate_secondary_upgrade */
 #include "mm/mm.h"
@@ -230,7 +231,7 @@ int do_mprotect_pkey(struct mm_struct *mm, unsigned long start, size_t len,
 	struct vm_area_struct *vma;
 	unsigned long end, nstart, tmp;
 	struct mmu_gather tlb;
-	int error;
+	int error, tok;
 
 	prot &= ~(unsigned long)(PROT_GROWSDOWN | PROT_GROWSUP);
 	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))
@@ -247,8 +248,11 @@ int do_mprotect_pkey(struct mm_struct *mm, unsigned long start, size_t len,
 	    ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
 		return -EINVAL;
 
-	if (mmap_write_lock_killable(mm))
+	tok = oracle_op_begin(mm, ORACLE_MPROTECT, start, len, prot);
+	if (mmap_write_lock_killable(mm)) {
+		oracle_mprotect_end(mm, tok, -EINTR, start, len, prot);
 		return -EINTR;
+	}
 	error = -EINVAL;
 	if (pkey != -1)
 		goto out;
@@ -306,6 +310,7 @@ int do_mprotect_pkey(struct mm_struct *mm, unsigned long start, size_t len,
 		error = -ENOMEM;
 out:
 	mmap_write_unlock(mm);
+	oracle_mprotect_end(mm, tok, error, start, len, prot);
 	trace_eventf(mm->mmw->w, "mprotect(%#lx, %#zx, %#lx) = %d", start, len,
 		     prot, error);
 	return error;

@@ -40,6 +40,7 @@
  * spin_lock_nested(SINGLE_DEPTH_NESTING) when they differ; the TLB
  * shootdown (cpu_tlb) under them in the fixed kernel.
  */
+#include "check/oracle.h"
 #include "core/policy.h"
 #include "core/trace.h"
 #include "mm/mm.h"
@@ -393,6 +394,7 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 	unsigned long ret = -EINVAL;
 	unsigned long populate = 0;
 	long err;
+	int tok;
 
 	if (flags & ~MREMAP_LEGAL_FLAGS)
 		goto out_nolock;
@@ -409,8 +411,14 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 	if (!new_len || !old_len)
 		goto out_nolock;
 
-	if (mmap_write_lock_killable(mm))
+	tok = oracle_op_begin(mm, ORACLE_MREMAP, addr, old_len, flags);
+	if (tok >= 0 && (flags & MREMAP_FIXED))
+		oracle_mremap_target(mm, tok, new_addr, new_len);
+	if (mmap_write_lock_killable(mm)) {
+		oracle_mremap_end(mm, tok, -EINTR, addr, old_len, new_len,
+				  flags);
 		return -EINTR;
+	}
 	if (!vma_lookup(mm, addr)) {
 		ret = -EFAULT;
 		goto out;
@@ -462,6 +470,7 @@ out:
 	mmap_write_unlock(mm);
 	if (populate && !IS_ERR_VALUE(ret))
 		mm_populate(mm, new_addr, populate);
+	oracle_mremap_end(mm, tok, ret, addr, old_len, new_len, flags);
 out_nolock:
 	trace_eventf(mm->mmw->w, "mremap(%#lx, %#lx, %#lx, %#lx) = %#lx", addr,
 		     old_len, new_len, flags, ret);

@@ -16,6 +16,7 @@
  * i_mmap_rwsem -> PTE lock; mmap_lock -> i_mmap_rwsem (linking and
  * unlinking VMAs).
  */
+#include "check/oracle.h"
 #include "core/trace.h"
 #include "mm/mm.h"
 
@@ -59,6 +60,7 @@ struct file *shmem_file_setup(struct mm_world *mmw, unsigned long size)
 	INIT_LIST_HEAD(&mapping->i_mmap);
 	mapping->swapbacked = true;
 	mapping->i_size = size;
+	oracle_file_init(mmw, mapping);
 
 	file = kmem_cache_zalloc(mmw, &mmw->file_cachep);
 	file->f_op = &shmem_file_operations;
@@ -166,17 +168,20 @@ int vfs_truncate(struct file *file, unsigned long length)
 {
 	struct address_space *mapping = file->f_mapping;
 	unsigned long old;
+	int tok;
 
 	if (!mapping)
 		return -EBADF;
 	if (PAGE_ALIGN(length) >> PAGE_SHIFT > MAX_FILE_PAGES)
 		return -EFBIG;
+	tok = oracle_truncate_begin(mapping, length);
 	down_write(&mapping->i_rwsem);
 	old = i_size_read(mapping);
 	i_size_write(mapping, length); /* truncate_setsize() */
 	if (length < old)
 		truncate_pagecache(mapping, length);
 	up_write(&mapping->i_rwsem);
+	oracle_truncate_end(mapping, tok, length, 0);
 	trace_eventf(mapping->mmw->w, "truncate(%#lx -> %#lx) = 0", old,
 		     length);
 	return 0;
