@@ -593,14 +593,11 @@ static void test_writes_racing_ops_clean(void **state)
 
 		explore_clean(&m, STRAT_RANDOM, 500, -1);
 		/*
-		 * DFS bound 2 and PCT find a fault-livelock with reclaim
-		 * (with the oracle off too: the writer's swap fault finds
-		 * neither the swap cache nor the store while kswapd is
-		 * preempted, schedule ab80a100000): not the oracle's
-		 * business, reported separately.
+		 * With MADV_FREE + reclaim, DFS bound 2 and PCT once found a
+		 * fault-livelock: a swap fault that found neither the swap
+		 * cache nor the slot retried without waiting on the PTL for
+		 * the fault that had freed the slot (do_swap_page_backout).
 		 */
-		if (ops[i] == WOP_FREE_RECLAIM)
-			continue;
 		explore_clean(&m, STRAT_DFS, 0, 2);
 		explore_clean(&m, STRAT_PCT, 500, -1);
 	}

@@ -409,6 +409,26 @@ static void migration_entry_wait(struct mm_struct *mm, pmd_t *pmd,
 }
 
 /*
+ * The slot's copy is gone: a fault of another CPU swapped the page in
+ * and freed the slot, and may not have set the PTE yet.  As Linux does,
+ * wait for it on the PTL and look again instead of spinning on the
+ * fault: an unchanged PTE means the entry really is lost.
+ */
+static vm_fault_t do_swap_page_backout(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	vm_fault_t ret = 0;
+
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!vmf->pte)
+		return 0;
+	if (pte_same(ptep_get(vmf->pte), vmf->orig_pte))
+		ret = VM_FAULT_OOM;
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	return ret;
+}
+
+/*
  * do_swap_page - the PTE is a swap or migration entry.
  *
  * Migration entry: wait for the migration to finish (the folio lock the
@@ -449,9 +469,8 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 			return VM_FAULT_OOM;
 		folio = page_folio(page);
 		if (swap_read_store(mmw, entry, page)) {
-			/* the slot went: someone else swapped it in */
 			put_page(page);
-			return 0;
+			return do_swap_page_backout(vmf);
 		}
 		SetPageUptodate(page);
 		if (anon_vma_prepare(vma)) {
