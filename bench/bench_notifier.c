@@ -17,7 +17,9 @@
  * each under the deterministic engine (every schedule point is a
  * coroutine switch) and the real engine (one thread, real locks).  A
  * one-page bracket is one invalidated page, so "inval/s" is also
- * "invalidated pages/s".
+ * "invalidated pages/s".  This is the notifier alone; bench_mirror
+ * measures the same through the mm call sites (munmap, MADV_DONTNEED,
+ * mprotect) with mirror devices and intervals registered.
  *
  * Figures print as "name: value unit" and again in a summary.  Timings
  * never fail the run: the exit status is nonzero only if a run reports a

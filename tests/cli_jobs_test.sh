@@ -107,6 +107,64 @@ a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert sorted(k["kind"] for k in a["kinds"]) == sorted(k["kind"] for k in b["kinds"]) == ["deadlock", "lockdep-circular"], (a, b)
 ' "$T/p1" "$T/p2" && same_json "$T/p2" "$T/p3"; then ok; else no "pct --jobs 2"; fi
 
+# dfs: the split walk reports what the single walk reports
+same_as_one_job explore fault-vs-munmap --strategy dfs --bound 2
+same_as_one_job explore write-vs-fork-noflush --strategy dfs --bound 2 --keep-going
+same_as_one_job explore write-vs-fork-noflush --strategy dfs --bound 2
+same_as_one_job explore abba --strategy dfs --keep-going
+same_as_one_job explore mirror-vs-mprotect-noretry --strategy dfs --bound 2
+same_as_one_job run "$SC/demos/mm-mremap.yaml" --strategy dfs --bound 1
+same_as_one_job run "$SC/demos/abba.yaml" --strategy dfs
+# a zoo entry's dfs budget (no --iterations) splits too
+sed 's/budget: {strategy: random, iterations: 2000}/budget: {strategy: dfs, bound: 1}/' \
+	"$SC/bugs/mirror-read-retry.yaml" >"$T/zoo-dfs.yaml"
+same_as_one_job run "$T/zoo-dfs.yaml"
+# ... with two workers that both ran subtrees
+"$SECMMU" explore fault-vs-munmap --strategy dfs --bound 2 --jobs 2 --json >"$T/dfs" 2>/dev/null
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = d["workers"]
+assert d["exhausted"] and d["executions"] > 1000 and len(w) == 2, d
+assert all(x["executions"] > 0 for x in w), w
+assert sum(x["executions"] for x in w) == d["executions"], d
+assert w[0]["pid"] != w[1]["pid"] and all(x["pid"] > 0 for x in w), w
+' "$T/dfs"; then ok; else no "dfs --jobs 2: both workers"; fi
+expect 0 "clean: [0-9]+ executions \(search exhausted\) in [0-9.]+s on 2 workers" -- explore fault-vs-munmap --strategy dfs --bound 2 --jobs 2
+
+# zoo: the same table (but for times) with --jobs 2, on two processes
+"$SECMMU" zoo --jobs 1 >"$T/z1" 2>&1
+"$SECMMU" zoo --jobs 2 >"$T/z2" 2>&1
+if [ -s "$T/z1" ] && diff <(sed 's,/ [0-9.]*s,,' "$T/z1") <(sed 's,/ [0-9.]*s,,' "$T/z2") >/dev/null; then
+	ok
+else
+	no "zoo --jobs 2 table differs from --jobs 1"; diff "$T/z1" "$T/z2" | head
+fi
+# --json: the same entries with --jobs 2, whose fixed runs used two
+# worker processes, each running part of the budget
+"$SECMMU" zoo --jobs 1 --json >"$T/zj1" 2>/dev/null
+"$SECMMU" zoo --jobs 2 --json >"$T/zj2" 2>/dev/null
+if python3 - "$T/zj1" "$T/zj2" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["jobs"] == 1 and b["jobs"] == 2 and a["misbehaving"] == 0, a
+assert len(a["entries"]) >= 2 and a["entries_run"] == len(a["entries"]), a
+for e, f in zip(a["entries"], b["entries"]):
+    assert e["workers"] == [] and len(f["workers"]) == 2, (e, f)
+    assert all(w["executions"] > 0 for w in f["workers"]), f
+    assert sum(w["executions"] for w in f["workers"]) == f["fixed_executions"], f
+    assert len({w["pid"] for w in f["workers"]}) == 2, f
+    for d in (e, f):
+        for k in ("seconds", "fixed_seconds", "workers"):
+            d.pop(k)
+assert a["entries"] == b["entries"], (a, b)
+PY
+then ok; else no "zoo --jobs 2 --json"; fi
+expect_line 2 "^secmmu: --jobs: 0 is out of range \[1, 64\]$" -- zoo --jobs 0
+expect_line 2 "^secmmu: option '--jobs' needs a value$" -- zoo --jobs
+expect_line 2 "^secmmu: zoo: unknown option '--colour'$" -- zoo --colour
+expect 0 "^reclaim-mprotect +ok" -- zoo --jobs=2 reclaim-mprotect
+
 # the merged counts add up to the budget and two processes ran
 "$SECMMU" explore lost-update --keep-going --iterations 1000 --jobs 2 --json >"$T/w" 2>/dev/null
 if python3 -c '
@@ -138,7 +196,7 @@ expect_line 2 "^secmmu: --jobs: 'two' is not a non-negative number$" -- explore 
 expect_line 2 "^secmmu: --jobs: '-2' is not a non-negative number$" -- run "$SC/demos/abba.yaml" --jobs -2
 expect_line 2 "^secmmu: --jobs: '' is not a non-negative number$" -- explore lost-update --jobs ''
 expect_line 2 "^secmmu: option '--jobs' needs a value$" -- explore lost-update --jobs
-expect_line 2 "^secmmu: --jobs: dfs walks one tree" -- explore lost-update --jobs 2 --strategy dfs
+expect_line 2 "^secmmu: --jobs: dfs splits the whole tree among the workers; drop --iterations" -- explore lost-update --jobs 2 --strategy dfs --iterations 10
 expect_line 2 "^secmmu: --jobs: applies to the det engine" -- run "$SC/demos/abba.yaml" --jobs 2 --engine real
 expect_line 2 "^secmmu: --jobs: a replay is a single execution" -- replay lost-update --schedule ab --jobs 2
 expect 0 "clean" -- explore steps-2x2 --strategy dfs --jobs 1

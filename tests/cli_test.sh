@@ -242,14 +242,60 @@ expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush'" -- explore mremap-
 # built-in models run under --policy/--set; replay keeps the flags
 expect 0 "clean: 2000 executions" -- explore mremap-vs-truncate --iterations 2000
 expect 0 "clean: 1000 executions" -- explore mremap-vs-truncate --strategy pct --policy linux-6.6
-expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13
-expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false
-sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
+expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000
+expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false --iterations 5000
+sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
 expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
+# the demos of the mirror device and of reclaim/migration/KSM run clean
+expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/mirror-munmap.yaml"
+expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/reclaim-migrate-ksm.yaml"
+# regression: a walk retried after a lost accessed-bit cmpxchg kept X86_PF_PROT (SIGSEGV on a not-present PTE)
+expect 0 "result: as expected: clean in 3000 executions" -- run "$SC/demos/reclaim-migrate-ksm.yaml" --strategy pct --iterations 3000
+expect 0 "result: as expected: clean in [0-9]+ executions \(search exhausted\)" -- run "$SC/demos/mirror-munmap.yaml" --strategy dfs --bound 1 --jobs 2
+# ... and the buggy driver is caught by the demo's own expectations
+expect 1 "NOT as expected: expected clean, found (install-in-invalidation|value|stale-secondary)" -- run "$SC/demos/mirror-munmap.yaml" --set mirror.read_retry=false --iterations 5000
+
+# a violation report: the invariant, the agents with their schedule
+# letters, the steps that matter up to the violation (where the frame and
+# the translation came from), and a replay command that repeats every
+# option that changes the execution (policy, --max-steps)
+"$SECMMU" run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --max-steps 50000 >"$T/rep" 2>&1
+if python3 - "$T/rep" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+assert re.search(r"^=== violation: stale-tlb \(agent reader, step \d+\) ===$", t, re.M), t
+assert re.search(r"stale TLB entry .*: pfn 0x[0-9a-f]+ was cached at step \d+ by setup", t), t
+assert "agents:  setup (a), reader (b), mremapper (c), truncater (d)\n" in t, t
+tl = t.split("timeline (")[1].split("\nreplay:")[0].split("\n")[1:]
+assert 3 <= len(tl) <= 16 and tl[-1].split("] ")[1] == "VIOLATION stale-tlb", tl
+assert all(re.search(r"\] (event|VIOLATION) ", l) for l in tl), tl
+assert any("tlb fill va 0x10000000 -> pfn" in l for l in tl), tl   # the translation
+assert any("mmu_gather put pfn" in l for l in tl), tl              # the frame's free
+assert any("move_ptes" in l for l in tl), tl
+m = re.search(r"^replay:  secmmu replay \S+ --max-steps 50000 --schedule '([a-zA-Z0-9]+)'$", t, re.M)
+assert m, t
+PY
+then ok; else no "the parts of a violation report"; fi
+sched=$(sed -n "s/^replay: .*--max-steps 50000 --schedule '\(.*\)'$/\1/p" "$T/rep")
+expect 0 "result: as expected: stale-tlb found in execution 1 of 1" -- replay "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --max-steps 50000 --schedule "$sched"
+expect 1 "or: secmmu explore lost-update --max-steps 999 --strategy random --seed [0-9]+ --iterations 1" -- explore lost-update --max-steps 999
+# a model with few trace events shows its lock steps instead
+expect 1 "timeline \([0-9]+ steps up to the violation" -- explore abba
+
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
-expect 0 "[0-9]+ entries, 0 misbehaving" -- zoo
+expect 0 "^clear-refs-flush +ok +[0-9]+ execs / [0-9.]+s +1000 execs +5.10 era" -- zoo
+expect 0 "^mirror-read-retry +ok +[0-9]+ execs / [0-9.]+s +2000 execs +driver bug: HMM mirrors must check mmu_interval_read_retry" -- zoo
+expect 0 "1 entry, 0 misbehaving" -- zoo mirror-read-retry
+expect 0 "bugs/mirror-read-retry.yaml +expect install-in-invalidation +a mirror device installs without" -- list
+# run alone: the buggy driver, the zoo's budget; the report names the install
+expect 0 "result: as expected: install-in-invalidation found in execution" -- run "$SC/bugs/mirror-read-retry.yaml"
+expect 1 "NOT as expected: install-in-invalidation not found in 2000 executions" -- run "$SC/bugs/mirror-read-retry.yaml" --policy linux-6.6
+expect 0 "^[0-9]+ entries, 0 misbehaving" -- zoo
+expect 0 "^dma-deferred-unmap +ok +[0-9]+ execs / [0-9.]+s +2000 execs" -- zoo
+expect 0 "^sva-nested-flush +ok +[0-9]+ execs / [0-9.]+s +2000 execs +6.6 6bbd42e2df8f" -- zoo sva-nested-flush
+expect 1 "a window of [0-9]+ steps" -- explore dma-unmap-vs-dma-deferred --strategy pct --iterations 2000
 # the IOMMU/SVA entries (issue 5)
 expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
 expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade

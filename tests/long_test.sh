@@ -24,7 +24,7 @@ run() {
 
 for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 	case "$m" in
-	*noflush | *nonested | *noretry | sva-*-2014 | sva-*-2023 | lost-update | abba | rcu-free-early | sleep-in-atomic)
+	*noflush | *nonested | *noretry | *-deferred | sva-*-2014 | sva-*-2023 | mirror-vs-oom-reaper | lost-update | abba | rcu-free-early | sleep-in-atomic)
 		run 1 explore "$m" --strategy random --iterations 200000
 		run 1 explore "$m" --strategy pct --iterations 200000 ;;
 	*)
@@ -36,11 +36,31 @@ done
 for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
+# issue 4: every primary MM operation racing with the mirror device, under
+# the linux-6.6 preset: 10,000 random executions and DFS bound 2 each; the
+# -noretry twins (mirror.read_retry=false) must be found under both.
+for op in munmap mprotect mremap dontneed fork truncate migrate ksm reclaim exit; do
+	run 0 explore "mirror-vs-$op" --policy linux-6.6 --strategy random --iterations 10000
+	run 0 explore "mirror-vs-$op" --policy linux-6.6 --strategy dfs --bound 2
+	# the device uses an interval notifier: the CPU-TLB knobs of older
+	# kernels and notifier.secondary_tlb_flush do not reach it
+	run 0 explore "mirror-vs-$op" --policy linux-4.12 --strategy random --iterations 10000
+	run 0 explore "mirror-vs-$op" --set notifier.secondary_tlb_flush=none --strategy random --iterations 10000
+	[ "$op" = exit ] && continue
+	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy random --iterations 10000
+	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy dfs --bound 2
+done
 # the SVA models: DFS bound 2 exhausts in 30k-100k executions each
 for m in sva-vs-munmap sva-vs-mprotect sva-refault sva-upgrade sva-vs-reclaim; do
 	run 0 explore "$m" --strategy dfs --bound 2
 done
 run 0 explore sva-vs-reclaim --policy linux-4.12 --strategy dfs --bound 2
+# DMA-API and SVA secondary-flush models (issue 5, dma): the pre-6.6
+# range-end deferral is clean for mremap and KSM, exhaustively
+run 0 explore sva-mremap-vs-truncate --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end
+run 0 explore sva-ksm-vs-write --strategy dfs --bound 3 --set notifier.secondary_tlb_flush=in_range_end
+run 0 explore dma-unmap-vs-dma --strategy dfs --bound 3
+run 1 explore sva-dontneed-nested --strategy dfs --bound 2 --set iommu.sva_full_range_flush=false
 rm -f /tmp/secmmu-long.$$
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

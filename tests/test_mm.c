@@ -881,12 +881,140 @@ static void test_quiescent_catches_mapcount(void **state)
 	f->expected_reports = 1; /* the rest must stay clean */
 }
 
+/* ---- mremap(MREMAP_DONTUNMAP), as selftests/mm/mremap_dontunmap.c ---- */
+
+#define ERRV(e) ((unsigned long)-(e))
+
+/* the pages move; the old range stays mapped and reads fresh zeros */
+static void test_mremap_dontunmap_anon(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	unsigned long a = mmap_anon(mm, 4 * PAGE_SIZE, RW), b;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		wr(f->c0, mm, a + i * PAGE_SIZE, 100 + i);
+	b = do_mremap(mm, a, 4 * PAGE_SIZE, 4 * PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	assert_false(IS_ERR_VALUE(b));
+	assert_true(b != a);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(rd(f->c1, mm, b + i * PAGE_SIZE), 100 + i);
+		assert_int_equal(rd(f->c1, mm, a + i * PAGE_SIZE), 0);
+	}
+	assert_int_equal(mm->map_count, 2);
+	assert_int_equal(mm->total_vm, 8);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 8);
+	/* the two ranges are independent now */
+	wr(f->c0, mm, a, 7);
+	assert_int_equal(rd(f->c1, mm, b), 100);
+}
+
+/* with MREMAP_FIXED the destination is replaced; a hint is only a hint */
+static void test_mremap_dontunmap_fixed(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	unsigned long a = mmap_anon(mm, 2 * PAGE_SIZE, RW);
+	unsigned long d = mmap_anon(mm, 2 * PAGE_SIZE, RW), b;
+
+	wr(f->c0, mm, a, 1);
+	wr(f->c0, mm, d, 2);
+	b = do_mremap(mm, a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, d);
+	assert_int_equal(b, d);
+	assert_int_equal(rd(f->c1, mm, d), 1);
+	assert_int_equal(rd(f->c1, mm, a), 0);
+	/* a hint that is taken: the destination is free */
+	b = do_mremap(mm, d, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0x7000000000UL);
+	assert_int_equal(b, 0x7000000000UL);
+	assert_int_equal(rd(f->c0, mm, b), 1);
+	assert_int_equal(rd(f->c0, mm, d), 0);
+}
+
+/* a shared file mapping: the old range faults the file page back in */
+static void test_mremap_dontunmap_file(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, PAGE_SIZE);
+	unsigned long a, b;
+
+	a = vm_mmap(mm, file, 0, PAGE_SIZE, RW, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(a));
+	wr(f->c0, mm, a, 5);
+	b = do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	assert_false(IS_ERR_VALUE(b));
+	assert_int_equal(rd(f->c1, mm, b), 5);
+	assert_int_equal(rd(f->c1, mm, a), 5);
+	wr(f->c1, mm, a, 6);
+	assert_int_equal(rd(f->c0, mm, b), 6);
+	fput(file);
+}
+
+/* the old range is no longer locked; locked_vm is unchanged */
+static void test_mremap_dontunmap_locked(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	unsigned long a, b;
+
+	a = vm_mmap(mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON | MAP_LOCKED, 0);
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(mm->locked_vm, 2);
+	b = do_mremap(mm, a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	assert_false(IS_ERR_VALUE(b));
+	assert_int_equal(mm->locked_vm, 2);
+	assert_true(vma_lookup(mm, b)->vm_flags & VM_LOCKED);
+	assert_false(vma_lookup(mm, a)->vm_flags & VM_LOCKED);
+}
+
+/* Linux's errno for DONTUNMAP misuse */
+static void test_mremap_dontunmap_errno(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	unsigned long a = mmap_anon(mm, 2 * PAGE_SIZE, RW);
+	const unsigned long du = MREMAP_MAYMOVE | MREMAP_DONTUNMAP;
+
+	/* always a move */
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE,
+				   MREMAP_DONTUNMAP, 0),
+			 ERRV(EINVAL));
+	/* never a resize, compared before rounding to pages */
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, 2 * PAGE_SIZE, du, 0),
+			 ERRV(EINVAL));
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE - 1, du, 0),
+			 ERRV(EINVAL));
+	/* the target may not overlap the source, even as a hint */
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE, du, a),
+			 ERRV(EINVAL));
+	assert_int_equal(do_mremap(mm, a, PAGE_SIZE, PAGE_SIZE, du, a + 8),
+			 ERRV(EINVAL));
+	/* nothing there, or not within one VMA */
+	assert_int_equal(do_mremap(mm, a + 0x100000, PAGE_SIZE, PAGE_SIZE, du,
+				   0),
+			 ERRV(EFAULT));
+	assert_int_equal(do_mremap(mm, a, 3 * PAGE_SIZE, 3 * PAGE_SIZE, du, 0),
+			 ERRV(EFAULT));
+	assert_int_equal(mm->map_count, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pte_bits),
+		T(test_mremap_dontunmap_anon),
+		T(test_mremap_dontunmap_fixed),
+		T(test_mremap_dontunmap_file),
+		T(test_mremap_dontunmap_locked),
+		T(test_mremap_dontunmap_errno),
 		T(test_pgtable_alloc_walk),
 		T(test_mmap_write_read),
 		T(test_mmap_hint_fixed),

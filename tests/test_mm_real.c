@@ -22,6 +22,7 @@
 #include "check/check.h"
 #include "core/locking.h"
 #include "engine/engine.h"
+#include "fs/proc_fs.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
@@ -154,6 +155,26 @@ static void forker(void *arg)
 	}
 }
 
+/*
+ * clears soft-dirty over and over while the others work (the checker's
+ * missed-dirty test runs on every write meanwhile); the shared pages stay
+ * mapped, so pagemap must report them present
+ */
+static void tracker(void *arg)
+{
+	struct stress *s = arg;
+	uint64_t e;
+	int i;
+
+	for (i = 0; i < ROUNDS / 5; i++) {
+		if (clear_refs_write(s->mm, CLEAR_REFS_SOFT_DIRTY))
+			stress_fail(s, "clear_refs", i, 0);
+		if (pagemap_read_entry(s->mm, s->shared, &e) ||
+		    !(e & PM_PRESENT))
+			stress_fail(s, "pagemap of a mapped page", i, (long)e);
+	}
+}
+
 static void run_stress(unsigned delay)
 {
 	struct world_opts o = { .engine = ENGINE_REAL,
@@ -172,6 +193,10 @@ static void run_stress(unsigned delay)
 	s->shared =
 		vm_mmap(s->mm, NULL, 0, SHARED_PAGES * PAGE_SIZE, RW, ANON, 0);
 	assert_false(IS_ERR_VALUE(s->shared));
+	for (i = 0; i < SHARED_PAGES; i++)
+		assert_int_equal(cpu_write(mm_cpu(s->mmw, 1), s->mm,
+					   s->shared + i * PAGE_SIZE, 1),
+				 0);
 	s->file = shmem_file_setup(s->mmw, FILE_PAGES * PAGE_SIZE);
 	assert_non_null(s->file);
 	s->fmap = vm_mmap(s->mm, s->file, 0, FILE_PAGES * PAGE_SIZE, RW,
@@ -181,6 +206,7 @@ static void run_stress(unsigned delay)
 	assert_non_null(agent_create(w, "truncater", truncater, s));
 	assert_non_null(agent_create(w, "hammer", hammer, s));
 	assert_non_null(agent_create(w, "forker", forker, s));
+	assert_non_null(agent_create(w, "tracker", tracker, s));
 	assert_int_equal(world_run(w), 0);
 
 	mm_check_quiescent(s->mmw);
@@ -213,10 +239,8 @@ static void test_mm_stress_delays(void **state)
 static void test_race_models_real(void **state)
 {
 	static const char *const clean[] = {
-		"fault-vs-munmap",
-		"fault-vs-mprotect",
-		"fault-vs-truncate",
-		"read-vs-dontneed", "write-vs-fork",
+		"fault-vs-munmap",  "fault-vs-mprotect", "fault-vs-truncate",
+		"read-vs-dontneed", "write-vs-fork",	 "write-vs-clear-refs",
 	};
 	struct explore_result r;
 	unsigned i;

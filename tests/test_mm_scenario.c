@@ -4,7 +4,9 @@
  * the bug zoo's `zoo:` block: every mm op runs the model's functions and
  * meets its expectations; the shipped zoo entry for CVE-2018-18281 finds
  * stale-tlb under its buggy policy and runs clean under its fixed one,
- * with the same budget; malformed zoo blocks give one clear message.
+ * with the same budget (so does the clear_refs entry, with missed-dirty);
+ * malformed zoo blocks give one clear message; clear_refs and
+ * soft_dirty follow soft-dirty.c's simple test.
  *
  * usage: test_mm_scenario SCENARIOS_DIR
  */
@@ -172,6 +174,248 @@ static void test_world_errors(void **state)
 	}
 }
 
+/* the first error of each text, as "t.yaml:LINE:COL: ..." (a prefix) */
+struct err_case {
+	const char *text, *msg;
+};
+
+static void check_errors(const struct err_case *cases, unsigned nr)
+{
+	char err[512];
+	unsigned i, bad = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct scenario *sc = load(cases[i].text, err, sizeof(err));
+
+		if (sc || strncmp(err, cases[i].msg, strlen(cases[i].msg))) {
+			print_error("case %u: got '%s'\n", i, sc ? "" : err);
+			bad++;
+		}
+		scenario_free(sc);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* run @text once (dfs bound 0: the agents in order) */
+static void run_once(const char *text, struct explore_result *r)
+{
+	run_text(text, STRAT_RANDOM, 1, r);
+}
+
+/* ---- migration and KSM ops, mm final values ---- */
+
+static const char migrate_ksm[] =
+	"name: migrate-ksm\n"
+	"world: {cpus: 2, memory: {frames: 256}, processes: [p]}\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mmap: {proc: p, len: 12288, prot: read|write, as: m}\n"
+	"      - write: {proc: p, cpu: 0, region: m, value: 42}\n"
+	"      - write: {proc: p, cpu: 1, region: m, offset: 4096, value: 42}\n"
+	"      - write: {proc: p, cpu: 0, region: m, offset: 8200, value: 5}\n"
+	"      - migrate: {proc: p, region: m, offset: 8192, expect: ok}\n"
+	"      - read: {proc: p, cpu: 0, region: m, offset: 8200, expect: 5}\n"
+	"      - migrate: {proc: p, addr: 0x7000000, expect: ENOENT}\n"
+	"      - ksm_merge: {proc: p, region: m, expect: EINVAL}\n"
+	"      - madvise: {proc: p, region: m, advice: mergeable}\n"
+	"      - ksm_merge: {proc: p, region: m}\n"
+	"      - read: {proc: p, cpu: 1, region: m, offset: 4096, expect: 42}\n"
+	"      - write: {proc: p, cpu: 1, region: m, offset: 4096, value: 7}\n"
+	"      - read: {proc: p, cpu: 0, region: m, expect: 42}\n"
+	"final:\n"
+	"  - word p m == 42\n"
+	"  - word p m+4096 == 7\n"
+	"  - word p m+8200 == 5\n"
+	"  - present p m+8192 == 1\n"
+	"  - present p 0x7000000 == 0\n"
+	"  - word p 0x7000000 == -1\n"
+	"  - rss p == 3\n"
+	"  - frames_in_use > 3\n";
+
+static void test_migrate_ksm_ops(void **state)
+{
+	static const char migrate_bad_errno[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - migrate: {proc: p, addr: 0x7000000}\n"
+		"expect: unexpected-errno\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {processes: [p]}\nagents:\n"
+		  "  - name: a\n    ops: [{migrate: {region: m}}]\n",
+		  "t.yaml:5:12: 'migrate' needs 'proc'" },
+		{ "name: x\nworld: {processes: [p]}\nagents:\n"
+		  "  - name: a\n    ops: [{ksm_merge: {proc: p, adr: 1}}]\n",
+		  "t.yaml:5:33: unknown key 'adr' in 'ksm_merge' (did you mean 'addr'?)" },
+		{ "name: x\nworld: {processes: [p]}\nagents:\n"
+		  "  - name: a\n    ops: [{ksm_merge: {proc: p, offset2: -1}}]\n",
+		  "t.yaml:5:42: 'ksm_merge' parameter 'offset2': -1 is out of range" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_text(migrate_ksm, STRAT_RANDOM, 20, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	run_once(migrate_bad_errno, &r);
+	assert_string_equal(r.first_kind, "syscall-failed");
+	assert_non_null(
+		strstr(r.first_report, "migrate (line 6) failed with -2"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
+/* a false mm final check is a violation; bad ones are load errors */
+static void test_mm_final_values(void **state)
+{
+	static const char wrong[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - mmap: {proc: p, len: 4096, prot: read|write, as: m}\n"
+		"      - write: {proc: p, region: m, value: 3}\n"
+		"final:\n"
+		"  - {check: word p m == 4, violation: value}\n"
+		"  - rss p == 0\n"
+		"  - word p nosuch == 0\n"
+		"expect: value\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {processes: [p]}\nagents: [{name: a, ops: [sched]}]\n"
+		  "final: [word p == 1]\n",
+		  "t.yaml:4:9: a final check is 'word NAME OP NUMBER'" },
+		{ "name: x\nworld: {processes: [p]}\nagents: [{name: a, ops: [sched]}]\n"
+		  "final: [rss q == 1]\n",
+		  "t.yaml:4:13: 'q' is not defined in 'world'" },
+		{ "name: x\nworld: {processes: [p], counters: [c]}\n"
+		  "agents: [{name: a, ops: [sched]}]\nfinal: [present c 0 == 1]\n",
+		  "t.yaml:4:17: 'c' is a counter; 'present' needs a process" },
+		{ "name: x\nworld: {processes: [p]}\nagents: [{name: a, ops: [sched]}]\n"
+		  "final: [frames_in_use p == 1]\n",
+		  "t.yaml:4:9: a final check is 'frames_in_use OP NUMBER'" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_once(wrong, &r);
+	assert_string_equal(r.first_kind, "value");
+	assert_non_null(strstr(
+		r.first_report,
+		"final check 'word p m == 4' (line 9) failed: the value is 3"));
+	assert_non_null(strstr(
+		r.first_report,
+		"final check 'rss p == 0' (line 10) failed: the value is 1"));
+	assert_non_null(strstr(r.first_report, "'nosuch' is not an address"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
+/* ---- the mirror device (src/scenario/mirror_ops.c) ---- */
+
+static const char mirror_ops[] =
+	"name: mirror-ops\n"
+	"world:\n"
+	"  memory: {frames: 256}\n"
+	"  mirrors: {dev: {proc: p, addr: 0x20000000, pages: 2}}\n"
+	"  processes: [p]\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mirror_read: {mirror: dev, expect: EFAULT}\n"
+	"      - mmap: {proc: p, addr: 0x20000000, len: 8192, prot: read|write,\n"
+	"               flags: private|anonymous|fixed, as: buf}\n"
+	"      - write: {proc: p, cpu: 0, region: buf, value: 7}\n"
+	"      - mirror_read: {mirror: dev, expect: 7}\n"
+	"      - mirror_write: {mirror: dev, region: buf, offset: 8, value: 9,\n"
+	"                       expect: ok}\n"
+	"      - read: {proc: p, cpu: 1, region: buf, offset: 8, expect: 9}\n"
+	"      - mirror_fault: {mirror: dev, region: buf, pages: 2, write: true}\n"
+	"      - mirror_read: {mirror: dev, addr: 0x30000000, expect: -EFAULT}\n"
+	"      - mprotect: {proc: p, region: buf, offset: 4096, prot: read}\n"
+	"      - mirror_write: {mirror: dev, addr: 0x20001000, value: 1,\n"
+	"                       expect: EPERM}\n"
+	"      - mirror_read: {mirror: dev, addr: 0x20001000, expect: 0}\n"
+	"final:\n"
+	"  - mirror_valid dev == 2\n"
+	"  - word p buf+8 == 9\n";
+
+static void test_mirror_ops(void **state)
+{
+	static const char wrong[] =
+		"name: x\n"
+		"world: {processes: [p], mirrors: {d: {proc: p, addr: 4096}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - mirror_write: {mirror: d, value: 1, expect: ok}\n"
+		"expect: value\n";
+	static const char unmapped_region[] =
+		"name: x\n"
+		"world: {processes: [p], mirrors: {d: {proc: p, addr: 4096}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - mirror_read: {mirror: d, region: r}\n"
+		"expect: scenario-error\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {mirrors: {d: {proc: q, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:29: 'q' is not defined in 'world'" },
+		{ "name: x\nworld: {counters: [q], mirrors: {d: {proc: q, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:44: 'q' is a counter; 'mirror' needs a process" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 12}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:54: 'addr': 0xc is not page-aligned (4096)" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0, pages: 17}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:64: 'pages': 17 is out of range [1, 16]" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {addr: 0}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:38: a mirror needs 'proc'" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, size: 1}}}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:48: unknown key 'size' in a mirror (proc, addr, pages)" },
+		{ "name: x\nworld: {processes: [p], mirrors: [d]}\n"
+		  "agents: [{name: a, ops: [sched]}]\n",
+		  "t.yaml:2:35: a mirror needs settings {proc, addr, pages}" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: p}]}]\n",
+		  "t.yaml:3:40: 'p' is a process; 'mirror_read' needs a mirror" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: {mirror: d, expect: EFOO}}]}]\n",
+		  "t.yaml:3:60: 'mirror_read' parameter 'expect': 'EFOO' is not any, ok, a value or one of EFAULT" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_write: {mirror: d, value: 1, expect: 3}}]}]\n",
+		  "t.yaml:3:71: 'mirror_write' parameter 'expect': '3' is not any, ok, or one of" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_write: {mirror: d}}]}]\n",
+		  "t.yaml:3:27: 'mirror_write' needs 'value'" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: {mirror: d, addr: 8, region: r}}]}]\n",
+		  "t.yaml:3:69: 'mirror_read' takes 'addr' or 'region', not both" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_read: {mirror: d, addr: 4}}]}]\n",
+		  "t.yaml:3:58: 'addr': 0x4 is not 8-byte aligned" },
+		{ "name: x\nworld: {processes: [p], mirrors: {d: {proc: p, addr: 0}}}\n"
+		  "agents: [{name: a, ops: [{mirror_fault: {mirror: d, pages: 0}}]}]\n",
+		  "t.yaml:3:60: 'mirror_fault' parameter 'pages': 0 is out of range [1, 16]" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_text(mirror_ops, STRAT_RANDOM, 20, &r);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, 20);
+	explore_result_free(&r);
+	run_once(wrong, &r);
+	assert_string_equal(r.first_kind, "value");
+	assert_non_null(strstr(
+		r.first_report,
+		"mirror_write of va 0x1000 (line 6) returned -14, expected ok"));
+	explore_result_free(&r);
+	run_once(unmapped_region, &r);
+	assert_string_equal(r.first_kind, "scenario-error");
+	assert_non_null(
+		strstr(r.first_report, "line 6: no region was mapped as 'r'"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
 /* ---- the zoo entry ---- */
 
 static struct scenario *load_zoo_entry(void)
@@ -237,6 +481,87 @@ static void test_zoo_entry(void **state)
 	scenario_free(sc);
 }
 
+/* clear_refs and soft_dirty: soft-dirty.c's simple test as a scenario */
+static const char soft_dirty_ops[] =
+	"name: soft-dirty\n"
+	"world: {processes: [p]}\n"
+	"agents:\n"
+	"  - name: a\n"
+	"    ops:\n"
+	"      - mmap: {proc: p, len: 8192, prot: read|write, as: m}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: true}\n"
+	"      - write: {proc: p, cpu: 0, region: m, value: 1}\n"
+	"      - clear_refs: {proc: p}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: false}\n"
+	"      - read: {proc: p, cpu: 1, region: m, expect: 1}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: false}\n"
+	"      - write: {proc: p, cpu: 0, region: m, value: 2}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: true}\n"
+	"      - soft_dirty: {proc: p, region: m, offset: 4096, expect: false}\n"
+	"      - clear_refs: {proc: p, type: 1}\n"
+	"      - clear_refs: {proc: p, type: 6, expect: EINVAL}\n"
+	"      - soft_dirty: {proc: p, region: m, expect: true}\n";
+
+static void test_soft_dirty_ops(void **state)
+{
+	static const char wrong[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - mmap: {proc: p, len: 4096, prot: read|write, as: m}\n"
+		"      - soft_dirty: {proc: p, region: m, expect: false}\n"
+		"expect: soft-dirty\n";
+	static const char bad[] =
+		"name: x\nworld: {processes: [p]}\nagents:\n"
+		"  - name: a\n    ops:\n"
+		"      - soft_dirty: {proc: p, addr: 4096, expect: maybe}\n"
+		"expect: scenario-error\n";
+	struct explore_result r;
+
+	(void)state;
+	run_text(soft_dirty_ops, STRAT_RANDOM, 5, &r);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, 5);
+	explore_result_free(&r);
+	run_text(wrong, STRAT_RANDOM, 1, &r);
+	assert_string_equal(r.first_kind, "soft-dirty");
+	assert_non_null(strstr(r.first_report, "(line 7) soft-dirty"));
+	explore_result_free(&r);
+	run_text(bad, STRAT_RANDOM, 1, &r);
+	assert_string_equal(r.first_kind, "scenario-error");
+	explore_result_free(&r);
+}
+
+/* the zoo entry: missed-dirty without clear_refs' flush, clean with it */
+static void test_zoo_clear_refs(void **state)
+{
+	char path[4096], err[512];
+	struct explore_result r;
+	struct scenario *sc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bugs/clear-refs-soft-dirty-flush.yaml",
+		 scenarios_dir);
+	sc = scenario_load_file(path, err, sizeof(err));
+	if (!sc)
+		print_error("%s\n", err);
+	assert_non_null(sc);
+	assert_non_null(sc->zoo);
+	assert_string_equal(sc->zoo->violation, "missed-dirty");
+	assert_false(policy_get(&sc->zoo->buggy, KNOB_CLEAR_REFS_FLUSH_TLB));
+	assert_true(policy_get(&sc->zoo->fixed, KNOB_CLEAR_REFS_FLUSH_TLB));
+	zoo_explore(sc, &sc->zoo->buggy, &r);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "missed-dirty");
+	explore_result_free(&r);
+	zoo_explore(sc, &sc->zoo->fixed, &r);
+	if (r.first_report)
+		print_error("%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	assert_int_equal(r.executions, sc->zoo->iterations);
+	explore_result_free(&r);
+	scenario_free(sc);
+}
+
 static void test_zoo_errors(void **state)
 {
 #define HEAD "name: x\nagents: [{name: a, ops: [sched]}]\nzoo:\n"
@@ -292,8 +617,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_all_ops_clean),
 		cmocka_unit_test(test_op_reports),
 		cmocka_unit_test(test_world_errors),
+		cmocka_unit_test(test_migrate_ksm_ops),
+		cmocka_unit_test(test_mm_final_values),
+		cmocka_unit_test(test_mirror_ops),
 		cmocka_unit_test(test_zoo_entry),
 		cmocka_unit_test(test_zoo_errors),
+		cmocka_unit_test(test_soft_dirty_ops),
+		cmocka_unit_test(test_zoo_clear_refs),
 	};
 
 	if (argc > 1)

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "core/locking.h"
+#include "core/policy.h"
 #include "engine/engine.h"
 #include "notifier/mmu_notifier.h"
 
@@ -753,6 +754,8 @@ static void test_nonblock_failure(void **state)
 
 	(void)state;
 	nb_setup(w, &c);
+	/* the fix: the failed start ends its interval part too */
+	w->policy->v[KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE] = true;
 	tint_insert(&c.f, &c.x, PG, PG);
 	run_agent(w, "oom_reaper", nb_agent, &c);
 	assert_int_equal(c.ret, -EAGAIN);
@@ -820,7 +823,8 @@ static void test_nonblock_linux_keeps_itree(void **state)
 
 	(void)state;
 	nb_setup(w, &c);
-	c.f.nw->knobs.nonblock_fail_keeps_itree = true;
+	/* the default policy is Linux's */
+	assert_false(policy_bool(w, KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE));
 	tint_insert(&c.f, &c.x, PG, PG);
 	assert_non_null(agent_create(w, "oom_reaper", nb_itree_agent, &c));
 	assert_int_equal(world_run(w), 0);

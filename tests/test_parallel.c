@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Parallel exploration (explore_parallel): for the random strategy the
- * merged result equals explore()'s with the same seed and budget, field
- * by field; pct gives the same result every time; options that cannot be
- * split are refused; a worker that fails or dies is reported.
+ * Parallel exploration (explore_parallel): for random, pct and dfs the
+ * merged result equals explore()'s with the same options, field by
+ * field; the dfs split's subtrees partition the walk; options that
+ * cannot be split are refused; a worker that fails or dies is reported.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -67,6 +68,8 @@ static void check_workers(const struct explore_result *r, int jobs,
 	unsigned long sum = 0;
 	int k, j;
 
+	if (!iters) /* dfs: no budget */
+		iters = ULONG_MAX;
 	assert_int_equal(r->nr_workers,
 			 (unsigned long)jobs < iters ? jobs : (int)iters);
 	for (k = 0; k < r->nr_workers; k++) {
@@ -92,6 +95,7 @@ static void compare(const char *model, struct explore_opts o, int jobs)
 			 0);
 	assert_string_equal(err, "");
 	assert_same(&a, &b);
+	assert_int_equal(a.exhausted, b.exhausted);
 	check_workers(&b, jobs, o.iterations);
 	explore_result_free(&a);
 	explore_result_free(&b);
@@ -141,51 +145,106 @@ static void test_small_budget(void **state)
 	compare("lost-update", opts(STRAT_RANDOM, 3), 8);
 }
 
-/* pct: the same result every time, and the same kinds as one job */
-static void test_pct_deterministic(void **state)
+/* pct: execution i depends on seed + i alone, so again --jobs 1's report */
+static void test_pct_same_as_one_job(void **state)
 {
 	static const char *const models[] = { "abba", "lost-update",
-					      "rcu-free-early" };
+					      "rcu-free-early",
+					      "read-vs-dontneed-nonested" };
 	unsigned i;
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(models); i++) {
-		const struct model *m = builtin_find(models[i]);
-		struct explore_opts o = opts(STRAT_PCT, 400);
-		struct explore_result a, b, one;
-		int k;
+		struct explore_opts o = opts(STRAT_PCT, 200);
 
+		compare(models[i], o, 3);
 		o.stop_on_violation = false;
-		assert_int_equal(explore_parallel(m, &o, 2, &a, NULL, 0), 0);
-		assert_int_equal(explore_parallel(m, &o, 2, &b, NULL, 0), 0);
-		assert_same(&a, &b);
-		assert_int_equal(explore(m, &o, &one), 0);
-		assert_int_equal(a.executions, 400);
-		assert_int_equal(a.nr_kinds, one.nr_kinds);
-		for (k = 0; k < a.nr_kinds; k++)
-			assert_string_equal(a.kinds[k].kind, one.kinds[k].kind);
-		explore_result_free(&a);
-		explore_result_free(&b);
-		explore_result_free(&one);
-
-		o.stop_on_violation = true;
-		assert_int_equal(explore_parallel(m, &o, 3, &a, NULL, 0), 0);
-		assert_int_equal(explore_parallel(m, &o, 3, &b, NULL, 0), 0);
-		assert_same(&a, &b);
-		assert_true(a.first_violation > 0);
-		assert_true(a.replay_verified);
-		explore_result_free(&a);
-		explore_result_free(&b);
+		compare(models[i], o, 2);
+		o.seed = 77;
+		o.trace = true;
+		compare(models[i], o, 2);
 	}
+}
+
+/* dfs: the split walk is the single walk, counts and first alike */
+static void test_dfs_same_as_one_job(void **state)
+{
+	static const struct {
+		const char *model;
+		int bound; /* trees of at most a few thousand executions */
+	} cases[] = {
+		{ "steps-2x2", 2 },
+		{ "lost-update", 2 },
+		{ "abba", 2 },
+		{ "fault-vs-munmap", 1 },
+		{ "write-vs-fork-noflush", 2 },
+		{ "mirror-vs-mprotect-noretry", 2 },
+		{ "mirror-vs-munmap", 2 },
+		{ "read-vs-dontneed-nonested", 1 },
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct explore_opts o = opts(STRAT_DFS, 0);
+
+		o.bound = cases[i].bound;
+		compare(cases[i].model, o, 2);
+		o.stop_on_violation = false;
+		compare(cases[i].model, o, 2);
+		o.trace = true;
+		o.stop_kind = "no-such-kind";
+		compare(cases[i].model, o, 3);
+		o.stop_on_violation = true;
+		o.stop_kind = NULL;
+		compare(cases[i].model, o, 5);
+	}
+}
+
+/* the split by hand: subtrees k mod J, for every k, add up to the walk */
+static void test_dfs_split_partition(void **state)
+{
+	const struct model *m = builtin_find("write-vs-fork");
+	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_result one, part;
+	unsigned long sum, subtrees;
+	unsigned depth, k, jobs = 3;
+
+	(void)state;
+	o.bound = 2;
+	o.stop_on_violation = false;
+	assert_int_equal(explore(m, &o, &one), 0);
+	assert_true(one.exhausted && one.executions > 100);
+	for (depth = 1; depth <= 40; depth += 13) {
+		o.split_depth = depth;
+		o.split_jobs = 0; /* run none: count the subtrees */
+		assert_int_equal(explore(m, &o, &part), 0);
+		assert_int_equal(part.executions, 0);
+		subtrees = part.subtrees;
+		assert_true(subtrees > 1);
+		explore_result_free(&part);
+		for (k = 0, sum = 0; k < jobs; k++) {
+			o.split_jobs = jobs;
+			o.split_k = k;
+			assert_int_equal(explore(m, &o, &part), 0);
+			assert_true(part.exhausted);
+			assert_int_equal(part.subtrees, subtrees);
+			sum += part.executions;
+			explore_result_free(&part);
+		}
+		assert_int_equal(sum, one.executions);
+	}
+	explore_result_free(&one);
 }
 
 static void test_refused(void **state)
 {
 	const struct model *m = builtin_find("lost-update");
-	struct explore_opts o = opts(STRAT_DFS, 0);
+	struct explore_opts o = opts(STRAT_DFS, 100);
 	struct explore_result r;
 
 	(void)state;
+	/* dfs with a budget: its end is a global number no worker knows */
 	assert_int_equal(explore_parallel(m, &o, 2, &r, NULL, 0), -EINVAL);
 	o = opts(STRAT_REPLAY, 1);
 	o.schedule = "ab";
@@ -232,7 +291,9 @@ int main(void)
 		cmocka_unit_test(test_random_same_as_one_job),
 		cmocka_unit_test(test_stop_kind),
 		cmocka_unit_test(test_small_budget),
-		cmocka_unit_test(test_pct_deterministic),
+		cmocka_unit_test(test_pct_same_as_one_job),
+		cmocka_unit_test(test_dfs_same_as_one_job),
+		cmocka_unit_test(test_dfs_split_partition),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_worker_failure),
 	};

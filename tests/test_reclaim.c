@@ -23,6 +23,7 @@
 #include "engine/engine.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
+#include "notifier/mmu_notifier.h"
 #include "scenario/builtin.h"
 #include "scenario/mm_models.h"
 
@@ -193,6 +194,152 @@ static struct folio *folio_at(struct fx *f, struct mm_struct *mm,
 	folio_get(folio);
 	pte_unmap_unlock(pte, ptl);
 	return folio;
+}
+
+/* ---- page aging and the secondary MMUs ---- */
+
+/*
+ * A secondary MMU that answers the aging calls: @young says whether it
+ * saw an access; every call's range is logged.
+ */
+struct agesub {
+	struct mmu_notifier mn;
+	int young;
+	int flush_calls, clear_calls;
+	unsigned long start[16], end[16];
+};
+
+static void agesub_log(struct agesub *s, unsigned long start, unsigned long end)
+{
+	int n = s->flush_calls + s->clear_calls;
+
+	if (n < 16) {
+		s->start[n] = start;
+		s->end[n] = end;
+	}
+}
+
+static int agesub_clear_flush_young(struct mmu_notifier *mn,
+				    struct mm_struct *mm, unsigned long start,
+				    unsigned long end)
+{
+	struct agesub *s = container_of(mn, struct agesub, mn);
+
+	agesub_log(s, start, end);
+	s->flush_calls++;
+	return s->young;
+}
+
+static int agesub_clear_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			      unsigned long start, unsigned long end)
+{
+	struct agesub *s = container_of(mn, struct agesub, mn);
+
+	agesub_log(s, start, end);
+	s->clear_calls++;
+	return s->young;
+}
+
+static const struct mmu_notifier_ops agesub_ops = {
+	.clear_flush_young = agesub_clear_flush_young,
+	.clear_young = agesub_clear_young,
+};
+
+/* reclaim asks the secondary about exactly each page's range */
+static void test_aging_clear_flush_young_range(void **state)
+{
+	struct fx *f = *state;
+	struct agesub s = { .mn.ops = &agesub_ops };
+	unsigned long a = map_and_fill(f);
+	int i, j;
+
+	assert_int_equal(
+		mmu_notifier_register(&s.mn, f->mm->notifier_subscriptions), 0);
+	/* the CPU's young bits (set by the faults) keep every page once */
+	assert_int_equal(reclaim(f, NPAGES, false), 0);
+	assert_int_equal(s.flush_calls, NPAGES);
+	assert_int_equal(s.clear_calls, 0);
+	for (i = 0; i < NPAGES; i++) {
+		/* each page of the mapping once, in any order */
+		for (j = 0; j < NPAGES; j++)
+			if (s.start[j] == a + i * PAGE_SIZE)
+				break;
+		assert_true(j < NPAGES);
+		assert_int_equal(s.end[j], a + (i + 1) * PAGE_SIZE);
+	}
+	/* old everywhere now: the second pass reclaims them all */
+	assert_int_equal(reclaim(f, NPAGES, false), NPAGES);
+	assert_int_equal(s.flush_calls, 2 * NPAGES);
+	mmu_notifier_unregister(&s.mn, f->mm->notifier_subscriptions);
+	/* MADV_PAGEOUT-like passes (ignore_references) ask nobody */
+	assert_int_equal(cpu_write(f->c0, f->mm, a, 1), 0);
+	assert_int_equal(s.flush_calls, 2 * NPAGES);
+}
+
+/*
+ * A page the CPU no longer touches but a secondary MMU does stays: the
+ * CPU's young bit is old after the first pass, the secondary's answer
+ * keeps it; once the secondary is idle too, it goes.
+ */
+static void test_aging_secondary_young_keeps_page(void **state)
+{
+	struct fx *f = *state;
+	struct agesub s = { .mn.ops = &agesub_ops, .young = 1 };
+	unsigned long a = map_and_fill(f);
+	uint64_t v;
+
+	assert_int_equal(
+		mmu_notifier_register(&s.mn, f->mm->notifier_subscriptions), 0);
+	assert_int_equal(reclaim(f, NPAGES, false), 0);
+	assert_int_equal(reclaim(f, NPAGES, false), 0);
+	assert_int_equal(reclaim(f, NPAGES, false), 0);
+	assert_int_equal(get_mm_counter(f->mm, MM_ANONPAGES), NPAGES);
+	s.young = 0;
+	assert_int_equal(reclaim(f, NPAGES, false), NPAGES);
+	assert_int_equal(get_mm_counter(f->mm, MM_SWAPENTS), NPAGES);
+	mmu_notifier_unregister(&s.mn, f->mm->notifier_subscriptions);
+	assert_int_equal(cpu_read(f->c0, f->mm, a + 8, &v), 0);
+	assert_int_equal(v, 100);
+}
+
+/* a CPU access after the first pass (a fresh walk) keeps the page again */
+static void test_aging_cpu_access_keeps_page(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = map_and_fill(f);
+	uint64_t v;
+
+	assert_int_equal(reclaim(f, NPAGES, false), 0);
+	/* the TLB still caches the page: drop it so the access walks */
+	flush_tlb_mm(f->mm);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + 8, &v), 0);
+	assert_int_equal(reclaim(f, NPAGES, false), NPAGES - 1);
+	assert_int_equal(get_mm_counter(f->mm, MM_ANONPAGES), 1);
+	assert_int_equal(reclaim(f, NPAGES, false), 1);
+}
+
+/* idle page tracking uses clear_young, not clear_flush_young */
+static void test_page_idle_clear_young(void **state)
+{
+	struct fx *f = *state;
+	struct agesub s = { .mn.ops = &agesub_ops };
+	unsigned long a = map_and_fill(f);
+	struct folio *folio = folio_at(f, f->mm, a);
+
+	assert_int_equal(
+		mmu_notifier_register(&s.mn, f->mm->notifier_subscriptions), 0);
+	folio_lock(folio);
+	assert_int_equal(page_idle_clear_pte_refs(folio), 1);
+	assert_int_equal(page_idle_clear_pte_refs(folio), 0);
+	s.young = 1;
+	assert_int_equal(page_idle_clear_pte_refs(folio), 1);
+	folio_unlock(folio);
+	assert_int_equal(s.clear_calls, 3);
+	assert_int_equal(s.flush_calls, 0);
+	assert_int_equal(s.start[0], a);
+	assert_int_equal(s.end[0], a + PAGE_SIZE);
+	mmu_notifier_unregister(&s.mn, f->mm->notifier_subscriptions);
+	folio_put(folio);
 }
 
 /* migration keeps values, moves the frame, keeps COW after fork */
@@ -659,6 +806,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		T(test_reclaim_refault_values),
 		T(test_reclaim_referenced),
+		T(test_aging_clear_flush_young_range),
+		T(test_aging_secondary_young_keeps_page),
+		T(test_aging_cpu_access_keeps_page),
+		T(test_page_idle_clear_young),
 		T(test_reclaim_after_fork),
 		T(test_swapcache_after_fork_cow),
 		T(test_migrate_values),

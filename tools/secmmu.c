@@ -9,7 +9,8 @@
  *   list                      built-in models and shipped scenarios
  *   policies [--json]         presets and every knob
  *   demo                      the main demo: find, explain, replay
- *   zoo [NAME...]             the bug zoo (scenarios with a zoo: block)
+ *   zoo [--jobs J] [--json] [NAME...]  the bug zoo (scenarios with a
+ *                             zoo: block)
  *
  * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
  * violation (scenario: the outcome did not match), 2 bad usage or input.
@@ -81,8 +82,11 @@ static void usage(FILE *f)
 		"  list               built-in models and shipped scenarios\n"
 		"  policies [--json]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
-		"  zoo [NAME...]      the bug zoo: each entry's buggy policy must\n"
-		"                     find its violation, its fixed one run clean\n"
+		"  zoo [--jobs J] [--json] [NAME...]  the bug zoo: each entry's\n"
+		"                     buggy policy must find its violation, its\n"
+		"                     fixed one run clean (--jobs: each\n"
+		"                     exploration on J worker processes, the\n"
+		"                     same table)\n"
 		"\n"
 		"run/explore/replay options:\n"
 		"  --policy PRESET        start from this preset (scenario: instead of\n"
@@ -97,10 +101,11 @@ static void usage(FILE *f)
 		"  --max-steps N          livelock bound per execution (default 200000)\n"
 		"  --schedule STR         replay this decision list\n"
 		"  --keep-going           do not stop at the first violation\n"
-		"  --jobs J               random/pct: J worker processes, 1..64\n"
-		"                         (default 1); worker k runs executions\n"
-		"                         k, k+J, ...: the report does not depend\n"
-		"                         on timing\n"
+		"  --jobs J               J worker processes, 1..64 (default 1);\n"
+		"                         random/pct: worker k runs executions\n"
+		"                         k, k+J, ...; dfs: the tree is cut into\n"
+		"                         subtrees dealt to the workers.  The\n"
+		"                         report is that of --jobs 1\n"
 		"  --save-failure FILE    write the first violation to FILE (JSON);\n"
 		"                         'secmmu replay FILE' replays it\n"
 		"  --trace FILE           Chrome Trace Event JSON (Perfetto UI)\n"
@@ -384,13 +389,21 @@ static void print_policy_flags(FILE *f, const struct cli *c)
 	}
 }
 
-/* secmmu replay MODEL [policy flags] --schedule 'S' */
+/* --max-steps N when the run changed it: the livelock bound matters */
+static void print_max_steps(FILE *f, const struct cli *c)
+{
+	if (c->o.max_steps)
+		fprintf(f, " --max-steps %lu", c->o.max_steps);
+}
+
+/* secmmu replay MODEL [policy flags] [--max-steps N] --schedule 'S' */
 static void print_replay_cmd(FILE *f, const struct cli *c,
 			     const struct explore_result *r)
 {
 	fputs("secmmu replay ", f);
 	shell_word(f, c->model);
 	print_policy_flags(f, c);
+	print_max_steps(f, c);
 	fprintf(f, " --schedule '%s'", r->first_schedule);
 }
 
@@ -405,24 +418,113 @@ static void print_replay(FILE *f, const struct cli *c,
 		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
 		shell_word(f, c->model);
 		print_policy_flags(f, c);
+		print_max_steps(f, c);
 		fprintf(f, " --strategy random --seed %" PRIu64 " --iterations 1\n",
 			r->first_seed);
 	}
 }
 
-/* the last @n lines of the text timeline */
-static void print_tail(FILE *f, const char *text, int n)
+/*
+ * A line of the text timeline (core/trace.c):
+ *   "        NAME-ID   [  STEP] WHAT ..."
+ * WHAT is "event" (a model's trace event: a syscall, a fault, a TLB fill
+ * or flush, a free ...), "VIOLATION", or scheduling and lock noise.
+ */
+static bool timeline_is(const char *line, size_t len, const char *what)
 {
-	const char *p = text + strlen(text);
-	int lines = 0;
+	const char *b = memchr(line, ']', len);
+	size_t wl = strlen(what);
 
-	while (p > text && lines <= n)
-		if (*--p == '\n')
-			lines++;
-	if (p != text)
-		p++;
-	fprintf(f, "timeline (last %d events, --trace-text for all):\n%s", n,
-		p);
+	return b && (size_t)(line + len - b) >= wl + 2 && b[1] == ' ' &&
+	       !memcmp(b + 2, what, wl) &&
+	       (b + 2 + wl == line + len || b[2 + wl] == ' ');
+}
+
+/* "agents:  setup (a), reader (b) ...": schedule letters by agent */
+static void print_agents(FILE *f, const char *text)
+{
+	const char *p, *nl;
+	int n = 0;
+
+	for (p = text; *p; p = nl + 1) {
+		const char *q, *dash = NULL;
+		long id;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		if (!timeline_is(p, nl - p, "start"))
+			continue;
+		while (*p == ' ')
+			p++;
+		for (q = p; *q != ' ' && q < nl; q++)
+			if (*q == '-')
+				dash = q;
+		id = dash ? strtol(dash + 1, NULL, 10) : -1;
+		if (!dash || id < 0 || id >= 52)
+			continue;
+		fprintf(f, "%s%.*s (%c)",
+			n++ ? ", " : "agents:  ", (int)(dash - p), p,
+			id < 26 ? (int)('a' + id) : (int)('A' + id - 26));
+	}
+	if (n)
+		fputc('\n', f);
+}
+
+/* the timeline lines worth showing: events only, or all but "sched" */
+static int timeline_pick(const char *text, bool all, int n, const char **keep)
+{
+	const char *p, *nl;
+	int nr = 0;
+
+	for (p = text; *p; p = nl + 1) {
+		size_t len;
+		bool v;
+
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		len = nl - p;
+		if (*p == '#')
+			continue;
+		v = timeline_is(p, len, "VIOLATION");
+		if (v || timeline_is(p, len, "event") ||
+		    (all && !timeline_is(p, len, "sched") &&
+		     !timeline_is(p, len, "start")))
+			keep[nr++ % n] = p;
+		if (v)
+			break;
+	}
+	return nr;
+}
+
+/*
+ * The steps that matter: the last @n trace events up to the first
+ * violation, without the scheduling and lock noise; a model that emits
+ * few events (the core primitives) shows its lock steps instead.
+ */
+static void print_timeline(FILE *f, const char *text, int n)
+{
+	const char **keep = calloc(n, sizeof(*keep));
+	const char *nl;
+	int nr, i, total;
+
+	if (!keep)
+		abort();
+	nr = timeline_pick(text, false, n, keep);
+	if (nr < 4)
+		nr = timeline_pick(text, true, n, keep);
+	total = nr;
+	fprintf(f,
+		"timeline (%s%d steps up to the violation; --trace-text FILE for every step):\n",
+		total > n ? "the last " : "", total > n ? n : total);
+	for (i = total > n ? nr % n : 0; total > 0; i = (i + 1) % n, total--) {
+		if (total > n)
+			continue;
+		nl = strchr(keep[i], '\n');
+		fprintf(f, "%.*s\n", (int)(nl - keep[i]), keep[i]);
+	}
+	free(keep);
 }
 
 /* does the outcome match the scenario's `expect`? */
@@ -615,8 +717,10 @@ static int report(const struct cli *c, struct explore_result *r)
 			r->violating, workers);
 		if (!c->json) {
 			fprintf(out, "%s", r->first_report ? r->first_report : "");
-			if (r->trace_text)
-				print_tail(out, r->trace_text, 24);
+			if (r->trace_text) {
+				print_agents(out, r->trace_text);
+				print_timeline(out, r->trace_text, 16);
+			}
 			if (!c->real && !r->replay_verified)
 				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
@@ -841,8 +945,9 @@ static int check_combinations(const struct cli *c)
 		return 0;
 	if (c->real)
 		fprintf(stderr, "secmmu: --jobs: applies to the det engine (the real engine already runs each execution on threads)\n");
-	else if (c->o.strategy == STRAT_DFS)
-		fprintf(stderr, "secmmu: --jobs: dfs walks one tree in order, in one process; use --strategy random or pct, or --jobs 1\n");
+	else if (c->o.strategy == STRAT_DFS && c->o.iterations)
+		fprintf(stderr,
+			"secmmu: --jobs: dfs splits the whole tree among the workers; drop --iterations, or use --jobs 1\n");
 	else if (c->o.strategy == STRAT_REPLAY)
 		fprintf(stderr, "secmmu: --jobs: a replay is a single execution; drop --jobs\n");
 	else
@@ -1044,10 +1149,20 @@ struct zoo_run {
 	unsigned long first, executions, fixed_executions;
 	double seconds, fixed_seconds;
 	bool fixed_exhausted;
+	int nr_workers; /* of the fixed run (--jobs > 1) */
+	struct {
+		unsigned long executions;
+		int pid;
+	} workers[EXPLORE_MAX_JOBS];
 };
 
+/*
+ * One exploration of a zoo entry; with @jobs > 1 in worker processes
+ * (explore_parallel: the same result as one process), except a dfs with
+ * an execution budget, which only one process can cut at the budget.
+ */
 static int zoo_explore(struct scenario *sc, const struct policy *p,
-		       struct explore_result *r)
+		       unsigned long jobs, struct explore_result *r)
 {
 	const struct sc_zoo *z = sc->zoo;
 	struct explore_opts o = { .strategy = z->strategy,
@@ -1059,8 +1174,17 @@ static int zoo_explore(struct scenario *sc, const struct policy *p,
 				  .model_name = sc->file,
 				  .progress_fd = -1 };
 
+	char err[512] = "";
+	int ret;
+
 	sc->policy = *p;
-	return explore(scenario_model(sc), &o, r);
+	if (jobs <= 1 || (o.strategy == STRAT_DFS && o.iterations))
+		return explore(scenario_model(sc), &o, r);
+	ret = explore_parallel(scenario_model(sc), &o, jobs, r, err,
+			       sizeof(err));
+	if (ret && *err)
+		fprintf(stderr, "secmmu: zoo: %s: %s\n", sc->file, err);
+	return ret;
 }
 
 static bool has_kind(const struct explore_result *r, const char *kind)
@@ -1073,12 +1197,13 @@ static bool has_kind(const struct explore_result *r, const char *kind)
 	return false;
 }
 
-static int zoo_run_one(struct scenario *sc, struct zoo_run *zr)
+static int zoo_run_one(struct scenario *sc, unsigned long jobs,
+		       struct zoo_run *zr)
 {
 	struct explore_result r;
 	int i;
 
-	if (zoo_explore(sc, &sc->zoo->buggy, &r))
+	if (zoo_explore(sc, &sc->zoo->buggy, jobs, &r))
 		return -1;
 	zr->detected = has_kind(&r, sc->zoo->violation);
 	zr->executions = r.executions;
@@ -1088,12 +1213,17 @@ static int zoo_run_one(struct scenario *sc, struct zoo_run *zr)
 		if (!strcmp(r.kinds[i].kind, sc->zoo->violation))
 			zr->first = r.kinds[i].first_exec;
 	explore_result_free(&r);
-	if (zoo_explore(sc, &sc->zoo->fixed, &r))
+	if (zoo_explore(sc, &sc->zoo->fixed, jobs, &r))
 		return -1;
 	zr->clean = !r.violating;
 	zr->fixed_executions = r.executions;
 	zr->fixed_seconds = r.seconds;
 	zr->fixed_exhausted = r.exhausted;
+	zr->nr_workers = r.nr_workers;
+	for (i = 0; i < r.nr_workers; i++) {
+		zr->workers[i].executions = r.workers[i].executions;
+		zr->workers[i].pid = r.workers[i].pid;
+	}
 	if (!zr->clean)
 		fprintf(stderr, "%s: the fixed policy found %s:\n%s", sc->file,
 			r.first_kind, r.first_report ? r.first_report : "");
@@ -1116,27 +1246,88 @@ static bool zoo_wanted(const struct scenario *sc, const char *file,
 	return any;
 }
 
+/* one zoo entry as a JSON object */
+static void zoo_json(const struct scenario *sc, const char *file,
+		     const struct zoo_run *zr, bool first)
+{
+	int i;
+
+	printf("%s{\"entry\":", first ? "" : ",");
+	fput_json_str(stdout, sc->zoo->name);
+	printf(",\"file\":");
+	fput_json_str(stdout, file);
+	printf(",\"violation\":");
+	fput_json_str(stdout, sc->zoo->violation);
+	printf(",\"ok\":%s,\"detected\":%s,\"first_execution\":%lu,\"executions\":%lu,\"seconds\":%.6f",
+	       zr->detected && zr->clean ? "true" : "false",
+	       zr->detected ? "true" : "false", zr->first, zr->executions,
+	       zr->seconds);
+	printf(",\"fixed_clean\":%s,\"fixed_executions\":%lu,\"fixed_exhausted\":%s,\"fixed_seconds\":%.6f,\"workers\":[",
+	       zr->clean ? "true" : "false", zr->fixed_executions,
+	       zr->fixed_exhausted ? "true" : "false", zr->fixed_seconds);
+	for (i = 0; i < zr->nr_workers; i++)
+		printf("%s{\"executions\":%lu,\"pid\":%d}", i ? "," : "",
+		       zr->workers[i].executions, zr->workers[i].pid);
+	printf("],\"history\":");
+	fput_json_str(stdout, sc->zoo->history);
+	printf("}");
+}
+
 /*
- * secmmu zoo [NAME...]: every scenario with a `zoo:` block, or those
- * named (by zoo name, scenario name or path under the scenarios dir)
+ * secmmu zoo [--jobs J] [--json] [NAME...]: every scenario with a `zoo:` block,
+ * or those named (by zoo name, scenario name or path under the
+ * scenarios dir)
  */
 static int cmd_zoo(int argc, char **argv)
 {
 	const char *dir = scenarios_dir();
 	struct name_list files = { 0 };
 	bool used[64] = { false };
-	char path[4096], err[1024];
-	int nr = argc - 1, bad_entries = 0, entries = 0, ret = 0, i;
+	char path[4096], err[1024], *names[64];
+	int nr = 0, bad_entries = 0, entries = 0, ret = 0, i;
+	unsigned long jobs = 1;
+	bool json = false;
 	size_t f;
 
-	if (nr > 64) {
-		fprintf(stderr, "secmmu: zoo: at most 64 names\n");
-		return EXIT_USAGE;
+	for (i = 1; i < argc; i++) {
+		const char *val = NULL;
+
+		if (!strcmp(argv[i], "--jobs")) {
+			if (i + 1 == argc) {
+				fprintf(stderr,
+					"secmmu: option '--jobs' needs a value\n");
+				return EXIT_USAGE;
+			}
+			val = argv[++i];
+		} else if (!strncmp(argv[i], "--jobs=", 7)) {
+			val = argv[i] + 7;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+			continue;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "secmmu: zoo: unknown option '%s'\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+		if (val) {
+			if (parse_ulong("--jobs", val, 1, EXPLORE_MAX_JOBS,
+					&jobs))
+				return EXIT_USAGE;
+			continue;
+		}
+		if (nr == 64) {
+			fprintf(stderr, "secmmu: zoo: at most 64 names\n");
+			return EXIT_USAGE;
+		}
+		names[nr++] = argv[i];
 	}
 	find_yaml(dir, "", 0, &files);
 	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
-	printf("%-18s %-9s %-28s %-18s %s\n", "entry", "result",
-	       "buggy: detected in", "fixed: clean in", "history");
+	if (json)
+		printf("{\"jobs\":%lu,\"entries\":[", jobs);
+	else
+		printf("%-18s %-9s %-28s %-18s %s\n", "entry", "result",
+		       "buggy: detected in", "fixed: clean in", "history");
 	for (f = 0; f < files.n; f++) {
 		struct scenario *sc;
 		struct zoo_run zr;
@@ -1153,14 +1344,13 @@ static int cmd_zoo(int argc, char **argv)
 			free(files.v[f]);
 			continue;
 		}
-		if (!sc->zoo ||
-		    !zoo_wanted(sc, files.v[f], argv + 1, nr, used)) {
+		if (!sc->zoo || !zoo_wanted(sc, files.v[f], names, nr, used)) {
 			scenario_free(sc);
 			free(files.v[f]);
 			continue;
 		}
 		entries++;
-		if (zoo_run_one(sc, &zr)) {
+		if (zoo_run_one(sc, jobs, &zr)) {
 			fprintf(stderr, "secmmu: zoo: %s: cannot explore\n",
 				path);
 			ret = EXIT_USAGE;
@@ -1177,9 +1367,12 @@ static int cmd_zoo(int argc, char **argv)
 		snprintf(fix, sizeof(fix), "%s%lu execs%s",
 			 zr.clean ? "" : "NO: ", zr.fixed_executions,
 			 zr.fixed_exhausted ? " (all)" : "");
-		printf("%-18s %-9s %-28s %-18s %s\n", sc->zoo->name,
-		       zr.detected && zr.clean ? "ok" : "FAILED", det, fix,
-		       sc->zoo->history);
+		if (json)
+			zoo_json(sc, files.v[f], &zr, entries == 1);
+		else
+			printf("%-18s %-9s %-28s %-18s %s\n", sc->zoo->name,
+			       zr.detected && zr.clean ? "ok" : "FAILED", det,
+			       fix, sc->zoo->history);
 		if (!zr.detected || !zr.clean)
 			bad_entries++;
 		scenario_free(sc);
@@ -1188,14 +1381,20 @@ static int cmd_zoo(int argc, char **argv)
 	free(files.v);
 	for (i = 0; i < nr; i++)
 		if (!used[i]) {
-			fprintf(stderr, "secmmu: zoo: no entry named '%s' in %s\n",
-				argv[i + 1], dir);
+			fprintf(stderr,
+				"secmmu: zoo: no entry named '%s' in %s\n",
+				names[i], dir);
 			ret = EXIT_USAGE;
 		}
+	/* --json: a complete document even when an entry could not run */
+	if (json)
+		printf("],\"entries_run\":%d,\"misbehaving\":%d}\n", entries,
+		       bad_entries);
 	if (ret)
 		return ret;
-	printf("\n%d entr%s, %d misbehaving\n", entries,
-	       entries == 1 ? "y" : "ies", bad_entries);
+	if (!json)
+		printf("\n%d entr%s, %d misbehaving\n", entries,
+		       entries == 1 ? "y" : "ies", bad_entries);
 	return bad_entries ? EXIT_VIOLATION : 0;
 }
 

@@ -33,6 +33,12 @@ static const char *const iommu_fault_during_invalidation_values[] = {
 	NULL,
 };
 
+static const char *const iommu_dma_invalidation_values[] = {
+	"strict", /* IOMMU_DMA_STRICT (src/iommu/dma-iommu.h) */
+	"deferred", /* IOMMU_DMA_DEFERRED */
+	NULL,
+};
+
 const struct knob knobs[NR_KNOBS] = {
 	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
 		.name = "mremap.flush_before_ptl_unlock",
@@ -62,6 +68,20 @@ const struct knob knobs[NR_KNOBS] = {
 		.def = true,
 		.meaning = "the mirror device (src/devices/mirror.c) checks mmu_interval_read_retry() under its mutex before installing entries built from a page-table walk; false installs without the check, so an entry built from a PTE that an invalidation has since changed becomes visible (a driver bug, not a kernel version)",
 		.history = "lib/test_hmm.c's dmirror (5.7, \"mm/hmm/test: add selftest driver for HMM\") uses mmu_interval_read_begin/read_retry, the HMM contract documented in Documentation/mm/hmm.rst; false models a driver that skips it",
+	},
+	[KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE] = {
+		.name = "notifier.nonblock_fail_ends_itree",
+		.type = KNOB_BOOL,
+		.def = false, /* Linux today: no fix exists (see .history) */
+		.meaning = "a non-blockable invalidate_range_start whose interval-tree part succeeded but whose plain subscriber returned -EAGAIN: false = return -EAGAIN without ending the interval epoch (Linux), so active_invalidate_ranges stays raised and invalidate_seq odd, and read_begin/remove on every collided interval sleep for ever; true = end the interval epoch first (a proposed fix; the model's behaviour before this knob existed)",
+		.history = "false since the interval notifier came in 5.5 (99cb252f5e68 \"mm/mmu_notifier: add an interval tree notifier\"): __mmu_notifier_invalidate_range_start returns mn_hlist_invalidate_range_start's error without mn_itree_inv_end; unchanged in the mm/mmu_notifier.c read for this model (a recent tree); found by this model, no upstream report or fix found; needs the OOM reaper (the non-blockable caller) on an mm with both an interval notifier and a plain subscriber that refuses non-blockable starts; true is not a Linux version",
+	},
+	[KNOB_CLEAR_REFS_FLUSH_TLB] = {
+		.name = "clear_refs.flush_tlb",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
+		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
 	},
 	[KNOB_IOMMU_FAULT_DURING_INVALIDATION] = {
 		.name = "iommu.fault_during_invalidation",
@@ -93,6 +113,21 @@ const struct knob knobs[NR_KNOBS] = {
 		.def = true,
 		.meaning = "try_to_unmap_one() invalidates the secondary TLBs of the page while it holds the page-table lock (ptep_clear_flush_notify); false leaves it to invalidate_range_end after the lock is dropped, when a new PTE may already be installed",
 		.history = "2017 discussion (Andrea Arcangeli, Jerome Glisse): the old mmu_notifier_invalidate_page() ran after the PT lock was released; replaced in 4.13 by 369ea8242c0f \"mm/rmap: update to new mmu_notifier semantic v2\"",
+	},
+	[KNOB_IOMMU_DMA_INVALIDATION] = {
+		.name = "iommu.dma_invalidation",
+		.type = KNOB_ENUM,
+		.values = iommu_dma_invalidation_values,
+		.def = 0, /* strict */
+		.meaning = "DMA-API domains (src/iommu/dma-iommu.c): strict = dma_unmap_page() invalidates the IOTLB and device TLB before it returns; deferred = it queues the IOVA on a flush queue (256 entries) flushed domain-wide when full or on a timeout, so the device may still reach the buffer for a while after the unmap returned (reported as dma-after-unmap)",
+		.history = "the iommu.strict=0/1 boot option (lazy vs strict); flush queues came to the AMD and Intel drivers in 4.14 (iova.c), moved to dma-iommu.c with the IOMMU_DOMAIN_DMA_FQ domain type in 5.15-5.17; lazy is the documented trade-off of kernel-parameters.txt, and untrusted (external) devices are always strict",
+	},
+	[KNOB_IOMMU_SVA_FULL_RANGE_FLUSH] = {
+		.name = "iommu.sva_full_range_flush",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "the SVA driver's arch_invalidate_secondary_tlbs recognizes the full-address-space range [0, -1UL) that full CPU flushes pass (tlb_finish_mmu's nested flush, flush_tlb_mm, ranges above the flush ceiling) and invalidates the whole PASID; false keeps the older page-count arithmetic, which wraps to 0 for that range: nothing is invalidated",
+		.history = "6.6's 6bbd42e2df8f (\"mmu_notifiers: call invalidate_range() when invalidating TLBs\") began sending [0, -1UL); the Intel driver's overflow was fixed by \"iommu/vt-d: Fix incorrect cache invalidation for mm notification\" (Nov 2023, Cc stable); the same series fixed arm64 SMMU (\"arm64/smmu: use TLBI ASID when invalidating entire range\")",
 	},
 };
 

@@ -33,10 +33,14 @@ enum knob_id {
 	KNOB_RMAP_BATCHED_FLUSH_PENDING,
 	KNOB_NOTIFIER_SECONDARY_TLB_FLUSH,
 	KNOB_MIRROR_READ_RETRY,
+	KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE,
+	KNOB_CLEAR_REFS_FLUSH_TLB,
 	KNOB_IOMMU_FAULT_DURING_INVALIDATION,
 	KNOB_IOMMU_REFAULT_LIMIT,
 	KNOB_IOMMU_INVALIDATE_ON_UPGRADE,
 	KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL,
+	KNOB_IOMMU_DMA_INVALIDATION,
+	KNOB_IOMMU_SVA_FULL_RANGE_FLUSH,
 	NR_KNOBS,
 };
 
@@ -64,7 +68,8 @@ struct knob {
 	enum knob_type type;
 	const char *const *values; /* KNOB_ENUM: value names, NULL-terminated */
 	unsigned min, max;	    /* KNOB_UINT: inclusive range */
-	unsigned def;		    /* default: the newest, fixed behaviour */
+	unsigned def;		    /* default: the newest behaviour (fixed,
+				     * or Linux today where no fix exists) */
 	const char *meaning;	    /* one line */
 	const char *history;	    /* one line: commit subject or CVE, version */
 };

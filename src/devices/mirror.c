@@ -30,6 +30,9 @@
  *  - Errors as hmm-tests expect: -EFAULT for no VMA or a VMA without
  *    VM_READ (PROT_NONE) or a fault that fails; -EPERM for a write to a
  *    VMA without VM_WRITE.
+ *  - A fault on an exited process (mm_users already 0) fails with
+ *    -EFAULT (dmirror_fault returns 0 there and lets the caller's loop
+ *    find nothing).
  *  - The policy knob mirror.read_retry=false skips the read_retry check
  *    (a driver bug); hmm_range_fault's own mmu_interval_check_retry()
  *    early exit is kept.
@@ -133,6 +136,26 @@ void dmirror_fini(struct dmirror *d)
 	d->mm = NULL;
 }
 
+/*
+ * mmget_not_zero: a user reference unless the process has exited.  The
+ * device's mmgrab keeps the struct; this keeps exit_mmap from tearing the
+ * page tables down under the walk and its faults (dmirror_fault does the
+ * same).
+ */
+static bool dmirror_mmget_not_zero(struct mm_struct *mm)
+{
+	int users = atomic_read(&mm->mm_users);
+
+	while (users) {
+		int old = atomic_cmpxchg(&mm->mm_users, users, users + 1);
+
+		if (old == users)
+			return true;
+		users = old;
+	}
+	return false;
+}
+
 /* ---- hmm_range_fault ---- */
 
 struct dmirror_pfn {
@@ -227,7 +250,11 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 	if (!npages || !dmirror_entry(d, va) ||
 	    !dmirror_entry(d, va + ((npages - 1) << PAGE_SHIFT)))
 		return -EFAULT;
+	/* the mm is the mirrored process's: pin its users first */
+	if (!dmirror_mmget_not_zero(mm))
+		return -EFAULT;
 	__atomic_add_fetch(&d->nr_faults, 1, __ATOMIC_RELAXED);
+	ret = -EBUSY;
 	for (tries = 0; tries < DMIRROR_MAX_TRIES; tries++) {
 		seq = mmu_interval_read_begin(&d->notifier);
 		mmap_read_lock(mm);
@@ -236,12 +263,13 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 		if (ret == -EBUSY)
 			continue;
 		if (ret)
-			return ret;
+			break;
 		mutex_lock(&d->mutex);
 		if (policy_bool(w, KNOB_MIRROR_READ_RETRY) &&
 		    mmu_interval_read_retry(&d->notifier, seq)) {
 			mutex_unlock(&d->mutex);
 			__atomic_add_fetch(&d->nr_retries, 1, __ATOMIC_RELAXED);
+			ret = -EBUSY;
 			continue;
 		}
 		for (i = 0; i < npages; i++) {
@@ -261,9 +289,10 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 			d->nr_installs++;
 		}
 		mutex_unlock(&d->mutex);
-		return 0;
+		break;
 	}
-	return -EBUSY;
+	mmput(mm);
+	return ret;
 }
 
 /* ---- device accesses ---- */

@@ -103,7 +103,29 @@ struct explore_opts {
 			   unsigned long exec, bool violating);
 	void *after_arg;
 	bool no_replay; /* leave the traced replay of the first to the caller */
+	/*
+	 * dfs split (parallel.c): the decision tree is cut at split_depth
+	 * decisions into subtrees numbered in DFS order.  This explorer
+	 * runs the subtrees numbered k mod split_jobs == split_k in full and
+	 * every other one for a single uncounted execution, stopped once it
+	 * passed the cut (to learn the nodes above it).  split_jobs 0 runs none in full (counting
+	 * the subtrees).  An execution's number is then its key: subtree
+	 * << EXPLORE_SPLIT_SHIFT | index in its subtree, plus 1.  Needs
+	 * iterations 0.
+	 */
+	unsigned split_depth, split_jobs, split_k;
+	/*
+	 * Shared among explorers instead of split_jobs/split_k: the lowest
+	 * subtree no one took yet.  An explorer takes the subtree it reaches
+	 * when this still names it, so each subtree runs once, in full, on
+	 * whichever explorer gets there first.
+	 */
+	unsigned long *split_next;
+	/* stop before an execution numbered above *stop_above (shared) */
+	const unsigned long *stop_above;
 };
+
+#define EXPLORE_SPLIT_SHIFT 40
 
 struct model {
 	const char *name;
@@ -122,6 +144,7 @@ struct explore_result {
 	uint64_t first_seed;	       /* per-execution seed of the first */
 	char *first_schedule;	       /* malloc'd schedule string */
 	char *first_report;	       /* malloc'd report text */
+	char *last_schedule; /* dfs split: the last owned execution's */
 	char first_kind[40];
 	char *trace_json; /* malloc'd trace of the first violating (or last) */
 	char *trace_text;
@@ -135,6 +158,8 @@ struct explore_result {
 	bool replay_verified; /* two replays gave the violation, same trace */
 	double seconds;
 	unsigned long total_steps;
+	unsigned long subtrees; /* dfs split: subtrees entered */
+	unsigned long max_depth; /* dfs: most decisions in one execution */
 	/* explore_parallel(): executions and pid of each worker */
 	int nr_workers;
 	struct {

@@ -10,10 +10,20 @@
  *   pct     Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS
  *           2010): random distinct priorities, the highest runnable runs,
  *           and at d-1 random steps the running agent drops below all.
+ *           The change steps are drawn from [1, k] where k is the step
+ *           count of the budget's first execution (at least 100): so
+ *           execution i depends on S+i alone, as with random, and J
+ *           workers (parallel.c) run exactly the --jobs 1 executions.
  *   dfs     stateless depth-first search of the decision tree with a
  *           preemption bound k (Musuvathi & Qadeer, PLDI 2007): switching
  *           away from an agent that could go on costs one preemption.
  *   replay  follow a recorded decision list, then run non-preemptively.
+ *
+ * dfs split (--jobs with dfs): the tree is cut at a depth D into subtrees
+ * numbered in DFS order; an explorer runs its own subtrees in full and
+ * every other one for one uncounted execution, which reveals the nodes
+ * above D that the next subtree starts from.  The union over J explorers
+ * is the single walk, execution for execution.
  *
  * A decision is recorded only where two or more agents could run; the
  * schedule string names the chosen agent per decision ('a' = agent 0),
@@ -59,6 +69,7 @@ struct explorer {
 	unsigned long change[32];
 	int nchange;
 	unsigned long steps, est_steps;
+	size_t skip_depth; /* dfs split: stop this execution at this depth */
 };
 
 static int lowest_or_last(uint64_t runnable, int last)
@@ -110,8 +121,8 @@ static struct dfs_node *dfs_push(struct explorer *ex)
 {
 	if (ex->nr_nodes == ex->cap_nodes) {
 		ex->cap_nodes = ex->cap_nodes ? ex->cap_nodes * 2 : 256;
-		ex->nodes = realloc(ex->nodes,
-				    ex->cap_nodes * sizeof(*ex->nodes));
+		ex->nodes =
+			realloc(ex->nodes, ex->cap_nodes * sizeof(*ex->nodes));
 		if (!ex->nodes)
 			abort();
 	}
@@ -156,7 +167,8 @@ static bool dfs_backtrack(struct explorer *ex)
 
 			cand &= cand - 1;
 			n->tried |= 1ULL << c;
-			if (bound < 0 || n->preempt_before + preempts <= bound) {
+			if (bound < 0 ||
+			    n->preempt_before + preempts <= bound) {
 				n->chosen = c;
 				return true;
 			}
@@ -183,7 +195,6 @@ static int ex_pick(struct det_ctl *c, struct world *w, uint64_t runnable,
 	struct explorer *ex = container_of(c, struct explorer, ctl);
 	int choice;
 
-	(void)w;
 	ex->steps++;
 	if (ex->strat == STRAT_PCT) {
 		choice = pct_pick(ex, runnable, last);
@@ -201,6 +212,9 @@ static int ex_pick(struct det_ctl *c, struct world *w, uint64_t runnable,
 		choice = dfs_pick(ex, runnable, last);
 		if (last >= 0 && (runnable >> last & 1) && choice != last)
 			ex->preempt++;
+		/* someone else's subtree: the nodes above the cut are known */
+		if (ex->skip_depth && ex->pos >= ex->skip_depth)
+			w->stop = true;
 		break;
 	default: /* replay */
 		if (ex->nr_dec < ex->nr_sched)
@@ -300,8 +314,8 @@ static char *reports_text(struct world *w)
 }
 
 /* One execution of @m in @w under the controller @ex. */
-static int run_one(struct world *w, const struct model *m,
-		   struct explorer *ex, uint64_t seed)
+static int run_one(struct world *w, const struct model *m, struct explorer *ex,
+		   uint64_t seed)
 {
 	int ret;
 
@@ -449,6 +463,19 @@ void explore_progress(int fd, struct explore_progress *p,
 		final ? "\n" : "");
 }
 
+/* dfs split: does this explorer run subtree @sub in full? */
+static bool split_take(const struct explore_opts *o, unsigned long sub)
+{
+	unsigned long want = sub;
+
+	if (o->split_next)
+		return __atomic_compare_exchange_n(o->split_next, &want,
+						   sub + 1, false,
+						   __ATOMIC_RELAXED,
+						   __ATOMIC_RELAXED);
+	return o->split_jobs && sub % o->split_jobs == o->split_k;
+}
+
 /**
  * explore - run a model under the deterministic engine
  * @m: the model
@@ -463,14 +490,19 @@ int explore(const struct model *m, const struct explore_opts *o,
 {
 	struct explorer ex = { .ctl.pick = ex_pick, .o = o };
 	unsigned long i, exec, stride = o->exec_stride ? o->exec_stride : 1;
+	bool split = o->strategy == STRAT_DFS && o->split_depth;
+	unsigned long sub = 0, idx = 0;
 	struct explore_progress prog = { 0 };
 	unsigned char *sched = NULL;
 	double t0 = now_sec();
+	bool ran = false, calibrated = o->strategy != STRAT_PCT;
 	struct world *w;
-	bool hit;
+	bool hit, own = true, last_own = false;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
+	if (split && o->iterations)
+		return -EINVAL;
 	ex.strat = o->strategy;
 	ex.est_steps = 100;
 	if (o->strategy == STRAT_REPLAY) {
@@ -487,20 +519,48 @@ int explore(const struct model *m, const struct explore_opts *o,
 		free(sched);
 		return -ENOMEM;
 	}
+	/* pct: learn the step estimate from the budget's first execution */
+	if (!calibrated && o->exec_base) {
+		ret = run_one(w, m, &ex, o->seed);
+		ex.est_steps = max(ex.est_steps, ex.steps);
+		calibrated = ran = true;
+	}
+	r->subtrees = split;
 	explore_progress_init(&prog, o->progress_ms);
-	for (i = 0; !o->iterations || i < o->iterations; i++) {
+	for (i = 0; !ret && (!o->iterations || i < o->iterations); i++) {
 		/* exec: this execution's global 1-based number */
 		uint64_t seed = o->seed + o->exec_base + i * stride;
 
 		exec = o->exec_base + i * stride + 1;
-		if (i)
+		if (split) {
+			exec = (sub << EXPLORE_SPLIT_SHIFT | idx) + 1;
+			seed = o->seed;
+		}
+		if (o->stop_above &&
+		    exec > __atomic_load_n(o->stop_above, __ATOMIC_RELAXED))
+			break;
+		if (split && !idx)
+			own = split_take(o, sub);
+		ex.skip_depth = own ? 0 : o->split_depth;
+		if (ran)
 			world_reset(w);
+		ran = true;
 		ret = run_one(w, m, &ex, seed);
 		if (ret)
 			break;
+		r->max_depth = max(r->max_depth, (unsigned long)ex.pos);
+		if (!calibrated) {
+			ex.est_steps = max(ex.est_steps, ex.steps);
+			calibrated = true;
+		}
+		last_own = own;
+		if (!own) {
+			/* someone else's subtree: only its nodes above the cut */
+			ex.pos = min(ex.pos, (size_t)o->split_depth);
+			goto next;
+		}
 		r->executions++;
 		r->total_steps += w->step;
-		ex.est_steps = max(ex.est_steps, ex.steps);
 		hit = w->nr_reports &&
 		      (!o->stop_kind || report_has(w, o->stop_kind));
 		if (w->nr_reports) {
@@ -525,9 +585,20 @@ int explore(const struct model *m, const struct explore_opts *o,
 			break;
 		if (o->strategy == STRAT_REPLAY)
 			break;
-		if (o->strategy == STRAT_DFS && !dfs_backtrack(&ex)) {
-			r->exhausted = true;
-			break;
+next:
+		if (o->strategy == STRAT_DFS) {
+			if (!dfs_backtrack(&ex)) {
+				r->exhausted = true;
+				break;
+			}
+			/* a new choice above the cut starts the next subtree */
+			if (split && ex.nr_nodes <= o->split_depth) {
+				sub++;
+				idx = 0;
+				r->subtrees++;
+			} else if (split) {
+				idx++;
+			}
 		}
 		explore_progress(o->progress_fd, &prog, r->executions,
 				 r->violating, false);
@@ -535,6 +606,8 @@ int explore(const struct model *m, const struct explore_opts *o,
 	explore_progress(o->progress_fd, &prog, r->executions, r->violating,
 			 true);
 	r->seconds = now_sec() - t0;
+	if (split && last_own && !ret)
+		r->last_schedule = schedule_encode(ex.dec, ex.nr_dec);
 	world_destroy(w);
 	free(sched);
 	free(ex.dec);
@@ -551,6 +624,7 @@ void explore_result_free(struct explore_result *r)
 {
 	free(r->first_schedule);
 	free(r->first_report);
+	free(r->last_schedule);
 	free(r->trace_json);
 	free(r->trace_text);
 	memset(r, 0, sizeof(*r));

@@ -32,8 +32,19 @@
  * The record is "key value\n" lines; a string is "key LEN\n", LEN bytes,
  * "\n"; the log is "log N\n" and N lines "EXEC KIND COUNT".
  *
- * Simplifications: dfs (one tree walked in order) and replay are not
- * split: explore_parallel() refuses them.  A clean run's trace is that of
+ * dfs: the parent picks a cut depth D (choose_split_depth); the workers
+ * walk the tree above D in the same order and each subtree below D runs
+ * in full on the first worker to reach it (a shared "next subtree"
+ * counter next to the cut; explore.c's split mode).  Which worker ran a
+ * subtree depends on timing; what the merge computes does not.  Its executions carry keys (subtree, index) instead of global
+ * numbers; each worker reports the size of every subtree it ran, and the
+ * merge lays the subtrees end to end to number every execution as a
+ * --jobs 1 walk does.  The cut (stop_on_violation) holds a key: every
+ * key below it runs, so the subtrees before the cut's are complete.
+ *
+ * Simplifications: replay is not split, nor is a dfs with an execution
+ * budget (the budget's end is a global number no worker knows):
+ * explore_parallel() refuses them.  A clean run's trace is that of
  * the last execution, re-run alone in the parent.  total_steps counts
  * every execution run, dropped or not.  A log costs 16 bytes per
  * violating execution that does not stop the run.
@@ -67,12 +78,20 @@ struct vlog {
 	unsigned kind, count;
 };
 
+/* dfs: the executions a worker ran of one subtree */
+struct vsize {
+	unsigned long sub, size;
+};
+
 struct worker_ctx {
 	int out;
 	unsigned long *cut; /* shared; NULL without stop_on_violation */
 	unsigned long stride;
+	bool dfs;
 	struct vlog *log;
 	size_t nr_log, cap_log;
+	struct vsize *sizes;
+	size_t nr_sizes, cap_sizes;
 	unsigned long prev[ARRAY_SIZE(((struct explore_result *)0)->kinds)];
 	bool progress;
 	double last, interval;
@@ -89,6 +108,9 @@ struct worker {
 	struct explore_result r;
 	struct vlog *log;
 	size_t nr_log;
+	struct vsize *sizes;
+	size_t nr_sizes;
+	bool exhausted;
 };
 
 static double now_sec(void)
@@ -128,6 +150,26 @@ static void log_add(struct worker_ctx *wc, unsigned long exec, unsigned kind,
 	wc->log[wc->nr_log++] = (struct vlog){ exec, kind, count };
 }
 
+/* dfs: execution @exec (a split key plus 1) ran: grow its subtree's size */
+static void size_add(struct worker_ctx *wc, unsigned long exec)
+{
+	unsigned long sub = (exec - 1) >> EXPLORE_SPLIT_SHIFT;
+	unsigned long idx = (exec - 1) & ((1UL << EXPLORE_SPLIT_SHIFT) - 1);
+
+	if (wc->nr_sizes && wc->sizes[wc->nr_sizes - 1].sub == sub) {
+		wc->sizes[wc->nr_sizes - 1].size = idx + 1;
+		return;
+	}
+	if (wc->nr_sizes == wc->cap_sizes) {
+		wc->cap_sizes = wc->cap_sizes ? 2 * wc->cap_sizes : 64;
+		wc->sizes =
+			realloc(wc->sizes, wc->cap_sizes * sizeof(*wc->sizes));
+		if (!wc->sizes)
+			abort();
+	}
+	wc->sizes[wc->nr_sizes++] = (struct vsize){ sub, idx + 1 };
+}
+
 static void cut_lower(unsigned long *cut, unsigned long exec)
 {
 	unsigned long c = __atomic_load_n(cut, __ATOMIC_RELAXED);
@@ -145,7 +187,9 @@ static bool worker_after(void *arg, const struct explore_result *r,
 	size_t nr_log = wc->nr_log;
 	int i;
 
-	if (!wc->cut)
+	if (wc->dfs)
+		size_add(wc, exec);
+	if (!wc->cut && !wc->dfs)
 		goto progress;
 	/*
 	 * What this execution added to the kinds: log it, for the merge; a
@@ -158,9 +202,11 @@ static bool worker_after(void *arg, const struct explore_result *r,
 		log_add(wc, exec, 0, 0);
 	for (i = 0; i < r->nr_kinds; i++)
 		wc->prev[i] = r->kinds[i].count;
-	if (r->first_hit && r->first_violation == exec)
+	if (wc->cut && r->first_hit && r->first_violation == exec)
 		cut_lower(wc->cut, exec);
-	if (exec + wc->stride > __atomic_load_n(wc->cut, __ATOMIC_RELAXED))
+	/* dfs: explore() itself stops before a key above the cut */
+	if (wc->cut && !wc->dfs &&
+	    exec + wc->stride > __atomic_load_n(wc->cut, __ATOMIC_RELAXED))
 		return true;
 progress:
 	if (wc->progress && now_sec() - wc->last >= wc->interval) {
@@ -188,12 +234,14 @@ static int write_record(int fd, const struct explore_result *r,
 		return -1;
 	fprintf(f,
 		"R\nexecutions %lu\nviolating %lu\ntotal_steps %lu\n"
-		"first_violation %lu\nfirst_seed %" PRIu64 "\nfirst_hit %d\n",
+		"first_violation %lu\nfirst_seed %" PRIu64 "\nfirst_hit %d\n"
+		"exhausted %d\n",
 		r->executions, r->violating, r->total_steps, r->first_violation,
-		r->first_seed, r->first_hit);
+		r->first_seed, r->first_hit, r->exhausted);
 	put_str(f, "first_kind", r->first_kind);
 	put_str(f, "first_schedule", r->first_schedule);
 	put_str(f, "first_report", r->first_report);
+	put_str(f, "last_schedule", r->last_schedule);
 	fprintf(f, "kinds %d\n", r->nr_kinds);
 	for (i = 0; i < r->nr_kinds; i++) {
 		fprintf(f, "count %lu\nfirst_exec %lu\n", r->kinds[i].count,
@@ -204,6 +252,9 @@ static int write_record(int fd, const struct explore_result *r,
 	for (j = 0; j < wc->nr_log; j++)
 		fprintf(f, "%lu %u %u\n", wc->log[j].exec, wc->log[j].kind,
 			wc->log[j].count);
+	fprintf(f, "sizes %zu\n", wc->nr_sizes);
+	for (j = 0; j < wc->nr_sizes; j++)
+		fprintf(f, "%lu %lu\n", wc->sizes[j].sub, wc->sizes[j].size);
 	fprintf(f, "end\n");
 	if (fclose(f)) {
 		free(buf);
@@ -222,6 +273,7 @@ worker_main(const struct model *m, const struct explore_opts *o, int k,
 		.out = out,
 		.cut = o->stop_on_violation ? cut : NULL,
 		.stride = jobs,
+		.dfs = o->strategy == STRAT_DFS,
 		.progress = o->progress_fd >= 0,
 		.last = now_sec(),
 		.interval = (o->progress_ms ? o->progress_ms : 500) / 2000.0
@@ -230,9 +282,15 @@ worker_main(const struct model *m, const struct explore_opts *o, int k,
 	struct explore_result r;
 	int ret;
 
-	wo.exec_base = k;
-	wo.exec_stride = jobs;
-	wo.iterations = n;
+	if (wc.dfs) {
+		/* o->split_depth was chosen by the parent */
+		wo.split_next = cut + 1;
+		wo.stop_above = wc.cut;
+	} else {
+		wo.exec_base = k;
+		wo.exec_stride = jobs;
+		wo.iterations = n;
+	}
 	wo.progress_fd = -1;
 	wo.trace = false;
 	wo.no_replay = true;
@@ -306,14 +364,38 @@ static int rd_log(struct rd *d, struct worker *wk, unsigned nr_kinds)
 	return 0;
 }
 
+static int rd_sizes(struct rd *d, struct worker *wk)
+{
+	unsigned long long n, i;
+
+	if (rd_num(d, "sizes", &n) || n > (unsigned long long)(d->end - d->p))
+		return -1;
+	wk->sizes = calloc(n ? n : 1, sizeof(*wk->sizes));
+	if (!wk->sizes)
+		abort();
+	for (i = 0; i < n; i++) {
+		struct vsize *z = &wk->sizes[i];
+		int used;
+
+		if (sscanf(d->p, "%lu %lu\n%n", &z->sub, &z->size, &used) !=
+			    2 ||
+		    z->sub >> (64 - EXPLORE_SPLIT_SHIFT) || !z->size)
+			return -1;
+		d->p += used;
+	}
+	wk->nr_sizes = n;
+	return 0;
+}
+
 static int parse_record(struct worker *wk)
 {
 	struct explore_result *r = &wk->r;
 	struct rd d = { wk->buf + wk->pos, wk->buf + wk->len };
-	unsigned long long v[6], nk, c, f;
+	unsigned long long v[7], nk, c, f;
 	static const char *const keys[] = { "executions",  "violating",
 					    "total_steps", "first_violation",
-					    "first_seed",  "first_hit" };
+					    "first_seed",  "first_hit",
+					    "exhausted" };
 	char *s = NULL;
 	unsigned i;
 
@@ -327,12 +409,14 @@ static int parse_record(struct worker *wk)
 	r->first_violation = v[3];
 	r->first_seed = v[4];
 	r->first_hit = v[5];
+	wk->exhausted = v[6];
 	if (rd_str(&d, "first_kind", &s))
 		return -1;
 	snprintf(r->first_kind, sizeof(r->first_kind), "%s", s);
 	free(s);
 	if (rd_str(&d, "first_schedule", &r->first_schedule) ||
 	    rd_str(&d, "first_report", &r->first_report) ||
+	    rd_str(&d, "last_schedule", &r->last_schedule) ||
 	    rd_num(&d, "kinds", &nk) || nk > ARRAY_SIZE(r->kinds))
 		return -1;
 	for (i = 0; i < nk; i++) {
@@ -345,7 +429,7 @@ static int parse_record(struct worker *wk)
 		free(s);
 	}
 	r->nr_kinds = nk;
-	if (rd_log(&d, wk, nk))
+	if (rd_log(&d, wk, nk) || rd_sizes(&d, wk))
 		return -1;
 	return d.end - d.p == 4 && !memcmp(d.p, "end\n", 4) ? 0 : -1;
 }
@@ -581,6 +665,139 @@ static void merge(struct worker *wks, int n, const struct explore_opts *o,
 	first->first_schedule = first->first_report = NULL;
 }
 
+/* dfs: executions (global, 1-based) in subtrees before each subtree */
+struct dfs_index {
+	unsigned long *base; /* base[s]: executions in subtrees 0..s-1 */
+	unsigned long nr; /* subtrees */
+};
+
+static unsigned long dfs_global(const struct dfs_index *x, unsigned long key1)
+{
+	unsigned long sub = (key1 - 1) >> EXPLORE_SPLIT_SHIFT;
+	unsigned long idx = (key1 - 1) & ((1UL << EXPLORE_SPLIT_SHIFT) - 1);
+
+	return (sub < x->nr ? x->base[sub] : x->base[x->nr]) + idx + 1;
+}
+
+/*
+ * dfs: the workers' subtrees laid end to end in DFS order give every
+ * execution its --jobs 1 number.  With a cut, the subtrees before the
+ * cut's are complete (their owners ran every key below the cut) and the
+ * later ones are dropped.
+ */
+static void merge_dfs(struct worker *wks, int n, const struct explore_opts *o,
+		      struct explore_result *r)
+{
+	struct explore_result *first = pick_first(wks, n);
+	unsigned long cut = NO_CUT, last, s, *size;
+	struct dfs_index x = { 0 };
+	bool exhausted = true;
+	size_t j;
+	int k;
+
+	if (o->stop_on_violation && first && first->first_hit)
+		cut = first->first_violation;
+	for (k = 0; k < n; k++)
+		for (j = 0; j < wks[k].nr_sizes; j++)
+			x.nr = max(x.nr, wks[k].sizes[j].sub + 1);
+	size = calloc(x.nr + 1, sizeof(*size));
+	x.base = calloc(x.nr + 1, sizeof(*x.base));
+	if (!size || !x.base)
+		abort();
+	for (k = 0; k < n; k++)
+		for (j = 0; j < wks[k].nr_sizes; j++)
+			size[wks[k].sizes[j].sub] = wks[k].sizes[j].size;
+	for (s = 0; s < x.nr; s++)
+		x.base[s + 1] = x.base[s] + size[s];
+	for (k = 0; k < n; k++) {
+		struct explore_result *w = &wks[k].r;
+
+		r->total_steps += w->total_steps;
+		r->workers[k].pid = wks[k].pid;
+		exhausted &= wks[k].exhausted;
+		for (j = 0; j < wks[k].nr_sizes; j++) {
+			struct vsize *z = &wks[k].sizes[j];
+			unsigned long g0 = x.base[z->sub];
+
+			if (cut != NO_CUT && g0 >= dfs_global(&x, cut))
+				break;
+			r->workers[k].executions +=
+				cut == NO_CUT ?
+					z->size :
+					min(z->size, dfs_global(&x, cut) - g0);
+		}
+		r->executions += r->workers[k].executions;
+		for (j = 0, last = 0; j < wks[k].nr_log; j++) {
+			struct vlog *l = &wks[k].log[j];
+
+			if (l->exec > cut)
+				break;
+			r->violating += l->exec != last;
+			last = l->exec;
+			if (l->count)
+				add_kind(r, w->kinds[l->kind].kind, l->count,
+					 dfs_global(&x, l->exec));
+		}
+	}
+	qsort(r->kinds, r->nr_kinds, sizeof(r->kinds[0]), cmp_kind);
+	r->nr_workers = n;
+	r->exhausted = exhausted && cut == NO_CUT;
+	if (first) {
+		r->first_violation = dfs_global(&x, first->first_violation);
+		r->first_seed = o->seed + r->first_violation - 1;
+		r->first_hit = first->first_hit;
+		memcpy(r->first_kind, first->first_kind, sizeof(r->first_kind));
+		r->first_schedule = first->first_schedule;
+		r->first_report = first->first_report;
+		first->first_schedule = first->first_report = NULL;
+	}
+	/* the walk ended in the last subtree: its owner ran the last one */
+	for (k = 0; k < n; k++)
+		if (wks[k].nr_sizes &&
+		    wks[k].sizes[wks[k].nr_sizes - 1].sub + 1 == x.nr) {
+			r->last_schedule = wks[k].r.last_schedule;
+			wks[k].r.last_schedule = NULL;
+		}
+	free(size);
+	free(x.base);
+}
+
+/*
+ * dfs: the shallowest cut that gives at least 32 subtrees per worker (or
+ * every execution its own subtree).  Counting the subtrees at depth D
+ * costs one execution, stopped at D, per subtree.
+ */
+static int choose_split_depth(const struct model *m,
+			      const struct explore_opts *o, int n,
+			      unsigned *depth)
+{
+	struct explore_opts co = *o;
+	struct explore_result cr;
+	unsigned long subtrees, deepest;
+	unsigned d;
+	int ret;
+
+	co.split_jobs = 0;
+	co.stop_on_violation = false;
+	co.trace = false;
+	co.progress_fd = -1;
+	co.no_replay = true;
+	co.stop_above = NULL;
+	for (d = 1; d < 1000; d++) {
+		co.split_depth = d;
+		ret = explore(m, &co, &cr);
+		if (ret)
+			return ret;
+		subtrees = cr.subtrees;
+		deepest = cr.max_depth;
+		explore_result_free(&cr);
+		if (subtrees >= 32UL * n || d >= deepest)
+			break;
+	}
+	*depth = d;
+	return 0;
+}
+
 /* a clean run's trace: the last execution of the budget, alone */
 static int trace_last(const struct model *m, const struct explore_opts *o,
 		      struct explore_result *r)
@@ -590,6 +807,16 @@ static int trace_last(const struct model *m, const struct explore_opts *o,
 	int ret;
 
 	lo.exec_base = o->iterations - 1;
+	if (o->strategy == STRAT_DFS) {
+		/* the walk's last execution, from its worker's decisions */
+		if (!r->last_schedule)
+			return 0;
+		lo.strategy = STRAT_REPLAY;
+		lo.schedule = r->last_schedule;
+		lo.split_depth = 0;
+		lo.stop_above = NULL;
+		lo.exec_base = 0;
+	}
 	lo.exec_stride = 1;
 	lo.iterations = 1;
 	lo.progress_fd = -1;
@@ -676,13 +903,15 @@ static void reap(struct worker *wks, int n, struct explore_result *r, char *err,
 /**
  * explore_parallel - explore() in @jobs worker processes
  * @m: the model
- * @o: as for explore(); random or pct, with a budget (o->iterations)
+ * @o: as for explore(); random or pct with a budget (o->iterations),
+ *     or dfs without one (the whole bounded tree)
  * @jobs: worker processes, 1..EXPLORE_MAX_JOBS; at most one per execution
  * @r: the merged result, free with explore_result_free()
  * @err: @errlen: a one-line message when a worker failed, else ""
  *
- * Returns 0, -EINVAL for options it cannot split (dfs, replay, no
- * budget, a bad @jobs), or the first error of a worker or of fork().
+ * Returns 0, -EINVAL for options it cannot split (replay, random or pct
+ * without a budget, dfs with one, a bad @jobs), or the first error of a
+ * worker or of fork().
  */
 int explore_parallel(const struct model *m, const struct explore_opts *o,
 		     int jobs, struct explore_result *r, char *err,
@@ -691,6 +920,8 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 	struct worker wks[EXPLORE_MAX_JOBS];
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	double t0 = now_sec();
+	struct explore_opts so = *o;
+	bool dfs = o->strategy == STRAT_DFS;
 	unsigned long *cut;
 	int k, n, ret = 0;
 
@@ -698,16 +929,27 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 	memset(wks, 0, sizeof(wks));
 	if (err && errlen)
 		*err = '\0';
-	if ((o->strategy != STRAT_RANDOM && o->strategy != STRAT_PCT) ||
-	    !o->iterations || jobs < 1 || jobs > EXPLORE_MAX_JOBS ||
-	    o->after_exec || o->exec_base || o->exec_stride > 1)
+	if ((o->strategy != STRAT_RANDOM && o->strategy != STRAT_PCT && !dfs) ||
+	    !o->iterations != dfs || jobs < 1 || jobs > EXPLORE_MAX_JOBS ||
+	    o->after_exec || o->exec_base || o->exec_stride > 1 ||
+	    o->split_depth || o->stop_above)
 		return -EINVAL;
-	n = (unsigned long)jobs > o->iterations ? (int)o->iterations : jobs;
-	cut = mmap(NULL, sizeof(*cut), PROT_READ | PROT_WRITE,
+	n = o->iterations && (unsigned long)jobs > o->iterations ?
+		    (int)o->iterations :
+		    jobs;
+	if (dfs) {
+		ret = choose_split_depth(m, o, n, &so.split_depth);
+		if (ret)
+			return ret;
+		o = &so;
+	}
+	/* cut[0]: the cut; cut[1]: dfs, the next subtree to take */
+	cut = mmap(NULL, 2 * sizeof(*cut), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (cut == MAP_FAILED)
 		return -errno;
-	*cut = NO_CUT;
+	cut[0] = NO_CUT;
+	cut[1] = 0;
 	/* a worker that dies makes nothing in the parent raise SIGPIPE */
 	sigaction(SIGPIPE, &ign, &old);
 	for (k = 0; k < n; k++) {
@@ -724,16 +966,19 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 	talk(wks, n, ret ? -1 : o->progress_fd, o->progress_ms);
 	reap(wks, n, r, err, errlen);
 	sigaction(SIGPIPE, &old, NULL);
-	munmap(cut, sizeof(*cut));
+	munmap(cut, 2 * sizeof(*cut));
 	for (k = 0; k < n && !ret; k++)
 		if (wks[k].failed)
 			ret = wks[k].err > 0 ? -wks[k].err : -EIO;
-	if (!ret)
+	if (!ret && dfs)
+		merge_dfs(wks, n, o, r);
+	else if (!ret)
 		merge(wks, n, o, r);
 	for (k = 0; k < n; k++) {
 		explore_result_free(&wks[k].r);
 		free(wks[k].buf);
 		free(wks[k].log);
+		free(wks[k].sizes);
 	}
 	if (ret) {
 		explore_result_free(r);

@@ -266,6 +266,22 @@ static void intel_arch_invalidate_secondary_tlbs(struct mmu_notifier *mn,
 	struct intel_svm *svm = container_of(mn, struct intel_svm, notifier);
 
 	(void)mm;
+	if (!policy_bool(svm->iommu->w, KNOB_IOMMU_SVA_FULL_RANGE_FLUSH)) {
+		/*
+		 * dma.c's hook (iommu.sva_full_range_flush=false): the driver
+		 * before the Nov 2023 fix turned the range into a page count,
+		 * (end - start + PAGE_SIZE - 1) >> PAGE_SHIFT, which wraps to
+		 * 0 for [0, -1UL): nothing was invalidated.
+		 */
+		unsigned long pages = (end - start + PAGE_SIZE - 1) >>
+				      PAGE_SHIFT;
+
+		__atomic_add_fetch(&svm->nr_inv_range, 1, __ATOMIC_RELAXED);
+		if (pages)
+			intel_flush_svm_range(svm, start,
+					      start + (pages << PAGE_SHIFT));
+		return;
+	}
 	if (start == 0 && end == TLB_FLUSH_ALL) {
 		__atomic_add_fetch(&svm->nr_inv_all, 1, __ATOMIC_RELAXED);
 		intel_flush_svm_all(svm);

@@ -28,13 +28,16 @@
  *  - "stale-pte": a walk found a present PTE to a free frame (the kernel
  *    freed a page that was still mapped);
  *  - "pgtable-use-after-free": a walk reached a table frame that is no
- *    longer a page table.
+ *    longer a page table;
+ *  - "missed-dirty": a write lands while the PTE does not record it
+ *    (check_missed_dirty, src/check/dirty.c).
  *
  * Lock order: cpu_tlb alone (with the RCU read side); the fault handler
  * runs after it is dropped and takes mmap_lock for read (see memory.c).
  */
 #include <stdio.h>
 
+#include "check/check.h"
 #include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
@@ -67,7 +70,7 @@ static unsigned long hw_page_walk(struct cpu *cpu, struct mm_struct *mm,
 				  struct tlb_entry *fill)
 {
 	struct phys_mem *pm = mm->mmw->pm;
-	unsigned long err = X86_PF_USER | (write ? X86_PF_WRITE : 0);
+	unsigned long err;
 	uint64_t need = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
 	uint64_t *entry, val, perm;
 	unsigned long pfn;
@@ -77,6 +80,8 @@ static unsigned long hw_page_walk(struct cpu *cpu, struct mm_struct *mm,
 
 	rcu_read_lock();
 retry:
+	/* a retried walk starts over: a lost A/D race sets no PROT bit */
+	err = X86_PF_USER | (write ? X86_PF_WRITE : 0);
 	pt = ptdesc_of(mm->pgd);
 	perm = _PAGE_RW | _PAGE_USER;
 	for (level = 4;; level--) {
@@ -128,6 +133,8 @@ retry:
 		.writable = perm & _PAGE_RW,
 		.user = true,
 		.dirty = val & _PAGE_DIRTY,
+		.leaf_level = level,
+		.ptep = entry,
 	};
 	return 0;
 
@@ -144,10 +151,12 @@ static void cpu_do_access(struct cpu *cpu, struct tlb_entry *e,
 	unsigned long off = va & ~PAGE_MASK;
 
 	check_stale_translation(cpu, e, va, write);
-	if (write)
+	if (write) {
+		check_missed_dirty(cpu, e, va);
 		phys_write(pm, e->pfn, off, *val);
-	else
+	} else {
 		phys_read(pm, e->pfn, off, val);
+	}
 }
 
 /*

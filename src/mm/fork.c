@@ -166,6 +166,8 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 		return NULL;
 	}
 	err = dup_mmap(mm, oldmm);
+	/* the VMAs' VM_SOFTDIRTY state is inherited: so is the checker's */
+	mm->soft_dirty_clears = oldmm->soft_dirty_clears;
 	mmap_write_unlock(oldmm);
 	if (err) {
 		mmput(mm);

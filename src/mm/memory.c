@@ -28,8 +28,11 @@
  *    try_to_unmap_one (CLEAR, one page; also for migration entries, as
  *    try_to_migrate_one does; rmap.c), KSM write_protect_page
  *    (PROTECTION_PAGE) and replace_page (CLEAR) (ksm.c).
- *    TODO(clear_refs): soft-dirty clear_refs_write, SOFT_DIRTY.
- *    TODO(reclaim): page aging folio_referenced_one -> clear_flush_young.
+ *    clear_refs_write (SOFT_DIRTY, whole address space;
+ *    src/fs/proc_task_mmu.c).
+ *    Page aging: folio_referenced_one -> clear_flush_young, idle
+ *    tracking -> clear_young (rmap.c).  No test_young caller: Linux's
+ *    is khugepaged's scan, which is not modeled.
  *  - Faults run under mmap_lock for read; there are no per-VMA locks and
  *    handle_mm_fault() never returns VM_FAULT_RETRY.
  *
@@ -479,7 +482,10 @@ static vm_fault_t do_swap_page(struct vm_fault *vmf)
 	pte = pte_sw_mkyoung(pte);
 	if (pte_swp_soft_dirty(vmf->orig_pte))
 		pte = pte_mksoft_dirty(pte);
-	if (exclusive && (vma->vm_flags & VM_WRITE)) {
+	/* soft-dirty tracking wants the write fault if the bit is clear */
+	if (exclusive && (vma->vm_flags & VM_WRITE) &&
+	    ((vma->vm_flags & VM_SOFTDIRTY) || pte_soft_dirty(pte) ||
+	     (vmf->flags & FAULT_FLAG_WRITE))) {
 		pte = pte_mkwrite(pte);
 		if (vmf->flags & FAULT_FLAG_WRITE)
 			pte = pte_mkdirty(pte);

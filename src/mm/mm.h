@@ -325,6 +325,7 @@ int vma_modify(struct vm_area_struct **vmap, unsigned long start,
 	       unsigned long end);
 void vma_merge_around(struct mm_struct *mm, int idx);
 void vma_set_page_prot(struct vm_area_struct *vma);
+bool vma_wants_writenotify(struct vm_area_struct *vma);
 /* for mremap.c: mmap_lock held for write */
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
 int vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
@@ -412,6 +413,7 @@ void rmap_walk_anon_locked(struct folio *folio, struct rmap_walk_control *rwc,
 			   struct rmap_mm_set *set);
 pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr);
 int folio_referenced(struct folio *folio);
+int page_idle_clear_pte_refs(struct folio *folio);
 bool try_to_unmap(struct folio *folio, enum ttu_flags flags,
 		  struct tlbflush_unmap_batch *tlb_ubc);
 void try_to_unmap_flush(struct mm_world *mmw,

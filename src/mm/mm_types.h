@@ -385,6 +385,8 @@ enum mm_counter {
  * @nr_ptes: page-table pages, the PGD included
  * @mmap_base: top of the top-down mmap search
  * @mmlist: the world's list of mms (for quiescent checks)
+ * @soft_dirty_clears: completed clear_refs soft-dirty passes (atomic;
+ *	the missed-dirty check looks at soft-dirty only after the first)
  */
 struct mm_struct {
 	int id;
@@ -408,6 +410,7 @@ struct mm_struct {
 	struct list_head mmlist;
 	/* mmu notifiers: made with the mm, destroyed when it is freed */
 	struct mmu_notifier_subscriptions *notifier_subscriptions;
+	unsigned long soft_dirty_clears;
 	struct mm_struct *next_free;
 };
 
@@ -428,6 +431,9 @@ struct mm_struct {
  * @dirty: the PTE was dirty when cached; a write through a clean entry
  *	walks again to set the dirty bit, as x86 does
  * @reported: a stale use of this entry was reported already
+ * @ptep: the leaf entry the walk read (for the checker's missed-dirty
+ *	test; the table may be gone by the time the entry is used)
+ * @leaf_level: 1 for a PTE, 2 for a PMD leaf
  */
 struct tlb_entry {
 	unsigned long vpn;
@@ -440,6 +446,8 @@ struct tlb_entry {
 	bool user;
 	bool dirty;
 	bool reported;
+	unsigned char leaf_level;
+	uint64_t *ptep;
 };
 
 /**

@@ -299,9 +299,40 @@ pgprot_t vm_get_page_prot(vm_flags_t vm_flags)
 	return exec ? PAGE_READONLY_EXEC : PAGE_READONLY;
 }
 
+/*
+ * vma_soft_dirty_enabled - clear_refs has cleared VM_SOFTDIRTY, so every
+ * first write to a page must be seen by a fault (the VMA no longer
+ * counts as soft-dirty as a whole).
+ */
+static bool vma_soft_dirty_enabled(struct vm_area_struct *vma)
+{
+	return !(vma->vm_flags & VM_SOFTDIRTY);
+}
+
+/**
+ * vma_wants_writenotify - must a shared writable mapping start read-only?
+ * @vma: the VMA
+ *
+ * Only shared writable mappings map pages writable on a read fault.  Here
+ * (tmpfs-like files, no page_mkwrite, no dirty accounting, no
+ * userfaultfd) soft-dirty tracking is the one reason to want the write
+ * fault.
+ */
+bool vma_wants_writenotify(struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	return vma_soft_dirty_enabled(vma);
+}
+
+/* the VMA's PTE protection: write-protected if it wants write faults */
 void vma_set_page_prot(struct vm_area_struct *vma)
 {
-	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	vm_flags_t vm_flags = vma->vm_flags;
+
+	if (vma_wants_writenotify(vma))
+		vm_flags &= ~VM_SHARED; /* the private (read-only) protection */
+	vma->vm_page_prot = vm_get_page_prot(vm_flags);
 }
 
 /* ---- finding room ---- */

@@ -172,8 +172,9 @@ long change_protection(struct mmu_gather *tlb, struct vm_area_struct *vma,
 
 static bool vma_wants_manual_pte_write_upgrade(struct vm_area_struct *vma)
 {
+	/* shared: only if write faults are wanted (soft-dirty tracking) */
 	if (vma->vm_flags & VM_SHARED)
-		return false; /* no write notification without files */
+		return vma_wants_writenotify(vma);
 	return vma->vm_flags & VM_WRITE;
 }
 

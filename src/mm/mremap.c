@@ -27,7 +27,9 @@
  *    need_rmap_locks case (the new VMA sorts before the old one in the
  *    rmap walk) never arises, and no i_mmap_rwsem is taken around the
  *    move (Linux takes it only in that case).
- *  - No MREMAP_DONTUNMAP, no VM_ACCOUNT/overcommit, no mlock population
+ *  - MREMAP_DONTUNMAP keeps the old VMA (and its anon_vma: there are
+ *    no chains to unlink here), with no RLIMIT_AS check.
+ *  - No VM_ACCOUNT/overcommit, no mlock population
  *    of the grown part beyond mm_populate(), no userfaultfd, no mmu
  *    notifiers (the primary MMU has none yet), no hugetlb.
  *  - old_len == 0 (duplicating a shared mapping) is refused with
@@ -75,6 +77,18 @@ static pmd_t *alloc_new_pmd(struct mm_struct *mm, unsigned long addr)
 }
 
 /*
+ * move_soft_dirty_pte - a moved page counts as written for soft-dirty
+ * tracking: the user sees it at a new address.
+ */
+static pte_t move_soft_dirty_pte(pte_t pte)
+{
+	if (pte_present(pte))
+		return pte_mksoft_dirty(pte);
+	if (is_swap_pte(pte))
+		return pte_swp_mksoft_dirty(pte);
+	return pte;
+}
+/*
  * move_ptes - move the PTEs of [old_addr, old_end) to new_addr, under the
  * old table's lock and the new table's.  *flush_later is set when a
  * clean present PTE moved and the old kernel's deferred flush is due.
@@ -119,7 +133,7 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 			if (pte_dirty(pte))
 				dirty = true;
 		}
-		set_pte_at(mm, new_addr, new_pte, pte);
+		set_pte_at(mm, new_addr, new_pte, move_soft_dirty_pte(pte));
 	}
 	if (moved)
 		trace_eventf(w, "move_ptes(%#lx..%#lx -> %#lx)", old_end - len,
@@ -218,10 +232,15 @@ static struct vm_area_struct *copy_vma(struct vm_area_struct *vma,
 	return new;
 }
 
-/* move_vma - move [old_addr, +old_len) of @vma to new_addr, new_len long */
+/*
+ * move_vma - move [old_addr, +old_len) of @vma to new_addr, new_len long.
+ * With MREMAP_DONTUNMAP the old range stays mapped, empty (its next
+ * access faults in fresh memory), and no longer mlocked.
+ */
 static unsigned long move_vma(struct vm_area_struct *vma,
 			      unsigned long old_addr, unsigned long old_len,
-			      unsigned long new_len, unsigned long new_addr)
+			      unsigned long new_len, unsigned long new_addr,
+			      unsigned long flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long new_pgoff, moved;
@@ -247,6 +266,16 @@ static unsigned long move_vma(struct vm_area_struct *vma,
 	}
 	/* the new range counts now; munmap of the old one uncounts it */
 	mm->total_vm += new_len >> PAGE_SHIFT;
+	if (flags & MREMAP_DONTUNMAP) {
+		/*
+		 * The old range stays; its pages left with the move, so it is
+		 * not locked any more, and the locked pages (now the new
+		 * range's, old_len == new_len) stay counted as they were.
+		 */
+		if (locked && !vma_modify(&vma, old_addr, old_addr + old_len))
+			vma->vm_flags &= ~VM_LOCKED;
+		return new_addr;
+	}
 	if (locked)
 		mm->locked_vm += new_len >> PAGE_SHIFT;
 	if (do_vmi_munmap(mm, old_addr, old_len, false)) {
@@ -260,16 +289,21 @@ static unsigned long move_vma(struct vm_area_struct *vma,
  * vma_to_resize - the VMA of [addr, addr + old_len), which must be one
  * VMA, when it may grow to new_len; else -EFAULT (or -EINVAL)
  */
-static struct vm_area_struct *vma_to_resize(struct mm_struct *mm,
-					    unsigned long addr,
-					    unsigned long old_len,
-					    unsigned long new_len, long *err)
+static struct vm_area_struct *
+vma_to_resize(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+	      unsigned long new_len, unsigned long flags, long *err)
 {
 	struct vm_area_struct *vma = vma_lookup(mm, addr);
 
 	*err = -EFAULT;
 	if (!vma)
 		return NULL;
+	/* a driver's mapping cannot be left behind empty */
+	if ((flags & MREMAP_DONTUNMAP) &&
+	    (vma->vm_flags & (VM_DONTEXPAND | VM_PFNMAP))) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	if (old_len > vma->vm_end - addr)
 		return NULL;
 	if (new_len == old_len)
@@ -294,10 +328,14 @@ static bool vma_expandable(struct vm_area_struct *vma, unsigned long delta)
 					       end - vma->vm_start, MAP_FIXED));
 }
 
-/* MREMAP_FIXED: move to exactly new_addr, replacing what is there */
+/*
+ * mremap_to - MREMAP_FIXED: move to exactly new_addr, replacing what is
+ * there; MREMAP_DONTUNMAP alone: move to new_addr if it is free (a hint),
+ * else anywhere.
+ */
 static unsigned long mremap_to(struct mm_struct *mm, unsigned long addr,
 			       unsigned long old_len, unsigned long new_addr,
-			       unsigned long new_len)
+			       unsigned long new_len, unsigned long flags)
 {
 	struct vm_area_struct *vma;
 	unsigned long ret;
@@ -310,20 +348,22 @@ static unsigned long mremap_to(struct mm_struct *mm, unsigned long addr,
 	/* the ranges may not overlap */
 	if (addr + old_len > new_addr && new_addr + new_len > addr)
 		return -EINVAL;
-	if (do_vmi_munmap(mm, new_addr, new_len, false))
+	if ((flags & MREMAP_FIXED) &&
+	    do_vmi_munmap(mm, new_addr, new_len, false))
 		return -ENOMEM;
 	if (old_len > new_len) {
 		if (do_vmi_munmap(mm, addr + new_len, old_len - new_len, false))
 			return -ENOMEM;
 		old_len = new_len;
 	}
-	vma = vma_to_resize(mm, addr, old_len, new_len, &err);
+	vma = vma_to_resize(mm, addr, old_len, new_len, flags, &err);
 	if (!vma)
 		return err;
-	ret = get_unmapped_area(mm, new_addr, new_len, MAP_FIXED);
+	ret = get_unmapped_area(mm, new_addr, new_len,
+				flags & MREMAP_FIXED ? MAP_FIXED : 0);
 	if (IS_ERR_VALUE(ret))
 		return ret;
-	return move_vma(vma, addr, old_len, new_len, new_addr);
+	return move_vma(vma, addr, old_len, new_len, ret, flags);
 }
 
 /**
@@ -332,12 +372,16 @@ static unsigned long mremap_to(struct mm_struct *mm, unsigned long addr,
  * @addr: page-aligned start of the old mapping
  * @old_len: its length (rounded up to pages)
  * @new_len: the new length (rounded up to pages)
- * @flags: MREMAP_MAYMOVE, MREMAP_FIXED (with MAYMOVE)
- * @new_addr: with MREMAP_FIXED, where to put it
+ * @flags: MREMAP_MAYMOVE, MREMAP_FIXED (with MAYMOVE), MREMAP_DONTUNMAP
+ *	(with MAYMOVE, same length: move the pages, leave the old range
+ *	mapped and empty)
+ * @new_addr: with MREMAP_FIXED, where to put it; with DONTUNMAP alone, a
+ *	hint
  *
  * Returns the (new) address, or -errno as an unsigned long: -EINVAL (bad
- * flags, FIXED without MAYMOVE, unaligned addresses, zero lengths,
- * overlapping ranges with FIXED), -EFAULT (the old range is not inside
+ * flags, FIXED or DONTUNMAP without MAYMOVE, DONTUNMAP with a new length,
+ * or of a VM_PFNMAP/VM_DONTEXPAND mapping, unaligned addresses, zero
+ * lengths, overlapping ranges with FIXED or DONTUNMAP), -EFAULT (the old range is not inside
  * one mapping), -ENOMEM (no room to grow without MAYMOVE, or nowhere to
  * move to), -EINTR.
  */
@@ -354,8 +398,10 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 		goto out_nolock;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		goto out_nolock;
-	if (flags & MREMAP_DONTUNMAP)
-		goto out_nolock; /* not modeled */
+	/* always a move, never a resize */
+	if ((flags & MREMAP_DONTUNMAP) &&
+	    (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		goto out_nolock;
 	if (offset_in_page(addr))
 		goto out_nolock;
 	old_len = PAGE_ALIGN(old_len);
@@ -369,8 +415,8 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 		ret = -EFAULT;
 		goto out;
 	}
-	if (flags & MREMAP_FIXED) {
-		ret = mremap_to(mm, addr, old_len, new_addr, new_len);
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		ret = mremap_to(mm, addr, old_len, new_addr, new_len, flags);
 		goto out;
 	}
 	/* shrinking: unmap the tail, done */
@@ -381,7 +427,7 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 			ret = addr;
 		goto out;
 	}
-	vma = vma_to_resize(mm, addr, old_len, new_len, &err);
+	vma = vma_to_resize(mm, addr, old_len, new_len, flags, &err);
 	if (!vma) {
 		ret = err;
 		goto out;
@@ -407,7 +453,8 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 	if (flags & MREMAP_MAYMOVE) {
 		new_addr = get_unmapped_area(mm, 0, new_len, 0);
 		if (!IS_ERR_VALUE(new_addr))
-			ret = move_vma(vma, addr, old_len, new_len, new_addr);
+			ret = move_vma(vma, addr, old_len, new_len, new_addr,
+				       flags);
 		else
 			ret = new_addr;
 	}

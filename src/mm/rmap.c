@@ -7,7 +7,9 @@
  * Models mm/rmap.c: anon_vma_prepare, anon_vma_fork, unlink_anon_vmas,
  * folio_add_new_anon_rmap, folio_try_dup_anon_rmap_pte (with
  * PageAnonExclusive and the pinned case), folio_remove_rmap_pte;
- * rmap_walk (rmap_walk_anon, rmap_walk_file), folio_referenced,
+ * rmap_walk (rmap_walk_anon, rmap_walk_file), folio_referenced (with
+ * ptep_clear_flush_young_notify) and page_idle_clear_pte_refs (with
+ * ptep_clear_young_notify, mm/page_idle.c),
  * try_to_unmap / try_to_unmap_one (TTU_BATCH_FLUSH, and migration
  * entries for TTU_MIGRATION), set_tlb_ubc_flush_pending,
  * try_to_unmap_flush(_dirty) and flush_tlb_batched_pending.
@@ -452,7 +454,7 @@ static pte_t *page_vma_mapped(struct folio *folio, struct vm_area_struct *vma,
 	return pte;
 }
 
-/* ---- folio_referenced ---- */
+/* ---- folio_referenced and page aging ---- */
 
 static bool ptep_test_and_clear_young(struct vm_area_struct *vma,
 				      unsigned long addr, pte_t *ptep)
@@ -463,9 +465,49 @@ static bool ptep_test_and_clear_young(struct vm_area_struct *vma,
 	       _PAGE_ACCESSED;
 }
 
+/*
+ * x86's ptep_clear_flush_young() clears the bit and does not flush: a
+ * TLB entry that stays cached means later accesses set no new young bit,
+ * so reclaim only thinks the page colder than it is (a wrong guess, not a
+ * correctness problem).
+ */
+static bool ptep_clear_flush_young(struct vm_area_struct *vma,
+				   unsigned long addr, pte_t *ptep)
+{
+	return ptep_test_and_clear_young(vma, addr, ptep);
+}
+
+/*
+ * ptep_clear_flush_young_notify - the CPU's accessed bit, then the
+ * secondary MMUs' (KVM's SPTEs, an IOMMU's): any of them makes the page
+ * young.  PTL held, as in Linux; the secondaries' callbacks may not sleep.
+ */
+static bool ptep_clear_flush_young_notify(struct vm_area_struct *vma,
+					  unsigned long addr, pte_t *ptep)
+{
+	bool young = ptep_clear_flush_young(vma, addr, ptep);
+
+	young |= mmu_notifier_clear_flush_young(
+			 vma->vm_mm->notifier_subscriptions, addr,
+			 addr + PAGE_SIZE) != 0;
+	return young;
+}
+
+/* ptep_clear_young_notify(): the same without a secondary TLB flush */
+static bool ptep_clear_young_notify(struct vm_area_struct *vma,
+				    unsigned long addr, pte_t *ptep)
+{
+	bool young = ptep_test_and_clear_young(vma, addr, ptep);
+
+	young |= mmu_notifier_clear_young(vma->vm_mm->notifier_subscriptions,
+					  addr, addr + PAGE_SIZE) != 0;
+	return young;
+}
+
 struct folio_referenced_arg {
 	int referenced;
 	int mapcount;
+	bool idle; /* page_idle: clear_young, no flush of secondaries */
 };
 
 static bool folio_referenced_one(struct folio *folio,
@@ -475,16 +517,15 @@ static bool folio_referenced_one(struct folio *folio,
 	struct folio_referenced_arg *pra = arg;
 	spinlock_t *ptl;
 	pte_t *pte = page_vma_mapped(folio, vma, addr, &ptl);
+	bool young;
 
 	if (!pte)
 		return true;
-	/*
-	 * x86's ptep_clear_flush_young() does not flush: a stale young
-	 * entry only makes reclaim think the page is colder than it is.
-	 * MMU-notifier hook site: mmu_notifier_clear_flush_young() will
-	 * be called here for secondary MMUs.
-	 */
-	if (ptep_test_and_clear_young(vma, addr, pte))
+	if (pra->idle)
+		young = ptep_clear_young_notify(vma, addr, pte);
+	else
+		young = ptep_clear_flush_young_notify(vma, addr, pte);
+	if (young)
 		pra->referenced++;
 	pte_unmap_unlock(pte, ptl);
 	pra->mapcount--;
@@ -495,11 +536,37 @@ static bool folio_referenced_one(struct folio *folio,
  * folio_referenced - clear the young bit of every PTE mapping @folio
  * @folio: the folio, locked
  *
- * Returns how many of them had it set.
+ * Each mapping's accessed bit is tested and cleared, and each mm's
+ * secondary MMUs are asked the same for the page's range
+ * (mmu_notifier_clear_flush_young).  Returns how many mappings were
+ * young in the CPU page table or in a secondary MMU.
  */
 int folio_referenced(struct folio *folio)
 {
 	struct folio_referenced_arg pra = { .mapcount = folio_mapcount(folio) };
+	struct rmap_walk_control rwc = {
+		.rmap_one = folio_referenced_one,
+		.arg = &pra,
+	};
+
+	if (!pra.mapcount)
+		return 0;
+	rmap_walk(folio, &rwc);
+	return pra.referenced;
+}
+
+/**
+ * page_idle_clear_pte_refs - idle page tracking's walk (mm/page_idle.c)
+ * @folio: the folio, locked
+ *
+ * As folio_referenced(), but secondary MMUs are asked with
+ * mmu_notifier_clear_young(): marking pages idle need not flush their
+ * TLBs.  Returns how many mappings were young.
+ */
+int page_idle_clear_pte_refs(struct folio *folio)
+{
+	struct folio_referenced_arg pra = { .mapcount = folio_mapcount(folio),
+					    .idle = true };
 	struct rmap_walk_control rwc = {
 		.rmap_one = folio_referenced_one,
 		.arg = &pra,

@@ -235,7 +235,6 @@ void flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 	    SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH)
 		mmu_notifier_arch_invalidate_secondary_tlbs(
 			mm->notifier_subscriptions, start, end);
-	/* TODO(reclaim): arch_tlbbatch_flush / set_tlb_ubc_flush_pending call it too */
 }
 
 void flush_tlb_page(struct vm_area_struct *vma, unsigned long addr)

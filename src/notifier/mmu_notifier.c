@@ -817,8 +817,13 @@ __mmu_notifier_invalidate_range_start(struct mmu_notifier_subscriptions *subs,
 		ret = mn_itree_invalidate(subs, range);
 	if (!ret && mn_load(subs->list))
 		ret = mn_hlist_invalidate_range_start(subs, range);
+	/*
+	 * The interval part succeeded, the plain part refused: Linux
+	 * returns here with the interval epoch still open (policy
+	 * notifier.nonblock_fail_ends_itree=false, the default).
+	 */
 	if (ret && range->__itree &&
-	    !subs->nw->knobs.nonblock_fail_keeps_itree) {
+	    policy_bool(subs->nw->w, KNOB_NOTIFIER_NONBLOCK_FAIL_ENDS_ITREE)) {
 		mn_itree_inv_end(subs);
 		range->__itree = false;
 	}

@@ -38,9 +38,9 @@
  *    sleep there as "block-in-nonblock".  arch_invalidate_secondary_tlbs
  *    and free_notifier run with preempt_count raised: they may not sleep.
  *  - A non-blockable start whose interval part succeeded and whose hlist
- *    part failed ends the interval part before returning -EAGAIN (the
- *    caller may not call end).  Linux as written leaves that interval
- *    epoch open; knobs.nonblock_fail_keeps_itree reproduces it.
+ *    part failed returns -EAGAIN (the caller may not call end) with the
+ *    interval epoch still open, as Linux does; the policy knob
+ *    notifier.nonblock_fail_ends_itree=true ends it first (a fix).
  *
  * Checker (reports; kind in quotes):
  *  - start/end pairing per range: a second start, an end without a start
@@ -224,13 +224,9 @@ struct mmu_notifier_range {
 	bool __itree; /* the interval part needs its inv_end */
 };
 
-/*
- * Fault injection for the checker's own tests: each knob breaks (or, for
- * nonblock_fail_keeps_itree, reproduces Linux as written) one rule.
- */
+/* Fault injection for the checker's own tests: each knob breaks one rule. */
 struct mmu_notifier_knobs {
 	bool unregister_skips_sync; /* unregister without synchronize_srcu */
-	bool nonblock_fail_keeps_itree; /* see the header comment */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "builtin.h"
 #include "core/locking.h"
 #include "core/trace.h"
+#include "scenario/dma_models.h"
 #include "scenario/iommu_models.h"
 #include "scenario/mirror_models.h"
 #include "scenario/mm_models.h"
@@ -329,8 +330,20 @@ const struct model *const builtin_models[] = {
 	&model_reclaim_vs_mprotect_2017, &model_reclaim_vs_munmap_2017,
 	&model_migrate_vs_write, &model_ksm_vs_write,
 	&model_mremap_vs_truncate,
+	&model_write_vs_clear_refs, &model_write_vs_clear_refs_noflush,
 	&model_mirror_vs_munmap, &model_mirror_vs_mprotect,
 	&model_mirror_vs_munmap_noretry, &model_mirror_vs_mprotect_noretry,
+	&model_mirror_vs_mremap, &model_mirror_vs_dontneed,
+	&model_mirror_vs_fork, &model_mirror_vs_truncate,
+	&model_mirror_vs_migrate, &model_mirror_vs_ksm,
+	&model_mirror_vs_reclaim, &model_mirror_vs_exit,
+	&model_mirror_vs_mremap_noretry, &model_mirror_vs_dontneed_noretry,
+	&model_mirror_vs_fork_noretry, &model_mirror_vs_truncate_noretry,
+	&model_mirror_vs_migrate_noretry, &model_mirror_vs_ksm_noretry,
+	&model_mirror_vs_reclaim_noretry, &model_mirror_vs_oom_reaper,
+	&model_dma_unmap_vs_dma, &model_dma_unmap_vs_dma_deferred,
+	&model_sva_mremap_vs_truncate, &model_sva_dontneed_nested,
+	&model_sva_ksm_vs_write,
 	&model_sva_vs_munmap, &model_sva_vs_mprotect, &model_sva_refault,
 	&model_sva_refault_2014, &model_sva_upgrade, &model_sva_upgrade_2023,
 	&model_sva_vs_reclaim,

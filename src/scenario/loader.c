@@ -162,6 +162,16 @@ int sc_error(struct sc_loader *ld, const struct sc_node *n, const char *fmt,
 	return -1;
 }
 
+int sc_error_at(struct sc_loader *ld, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror_at(ld, line, col, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 bool sc_is_scalar(const struct sc_node *n)
 {
 	return n->type == SCN_SCALAR;
@@ -965,7 +975,7 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 		      int self, struct sc_op *op)
 {
 	const struct scenario_op_type *t;
-	const struct sc_node *key, *v = NULL;
+	const struct sc_node *key, *v = NULL, *at[SC_MAX_PARAMS] = { NULL };
 	int i, j, nr_params;
 
 	if (item->type == SCN_SCALAR) {
@@ -1009,6 +1019,7 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 					t->name);
 		if (parse_arg(ld, t->name, &t->params[0], v, self, &op->args[0]))
 			return -1;
+		at[0] = v;
 	} else if (v && v->type == SCN_MAP) {
 		const char *names[SC_MAX_PARAMS + 1];
 		char ctx[64];
@@ -1030,6 +1041,7 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 			if (parse_arg(ld, t->name, &t->params[j],
 				      sc_map_value(v, i), self, &op->args[j]))
 				return -1;
+			at[j] = sc_map_value(v, i);
 		}
 	} else if (v) {
 		return sc_error(ld, v,
@@ -1046,6 +1058,20 @@ static int compile_op(struct sc_loader *ld, const struct sc_node *item,
 		return sc_error(ld, key, "'%s' needs '%s'", t->name,
 				t->params[i].name);
 	}
+	return t->check ? t->check(ld, op, key, at) : 0;
+}
+
+int sc_get_ref(struct sc_loader *ld, const struct sc_node *n, const char *what,
+	       const char *kinds, int *idx)
+{
+	const struct scenario_param pa = { .name = what,
+					   .type = SCP_REF,
+					   .kinds = kinds };
+	struct sc_arg arg = { 0 };
+
+	if (parse_arg(ld, what, &pa, n, -1, &arg))
+		return -1;
+	*idx = arg.ref;
 	return 0;
 }
 
@@ -1463,6 +1489,10 @@ static int compile(struct sc_loader *ld, const struct sc_node *root)
 	n = map_get(root, "world");
 	if (n && !sc_is_null(n) && compile_world(ld, n))
 		return -1;
+	for (i = 0; i < sc->nr_objs; i++)
+		if (sc->objs[i].kind->resolve &&
+		    sc->objs[i].kind->resolve(ld, &sc->objs[i]))
+			return -1;
 	n = map_get(root, "agents");
 	if (!n)
 		return sc_error(ld, root, "the scenario needs 'agents'");

@@ -32,6 +32,13 @@
  *                              before Linux 4.19, the freed page is
  *                              read through CPU0's stale TLB entry:
  *                              stale-tlb, CVE-2018-18281)
+ *   write-vs-clear-refs        CPU0 keeps writing a page while a tracker
+ *                              clears soft-dirty (clear_refs "4"), then
+ *                              writes once more; clean: a write after
+ *                              clear_refs returned shows in pagemap
+ *   write-vs-clear-refs-noflush  the same with clear_refs.flush_tlb=false
+ *                              (bug: CPU0 writes through its old writable
+ *                              TLB entry: missed-dirty)
  *
  * The oracle is DESIGN.md's concurrency rule: while munmap/mprotect is in
  * flight either outcome is allowed; once it has returned, an access that
@@ -45,6 +52,7 @@
  * CPU accesses; the model's flag `done` is published with WRITE_ONCE.
  */
 #include "check/check.h"
+#include "fs/proc_fs.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario/mm_models.h"
@@ -592,3 +600,142 @@ void policy_model_init(struct policy_model *pm, const struct model *inner,
 				.check = policy_model_check,
 				.arg = pm };
 }
+
+/* ---- write-vs-clear-refs: soft-dirty tracking ---- */
+
+/**
+ * struct softdirty_race - one execution of write-vs-clear-refs
+ * @o: the variant
+ * @mmw, @mm: the world's mm state and the one address space
+ * @addr: the page CPU0 writes (cached writable and dirty at the start)
+ * @done: clear_refs has returned
+ * @wrote_after: the last write CPU0 started after @done was set
+ */
+struct softdirty_race {
+	const struct softdirty_race_opts *o;
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	unsigned long addr;
+	int done;
+	int wrote_after;
+};
+
+/* CPU0: write i and read it back */
+static void softdirty_writer(void *arg)
+{
+	struct softdirty_race *r = arg;
+	struct cpu *cpu = mm_cpu(r->mmw, 0);
+	uint64_t last = 0, v;
+	bool after;
+	int i;
+
+	for (i = 1; i <= r->o->iters; i++) {
+		after = READ_ONCE(r->done);
+		if (cpu_write(cpu, r->mm, r->addr, i)) {
+			report_add(r->mmw->w, "value",
+				   "%s: write %d to va %#lx failed\n",
+				   current->name, i, r->addr);
+			continue;
+		}
+		last = i;
+		if (after)
+			WRITE_ONCE(r->wrote_after, i);
+		if (cpu_read(cpu, r->mm, r->addr, &v) || v != last)
+			report_add(
+				r->mmw->w, "value",
+				"%s: read %llu from va %#lx, last write was %llu\n",
+				current->name, (unsigned long long)v, r->addr,
+				(unsigned long long)last);
+	}
+}
+
+/* the tracker (CRIU's pre-dump): clear the soft-dirty bits */
+static void softdirty_tracker(void *arg)
+{
+	struct softdirty_race *r = arg;
+	int ret = clear_refs_write(r->mm, CLEAR_REFS_SOFT_DIRTY);
+
+	if (ret)
+		report_add(r->mmw->w, "syscall-failed",
+			   "clear_refs returned %d\n", ret);
+	WRITE_ONCE(r->done, 1);
+}
+
+/**
+ * softdirty_race_setup - CPU0 ("writer") keeps writing a page it has
+ * cached writable and dirty while "tracker" writes 4 to clear_refs.
+ * @w: the world
+ * @arg: a struct softdirty_race_opts
+ */
+int softdirty_race_setup(struct world *w, void *arg)
+{
+	const struct softdirty_race_opts *o = arg;
+	struct softdirty_race *r = arena_alloc(w, sizeof(*r));
+	unsigned long a;
+
+	r->o = o;
+	if (o->noflush)
+		w->policy->v[KNOB_CLEAR_REFS_FLUSH_TLB] = 0;
+	r->mmw = mm_world_get(w, 256, 2);
+	if (!r->mmw)
+		return -ENOMEM;
+	r->mm = mm_alloc(r->mmw);
+	if (!r->mm)
+		return -ENOMEM;
+	a = vm_mmap(r->mm, NULL, RACE_ADDR, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+	if (a != RACE_ADDR)
+		return -ENOMEM;
+	r->addr = a;
+	if (cpu_write(mm_cpu(r->mmw, 0), r->mm, a, 0))
+		return -EFAULT;
+	w->priv = r;
+	if (!agent_create(w, "writer", softdirty_writer, r) ||
+	    !agent_create(w, "tracker", softdirty_tracker, r))
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * The task runs on after the tracker's pass: CPU0 writes once more (the
+ * checker sees whether that write can land unrecorded).  The oracle: a
+ * write that started after clear_refs returned must show in pagemap;
+ * then the quiescent checks and exit.
+ */
+void softdirty_race_check(struct world *w, void *arg)
+{
+	struct softdirty_race *r = w->priv;
+
+	if (!cpu_write(mm_cpu(r->mmw, 0), r->mm, r->addr, r->o->iters + 1))
+		r->wrote_after = r->o->iters + 1;
+	if (r->wrote_after && pagemap_soft_dirty(r->mm, r->addr) != 1)
+		report_add(
+			w, "missed-dirty",
+			"write %d to va %#lx started after clear_refs had returned, but pagemap reports the page clean (clear_refs.flush_tlb=%s)\n",
+			r->wrote_after, r->addr,
+			policy_bool(w, KNOB_CLEAR_REFS_FLUSH_TLB) ? "true" :
+								    "false");
+	mm_check_quiescent(r->mmw);
+	cpu_idle(mm_cpu(r->mmw, 0));
+	cpu_idle(mm_cpu(r->mmw, 1));
+	mmput(r->mm);
+	phys_check_leaks(r->mmw->pm, 0);
+}
+
+static const struct softdirty_race_opts opts_softdirty = { .iters = 3 };
+static const struct softdirty_race_opts opts_softdirty_noflush = {
+	.noflush = true,
+	.iters = 3,
+};
+
+const struct model model_write_vs_clear_refs = {
+	"write-vs-clear-refs",
+	"CPU0 writes a page while a tracker clears soft-dirty with clear_refs (clean)",
+	softdirty_race_setup, softdirty_race_check, (void *)&opts_softdirty
+};
+const struct model model_write_vs_clear_refs_noflush = {
+	"write-vs-clear-refs-noflush",
+	"write-vs-clear-refs with clear_refs.flush_tlb=false (bug: missed-dirty)",
+	softdirty_race_setup, softdirty_race_check,
+	(void *)&opts_softdirty_noflush
+};

@@ -107,4 +107,20 @@ extern const struct model model_reclaim_vs_munmap_2017;
 extern const struct model model_migrate_vs_write;
 extern const struct model model_ksm_vs_write;
 
+/**
+ * struct softdirty_race_opts - write-vs-clear-refs (mm_models.c)
+ * @noflush: set clear_refs.flush_tlb=false in the world's policy
+ * @iters: writes (each read back) of the writer
+ */
+struct softdirty_race_opts {
+	bool noflush;
+	int iters;
+};
+
+int softdirty_race_setup(struct world *w, void *arg);
+void softdirty_race_check(struct world *w, void *arg);
+
+extern const struct model model_write_vs_clear_refs;
+extern const struct model model_write_vs_clear_refs_noflush;
+
 #endif

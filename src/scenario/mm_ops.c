@@ -10,7 +10,12 @@
  *           truncate and file_write (a file), read and write (a CPU's
  *           access to a process's address, through its TLB and the
  *           fault handler), reclaim (a kswapd pass with a batched
- *           TLB flush)
+ *           TLB flush), clear_refs (writing to /proc/PID/clear_refs,
+ *           4 = soft-dirty by default), soft_dirty (pagemap's bit 55
+ *           of an address, compared with `expect: true|false`),
+ *           migrate (one page to a new frame) and ksm_merge
+ *           (ksmd merging two identical pages)
+ *   final:  word P WHERE, present P WHERE, rss P, frames_in_use
  *
  * Addresses are given as `addr`, or as `region` (+ `offset`): `mmap`
  * and `mremap` name what they map with `as: NAME`; `mremap` of a region
@@ -36,6 +41,7 @@
 
 #include "check/check.h"
 #include "core/trace.h"
+#include "fs/proc_fs.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario.h"
@@ -303,6 +309,8 @@ static const struct name_val errno_names[] = {
 	{ "EFBIG", EFBIG },
 	{ "EOVERFLOW", EOVERFLOW },
 	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "ENOENT", ENOENT },
+	{ "EBUSY", EBUSY },
 	{ NULL, 0 },
 };
 
@@ -675,6 +683,136 @@ static void op_reclaim(struct sc_ctx *x, const struct sc_op *op)
 	trace_eventf(x->w, "reclaim: %lu of %lu pages", n, sc.nr_to_reclaim);
 }
 
+/* clear_refs: write `type` (default 4, soft-dirty) to proc's clear_refs */
+static void op_clear_refs(struct sc_ctx *x, const struct sc_op *op)
+{
+	long type = op->args[1].set ? op->args[1].i : CLEAR_REFS_SOFT_DIRTY;
+
+	check_result(x, op, 2, "clear_refs",
+		     clear_refs_write(op_mm(x, op), (int)type));
+}
+
+enum { SD_PROC, SD_ADDR, SD_REGION, SD_OFF, SD_EXPECT };
+
+/*
+ * soft_dirty: pagemap's soft-dirty bit of an address must be `expect`.
+ * A clear bit where a write was expected is "missed-dirty"; a set bit
+ * where none was expected is "soft-dirty".
+ */
+static void op_soft_dirty(struct sc_ctx *x, const struct sc_op *op)
+{
+	const char *e = op->args[SD_EXPECT].s;
+	unsigned long va, len;
+	bool want;
+	int got;
+
+	if (!op_addr(x, op, SD_ADDR, SD_REGION, SD_OFF, &va, &len))
+		return;
+	if (!strcmp(e, "true")) {
+		want = true;
+	} else if (!strcmp(e, "false")) {
+		want = false;
+	} else {
+		scenario_error(x, op, "expect must be true or false, not", e);
+		return;
+	}
+	got = pagemap_soft_dirty(op_mm(x, op), va);
+	trace_eventf(x->w, "soft_dirty va %#lx = %d", va, got);
+	if (got == want)
+		return;
+	report_add(x->w, want ? "missed-dirty" : "soft-dirty",
+		   "%s: pagemap reports va %#lx (line %d) %s, expected %s\n",
+		   current->name, va, op->line, got ? "soft-dirty" : "clean",
+		   want ? "soft-dirty (it was written since clear_refs)" :
+			  "clean");
+}
+
+/* `expect: any` accepts every outcome; else as check_result */
+static void check_result_any(struct sc_ctx *x, const struct sc_op *op,
+			     int p_expect, const char *call, long ret)
+{
+	if (op->args[p_expect].set && !strcmp(op->args[p_expect].s, "any"))
+		return;
+	check_result(x, op, p_expect, call, ret);
+}
+
+/* the anon folio mapped at @va, with a reference (follow_page), or NULL */
+static struct folio *sc_follow_folio(struct mm_struct *mm, unsigned long va)
+{
+	struct folio *folio = NULL;
+	spinlock_t *ptl;
+	pte_t *pte, ptent;
+	pmd_t *pmd;
+
+	mmap_read_lock(mm);
+	pmd = mm_find_pmd(mm, va);
+	pte = pmd ? pte_offset_map_lock(mm, pmd, va, &ptl) : NULL;
+	if (pte) {
+		ptent = ptep_get(pte);
+		if (pte_present(ptent)) {
+			folio = page_folio(
+				pfn_to_page(mm->mmw->pm, pte_pfn(ptent)));
+			if (!folio_try_get(folio))
+				folio = NULL;
+		}
+		pte_unmap_unlock(pte, ptl);
+	}
+	mmap_read_unlock(mm);
+	return folio;
+}
+
+enum { MG_PROC, MG_ADDR, MG_REGION, MG_OFF, MG_EXPECT };
+
+/*
+ * migrate_pages() of one page: the folio mapped at the address moves to
+ * a new frame (migrate_folio_one); -ENOENT when nothing is mapped there
+ * (move_pages' per-page status).  `expect` defaults to ok.
+ */
+static void op_migrate(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct mm_struct *mm = op_mm(x, op);
+	unsigned long va, len;
+	struct folio *folio;
+	int ret = -ENOENT;
+
+	if (!op_addr(x, op, MG_ADDR, MG_REGION, MG_OFF, &va, &len))
+		return;
+	folio = sc_follow_folio(mm, va);
+	if (folio) {
+		ret = migrate_folio_one(mm->mmw, folio);
+		folio_put(folio);
+	}
+	trace_eventf(x->w, "migrate va %#lx: %d", va, ret);
+	check_result_any(x, op, MG_EXPECT, "migrate", ret);
+}
+
+enum { KS_PROC, KS_ADDR, KS_REGION, KS_OFF, KS_ADDR2, KS_OFF2, KS_EXPECT };
+
+/*
+ * One ksmd merge (try_to_merge_two_pages): the page at addr (or
+ * region+offset) becomes the KSM page and replaces the one at addr2 (or
+ * the same base + offset2; default: the next page).  Both VMAs must be
+ * MADV_MERGEABLE.  `expect` defaults to ok; EAGAIN means not merged.
+ */
+static void op_ksm_merge(struct sc_ctx *x, const struct sc_op *op)
+{
+	const struct sc_arg *a = op->args;
+	unsigned long base, va, va2, len;
+	int ret;
+
+	if (!op_addr(x, op, KS_ADDR, KS_REGION, -1, &base, &len))
+		return;
+	va = base + (a[KS_OFF].set ? a[KS_OFF].i : 0);
+	if (a[KS_ADDR2].set)
+		va2 = a[KS_ADDR2].i;
+	else
+		va2 = base + (a[KS_OFF2].set ? (unsigned long)a[KS_OFF2].i :
+					       va - base + PAGE_SIZE);
+	ret = ksm_merge_pair(op_mm(x, op), va, va2);
+	trace_eventf(x->w, "ksm merge va %#lx with %#lx: %d", va, va2, ret);
+	check_result_any(x, op, KS_EXPECT, "ksm_merge", ret);
+}
+
 #define ADDR_MAX ((long)TASK_SIZE)
 #define PROC                                           \
 	{                                              \
@@ -738,8 +876,143 @@ static const struct scenario_op_type mm_ops[] = {
 	   PROC, { "child", SCP_REF, true, "process", 0, 0 }, EXPECT),
 	OP("reclaim", "kswapd: reclaim up to pages anon pages, batched flush",
 	   op_reclaim, { "pages", SCP_INT, true, NULL, 1, 1024 }),
+	OP("clear_refs", "write type (default 4: soft-dirty) to clear_refs",
+	   op_clear_refs, PROC, { "type", SCP_INT, false, NULL, -1, 16 },
+	   EXPECT),
+	OP("soft_dirty", "pagemap's soft-dirty bit of addr or region+offset",
+	   op_soft_dirty, PROC, ADDR(false), STR("region", false), OFFSET,
+	   STR("expect", true)),
+	OP("migrate", "migrate the anon page at addr or region+offset",
+	   op_migrate, PROC, ADDR(false), STR("region", false), OFFSET, EXPECT),
+	OP("ksm_merge", "ksmd: merge two identical pages of proc", op_ksm_merge,
+	   PROC, ADDR(false), STR("region", false), OFFSET, LEN("addr2", false),
+	   LEN("offset2", false), EXPECT),
 	{ .name = NULL },
 };
+
+/* ---- final-check values, read after the agents finished ---- */
+
+/*
+ * "REGION", "REGION+OFFSET" or an address; false (and a report) when
+ * the region was never mapped or the text is neither
+ */
+static bool where_addr(struct sc_run *run, const char *s, unsigned long *va)
+{
+	struct mm_sc_state *st = mm_state(run);
+	char name[SC_NAME_MAX + 1], *end;
+	size_t n = strcspn(s, "+");
+	struct mm_sc_region *r;
+
+	*va = strtoul(s, &end, 0);
+	if (*s >= '0' && *s <= '9' && !*end)
+		return true;
+	if (st && n < sizeof(name)) {
+		memcpy(name, s, n);
+		name[n] = 0;
+		r = region_find(st, name);
+		*va = r ? r->addr : 0;
+		if (r && !s[n])
+			return true;
+		if (r && s[n + 1] >= '0' && s[n + 1] <= '9') {
+			*va += strtoul(s + n + 1, &end, 0);
+			if (!*end)
+				return true;
+		}
+	}
+	report_add(
+		run->w, "scenario-error",
+		"final check: '%s' is not an address, a mapped region or REGION+OFFSET\n",
+		s);
+	return false;
+}
+
+/* the present PTE of @va in @mm, or none; no locks: the run is over */
+static pte_t final_pte(struct mm_struct *mm, unsigned long va)
+{
+	pmd_t *pmd = mm ? mm_find_pmd(mm, va) : NULL;
+
+	return pmd ? ptep_get(pte_offset_kernel(pmd, va)) : __pte(0);
+}
+
+static long present_value(struct sc_run *run, const struct sc_arg *a)
+{
+	struct mm_struct *mm = sc_mm_of(run, a[0].ref);
+	unsigned long va;
+
+	return where_addr(run, a[1].s, &va) && pte_present(final_pte(mm, va));
+}
+
+/* the word at the address through the page table; -1 when not present */
+static long word_value(struct sc_run *run, const struct sc_arg *a)
+{
+	struct mm_struct *mm = sc_mm_of(run, a[0].ref);
+	unsigned long va;
+	uint64_t v;
+	pte_t pte;
+
+	if (!where_addr(run, a[1].s, &va))
+		return -1;
+	pte = final_pte(mm, va);
+	if (!pte_present(pte) ||
+	    phys_read(mm->mmw->pm, pte_pfn(pte), va & ~PAGE_MASK & ~7UL, &v))
+		return -1;
+	return (long)v;
+}
+
+/* resident pages: anon + file + shmem (get_mm_rss) */
+static long rss_value(struct sc_run *run, const struct sc_arg *a)
+{
+	struct mm_struct *mm = sc_mm_of(run, a[0].ref);
+
+	return mm ? get_mm_counter(mm, MM_ANONPAGES) +
+			       get_mm_counter(mm, MM_FILEPAGES) +
+			       get_mm_counter(mm, MM_SHMEMPAGES) :
+		    0;
+}
+
+/* frames allocated now: pages, page tables, the swap store's copies */
+static long frames_value(struct sc_run *run, const struct sc_arg *a)
+{
+	struct mm_sc_state *st = mm_state(run);
+
+	return st ? (long)phys_nr_allocated(st->mmw->pm) : 0;
+}
+
+static const struct scenario_value_type mm_values[] = {
+	{ .name = "word",
+	  .params = { PROC, STR("where", true) },
+	  .eval = word_value },
+	{ .name = "present",
+	  .params = { PROC, STR("where", true) },
+	  .eval = present_value },
+	{ .name = "rss", .params = { PROC }, .eval = rss_value },
+	{ .name = "frames_in_use", .eval = frames_value },
+	{ .name = NULL },
+};
+
+/* ---- for other subsystems (mirror_ops.c) ---- */
+
+struct mm_struct *sc_mm_of(struct sc_run *run, int obj)
+{
+	return obj >= 0 && obj < run->sc->nr_objs &&
+			       run->sc->objs[obj].kind ==
+				       &mm_kinds[MK_PROCESS] ?
+		       ((struct mm_sc_proc *)run->obj[obj])->mm :
+		       NULL;
+}
+
+bool sc_mm_region(struct sc_run *run, const char *name, unsigned long *addr,
+		  unsigned long *len)
+{
+	struct mm_sc_state *st = mm_state(run);
+	struct mm_sc_region *r = st ? region_find(st, name) : NULL;
+
+	if (!r)
+		return false;
+	*addr = r->addr;
+	*len = r->len;
+	return true;
+}
 
 /* what the mm checker, the quiescent checks and these ops report */
 static const char *const mm_violations[] = {
@@ -755,6 +1028,8 @@ static const char *const mm_violations[] = {
 	"truncated-page-mapped",
 	"frame-leak",
 	"fault-livelock",
+	"missed-dirty",
+	"soft-dirty",
 	"value",
 	"syscall-failed",
 	"unexpected-errno",
@@ -767,6 +1042,7 @@ const struct scenario_subsys sc_mm_subsys = {
 	.kinds = mm_kinds,
 	.world_keys = mm_world_keys,
 	.ops = mm_ops,
+	.values = mm_values,
 	.violations = mm_violations,
 	.cfg_size = sizeof(struct mm_sc_cfg),
 	.run_init = mm_run_init,

@@ -9,8 +9,9 @@
  * runs its body `times` times; each op's exec function does the work
  * through the kernel primitives, so the schedule points, lockdep and the
  * trace come from the same code C models use.  After all agents finished
- * the model's check runs the subsystems' checks and the `final` checks,
- * reporting the named violation kind for each false one.
+ * the model's check runs the `final` checks, reporting the named
+ * violation kind for each false one, then the subsystems' checks (which
+ * also tear their state down), the last registered first.
  *
  * Simplifications: objects live for the whole execution (no creation or
  * destruction by ops yet).
@@ -46,7 +47,9 @@ extern const struct scenario_subsys sc_iommu_subsys; /* iommu_ops.c */
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
 	&sc_mm_subsys,
+	&sc_mirror_subsys,
 	&sc_iommu_subsys,
+	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
 	NULL,
 };
 
@@ -198,9 +201,7 @@ static void sc_check(struct world *w, void *arg)
 	struct sc_run *run = w->priv;
 	int i;
 
-	for (i = 0; i < sc->nr_subsys && (s = scenario_subsys_at(i)); i++)
-		if (s->run_check)
-			s->run_check(run, run->subsys_state[i]);
+	/* the finals see the world as the agents left it ... */
 	for (i = 0; i < sc->nr_finals; i++) {
 		const struct sc_final *f = &sc->finals[i];
 		long v = f->type->eval(run, f->args);
@@ -211,6 +212,12 @@ static void sc_check(struct world *w, void *arg)
 			   "final check '%s' (line %d) failed: the value is %ld%s%s",
 			   f->text, f->line, v, f->message ? "\n  " : "",
 			   f->message ? f->message : "");
+	}
+	/* ... then the subsystems check and tear down, the last one first */
+	for (i = sc->nr_subsys - 1; i >= 0; i--) {
+		s = scenario_subsys_at(i);
+		if (s && s->run_check)
+			s->run_check(run, run->subsys_state[i]);
 	}
 }
 

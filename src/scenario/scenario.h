@@ -19,6 +19,12 @@
  * Per-execution state (struct sc_run, the object instances) lives in the
  * world's arena and is rebuilt by the model's setup for every execution.
  *
+ * Subsystems run in registration order (core, mm, mirror, then added
+ * ones): run_init first to last, run_check last to first, so a
+ * subsystem built on another one (a device on the mm) is torn down
+ * before it.  The `final` checks run before any run_check, while the
+ * world is as the agents left it.
+ *
  * Locking: loading is single-threaded.  A loaded scenario is read-only
  * while its model runs; ops touch only their world's objects, through the
  * kernel primitives.
@@ -94,6 +100,14 @@ struct scenario_op_type {
 	 */
 	struct scenario_param params[SC_MAX_PARAMS];
 	void (*exec)(struct sc_ctx *x, const struct sc_op *op);
+	/*
+	 * Optional load-time checks across parameters, after each was
+	 * parsed: @key is the op's name, @at[i] parameter i's value node
+	 * (NULL when not given); report with sc_error() and return -1.
+	 */
+	int (*check)(struct sc_loader *ld, const struct sc_op *op,
+		     const struct sc_node *key,
+		     const struct sc_node *const *at);
 };
 
 /* A declared world object (a mutex, a counter, later a process ...). */
@@ -113,6 +127,11 @@ struct scenario_obj_kind {
 	int (*parse)(struct sc_loader *ld, struct sc_object *o,
 		     const struct sc_node *settings);
 	void (*init)(struct world *w, void *inst, const struct sc_object *o);
+	/*
+	 * Optional: after the whole `world` was read, resolve references to
+	 * other objects (sc_get_ref); report with sc_error(), return -1.
+	 */
+	int (*resolve)(struct sc_loader *ld, struct sc_object *o);
 };
 
 /* A world key that is not a list of objects (`cpus: 2`, `memory: 64M`). */
@@ -238,12 +257,23 @@ const struct scenario_subsys *scenario_subsys_at(int i);
 int scenario_subsys_register(const struct scenario_subsys *s);
 extern const struct scenario_subsys sc_core_subsys;
 extern const struct scenario_subsys sc_mm_subsys; /* mm_ops.c */
+extern const struct scenario_subsys sc_mirror_subsys; /* mirror_ops.c */
+
+/* mm_ops.c, for other subsystems: the mm of process object @obj ... */
+struct mm_struct *sc_mm_of(struct sc_run *run, int obj);
+/* ... and the address and length of a region mapped `as: NAME` */
+bool sc_mm_region(struct sc_run *run, const char *name, unsigned long *addr,
+		  unsigned long *len);
+extern const struct scenario_subsys sc_dma_subsys; /* dma_ops.c */
 
 /* ---- for subsystems: parse helpers (loader.c) ---- */
 
 /* report "FILE:LINE:COL: <fmt>" at @n; returns -1 (the first error wins) */
 int sc_error(struct sc_loader *ld, const struct sc_node *n, const char *fmt,
 	     ...) __printf(3, 4);
+/* the same at @line:@col (an object's name: sc_object line, col) */
+int sc_error_at(struct sc_loader *ld, int line, int col, const char *fmt, ...)
+	__printf(4, 5);
 bool sc_is_scalar(const struct sc_node *n);
 bool sc_is_map(const struct sc_node *n);
 bool sc_is_seq(const struct sc_node *n);
@@ -256,6 +286,9 @@ const struct sc_node *sc_map_value(const struct sc_node *n, int i);
 int sc_get_int(struct sc_loader *ld, const struct sc_node *n, long min,
 	       long max, const char *what, long *out);
 void *sc_alloc(struct sc_loader *ld, size_t size);
+/* @n names an object of one of @kinds ("process|file"): its index */
+int sc_get_ref(struct sc_loader *ld, const struct sc_node *n, const char *what,
+	       const char *kinds, int *idx);
 char *sc_strdup(struct sc_loader *ld, const char *s);
 
 /* ---- for ops: runtime helpers (runner.c) ---- */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Built-in models of the DMA API through an IOMMU (src/iommu/dma-iommu.c):
+ * a driver maps and unmaps buffers while its device keeps doing DMA.
+ */
+#ifndef SECMMU_SCENARIO_DMA_MODELS_H
+#define SECMMU_SCENARIO_DMA_MODELS_H
+
+#include "engine/engine.h"
+
+/**
+ * struct dma_race_opts - one variant
+ * @deferred: setup sets iommu.dma_invalidation=deferred; otherwise the
+ *	world's policy decides
+ * @ats: the device has a device TLB (ATS)
+ * @rounds: map/unmap rounds of the driver (a second round may reuse the
+ *	IOVA of the first)
+ * @iters: device reads
+ * @fq_timeout: flush-queue timeout in world steps
+ */
+struct dma_race_opts {
+	bool deferred;
+	bool ats;
+	int rounds;
+	int iters;
+	unsigned long fq_timeout;
+};
+
+int dma_race_setup(struct world *w, void *arg);
+void dma_race_check(struct world *w, void *arg);
+
+extern const struct model model_dma_unmap_vs_dma;
+extern const struct model model_dma_unmap_vs_dma_deferred;
+
+/*
+ * SVA devices (iommu-sva.c) racing with the primary MMU: the secondary
+ * TLB flush of mremap, of tlb_finish_mmu's nested flush, and of KSM's
+ * write-protect.  They read their knobs from the world's policy.
+ */
+enum sva_flush_race_op {
+	SVA_FLUSH_MREMAP, /* mremap moves a file page, truncate frees it */
+	SVA_FLUSH_DONTNEED, /* two MADV_DONTNEEDs: the nested flush */
+	SVA_FLUSH_KSM, /* ksmd merges the page the device writes */
+};
+
+/**
+ * struct sva_flush_race_opts - one variant
+ * @op: what races with the device
+ * @iters: device accesses
+ */
+struct sva_flush_race_opts {
+	enum sva_flush_race_op op;
+	int iters;
+};
+
+int sva_flush_race_setup(struct world *w, void *arg);
+void sva_flush_race_check(struct world *w, void *arg);
+/*
+ * After an execution of sva-ksm-vs-write (before its check): did ksmd
+ * merge, and did the device write through a cached writable translation
+ * of a page whose PTE was already read-only (the deferral window)?
+ */
+void sva_flush_race_stats(struct world *w, bool *merged, bool *stale_write);
+
+extern const struct model model_sva_mremap_vs_truncate;
+extern const struct model model_sva_dontneed_nested;
+extern const struct model model_sva_ksm_vs_write;
+
+#endif
