@@ -663,6 +663,102 @@ static void test_amd_v2_start_end(void **state)
 	fx_done(f, NULL);
 }
 
+/* ---- unbind drains page requests ---- */
+
+struct drain_run {
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	struct pci_dev *dev;
+	struct iommu_sva *sva;
+	struct iopf_queue *iopf;
+	uint32_t pasid;
+	unsigned long addr;
+	int pending_after_unbind;
+	struct agent *dev_agent;
+};
+
+static void drain_device(void *arg)
+{
+	struct drain_run *d = arg;
+	uint64_t v;
+
+	/* never touched: a page request; the driver unbinds meanwhile */
+	iommu_dma_read(d->dev, d->pasid, d->addr, &v);
+}
+
+static void drain_unbinder(void *arg)
+{
+	struct drain_run *d = arg;
+
+	iommu_sva_unbind_device(d->sva);
+	spin_lock(&d->iopf->lock);
+	d->pending_after_unbind = d->iopf->pending[d->dev->id];
+	spin_unlock(&d->iopf->lock);
+	agent_join(d->dev_agent);
+	iopf_queue_free(d->iopf);
+}
+
+static int drain_setup(struct world *w, void *arg)
+{
+	struct drain_run *d = arena_alloc(w, sizeof(*d));
+	struct iommu *iommu;
+
+	(void)arg;
+	d->mmw = mm_world_get(w, 512, 1);
+	d->mm = mm_alloc(d->mmw);
+	d->addr = vm_mmap(d->mm, NULL, 0, PAGE_SIZE, RW, ANON, 0);
+	iommu = iommu_get(d->mmw);
+	d->dev = pci_dev_add(iommu, "accel", true, true);
+	d->iopf = iopf_queue_alloc(iommu, "iopf");
+	iopf_queue_add_device(d->iopf, d->dev);
+	d->sva = iommu_sva_bind_device(d->dev, d->mm);
+	if (IS_ERR(d->sva))
+		return -ENOMEM;
+	d->pasid = iommu_sva_get_pasid(d->sva);
+	w->priv = d;
+	d->dev_agent = agent_create(w, "device", drain_device, d);
+	if (!d->dev_agent || !agent_create(w, "unbind", drain_unbinder, d))
+		return -EAGAIN;
+	return 0;
+}
+
+static void drain_check(struct world *w, void *arg)
+{
+	struct drain_run *d = w->priv;
+
+	(void)arg;
+	if (d->pending_after_unbind)
+		report_add(w, "test-drain",
+			   "unbind returned with a page request pending\n");
+	iommu_check_quiescent(iommu_get(d->mmw));
+	mmput(d->mm);
+	phys_check_leaks(d->mmw->pm, 0);
+}
+
+/* every interleaving of a page request with unbind: when unbind returns
+ * nothing of the device is queued or in handling; the device's DMA
+ * after the unbind is the driver's fault and is reported as such */
+static void test_unbind_drains(void **state)
+{
+	struct model m = { .name = "unbind-drain",
+			   .setup = drain_setup,
+			   .check = drain_check };
+	struct explore_opts o = {
+		.strategy = STRAT_DFS, .seed = 1, .bound = 1, .progress_fd = -1
+	};
+	struct explore_result r;
+	int i;
+
+	(void)state;
+	assert_int_equal(explore(&m, &o, &r), 0);
+	assert_true(r.exhausted);
+	assert_true(r.executions > 10);
+	for (i = 0; i < r.nr_kinds; i++)
+		if (strcmp(r.kinds[i].kind, "dma-after-unbind"))
+			fail_msg("unexpected %s", r.kinds[i].kind);
+	explore_result_free(&r);
+}
+
 /* ---- the explorer on the race models ---- */
 
 static struct explore_opts opts(enum strategy st, unsigned long iters,
@@ -950,6 +1046,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_mprotect_upgrade_flushed),
 		cmocka_unit_test(test_reuse_upgrade),
 		cmocka_unit_test(test_amd_v2_start_end),
+		cmocka_unit_test(test_unbind_drains),
 		cmocka_unit_test(test_models_clean),
 		cmocka_unit_test(test_models_bugs_found),
 		cmocka_unit_test(test_reclaim_deferral_safe_pre66),

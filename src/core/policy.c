@@ -88,7 +88,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_ENUM,
 		.values = iommu_fault_during_invalidation_values,
 		.def = IOMMU_FAULT_INV_WAIT,
-		.meaning = "an SVA page request for a range whose invalidation is in progress (between invalidate_range_start and _end): wait = the iopf worker waits for the end, then faults the page in; refault = answer success at once without resolving, so the device retries and faults again",
+		.meaning = "an SVA page request that arrives while an invalidation brackets the mm (the pre-3.19 AMD IOMMUv2 glue under notifier.secondary_tlb_flush=none points the PASID at an empty table from invalidate_range_start to _end): wait = the iopf worker waits for the end, then faults the page in; refault = it fixes the CPU page table and answers success at once, the IOMMU still cannot translate, the device faults again",
 		.history = "the AMD IOMMUv2 driver (drivers/iommu/amd_iommu_v2.c, 3.5-6.6) answered such requests with success and let the device refault; with devices that give up after a few retries this is why ->invalidate_range() was added in 3.19 (0f0a327fa12c \"mmu_notifier: add mmu_notifier_invalidate_range()\", 2014)",
 	},
 	[KNOB_IOMMU_REFAULT_LIMIT] = {

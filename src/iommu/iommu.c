@@ -836,12 +836,15 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 
 static bool dev_prg_available(struct pci_dev *dev)
 {
+	bool avail = false;
 	int grp;
 
+	spin_lock(&dev->prq_lock);
 	for (grp = 0; grp < DEV_MAX_PRG; grp++)
-		if (!__atomic_load_n(&dev->prg[grp].in_use, __ATOMIC_ACQUIRE))
-			return true;
-	return false;
+		if (!dev->prg[grp].in_use)
+			avail = true;
+	spin_unlock(&dev->prq_lock);
+	return avail;
 }
 
 /*
@@ -1108,7 +1111,7 @@ static const char *entry_why(struct iommu_domain *domain, uint32_t pasid,
 			     unsigned long iova, unsigned long pfn,
 			     bool writable)
 {
-	struct iommu_walk_result r;
+	struct iommu_walk_result r = { 0 };
 
 	if (!domain)
 		return "no attached domain backs it";
