@@ -258,11 +258,11 @@ static void op_error(struct sc_ctx *x, const struct sc_op *op, const char *what,
 		   val ? val : "");
 }
 
-/* the process object's mm: mm_ops.c's struct mm_sc_proc starts with it */
+/* the process object's mm (mm_ops.c owns the process objects) */
 static struct mm_struct *proc_mm(struct sc_ctx *x, const struct sc_op *op,
 				 int param)
 {
-	return *(struct mm_struct **)sc_obj(x, op, param);
+	return sc_mm_of(x->run, op->args[param].ref);
 }
 
 #define B_DEV 0
