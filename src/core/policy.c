@@ -71,6 +71,13 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
 		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
 	},
+	[KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS] = {
+		.name = "mremap.pmd_move_rmap_locks",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "move_page_tables() takes the rmap locks (i_mmap_rwsem for write) around every whole-table move (move_normal_pmd), which does not take the moved table's PTE lock; false takes them only when copy_vma() asks (need_rmap_locks, never for a fresh VMA), so truncation that locked the table through the old VMA clears a PTE that now maps the new address, flushes only the old one and frees the page while a CPU caches the new address",
+		.history = "the whole-table move came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\" (CONFIG_HAVE_MOVE_PMD; PUD: c49dd3401802); fixed in 2021 by 97113eb39fa7 \"mm/mremap: hold the rmap lock in write mode when moving page table entries\" (move_pgt_entry(NORMAL_PMD/PUD, ..., true))",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
