@@ -250,7 +250,8 @@ expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate 
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
 expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
 expect 0 "^clear-refs-flush +ok +[0-9]+ execs / [0-9.]+s +1000 execs +5.10 era" -- zoo
-expect 0 "3 entries, 0 misbehaving" -- zoo
+expect 0 "^mremap-pmd-rmap-locks +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2021 race, fixed by 97113eb39fa7" -- zoo
+expect 0 "4 entries, 0 misbehaving" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned

@@ -23,7 +23,8 @@
  * Simplifications:
  *  - Whole PTE tables move when source, destination and length cover a
  *    whole PMD (move_normal_pmd, CONFIG_HAVE_MOVE_PMD); elsewhere PTEs move
- *    one by one.  No PUD-level moves (move_normal_pud: 1 GiB-aligned
+ *    one by one (knob mremap.move_pmd: false for kernels before 2019, which
+ *    always move PTEs).  No PUD-level moves (move_normal_pud: 1 GiB-aligned
  *    moves go PMD by PMD), no THP leaves (move_huge_pmd).  Whole-table
  *    moves take the rmap locks (knob mremap.pmd_move_rmap_locks: false
  *    reproduces the race fixed in 2021 by 97113eb39fa7); the rmap locks
@@ -291,6 +292,7 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 	 * false; the 2021 fix takes the locks for whole-table moves anyway.
 	 */
 	bool pmd_rmap_locks = policy_bool(w, KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS);
+	bool move_pmd = policy_bool(w, KNOB_MREMAP_MOVE_PMD);
 	struct mmu_notifier_range range;
 	pmd_t *old_pmd, *new_pmd;
 
@@ -313,7 +315,7 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 		new_pmd = alloc_new_pmd(mm, new_addr);
 		if (!new_pmd)
 			break;
-		if (extent == PMD_SIZE &&
+		if (move_pmd && extent == PMD_SIZE &&
 		    move_pgt_entry(vma, old_addr, new_vma, new_addr, old_pmd,
 				   new_pmd, pmd_rmap_locks))
 			continue;

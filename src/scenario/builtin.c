@@ -339,6 +339,7 @@ const struct model *const builtin_models[] = {
 	&model_mirror_vs_fork_noretry, &model_mirror_vs_truncate_noretry,
 	&model_mirror_vs_migrate_noretry, &model_mirror_vs_ksm_noretry,
 	&model_mirror_vs_reclaim_noretry, &model_mirror_vs_oom_reaper,
+	&model_mremap_pmd_vs_truncate, &model_mremap_pmd_vs_munmap,
 	NULL,
 };
 
