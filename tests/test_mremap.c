@@ -414,8 +414,8 @@ static void fill_pages(struct fx *f, unsigned long a, const int *pages, int n,
 		   base + pages[i]);
 }
 
-static void expect_pages(struct fx *f, unsigned long a, const int *pages,
-			 int n, uint64_t base)
+static void expect_pages(struct fx *f, unsigned long a, const int *pages, int n,
+			 uint64_t base)
 {
 	int i;
 
@@ -519,8 +519,7 @@ static void test_pmd_move_mixed(void **state)
 	unsigned long mid;
 	int i;
 
-	assert_int_equal(vm_mmap(mm, NULL, a, len, RW, ANON | MAP_FIXED, 0),
-			 a);
+	assert_int_equal(vm_mmap(mm, NULL, a, len, RW, ANON | MAP_FIXED, 0), a);
 	fill_pages(f, a, pages, 7, 50);
 	expect_pages(f, a, pages, 7, 50);
 	mid = pte_table_pfn(mm, PMD_A);
@@ -532,7 +531,8 @@ static void test_pmd_move_mixed(void **state)
 			 t);
 	assert_int_equal(pte_table_pfn(mm, t + 4 * PAGE_SIZE), mid);
 	for (i = 0; i < 7; i++)
-		assert_int_equal(pagemap_soft_dirty(mm, t + pages[i] * PAGE_SIZE),
+		assert_int_equal(pagemap_soft_dirty(mm,
+						    t + pages[i] * PAGE_SIZE),
 				 pages[i] < 4 || pages[i] >= 516);
 	expect_pages_segv(f, a, pages, 7);
 	expect_pages(f, t, pages, 7, 50);

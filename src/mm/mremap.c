@@ -227,8 +227,9 @@ static bool move_normal_pmd(struct vm_area_struct *vma, unsigned long old_addr,
 	/* the same table, now reached from the new address */
 	set_pmd(new_pmd, pmd);
 	moved = true;
-	trace_eventf(mm->mmw->w, "move_normal_pmd(%#lx -> %#lx, table pfn %#lx)",
-		     old_addr, new_addr, pmd_pfn(pmd));
+	trace_eventf(mm->mmw->w,
+		     "move_normal_pmd(%#lx -> %#lx, table pfn %#lx)", old_addr,
+		     new_addr, pmd_pfn(pmd));
 	/*
 	 * Flush the old range under the PMD lock.  The mremap.pmd_move_rmap_locks
 	 * race is not closed by this: a truncation that already holds the
