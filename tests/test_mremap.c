@@ -369,18 +369,24 @@ static void test_race_buggy_found(void **state)
 	assert_false(policy_get(&p, KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK));
 }
 
-/* the same race on real threads (suite real: also under TSan) */
+/* the same races on real threads (suite real: also under TSan) */
 static void test_race_real(void **state)
 {
+	static const char *const models[] = { "mremap-vs-truncate",
+					      "mremap-pmd-vs-truncate",
+					      "mremap-pmd-vs-munmap" };
 	struct explore_result r;
+	int i;
 
 	(void)state;
-	assert_int_equal(
-		run_real(builtin_find("mremap-vs-truncate"), 30, 30, 1, &r), 0);
-	if (r.first_report)
-		print_error("%s\n", r.first_report);
-	assert_int_equal(r.violating, 0);
-	explore_result_free(&r);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(
+			run_real(builtin_find(models[i]), 30, 30, 1, &r), 0);
+		if (r.first_report)
+			print_error("%s\n", r.first_report);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
 }
 
 /* ---- whole-table moves (move_normal_pmd) ---- */
