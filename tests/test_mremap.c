@@ -625,6 +625,53 @@ static void test_pmd_move_file(void **state)
 	fput(file);
 }
 
+/* the frame of the PMD table that maps @va, 0 if none */
+static unsigned long pmd_table_pfn(struct mm_struct *mm, unsigned long va)
+{
+	pgd_t *pgd = pgd_offset(mm, va);
+	pud_t *pud;
+
+	if (!pgd_val(*pgd))
+		return 0;
+	pud = pud_offset(pgd, va);
+	return pud_val(*pud) ? pud_pfn(*pud) : 0;
+}
+
+/*
+ * A 1 GiB-aligned 1 GiB move hands the PMD table over (move_normal_pud),
+ * and with it every PTE table under it.
+ */
+static void test_pud_move_anon(void **state)
+{
+	static const int pages[] = { 0, 513, 262143 };
+	struct fx *f = *state;
+	struct mm_struct *mm = f->mm;
+	unsigned long a = 0x80000000UL, t = 0xc0000000UL;
+	unsigned long pmdt, ptet;
+	long nr_ptes;
+
+	assert_int_equal(
+		vm_mmap(mm, NULL, a, PUD_SIZE, RW, ANON | MAP_FIXED, 0), a);
+	fill_pages(f, a, pages, 3, 4000);
+	expect_pages(f, a, pages, 3, 4000);
+	pmdt = pmd_table_pfn(mm, a);
+	ptet = pte_table_pfn(mm, a + 513 * PAGE_SIZE);
+	assert_true(pmdt && ptet);
+	nr_ptes = mm->nr_ptes;
+	assert_int_equal(do_mremap(mm, a, PUD_SIZE, PUD_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t),
+			 t);
+	assert_int_equal(pmd_table_pfn(mm, t), pmdt);
+	assert_int_equal(pmd_table_pfn(mm, a), 0);
+	assert_int_equal(pte_table_pfn(mm, t + 513 * PAGE_SIZE), ptet);
+	assert_int_equal(mm->nr_ptes, nr_ptes);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 3);
+	expect_pages_segv(f, a, pages, 3);
+	expect_pages(f, t, pages, 3, 4000);
+	assert_int_equal(vm_munmap(mm, t, PUD_SIZE), 0);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 0);
+}
+
 /* ---- whole-table moves racing (src/scenario/mm_models.c) ---- */
 
 static void explore_pmd(const char *model, bool rmap_locks, enum strategy s,
@@ -726,6 +773,7 @@ int main(int argc, char **argv)
 		T(test_pmd_move_mixed),
 		T(test_pmd_move_knob_off),
 		T(test_pmd_move_file),
+		T(test_pud_move_anon),
 		cmocka_unit_test(test_pmd_race_clean),
 		cmocka_unit_test(test_pmd_race_buggy_found),
 	};

@@ -74,6 +74,24 @@ static pmd_t *get_old_pmd(struct mm_struct *mm, unsigned long addr)
 	return pmd;
 }
 
+static pud_t *get_old_pud(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return NULL;
+	pud = pud_offset(pgd, addr);
+	if (pud_none(pudp_get(pud)))
+		return NULL;
+	return pud;
+}
+
+static pud_t *alloc_new_pud(struct mm_struct *mm, unsigned long addr)
+{
+	return pud_alloc(mm, pgd_offset(mm, addr), addr);
+}
+
 static pmd_t *alloc_new_pmd(struct mm_struct *mm, unsigned long addr)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
@@ -241,24 +259,91 @@ out_unlock:
 	return moved;
 }
 
-/*
- * move_pgt_entry - move one whole table, with the rmap locks around it
- * when @need_rmap_locks.
+/**
+ * move_normal_pud - move a whole PMD table (and the PTE tables under it)
+ *	from @old_pud to @new_pud
+ * @vma: the source VMA; mmap_lock held for write
+ * @old_addr: PUD-aligned start of the 1 GiB covered by @old_pud
+ * @new_vma: the destination VMA
+ * @new_pud: the destination entry
+ * @old_pud: the source entry (points to a PMD table)
+ *
+ * move_normal_pmd() one level up (CONFIG_HAVE_MOVE_PUD): the same
+ * conditions, the PUD lock (mm->page_table_lock here), the flush of the
+ * old 1 GiB before it drops.  Returns false when the caller must go
+ * down a level.
  */
-static bool move_pgt_entry(struct vm_area_struct *vma, unsigned long old_addr,
+static bool move_normal_pud(struct vm_area_struct *vma, unsigned long old_addr,
+			    struct vm_area_struct *new_vma,
+			    unsigned long new_addr, pud_t *old_pud,
+			    pud_t *new_pud)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool moved = false;
+	pud_t pud;
+
+	if (new_vma->vm_mm != mm)
+		return false;
+	if (!pud_none(pudp_get(new_pud)))
+		return false;
+	spin_lock(&mm->page_table_lock);
+	pud = pudp_get(old_pud);
+	if (pud_none(pud) || !pud_present(pud) || pud_bad(pud))
+		goto out_unlock;
+	pud_clear(old_pud);
+	set_pud(new_pud, pud);
+	moved = true;
+	trace_eventf(mm->mmw->w,
+		     "move_normal_pud(%#lx -> %#lx, table pfn %#lx)", old_addr,
+		     new_addr, pud_pfn(pud));
+	flush_tlb_range(vma, old_addr, old_addr + PUD_SIZE);
+out_unlock:
+	spin_unlock(&mm->page_table_lock);
+	return moved;
+}
+
+enum pgt_entry {
+	NORMAL_PMD,
+	NORMAL_PUD,
+};
+
+/*
+ * move_pgt_entry - move one whole table (@entry says which level), with
+ * the rmap locks around it when @need_rmap_locks.
+ */
+static bool move_pgt_entry(enum pgt_entry entry, struct vm_area_struct *vma,
+			   unsigned long old_addr,
 			   struct vm_area_struct *new_vma,
-			   unsigned long new_addr, pmd_t *old_pmd,
-			   pmd_t *new_pmd, bool need_rmap_locks)
+			   unsigned long new_addr, void *old_entry,
+			   void *new_entry, bool need_rmap_locks)
 {
 	bool moved;
 
 	if (need_rmap_locks)
 		take_rmap_locks(vma);
-	moved = move_normal_pmd(vma, old_addr, new_vma, new_addr, old_pmd,
-				new_pmd);
+	if (entry == NORMAL_PUD)
+		moved = move_normal_pud(vma, old_addr, new_vma, new_addr,
+					old_entry, new_entry);
+	else
+		moved = move_normal_pmd(vma, old_addr, new_vma, new_addr,
+					old_entry, new_entry);
 	if (need_rmap_locks)
 		drop_rmap_locks(vma);
 	return moved;
+}
+
+/* get_extent - bytes to the next @size boundary of either side, capped */
+static unsigned long get_extent(unsigned long size, unsigned long old_addr,
+				unsigned long old_end, unsigned long new_addr)
+{
+	unsigned long extent = ((old_addr + size) & ~(size - 1)) - old_addr;
+	unsigned long next = ((new_addr + size) & ~(size - 1)) - new_addr;
+
+	if (extent > old_end - old_addr)
+		extent = old_end - old_addr;
+	if (extent > next)
+		extent = next;
+	return extent;
 }
 
 /**
@@ -270,8 +355,9 @@ static bool move_pgt_entry(struct vm_area_struct *vma, unsigned long old_addr,
  * @new_addr: page-aligned start in @new_vma
  * @len: bytes to move
  *
- * Where a step covers a whole PMD on both sides (both addresses
- * 2 MiB-aligned, 2 MiB left to move), the PTE table itself is moved
+ * Where a step covers a whole PUD on both sides (both addresses
+ * 1 GiB-aligned, 1 GiB left to move), the PMD table moves
+ * (move_normal_pud); where it covers a whole PMD, the PTE table
  * (move_normal_pmd, as with CONFIG_HAVE_MOVE_PMD); elsewhere PTEs move
  * one by one (move_ptes).
  *
@@ -286,7 +372,7 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 	struct mm_struct *mm = vma->vm_mm;
 	struct world *w = mm->mmw->w;
 	unsigned long old_end = old_addr + len, start = old_addr;
-	unsigned long extent, next;
+	unsigned long extent;
 	bool flush_later = false;
 	/*
 	 * copy_vma() never merges here, so Linux's need_rmap_locks is
@@ -295,6 +381,7 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 	bool pmd_rmap_locks = policy_bool(w, KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS);
 	bool move_pmd = policy_bool(w, KNOB_MREMAP_MOVE_PMD);
 	struct mmu_notifier_range range;
+	pud_t *old_pud, *new_pud;
 	pmd_t *old_pmd, *new_pmd;
 
 	/* secondaries lose the old range for the whole move, as in Linux */
@@ -302,14 +389,21 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 				old_end);
 	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 	for (; old_addr < old_end; old_addr += extent, new_addr += extent) {
-		/* get_extent(NORMAL_PMD): to the next PMD boundary of either */
-		next = (old_addr + PMD_SIZE) & PMD_MASK;
-		extent = next - old_addr;
-		if (extent > old_end - old_addr)
-			extent = old_end - old_addr;
-		next = (new_addr + PMD_SIZE) & PMD_MASK;
-		if (extent > next - new_addr)
-			extent = next - new_addr;
+		/* a whole 1 GiB on both sides: try to move the PMD table */
+		extent = get_extent(PUD_SIZE, old_addr, old_end, new_addr);
+		if (move_pmd && extent == PUD_SIZE) {
+			old_pud = get_old_pud(mm, old_addr);
+			if (!old_pud)
+				continue;
+			new_pud = alloc_new_pud(mm, new_addr);
+			if (!new_pud)
+				break;
+			if (move_pgt_entry(NORMAL_PUD, vma, old_addr, new_vma,
+					   new_addr, old_pud, new_pud,
+					   pmd_rmap_locks))
+				continue;
+		}
+		extent = get_extent(PMD_SIZE, old_addr, old_end, new_addr);
 		old_pmd = get_old_pmd(mm, old_addr);
 		if (!old_pmd)
 			continue;
@@ -317,8 +411,8 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 		if (!new_pmd)
 			break;
 		if (move_pmd && extent == PMD_SIZE &&
-		    move_pgt_entry(vma, old_addr, new_vma, new_addr, old_pmd,
-				   new_pmd, pmd_rmap_locks))
+		    move_pgt_entry(NORMAL_PMD, vma, old_addr, new_vma, new_addr,
+				   old_pmd, new_pmd, pmd_rmap_locks))
 			continue;
 		if (pte_alloc(mm, new_pmd))
 			break;
