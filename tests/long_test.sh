@@ -51,7 +51,7 @@ for op in munmap mprotect mremap dontneed fork truncate migrate ksm reclaim exit
 	run 1 explore "mirror-vs-$op-noretry" --policy linux-6.6 --strategy dfs --bound 2
 done
 # whole-table mremap (move_normal_pmd): 10,000 random executions each and
-# DFS bound 2 of the munmap race (1.26M executions, ~80 s); without the
+# DFS bound 2 of the munmap race (1.4M executions, ~100 s); without the
 # rmap locks (before 97113eb39fa7) the truncate race must be found
 for m in mremap-pmd-vs-munmap mremap-pmd-vs-truncate; do
 	run 0 explore "$m" --strategy random --iterations 10000
