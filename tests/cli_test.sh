@@ -302,6 +302,7 @@ expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva
 expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
 expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
 expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
+expect 0 "^mremap-pmd-rmap-locks +ok +[0-9]+ execs / [0-9.]+s +8000 execs +2021 race, fixed by 97113eb39fa7" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned

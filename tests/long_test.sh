@@ -65,6 +65,14 @@ run 0 explore sva-mremap-vs-truncate --strategy dfs --bound 2 --set notifier.sec
 run 0 explore sva-ksm-vs-write --strategy dfs --bound 3 --set notifier.secondary_tlb_flush=in_range_end
 run 0 explore dma-unmap-vs-dma --strategy dfs --bound 3
 run 1 explore sva-dontneed-nested --strategy dfs --bound 2 --set iommu.sva_full_range_flush=false
+# whole-table mremap (move_normal_pmd): 10,000 random executions each and
+# DFS bound 2 of the munmap race (1.4M executions, ~100 s); without the
+# rmap locks (before 97113eb39fa7) the truncate race must be found
+for m in mremap-pmd-vs-munmap mremap-pmd-vs-truncate; do
+	run 0 explore "$m" --strategy random --iterations 10000
+done
+run 0 explore mremap-pmd-vs-munmap --strategy dfs --bound 2
+run 1 explore mremap-pmd-vs-truncate --set mremap.pmd_move_rmap_locks=false --strategy pct --iterations 10000
 rm -f /tmp/secmmu-long.$$
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -7,7 +7,10 @@
  * at the target, file mappings keep their offset and stay visible to
  * truncation, and the errno of bad arguments; then the race with
  * truncate (CVE-2018-18281) under the explorer, and (argument `real`)
- * on real threads.
+ * on real threads.  Whole-table moves (move_normal_pmd): the PTE table's
+ * frame changes PMD entry with no PTE rewritten, mixed and misaligned
+ * moves fall back to move_ptes(), and the races with munmap and truncate
+ * (clean; stale-tlb without the rmap locks, as before 97113eb39fa7).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,7 @@
 #include "check/check.h"
 #include "core/locking.h"
 #include "core/policy.h"
+#include "fs/proc_fs.h"
 #include "engine/engine.h"
 #include "mm/mm.h"
 #include "mm/tlb.h"
@@ -365,17 +369,386 @@ static void test_race_buggy_found(void **state)
 	assert_false(policy_get(&p, KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK));
 }
 
-/* the same race on real threads (suite real: also under TSan) */
+/* the same races on real threads (suite real: also under TSan) */
 static void test_race_real(void **state)
 {
+	static const char *const models[] = { "mremap-vs-truncate",
+					      "mremap-pmd-vs-truncate",
+					      "mremap-pmd-vs-munmap" };
 	struct explore_result r;
+	int i;
 
 	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(
+			run_real(builtin_find(models[i]), 30, 30, 1, &r), 0);
+		if (r.first_report)
+			print_error("%s\n", r.first_report);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
+}
+
+/* ---- whole-table moves (move_normal_pmd) ---- */
+
+#define PMD_A 0x40000000UL /* 2 MiB-aligned */
+
+/* the frame of the PTE table that maps @va, 0 if none (no schedule point) */
+static unsigned long pte_table_pfn(struct mm_struct *mm, unsigned long va)
+{
+	pgd_t *pgd = pgd_offset(mm, va);
+	pud_t *pud;
+	pmd_t *pmd;
+
+	if (!pgd_val(*pgd))
+		return 0;
+	pud = pud_offset(pgd, va);
+	if (!pud_val(*pud))
+		return 0;
+	pmd = pmd_offset(pud, va);
+	return pmd_val(*pmd) ? pmd_pfn(*pmd) : 0;
+}
+
+/* write base + page index into each of @pages (page offsets) */
+static void fill_pages(struct fx *f, unsigned long a, const int *pages, int n,
+		       uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		wr(i & 1 ? f->c1 : f->c0, f->mm, a + pages[i] * PAGE_SIZE,
+		   base + pages[i]);
+}
+
+static void expect_pages(struct fx *f, unsigned long a, const int *pages, int n,
+			 uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(rd(f->c0, f->mm, a + pages[i] * PAGE_SIZE),
+				 base + pages[i]);
+		assert_int_equal(rd(f->c1, f->mm, a + pages[i] * PAGE_SIZE),
+				 base + pages[i]);
+	}
+}
+
+static void expect_pages_segv(struct fx *f, unsigned long a, const int *pages,
+			      int n)
+{
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(cpu_read(f->c0, f->mm,
+					  a + pages[i] * PAGE_SIZE, &v),
+				 CPU_SIGSEGV);
+		assert_int_equal(cpu_read(f->c1, f->mm,
+					  a + pages[i] * PAGE_SIZE, &v),
+				 CPU_SIGSEGV);
+	}
+}
+
+/*
+ * A PMD-aligned 2 MiB move hands the PTE table itself to the new PMD
+ * entry: same frame, same entries (no PTE was rewritten: move_ptes()
+ * would have marked each moved PTE soft-dirty), the same number of
+ * tables, values at the new address, faults at the old one on both CPUs
+ * (whose TLBs cached every page).
+ */
+static void test_pmd_move_anon(void **state)
+{
+	static const int pages[] = { 0, 1, 255, 510, 511 };
+	struct fx *f = *state;
+	struct mm_struct *mm = f->mm;
+	unsigned long t = PMD_A + 0x400000UL, pfn, b;
+	long nr_ptes, anon;
+	uint64_t before[PTRS_PER_PTE];
+	struct ptdesc *pt;
+
+	assert_int_equal(vm_mmap(mm, NULL, PMD_A, PMD_SIZE, RW,
+				 ANON | MAP_FIXED, 0),
+			 PMD_A);
+	fill_pages(f, PMD_A, pages, 5, 1000);
+	expect_pages(f, PMD_A, pages, 5, 1000);
+	assert_int_equal(clear_refs_write(mm, CLEAR_REFS_SOFT_DIRTY), 0);
+	assert_int_equal(pagemap_soft_dirty(mm, PMD_A), 0);
+	pfn = pte_table_pfn(mm, PMD_A);
+	assert_true(pfn != 0);
+	pt = ptdesc_of_pfn(f->mmw->pm, pfn);
+	assert_non_null(pt);
+	memcpy(before, pt->entries, sizeof(before));
+	nr_ptes = mm->nr_ptes;
+	anon = get_mm_counter(mm, MM_ANONPAGES);
+	assert_int_equal(anon, 5);
+
+	b = do_mremap(mm, PMD_A, PMD_SIZE, PMD_SIZE,
+		      MREMAP_MAYMOVE | MREMAP_FIXED, t);
+	assert_int_equal(b, t);
+	/* the table moved: same frame, now under the new PMD entry */
+	assert_int_equal(pte_table_pfn(mm, t), pfn);
+	assert_int_equal(pte_table_pfn(mm, PMD_A), 0);
+	assert_ptr_equal(ptdesc_of_pfn(f->mmw->pm, pfn), pt);
+	assert_ptr_equal(pt->pt_mm, mm);
+	assert_memory_equal(pt->entries, before, sizeof(before));
+	assert_int_equal(pagemap_soft_dirty(mm, t), 0);
+	assert_int_equal(mm->nr_ptes, nr_ptes);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), anon);
+	expect_pages_segv(f, PMD_A, pages, 5);
+	expect_pages(f, t, pages, 5, 1000);
+	/* the moved pages are still the mm's own: writes need no COW */
+	wr(f->c1, mm, t + PAGE_SIZE, 7);
+	assert_int_equal(rd(f->c0, mm, t + PAGE_SIZE), 7);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), anon);
+	/* the split lock moved with the table: faults in it still work */
+	assert_int_equal(rd(f->c0, mm, t + 100 * PAGE_SIZE), 0);
+	assert_int_equal(vm_munmap(mm, t, PMD_SIZE), 0);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 0);
+}
+
+/*
+ * A move whose middle covers a whole PMD on both sides moves that table
+ * and the edges PTE by PTE; a move with no PMD in common on both sides
+ * falls back to move_ptes() entirely.  Soft-dirty tells the two paths
+ * apart (move_ptes() marks what it moved).
+ */
+static void test_pmd_move_mixed(void **state)
+{
+	/* page offsets in the 2 MiB + 8 page range: edges and middle */
+	static const int pages[] = { 0, 3, 4, 260, 515, 516, 519 };
+	struct fx *f = *state;
+	struct mm_struct *mm = f->mm;
+	unsigned long len = PMD_SIZE + 8 * PAGE_SIZE;
+	unsigned long a = PMD_A - 4 * PAGE_SIZE; /* middle at PMD_A */
+	unsigned long t = PMD_A + 0x800000UL - 4 * PAGE_SIZE;
+	unsigned long t2 = PMD_A + 0x1000000UL; /* middle misaligned */
+	unsigned long mid;
+	int i;
+
+	assert_int_equal(vm_mmap(mm, NULL, a, len, RW, ANON | MAP_FIXED, 0), a);
+	fill_pages(f, a, pages, 7, 50);
+	expect_pages(f, a, pages, 7, 50);
+	mid = pte_table_pfn(mm, PMD_A);
+	assert_true(mid != 0);
+	assert_int_equal(clear_refs_write(mm, CLEAR_REFS_SOFT_DIRTY), 0);
+
+	assert_int_equal(do_mremap(mm, a, len, len,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t),
+			 t);
+	assert_int_equal(pte_table_pfn(mm, t + 4 * PAGE_SIZE), mid);
+	for (i = 0; i < 7; i++)
+		assert_int_equal(pagemap_soft_dirty(mm,
+						    t + pages[i] * PAGE_SIZE),
+				 pages[i] < 4 || pages[i] >= 516);
+	expect_pages_segv(f, a, pages, 7);
+	expect_pages(f, t, pages, 7, 50);
+
+	/* new middle at t2 + 4 pages: not PMD-aligned, no table moves */
+	assert_int_equal(clear_refs_write(mm, CLEAR_REFS_SOFT_DIRTY), 0);
+	assert_int_equal(do_mremap(mm, t, len, len,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t2),
+			 t2);
+	for (i = 0; i < 7; i++) {
+		assert_true(pte_table_pfn(mm, t2 + pages[i] * PAGE_SIZE) !=
+			    mid);
+		assert_int_equal(
+			pagemap_soft_dirty(mm, t2 + pages[i] * PAGE_SIZE), 1);
+	}
+	expect_pages_segv(f, t, pages, 7);
+	expect_pages(f, t2, pages, 7, 50);
+	assert_int_equal(vm_munmap(mm, t2, len), 0);
+}
+
+/* mremap.move_pmd=false (kernels before 2019): PTE by PTE, new table */
+static void test_pmd_move_knob_off(void **state)
+{
+	static const int pages[] = { 0, 511 };
+	struct fx *f = *state;
+	struct mm_struct *mm = f->mm;
+	unsigned long t = PMD_A + 0x400000UL, pfn;
+
+	f->w->policy->v[KNOB_MREMAP_MOVE_PMD] = 0;
+	assert_int_equal(vm_mmap(mm, NULL, PMD_A, PMD_SIZE, RW,
+				 ANON | MAP_FIXED, 0),
+			 PMD_A);
+	fill_pages(f, PMD_A, pages, 2, 9);
+	pfn = pte_table_pfn(mm, PMD_A);
+	assert_int_equal(do_mremap(mm, PMD_A, PMD_SIZE, PMD_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t),
+			 t);
+	assert_true(pte_table_pfn(mm, t) != 0);
+	assert_true(pte_table_pfn(mm, t) != pfn);
+	expect_pages_segv(f, PMD_A, pages, 2);
+	expect_pages(f, t, pages, 2, 9);
+	assert_int_equal(vm_munmap(mm, t, PMD_SIZE), 0);
+}
+
+/*
+ * A shared file mapping moved a whole table at a time: the page cache
+ * sees the writes made at the new address, and truncation (which walks
+ * i_mmap) reaches the pages there; MREMAP_DONTUNMAP leaves the old range
+ * mapped and empty.
+ */
+static void test_pmd_move_file(void **state)
+{
+	static const int pages[] = { 0, 300 };
+	struct fx *f = *state;
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, PMD_SIZE);
+	unsigned long t = PMD_A + 0x400000UL, pfn;
+	uint64_t v;
+
+	assert_int_equal(vm_mmap(mm, file, PMD_A, PMD_SIZE, RW,
+				 MAP_SHARED | MAP_FIXED, 0),
+			 PMD_A);
+	fill_pages(f, PMD_A, pages, 2, 60);
+	pfn = pte_table_pfn(mm, PMD_A);
+	assert_int_equal(do_mremap(mm, PMD_A, PMD_SIZE, PMD_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_DONTUNMAP, t),
+			 t);
+	assert_int_equal(pte_table_pfn(mm, t), pfn);
+	expect_pages(f, t, pages, 2, 60);
+	wr(f->c0, mm, t + 300 * PAGE_SIZE, 5);
+	assert_int_equal(filemap_read_word(file, 300 * PAGE_SIZE, &v), 8);
+	assert_int_equal(v, 5);
+	/* the old range is still mapped: it faults the file page in again */
+	assert_int_equal(rd(f->c1, mm, PMD_A + 300 * PAGE_SIZE), 5);
+	assert_true(pte_table_pfn(mm, PMD_A) != pfn);
+	assert_int_equal(vfs_truncate(file, PAGE_SIZE), 0);
+	assert_int_equal(cpu_read(f->c1, mm, t + 300 * PAGE_SIZE, &v),
+			 CPU_SIGBUS);
+	assert_int_equal(cpu_read(f->c0, mm, PMD_A + 300 * PAGE_SIZE, &v),
+			 CPU_SIGBUS);
+	assert_int_equal(rd(f->c0, mm, t), 60);
+	assert_int_equal(vm_munmap(mm, PMD_A, PMD_SIZE), 0);
+	assert_int_equal(vm_munmap(mm, t, PMD_SIZE), 0);
+	fput(file);
+}
+
+/* the frame of the PMD table that maps @va, 0 if none */
+static unsigned long pmd_table_pfn(struct mm_struct *mm, unsigned long va)
+{
+	pgd_t *pgd = pgd_offset(mm, va);
+	pud_t *pud;
+
+	if (!pgd_val(*pgd))
+		return 0;
+	pud = pud_offset(pgd, va);
+	return pud_val(*pud) ? pud_pfn(*pud) : 0;
+}
+
+/*
+ * A 1 GiB-aligned 1 GiB move hands the PMD table over (move_normal_pud),
+ * and with it every PTE table under it.
+ */
+static void test_pud_move_anon(void **state)
+{
+	static const int pages[] = { 0, 513, 262143 };
+	struct fx *f = *state;
+	struct mm_struct *mm = f->mm;
+	unsigned long a = 0x80000000UL, t = 0xc0000000UL;
+	unsigned long pmdt, ptet;
+	long nr_ptes;
+
 	assert_int_equal(
-		run_real(builtin_find("mremap-vs-truncate"), 30, 30, 1, &r), 0);
-	if (r.first_report)
-		print_error("%s\n", r.first_report);
+		vm_mmap(mm, NULL, a, PUD_SIZE, RW, ANON | MAP_FIXED, 0), a);
+	fill_pages(f, a, pages, 3, 4000);
+	expect_pages(f, a, pages, 3, 4000);
+	pmdt = pmd_table_pfn(mm, a);
+	ptet = pte_table_pfn(mm, a + 513 * PAGE_SIZE);
+	assert_true(pmdt && ptet);
+	nr_ptes = mm->nr_ptes;
+	assert_int_equal(do_mremap(mm, a, PUD_SIZE, PUD_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t),
+			 t);
+	assert_int_equal(pmd_table_pfn(mm, t), pmdt);
+	assert_int_equal(pmd_table_pfn(mm, a), 0);
+	assert_int_equal(pte_table_pfn(mm, t + 513 * PAGE_SIZE), ptet);
+	assert_int_equal(mm->nr_ptes, nr_ptes);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 3);
+	expect_pages_segv(f, a, pages, 3);
+	expect_pages(f, t, pages, 3, 4000);
+	assert_int_equal(vm_munmap(mm, t, PUD_SIZE), 0);
+	assert_int_equal(get_mm_counter(mm, MM_ANONPAGES), 0);
+}
+
+/* ---- whole-table moves racing (src/scenario/mm_models.c) ---- */
+
+static void explore_pmd(const char *model, bool rmap_locks, enum strategy s,
+			unsigned long iters, int bound,
+			struct explore_result *r)
+{
+	struct explore_opts o = { .strategy = s,
+				  .seed = 1,
+				  .iterations = iters,
+				  .bound = bound,
+				  .progress_fd = -1,
+				  .stop_on_violation = true,
+				  .stop_kind = "stale-tlb" };
+	struct policy_model pm;
+	struct policy p;
+
+	policy_init_default(&p);
+	p.v[KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS] = rmap_locks;
+	policy_model_init(&pm, builtin_find(model), &p);
+	assert_int_equal(explore(&pm.m, &o, r), 0);
+	if (r->first_report && rmap_locks)
+		print_error("%s\n", r->first_report);
+}
+
+/* faults and munmap against a whole-table move; truncation too */
+static void test_pmd_race_clean(void **state)
+{
+	static const char *const models[] = { "mremap-pmd-vs-munmap",
+					      "mremap-pmd-vs-truncate" };
+	struct explore_result r;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		explore_pmd(models[i], true, STRAT_RANDOM, 300, -1, &r);
+		assert_int_equal(r.executions, 300);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+		explore_pmd(models[i], true, STRAT_PCT, 300, -1, &r);
+		assert_int_equal(r.violating, 0);
+		explore_result_free(&r);
+	}
+	explore_pmd("mremap-pmd-vs-munmap", true, STRAT_DFS, 0, 1, &r);
 	assert_int_equal(r.violating, 0);
+	assert_true(r.exhausted);
+	explore_result_free(&r);
+}
+
+/*
+ * Without the rmap locks (2019..2021): truncation zaps the page through
+ * the moved table, flushes the old address and frees the page CPU0
+ * caches at the new one.
+ */
+static void test_pmd_race_buggy_found(void **state)
+{
+	struct explore_opts o = { .strategy = STRAT_REPLAY,
+				  .iterations = 1,
+				  .bound = -1,
+				  .progress_fd = -1,
+				  .stop_on_violation = true };
+	struct explore_result r, rr;
+	struct policy_model pm;
+	struct policy p;
+
+	(void)state;
+	explore_pmd("mremap-pmd-vs-truncate", false, STRAT_PCT, 8000, -1, &r);
+	assert_true(r.first_violation > 0);
+	assert_true(r.first_hit);
+	assert_string_equal(r.first_kind, "stale-tlb");
+	policy_init_default(&p);
+	p.v[KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS] = 0;
+	policy_model_init(&pm, builtin_find("mremap-pmd-vs-truncate"), &p);
+	o.schedule = r.first_schedule;
+	assert_int_equal(explore(&pm.m, &o, &rr), 0);
+	assert_int_equal(rr.first_violation, 1);
+	assert_string_equal(rr.first_kind, "stale-tlb");
+	explore_result_free(&rr);
 	explore_result_free(&r);
 }
 
@@ -396,6 +769,13 @@ int main(int argc, char **argv)
 		T(test_errno),
 		cmocka_unit_test(test_race_fixed_clean),
 		cmocka_unit_test(test_race_buggy_found),
+		T(test_pmd_move_anon),
+		T(test_pmd_move_mixed),
+		T(test_pmd_move_knob_off),
+		T(test_pmd_move_file),
+		T(test_pud_move_anon),
+		cmocka_unit_test(test_pmd_race_clean),
+		cmocka_unit_test(test_pmd_race_buggy_found),
 	};
 
 	/* `real`: only the real-thread test (suite real, run under TSan) */

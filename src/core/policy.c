@@ -136,6 +136,20 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "a checker switch, not a kernel design: the value oracle (src/check/oracle.c) checks every CPU and mirror-device access of the deterministic engine against a syscall-level model of the address space; false turns it off (it is always off under the real engine)",
 		.history = "not a Linux knob: DESIGN section 4, check 2",
 	},
+	[KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS] = {
+		.name = "mremap.pmd_move_rmap_locks",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "move_page_tables() takes the rmap locks (i_mmap_rwsem for write) around every whole-table move (move_normal_pmd/pud), which does not take the moved table's PTE lock; false takes them only when copy_vma() asks (need_rmap_locks, never for a fresh VMA), so truncation that locked the table through the old VMA clears a PTE that now maps the new address, flushes only the old one and frees the page while a CPU caches the new address",
+		.history = "the whole-table move came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\" (CONFIG_HAVE_MOVE_PMD; PUD: c49dd3401802); fixed in 2021 by 97113eb39fa7 \"mm/mremap: hold the rmap lock in write mode when moving page table entries\" (move_pgt_entry(NORMAL_PMD/PUD, ..., true))",
+	},
+	[KNOB_MREMAP_MOVE_PMD] = {
+		.name = "mremap.move_pmd",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "move_page_tables() moves a whole PTE table when source, destination and length cover a whole PMD (move_normal_pmd), and a whole PMD table when they cover a whole PUD (move_normal_pud); false moves every PTE one by one, as kernels without CONFIG_HAVE_MOVE_PMD do",
+		.history = "CONFIG_HAVE_MOVE_PMD and move_normal_pmd() came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\"; older kernels, and the linux-4.13/4.12 presets, move PTEs only",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -165,6 +179,7 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
+			{ KNOB_MREMAP_MOVE_PMD, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -177,6 +192,7 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },
+			{ KNOB_MREMAP_MOVE_PMD, false },
 			{ NR_KNOBS, 0 },
 		},
 	},

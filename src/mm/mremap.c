@@ -21,8 +21,14 @@
  *    another CPU still reaches it through its old-address TLB entry.
  *
  * Simplifications:
- *  - No PMD-level moves (move_normal_pmd / THP): PTEs are moved one by
- *    one, as Linux does when it cannot move whole tables.
+ *  - Whole PTE tables move when source, destination and length cover a
+ *    whole PMD (move_normal_pmd, CONFIG_HAVE_MOVE_PMD); elsewhere PTEs move
+ *    one by one (knob mremap.move_pmd: false for kernels before 2019, which
+ *    always move PTEs).  No PUD-level moves (move_normal_pud: 1 GiB-aligned
+ *    moves go PMD by PMD), no THP leaves (move_huge_pmd).  Whole-table
+ *    moves take the rmap locks (knob mremap.pmd_move_rmap_locks: false
+ *    reproduces the race fixed in 2021 by 97113eb39fa7); the rmap locks
+ *    are i_mmap_rwsem only (the model has no anon_vma lock).
  *  - copy_vma() never merges the new VMA with a neighbour, so Linux's
  *    need_rmap_locks case (the new VMA sorts before the old one in the
  *    rmap walk) never arises, and no i_mmap_rwsem is taken around the
@@ -36,7 +42,9 @@
  *    -EINVAL, which Linux does for private mappings.
  *
  * Lock order (see memory.c): mmap_lock for write around the whole call;
- * inside move_ptes() the old PTE table's lock, then the new one's with
+ * i_mmap_rwsem for write around a whole-table move (take_rmap_locks), with
+ * mm->page_table_lock (the PMD lock) inside it and the TLB shootdown
+ * (cpu_tlb) under that; inside move_ptes() the old PTE table's lock, then the new one's with
  * spin_lock_nested(SINGLE_DEPTH_NESTING) when they differ; the TLB
  * shootdown (cpu_tlb) under them in the fixed kernel.
  */
@@ -65,6 +73,24 @@ static pmd_t *get_old_pmd(struct mm_struct *mm, unsigned long addr)
 	if (pmd_none(pmdp_get(pmd)))
 		return NULL;
 	return pmd;
+}
+
+static pud_t *get_old_pud(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	pud_t *pud;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return NULL;
+	pud = pud_offset(pgd, addr);
+	if (pud_none(pudp_get(pud)))
+		return NULL;
+	return pud;
+}
+
+static pud_t *alloc_new_pud(struct mm_struct *mm, unsigned long addr)
+{
+	return pud_alloc(mm, pgd_offset(mm, addr), addr);
 }
 
 static pmd_t *alloc_new_pmd(struct mm_struct *mm, unsigned long addr)
@@ -151,6 +177,176 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 		*flush_later = true;
 }
 
+/*
+ * take_rmap_locks - keep the rmap walkers out of @vma while its page
+ * tables move: a file walker (truncation, reclaim, migration, page aging)
+ * walks i_mmap under i_mmap_rwsem for read, so the write side waits for
+ * any walker already inside and keeps new ones out.  The model has no
+ * anon_vma lock: the anon walk takes each mm's mmap_lock with a trylock,
+ * which fails while mremap holds it for write.
+ */
+static void take_rmap_locks(struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		down_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
+}
+
+static void drop_rmap_locks(struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		up_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
+}
+
+/**
+ * move_normal_pmd - move a whole PTE table from @old_pmd to @new_pmd
+ * @vma: the source VMA; mmap_lock held for write
+ * @old_addr: PMD-aligned start of the 2 MiB covered by @old_pmd
+ * @new_vma: the destination VMA
+ * @new_addr: PMD-aligned start of the 2 MiB covered by @new_pmd
+ * @old_pmd: the source entry (points to a PTE table)
+ * @new_pmd: the destination entry
+ *
+ * The table page changes hands as it is: its entries, its split lock
+ * and its owner (the same mm) go with it, and mm->nr_ptes does not
+ * change.  Neither side's PTE lock is taken, only the PMD lock
+ * (mm->page_table_lock here); a walker that locked the table through the
+ * old PMD before the move keeps its lock and now edits PTEs that map the
+ * new addresses.  That is why the caller holds the rmap locks
+ * (mremap.pmd_move_rmap_locks).  The old range is flushed before the PMD
+ * lock drops, so no CPU keeps an old-address translation once the table
+ * can be reached (and its pages zapped) from the new address alone.
+ *
+ * Returns false when the table cannot be moved whole: the destination
+ * entry is already populated (Linux warns once and refuses), the two
+ * VMAs are in different mms, or the source entry is no longer a table.
+ * The caller then moves PTE by PTE.
+ */
+static bool move_normal_pmd(struct vm_area_struct *vma, unsigned long old_addr,
+			    struct vm_area_struct *new_vma,
+			    unsigned long new_addr, pmd_t *old_pmd,
+			    pmd_t *new_pmd)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	spinlock_t *ptl;
+	bool moved = false;
+	pmd_t pmd;
+
+	if (new_vma->vm_mm != mm)
+		return false;
+	/* free_pgtables() should have removed it; if not, go PTE by PTE */
+	if (!pmd_none(pmdp_get(new_pmd)))
+		return false;
+	/* PMD entries of both sides are under the one page_table_lock */
+	ptl = pmd_lock(mm, old_pmd);
+	pmd = pmdp_get(old_pmd);
+	/* emptied or turned into a leaf since the caller looked */
+	if (pmd_none(pmd) || pmd_leaf(pmd) || !pmd_present(pmd))
+		goto out_unlock;
+	pmd_clear(old_pmd);
+	/* the same table, now reached from the new address */
+	set_pmd(new_pmd, pmd);
+	moved = true;
+	trace_eventf(mm->mmw->w,
+		     "move_normal_pmd(%#lx -> %#lx, table pfn %#lx)", old_addr,
+		     new_addr, pmd_pfn(pmd));
+	/*
+	 * Flush the old range under the PMD lock.  The mremap.pmd_move_rmap_locks
+	 * race is not closed by this: a truncation that already holds the
+	 * table's PTE lock does not need the PMD lock to zap through it.
+	 */
+	flush_tlb_range(vma, old_addr, old_addr + PMD_SIZE);
+out_unlock:
+	spin_unlock(ptl);
+	return moved;
+}
+
+/**
+ * move_normal_pud - move a whole PMD table (and the PTE tables under it)
+ *	from @old_pud to @new_pud
+ * @vma: the source VMA; mmap_lock held for write
+ * @old_addr: PUD-aligned start of the 1 GiB covered by @old_pud
+ * @new_vma: the destination VMA
+ * @new_pud: the destination entry
+ * @old_pud: the source entry (points to a PMD table)
+ *
+ * move_normal_pmd() one level up (CONFIG_HAVE_MOVE_PUD): the same
+ * conditions, the PUD lock (mm->page_table_lock here), the flush of the
+ * old 1 GiB before it drops.  Returns false when the caller must go
+ * down a level.
+ */
+static bool move_normal_pud(struct vm_area_struct *vma, unsigned long old_addr,
+			    struct vm_area_struct *new_vma,
+			    unsigned long new_addr, pud_t *old_pud,
+			    pud_t *new_pud)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool moved = false;
+	pud_t pud;
+
+	if (new_vma->vm_mm != mm)
+		return false;
+	if (!pud_none(pudp_get(new_pud)))
+		return false;
+	spin_lock(&mm->page_table_lock);
+	pud = pudp_get(old_pud);
+	if (pud_none(pud) || !pud_present(pud) || pud_bad(pud))
+		goto out_unlock;
+	pud_clear(old_pud);
+	set_pud(new_pud, pud);
+	moved = true;
+	trace_eventf(mm->mmw->w,
+		     "move_normal_pud(%#lx -> %#lx, table pfn %#lx)", old_addr,
+		     new_addr, pud_pfn(pud));
+	flush_tlb_range(vma, old_addr, old_addr + PUD_SIZE);
+out_unlock:
+	spin_unlock(&mm->page_table_lock);
+	return moved;
+}
+
+enum pgt_entry {
+	NORMAL_PMD,
+	NORMAL_PUD,
+};
+
+/*
+ * move_pgt_entry - move one whole table (@entry says which level), with
+ * the rmap locks around it when @need_rmap_locks.
+ */
+static bool move_pgt_entry(enum pgt_entry entry, struct vm_area_struct *vma,
+			   unsigned long old_addr,
+			   struct vm_area_struct *new_vma,
+			   unsigned long new_addr, void *old_entry,
+			   void *new_entry, bool need_rmap_locks)
+{
+	bool moved;
+
+	if (need_rmap_locks)
+		take_rmap_locks(vma);
+	if (entry == NORMAL_PUD)
+		moved = move_normal_pud(vma, old_addr, new_vma, new_addr,
+					old_entry, new_entry);
+	else
+		moved = move_normal_pmd(vma, old_addr, new_vma, new_addr,
+					old_entry, new_entry);
+	if (need_rmap_locks)
+		drop_rmap_locks(vma);
+	return moved;
+}
+
+/* get_extent - bytes to the next @size boundary of either side, capped */
+static unsigned long get_extent(unsigned long size, unsigned long old_addr,
+				unsigned long old_end, unsigned long new_addr)
+{
+	unsigned long extent = ((old_addr + size) & ~(size - 1)) - old_addr;
+	unsigned long next = ((new_addr + size) & ~(size - 1)) - new_addr;
+
+	if (extent > old_end - old_addr)
+		extent = old_end - old_addr;
+	if (extent > next)
+		extent = next;
+	return extent;
+}
+
 /**
  * move_page_tables - move the mappings of @len bytes at @old_addr in @vma
  *	to @new_addr in @new_vma
@@ -159,6 +355,12 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
  * @new_vma: the destination VMA (same mm)
  * @new_addr: page-aligned start in @new_vma
  * @len: bytes to move
+ *
+ * Where a step covers a whole PUD on both sides (both addresses
+ * 1 GiB-aligned, 1 GiB left to move), the PMD table moves
+ * (move_normal_pud); where it covers a whole PMD, the PTE table
+ * (move_normal_pmd, as with CONFIG_HAVE_MOVE_PMD); elsewhere PTEs move
+ * one by one (move_ptes).
  *
  * Returns how many bytes were moved: less than @len only when a page
  * table for the new range could not be allocated.
@@ -169,10 +371,18 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 			       unsigned long new_addr, unsigned long len)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct world *w = mm->mmw->w;
 	unsigned long old_end = old_addr + len, start = old_addr;
-	unsigned long extent, next;
+	unsigned long extent;
 	bool flush_later = false;
+	/*
+	 * copy_vma() never merges here, so Linux's need_rmap_locks is
+	 * false; the 2021 fix takes the locks for whole-table moves anyway.
+	 */
+	bool pmd_rmap_locks = policy_bool(w, KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS);
+	bool move_pmd = policy_bool(w, KNOB_MREMAP_MOVE_PMD);
 	struct mmu_notifier_range range;
+	pud_t *old_pud, *new_pud;
 	pmd_t *old_pmd, *new_pmd;
 
 	/* secondaries lose the old range for the whole move, as in Linux */
@@ -180,19 +390,31 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 				old_end);
 	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 	for (; old_addr < old_end; old_addr += extent, new_addr += extent) {
-		next = (old_addr + PMD_SIZE) & PMD_MASK;
-		extent = next - old_addr;
-		if (extent > old_end - old_addr)
-			extent = old_end - old_addr;
-		next = (new_addr + PMD_SIZE) & PMD_MASK;
-		if (extent > next - new_addr)
-			extent = next - new_addr;
+		/* a whole 1 GiB on both sides: try to move the PMD table */
+		extent = get_extent(PUD_SIZE, old_addr, old_end, new_addr);
+		if (move_pmd && extent == PUD_SIZE) {
+			old_pud = get_old_pud(mm, old_addr);
+			if (!old_pud)
+				continue;
+			new_pud = alloc_new_pud(mm, new_addr);
+			if (!new_pud)
+				break;
+			if (move_pgt_entry(NORMAL_PUD, vma, old_addr, new_vma,
+					   new_addr, old_pud, new_pud,
+					   pmd_rmap_locks))
+				continue;
+		}
+		extent = get_extent(PMD_SIZE, old_addr, old_end, new_addr);
 		old_pmd = get_old_pmd(mm, old_addr);
 		if (!old_pmd)
 			continue;
 		new_pmd = alloc_new_pmd(mm, new_addr);
 		if (!new_pmd)
 			break;
+		if (move_pmd && extent == PMD_SIZE &&
+		    move_pgt_entry(NORMAL_PMD, vma, old_addr, new_vma, new_addr,
+				   old_pmd, new_pmd, pmd_rmap_locks))
+			continue;
 		if (pte_alloc(mm, new_pmd))
 			break;
 		move_ptes(vma, old_pmd, old_addr, old_addr + extent, new_vma,

@@ -347,6 +347,7 @@ const struct model *const builtin_models[] = {
 	&model_sva_vs_munmap, &model_sva_vs_mprotect, &model_sva_refault,
 	&model_sva_refault_2014, &model_sva_upgrade, &model_sva_upgrade_2023,
 	&model_sva_vs_reclaim,
+	&model_mremap_pmd_vs_truncate, &model_mremap_pmd_vs_munmap,
 	NULL,
 };
 

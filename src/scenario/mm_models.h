@@ -123,4 +123,21 @@ void softdirty_race_check(struct world *w, void *arg);
 extern const struct model model_write_vs_clear_refs;
 extern const struct model model_write_vs_clear_refs_noflush;
 
+/**
+ * struct pmd_race_opts - mremap-pmd-vs-truncate/-munmap (mm_models.c)
+ * @truncate: a shared file mapping that the third agent truncates to 0;
+ *	else anonymous memory whose old range the third agent munmaps
+ * @iters: rounds of CPU0's accesses
+ */
+struct pmd_race_opts {
+	bool truncate;
+	int iters;
+};
+
+int pmd_race_setup(struct world *w, void *arg);
+void pmd_race_check(struct world *w, void *arg);
+
+extern const struct model model_mremap_pmd_vs_truncate;
+extern const struct model model_mremap_pmd_vs_munmap;
+
 #endif
