@@ -36,6 +36,7 @@
 static struct {
 	const struct model *inner;
 	unsigned long freed, freed_in_window, stale, stale_and_window;
+	unsigned long rmap_flushed_old;
 } cnt;
 
 static int count_setup(struct world *w, void *arg)
@@ -54,6 +55,7 @@ static void count_check(struct world *w, void *arg)
 	cnt.freed_in_window += st.freed_in_window;
 	cnt.stale += st.stale_reads > 0;
 	cnt.stale_and_window += st.stale_reads > 0 && st.freed_in_window;
+	cnt.rmap_flushed_old += st.rmap_flushed_old;
 	cnt.inner->check(w, cnt.inner->arg);
 }
 
@@ -144,6 +146,29 @@ static void test_reclaim_file(void **state)
 	}
 }
 
+/*
+ * Two pages in two PTE tables: some executions unmap the first page
+ * from inside the window while the second has not moved yet (mremap is
+ * before its range end) and find the device's old-address entry already
+ * gone when try_to_unmap() returns: under in_range_end only the rmap
+ * walk's notifier range over the old VMA can have invalidated it.  Under
+ * with_tlb_flush move_ptes() did it already (the window never opens with
+ * the device still caching the old address after the PTL is dropped).
+ */
+static void test_reclaim_file_two_pages(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	check_model("sva-mremap2-vs-reclaim-file", false);
+	explore_counted("sva-mremap2-vs-reclaim-file", "in_range_end", &dfs1,
+			&r);
+	assert_clean(&r);
+	assert_true(cnt.freed_in_window > 0);
+	assert_true(cnt.rmap_flushed_old > 0);
+	explore_result_free(&r);
+}
+
 static void test_reclaim_anon(void **state)
 {
 	(void)state;
@@ -167,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reclaim_file),
+		cmocka_unit_test(test_reclaim_file_two_pages),
 		cmocka_unit_test(test_reclaim_anon),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_dontneed),

@@ -59,8 +59,9 @@
 #include "scenario/dma_models.h"
 
 #define SVAM_FRAMES 1024
-#define SVAM_ADDR 0x10000000UL
-#define SVAM_TARGET 0x10400000UL /* another PTE table */
+/* the last page of a PTE table: a second page lies in the next one */
+#define SVAM_ADDR 0x101ff000UL
+#define SVAM_TARGET 0x105ff000UL /* other PTE tables */
 #define SVAM_VAL 42
 
 struct sva_mremap_race {
@@ -124,8 +125,9 @@ static void svam_mremapper(void *arg)
 {
 	struct sva_mremap_race *r = arg;
 	unsigned long ret;
+	unsigned long len = r->o->pages * PAGE_SIZE;
 
-	ret = do_mremap(r->mm, SVAM_ADDR, PAGE_SIZE, PAGE_SIZE,
+	ret = do_mremap(r->mm, SVAM_ADDR, len, len,
 			MREMAP_MAYMOVE | MREMAP_FIXED, SVAM_TARGET);
 	if (ret != SVAM_TARGET)
 		svam_syscall_failed(r, "mremap", (long)ret);
@@ -148,6 +150,20 @@ static bool svam_in_window(struct sva_mremap_race *r)
 	if (sva_peek_pte(r->mm, SVAM_TARGET, &new) || !pte_present(new))
 		return false;
 	return dev_atc_nr_valid(r->dev) > 0;
+}
+
+/*
+ * With a second page: mremap has not reached its range end while that
+ * page is still at its old address (move_page_tables() moves it after
+ * the first, in the next PTE table, then ends the range).
+ */
+static bool svam_range_end_pending(struct sva_mremap_race *r)
+{
+	pte_t pte;
+
+	return r->o->pages > 1 &&
+	       !sva_peek_pte(r->mm, SVAM_ADDR + PAGE_SIZE, &pte) &&
+	       pte_present(pte);
 }
 
 /* the page was freed; @window: its unmap began inside the window */
@@ -182,6 +198,14 @@ static void svam_reclaim_file(void *arg)
 	unmapped = !folio_mapped(folio) ||
 		   try_to_unmap(folio, TTU_BATCH_FLUSH, &r->tlb_ubc);
 	try_to_unmap_flush(r->mmw, &r->tlb_ubc);
+	/*
+	 * Unmapped from inside the window, before mremap's range end, and
+	 * the device's old-address entry is gone: the rmap walk's own
+	 * notifier range over the old VMA invalidated it.
+	 */
+	if (unmapped && window && svam_range_end_pending(r) &&
+	    !dev_atc_nr_valid(r->dev) && !iommu_iotlb_nr_valid(r->iommu))
+		WRITE_ONCE(r->st.rmap_flushed_old, 1);
 	folio_unlock(folio);
 	if (!unmapped) {
 		folio_put(folio);
@@ -254,8 +278,8 @@ int sva_mremap_race_setup(struct world *w, void *arg)
 {
 	const struct sva_mremap_race_opts *o = arg;
 	struct sva_mremap_race *r = arena_alloc(w, sizeof(*r));
+	unsigned long a, len = o->pages * PAGE_SIZE;
 	struct cpu *c0;
-	unsigned long a;
 	uint64_t v;
 	pte_t pte;
 
@@ -271,17 +295,23 @@ int sva_mremap_race_setup(struct world *w, void *arg)
 	if (!r->mm)
 		return -ENOMEM;
 	if (o->op == SVA_MREMAP_RECLAIM_FILE) {
-		/* a shared file page, mapped by a read fault (clean) */
-		r->file = shmem_file_setup(r->mmw, PAGE_SIZE);
-		a = vm_mmap(r->mm, r->file, SVAM_ADDR, PAGE_SIZE,
-			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
+		/*
+		 * A file page mapped by a read fault (clean); the second
+		 * page of a private mapping is a COW copy, not in the file
+		 */
+		r->file = shmem_file_setup(r->mmw, len);
+		a = vm_mmap(
+			r->mm, r->file, SVAM_ADDR, len, PROT_READ | PROT_WRITE,
+			(o->pages > 1 ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED,
+			0);
 		if (a != SVAM_ADDR ||
 		    filemap_write_word(r->file, 0, SVAM_VAL) < 0 ||
 		    cpu_read(c0, r->mm, a, &v) || v != SVAM_VAL)
 			return -EFAULT;
+		if (o->pages > 1 && cpu_write(c0, r->mm, a + PAGE_SIZE, 1))
+			return -EFAULT;
 	} else {
-		a = vm_mmap(r->mm, NULL, SVAM_ADDR, PAGE_SIZE,
-			    PROT_READ | PROT_WRITE,
+		a = vm_mmap(r->mm, NULL, SVAM_ADDR, len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
 		if (a != SVAM_ADDR || cpu_write(c0, r->mm, a, SVAM_VAL))
 			return -EFAULT;
@@ -342,17 +372,26 @@ void sva_mremap_race_check(struct world *w, void *arg)
 
 static const struct sva_mremap_race_opts opts_reclaim_file = {
 	.op = SVA_MREMAP_RECLAIM_FILE,
+	.pages = 1,
+	.iters = SVAM_ITERS,
+};
+static const struct sva_mremap_race_opts opts_reclaim_file2 = {
+	.op = SVA_MREMAP_RECLAIM_FILE,
+	.pages = 2,
 	.iters = SVAM_ITERS,
 };
 static const struct sva_mremap_race_opts opts_reclaim_anon = {
+	.pages = 1,
 	.op = SVA_MREMAP_RECLAIM_ANON,
 	.iters = SVAM_ITERS,
 };
 static const struct sva_mremap_race_opts opts_migrate = {
+	.pages = 1,
 	.op = SVA_MREMAP_MIGRATE,
 	.iters = SVAM_ITERS,
 };
 static const struct sva_mremap_race_opts opts_dontneed = {
+	.pages = 1,
 	.op = SVA_MREMAP_DONTNEED,
 	.iters = SVAM_ITERS,
 };
@@ -361,6 +400,12 @@ const struct model model_sva_mremap_vs_reclaim_file = {
 	"sva-mremap-vs-reclaim-file",
 	"an SVA device reads the old address of a file page mremap moves while reclaim unmaps it through the file rmap and frees it (clean under in_range_end: the old VMA's empty range end flushes first)",
 	sva_mremap_race_setup, sva_mremap_race_check, (void *)&opts_reclaim_file
+};
+const struct model model_sva_mremap2_vs_reclaim_file = {
+	"sva-mremap2-vs-reclaim-file",
+	"the same with two pages in two PTE tables of a private file mapping (the second a COW copy): reclaim may unmap and free the first before mremap reaches its range end (clean under in_range_end)",
+	sva_mremap_race_setup, sva_mremap_race_check,
+	(void *)&opts_reclaim_file2
 };
 const struct model model_sva_mremap_vs_reclaim_anon = {
 	"sva-mremap-vs-reclaim-anon",
