@@ -61,6 +61,12 @@ run 0 explore sva-mremap-vs-truncate --strategy dfs --bound 2 --set notifier.sec
 run 0 explore sva-ksm-vs-write --strategy dfs --bound 3 --set notifier.secondary_tlb_flush=in_range_end
 run 0 explore dma-unmap-vs-dma --strategy dfs --bound 3
 run 1 explore sva-dontneed-nested --strategy dfs --bound 2 --set iommu.sva_full_range_flush=false
+# mremap vs reclaim / migration / MADV_DONTNEED with an SVA device (sva2):
+# DFS bound 2 under the pre-6.6 range-end flush (the one-page file model
+# takes ~200 s: 954,529 executions)
+for m in sva-mremap-vs-reclaim-file sva-mremap2-vs-reclaim-file sva-mremap-vs-reclaim-anon sva-mremap-vs-migrate sva-mremap-vs-dontneed; do
+	run 0 explore "$m" --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end
+done
 rm -f /tmp/secmmu-long.$$
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
