@@ -16,6 +16,10 @@
  *                               try_to_unmap() through the file rmap
  *                               (i_mmap_rwsem, no mmap_lock, as Linux),
  *                               then out of the cache and freed
+ *   sva-mremap2-vs-reclaim-file the same with two pages in two PTE tables
+ *                               of a private file mapping; the second (a
+ *                               COW copy) shows whether mremap has reached
+ *                               its range end
  *   sva-mremap-vs-reclaim-anon  kswapd pages an anonymous page out
  *                               (vmscan.c: add_to_swap, try_to_unmap,
  *                               swap_writepage, __remove_mapping)
@@ -29,7 +33,7 @@
  * of anything but the value the page holds ("value").
  *
  * Results (docs/design.md §20): clean under in_range_end and
- * with_tlb_flush; stale-atc under none for the file and DONTNEED cases.
+ * with_tlb_flush; with none the device reaches the freed frame.
  * The file case is clean because the rmap walk visits the old VMA (still
  * in i_mmap, linked before the new one) first, and try_to_unmap_one()
  * brackets even a VMA where it finds nothing with a notifier range whose
