@@ -46,9 +46,13 @@
  * truncate_inode_pages() once try_to_unmap() left it unmapped, which is
  * __remove_mapping()'s effect for a clean page (the model's files have no
  * backing store: the data reads as zero afterwards, where Linux would
- * read it back from disk).  copy_vma() never merges (mremap.c), so
- * Linux's need_rmap_locks case, where the rmap walk may meet the new VMA
- * first, cannot arise (see docs).
+ * read it back from disk; in the two-page variant it also drops the
+ * file's second page, which nobody maps: the mapping has a COW copy).
+ * copy_vma() never merges (mremap.c), so Linux's need_rmap_locks case,
+ * where the rmap walk may meet the new VMA first, cannot arise (see
+ * docs).  The window and progress samples peek at PTEs and at the
+ * IOTLB/ATC without their locks, as checkers do: they are exact under
+ * the deterministic engine only.
  *
  * Locking: the agents take the mm's and the IOMMU's locks through the
  * calls they make; the reclaimer holds the folio lock across
@@ -225,13 +229,12 @@ static void svam_reclaim_file(void *arg)
 static void svam_reclaim_anon(void *arg)
 {
 	struct sva_mremap_race *r = arg;
+	bool window = svam_in_window(r);
 	struct scan_control sc = {
 		.nr_to_reclaim = 1,
 		.ignore_references = true,
 		.tlb_ubc = &r->tlb_ubc,
 	};
-
-	bool window = svam_in_window(r);
 
 	if (kswapd_shrink(r->mmw, &sc))
 		svam_note_freed(r, window);
