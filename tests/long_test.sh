@@ -63,7 +63,7 @@ run 0 explore dma-unmap-vs-dma --strategy dfs --bound 3
 run 1 explore sva-dontneed-nested --strategy dfs --bound 2 --set iommu.sva_full_range_flush=false
 # mremap vs reclaim / migration / MADV_DONTNEED with an SVA device (sva2):
 # DFS bound 2 under the pre-6.6 range-end flush (the file models take
-# ~200 s and ~280 s: 954,529 and 1,211,531 executions)
+# ~230 s and ~280 s: 943,644 and 1,211,531 executions)
 for m in sva-mremap-vs-reclaim-file sva-mremap2-vs-reclaim-file sva-mremap-vs-reclaim-anon sva-mremap-vs-migrate sva-mremap-vs-dontneed; do
 	run 0 explore "$m" --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end
 done
