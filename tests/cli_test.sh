@@ -324,5 +324,13 @@ SECMMU_SCENARIOS="$T/zoo" expect 1 "bad.yaml:3:6: 'zoo' needs 'history'" -- zoo
 expect 2 "missing FILE" -- run
 expect 2 "replay needs --schedule" -- replay "$SC/demos/abba.yaml"
 
+# mremap vs the paths that free a page without mmap_lock, with an SVA
+# device caching the old address (issue 5, sva2): clean with the pre-6.6
+# flush at mremap's range end; with no secondary invalidation the freed
+# frame is reached
+expect 0 "sva-mremap-vs-reclaim-file: clean: [0-9]+ executions \(search exhausted\)" -- explore sva-mremap-vs-reclaim-file --strategy dfs --bound 1 --set notifier.secondary_tlb_flush=in_range_end
+expect 0 "sva-mremap2-vs-reclaim-file: clean" -- explore sva-mremap2-vs-reclaim-file --strategy pct --iterations 500 --policy linux-6.1
+expect 1 "VIOLATION stale-(iotlb|atc)" -- explore sva-mremap2-vs-reclaim-file --strategy pct --iterations 50 --set notifier.secondary_tlb_flush=none
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -348,6 +348,9 @@ const struct model *const builtin_models[] = {
 	&model_sva_refault_2014, &model_sva_upgrade, &model_sva_upgrade_2023,
 	&model_sva_vs_reclaim,
 	&model_mremap_pmd_vs_truncate, &model_mremap_pmd_vs_munmap,
+	&model_sva_mremap_vs_reclaim_file, &model_sva_mremap2_vs_reclaim_file,
+	&model_sva_mremap_vs_reclaim_anon,
+	&model_sva_mremap_vs_migrate, &model_sva_mremap_vs_dontneed,
 	NULL,
 };
 

@@ -66,4 +66,57 @@ extern const struct model model_sva_mremap_vs_truncate;
 extern const struct model model_sva_dontneed_nested;
 extern const struct model model_sva_ksm_vs_write;
 
+/*
+ * mremap moving a page an SVA device has cached while another path frees
+ * it without the mmap_lock (sva_mremap_models.c).
+ */
+enum sva_mremap_race_op {
+	SVA_MREMAP_RECLAIM_FILE, /* a clean file page reclaimed via rmap */
+	SVA_MREMAP_RECLAIM_ANON, /* kswapd swaps an anonymous page out */
+	SVA_MREMAP_MIGRATE, /* the anonymous page is migrated */
+	SVA_MREMAP_DONTNEED, /* MADV_DONTNEED of the new range */
+};
+
+/**
+ * struct sva_mremap_race_opts - one variant
+ * @op: what races with mremap
+ * @pages: pages mremap moves (2: a private file mapping whose second page,
+ *	in the next PTE table, is a COW copy: it shows how far the move is)
+ * @iters: device reads of the old address of the first page
+ */
+struct sva_mremap_race_opts {
+	enum sva_mremap_race_op op;
+	int pages;
+	int iters;
+};
+
+/**
+ * struct sva_mremap_stats - what one execution did (for tests)
+ * @stale_reads: device reads of the old address that succeeded after
+ *	its PTE was gone (through the IOTLB/ATC)
+ * @freed: the racing path freed the page (or zapped it)
+ * @freed_in_window: ... and had begun to unmap it while the page was
+ *	already at the new address and the device still cached the old one
+ * @rmap_flushed_old: (two pages) ... and when try_to_unmap() returned, the
+ *	device no longer cached the old address though mremap had not
+ *	reached its range end: the rmap walk's range over the old VMA did it
+ */
+struct sva_mremap_stats {
+	int stale_reads;
+	int freed;
+	int freed_in_window;
+	int rmap_flushed_old;
+};
+
+int sva_mremap_race_setup(struct world *w, void *arg);
+void sva_mremap_race_check(struct world *w, void *arg);
+/* after an execution, before its check */
+void sva_mremap_race_stats(struct world *w, struct sva_mremap_stats *st);
+
+extern const struct model model_sva_mremap_vs_reclaim_file;
+extern const struct model model_sva_mremap2_vs_reclaim_file;
+extern const struct model model_sva_mremap_vs_reclaim_anon;
+extern const struct model model_sva_mremap_vs_migrate;
+extern const struct model model_sva_mremap_vs_dontneed;
+
 #endif
