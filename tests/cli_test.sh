@@ -300,6 +300,9 @@ expect 1 "a window of [0-9]+ steps" -- explore dma-unmap-vs-dma-deferred --strat
 expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
 expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade
 expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
+expect 0 "^sva-clear-refs +ok +[0-9]+ execs / [0-9.]+s +500 execs +the soft-dirty write-protect must reach secondary TLBs" -- zoo sva-clear-refs
+# the device-side missed-dirty check: its report names the cached secondary translation
+expect 0 "through a cached secondary translation, but the PTE" -- run "$SC/bugs/sva-clear-refs-soft-dirty.yaml"
 expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
 expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
 expect 0 "^mremap-pmd-rmap-locks +ok +[0-9]+ execs / [0-9.]+s +8000 execs +2021 race, fixed by 97113eb39fa7" -- zoo

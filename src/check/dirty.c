@@ -36,6 +36,34 @@
 #include "check/check.h"
 #include "core/world.h"
 #include "mm/mm.h"
+#include "notifier/mmu_notifier.h"
+
+/*
+ * The PTE of @va in @mm, read without locks or schedule points (checkers
+ * only: exact under the deterministic engine or at a quiescent point);
+ * 0 if there is none.
+ */
+pte_t check_peek_pte(struct mm_world *mmw, struct mm_struct *mm,
+			  unsigned long va)
+{
+	struct ptdesc *pt = ptdesc_of(mm->pgd);
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		unsigned long idx = (va >> (PAGE_SHIFT + 9 * (level - 1))) &
+				    511;
+		uint64_t v =
+			__atomic_load_n(&pt->entries[idx], __ATOMIC_ACQUIRE);
+
+		if (!(v & _PAGE_PRESENT) || (v & _PAGE_PSE))
+			return __pte(0);
+		pt = ptdesc_of_pfn(mmw->pm, (v & PTE_PFN_MASK) >> PAGE_SHIFT);
+		if (!pt)
+			return __pte(0);
+	}
+	return __pte(
+		__atomic_load_n(&pt->entries[pte_index(va)], __ATOMIC_ACQUIRE));
+}
 
 static const char *agent_name(struct world *w, int id)
 {
@@ -103,5 +131,60 @@ void check_missed_dirty(struct cpu *cpu, struct tlb_entry *e, unsigned long va)
 		cpu->id, current ? current->name : "(no agent)", va, mm->id,
 		e->pfn, e->writable ? "writable" : "read-only", e->fill_step,
 		agent_name(w, e->fill_agent), (unsigned long long)pte_val(pte),
+		pte_write(pte) ? "writable" : "write-protected", what);
+}
+
+/**
+ * check_missed_dirty_secondary - a device wrote @va of @mm through a
+ *	translation of frame @pfn that a secondary TLB (IOTLB, device TLB)
+ *	cached
+ * @who: the device, for the report
+ *
+ * The same rule as check_missed_dirty() for a secondary MMU that shares
+ * the CPU page tables (SVA): its walker sets the hardware dirty bit, and
+ * clear_refs' write-protect must reach its TLB so that the next write
+ * takes a page request and a write fault that sets soft-dirty again.
+ * Deterministic engine only (it reads the VMAs and page tables without
+ * locks); one report per mm.
+ */
+void check_missed_dirty_secondary(struct mm_struct *mm, unsigned long va,
+				  unsigned long pfn, const char *who)
+{
+	struct world *w = mm->mmw->w;
+	const char *what;
+	bool known;
+	pte_t pte;
+
+	if (!world_is_det(w) || mm->missed_dirty_reported)
+		return;
+	if (__atomic_load_n(&mm->tlb_flush_pending.counter, __ATOMIC_ACQUIRE))
+		return;
+	/*
+	 * Inside an invalidation bracket over @va the operation is in
+	 * flight: before 6.6 the secondary TLB is flushed only at its end
+	 * (KSM's write_protect_page moves the dirty bit to the page first).
+	 */
+	if (mmu_notifier_range_in_flight(mm->notifier_subscriptions, va,
+					 va + 1))
+		return;
+	pte = check_peek_pte(mm->mmw, mm, va);
+	if (!pte_hw_present(pte) || pte_pfn(pte) != pfn)
+		return;
+	if (!pte_dirty(pte)) {
+		what = "the PTE is clean: reclaim or MADV_FREE may drop the data";
+	} else if (!pte_soft_dirty(pte) &&
+		   __atomic_load_n(&mm->soft_dirty_clears, __ATOMIC_ACQUIRE)) {
+		if (soft_dirty_by_vma(w, mm, va, pte, &known) || !known)
+			return;
+		what = "clear_refs cleared its soft-dirty bit and the device's write went around the fault that sets it again";
+	} else {
+		return;
+	}
+	mm->missed_dirty_reported = true;
+	report_add(
+		w, "missed-dirty",
+		"%s: %s wrote va %#lx (mm %d, pfn %#lx) through a cached secondary translation, but the PTE (%#llx, %s) does not record the write: %s\n",
+		current ? current->name : "(no agent)", who, va, mm->id, pfn,
+		(unsigned long long)pte_val(pte),
 		pte_write(pte) ? "writable" : "write-protected", what);
 }

@@ -176,29 +176,6 @@ static struct mm_struct *q_find_mm(struct mm_world *mmw, int id)
 	return NULL;
 }
 
-/* the PTE of @va in @mm, read without schedule points; 0 if none */
-static pte_t q_lookup_pte(struct mm_world *mmw, struct mm_struct *mm,
-			  unsigned long va)
-{
-	struct ptdesc *pt = ptdesc_of(mm->pgd);
-	int level;
-
-	for (level = 4; level > 1; level--) {
-		unsigned long idx = (va >> (PAGE_SHIFT + 9 * (level - 1))) &
-				    511;
-		uint64_t v =
-			__atomic_load_n(&pt->entries[idx], __ATOMIC_ACQUIRE);
-
-		if (!(v & _PAGE_PRESENT) || (v & _PAGE_PSE))
-			return __pte(0);
-		pt = ptdesc_of_pfn(mmw->pm, (v & PTE_PFN_MASK) >> PAGE_SHIFT);
-		if (!pt)
-			return __pte(0);
-	}
-	return __pte(
-		__atomic_load_n(&pt->entries[pte_index(va)], __ATOMIC_ACQUIRE));
-}
-
 static void q_tlbs(struct qscan *q)
 {
 	struct mm_world *mmw = q->mmw;
@@ -222,7 +199,7 @@ static void q_tlbs(struct qscan *q)
 				continue;
 			}
 			mm = q_find_mm(mmw, e->mm_id);
-			pte = mm ? q_lookup_pte(mmw, mm, va) : __pte(0);
+			pte = mm ? check_peek_pte(mmw, mm, va) : __pte(0);
 			if (!pte_hw_present(pte) || pte_pfn(pte) != e->pfn ||
 			    (e->writable && !pte_write(pte)))
 				qreport(q, "tlb-coherence",

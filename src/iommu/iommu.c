@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "check/oracle.h"
 #include "core/policy.h"
 #include "core/trace.h"
@@ -771,8 +772,11 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 	if (pasid == IOMMU_NO_PASID || !iommu->mmw->oracle)
 		return;
 	domain = dev_domain_locked(dev, pasid);
-	if (domain && domain->type == IOMMU_DOMAIN_SVA && domain->mm)
-		oracle_access(domain->mm, -1, iova, write, *val);
+	if (!domain || domain->type != IOMMU_DOMAIN_SVA || !domain->mm)
+		return;
+	oracle_access(domain->mm, -1, iova, write, *val);
+	if (write)
+		check_missed_dirty_secondary(domain->mm, iova, pfn, dev->name);
 }
 
 /* one attempt of one access, under dev->atc_lock */

@@ -389,6 +389,8 @@ enum mm_counter {
  * @mmlist: the world's list of mms (for quiescent checks)
  * @soft_dirty_clears: completed clear_refs soft-dirty passes (atomic;
  *	the missed-dirty check looks at soft-dirty only after the first)
+ * @missed_dirty_reported: a device's missed-dirty write was reported
+ *	(once per mm: a device keeps writing through the same entry)
  */
 struct mm_struct {
 	int id;
@@ -413,6 +415,7 @@ struct mm_struct {
 	/* mmu notifiers: made with the mm, destroyed when it is freed */
 	struct mmu_notifier_subscriptions *notifier_subscriptions;
 	unsigned long soft_dirty_clears;
+	bool missed_dirty_reported;
 	/* the value oracle's model of this mm (src/check/oracle.c) or NULL */
 	struct oracle_mm *oracle;
 	struct mm_struct *next_free;

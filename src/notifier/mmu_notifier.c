@@ -1542,6 +1542,30 @@ bool mmu_notifier_check_install_owner(struct mmu_notifier_subscriptions *subs,
 	return found;
 }
 
+/*
+ * Whether a range overlapping [start, end) is between its start and its
+ * end right now (any phase): a checker's "in flight" test.  world_lock
+ * is not a schedule point, so this adds none.
+ */
+bool mmu_notifier_range_in_flight(struct mmu_notifier_subscriptions *subs,
+				  unsigned long start, unsigned long end)
+{
+	struct mn_range_record *r;
+	bool found = false;
+
+	if (!subs)
+		return false;
+	world_lock(subs->nw->w);
+	list_for_each_entry(r, &subs->active_ranges, node) {
+		if (r->end > start && r->start < end) {
+			found = true;
+			break;
+		}
+	}
+	world_unlock(subs->nw->w);
+	return found;
+}
+
 bool mmu_notifier_check_install(struct mmu_notifier_subscriptions *subs,
 				unsigned long start, unsigned long end)
 {

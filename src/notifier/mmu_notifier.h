@@ -434,6 +434,10 @@ bool mmu_notifier_check_install_owner(struct mmu_notifier_subscriptions *subs,
 				      unsigned long start, unsigned long end,
 				      void *owner);
 
+/* a range overlapping [start, end) is between start and end right now */
+bool mmu_notifier_range_in_flight(struct mmu_notifier_subscriptions *subs,
+				  unsigned long start, unsigned long end);
+
 /* number of ranges between start and end right now (checker's view) */
 unsigned long
 mmu_notifier_active_ranges(struct mmu_notifier_subscriptions *subs);
