@@ -101,7 +101,11 @@ static void compare(const char *model, struct explore_opts o, int jobs)
 	explore_result_free(&b);
 }
 
-/* random: --jobs J reports exactly what --jobs 1 reports */
+/*
+ * random: --jobs J reports exactly what --jobs 1 reports, for every
+ * built-in model; the models alternate between 2 and 5 workers (5 does
+ * not divide the iterations) to keep the test's cost linear in models.
+ */
 static void test_random_same_as_one_job(void **state)
 {
 	static const int jobs[] = { 2, 5 };
@@ -109,16 +113,15 @@ static void test_random_same_as_one_job(void **state)
 
 	(void)state;
 	for (i = 0; builtin_models[i]; i++) {
-		for (j = 0; j < ARRAY_SIZE(jobs); j++) {
-			struct explore_opts o = opts(STRAT_RANDOM, 150);
+		struct explore_opts o = opts(STRAT_RANDOM, 100);
 
-			compare(builtin_models[i]->name, o, jobs[j]);
-			o.seed = 1000 + j;
-			o.trace = true;
-			compare(builtin_models[i]->name, o, jobs[j]);
-			o.stop_on_violation = false;
-			compare(builtin_models[i]->name, o, jobs[j]);
-		}
+		j = i % ARRAY_SIZE(jobs);
+		compare(builtin_models[i]->name, o, jobs[j]);
+		o.seed = 1000 + j;
+		o.trace = true;
+		compare(builtin_models[i]->name, o, jobs[j]);
+		o.stop_on_violation = false;
+		compare(builtin_models[i]->name, o, jobs[j]);
 	}
 }
 
