@@ -30,6 +30,7 @@
 
 #define NR_FRAMES 1024UL
 
+#include "explore_helpers.h"
 #include "mm_fixture.h"
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -387,53 +388,18 @@ static void test_noflush_misses_write(void **state)
 
 /* ---- the race model under the explorer ---- */
 
-static struct explore_opts xopts(enum strategy s, unsigned long iters,
-				 int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
-
 static void expect_clean(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound)
 {
-	struct explore_opts o = xopts(s, iters, bound);
-	struct explore_result r;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
-			r.first_report, r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	if (s == STRAT_DFS)
-		assert_true(r.exhausted);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound, XCLEAN_EXHAUSTED);
 }
 
 /* found as missed-dirty, and the schedule replays to the same report */
 static void expect_missed_dirty(const struct model *m, enum strategy s)
 {
-	struct explore_opts o = xopts(s, 500, s == STRAT_DFS ? 2 : -1);
-	struct explore_result r, rr;
-	char *sched;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_true(r.first_violation > 0);
-	assert_string_equal(r.first_kind, "missed-dirty");
-	assert_non_null(strstr(r.first_report, "does not record the write"));
-	sched = strdup(r.first_schedule);
-	o = xopts(STRAT_REPLAY, 1, -1);
-	o.schedule = sched;
-	assert_int_equal(explore(m, &o, &rr), 0);
-	assert_int_equal(rr.first_violation, 1);
-	assert_string_equal(rr.first_report, r.first_report);
-	explore_result_free(&rr);
-	free(sched);
-	explore_result_free(&r);
+	explore_expect_found(m, s, 500, s == STRAT_DFS ? 2 : -1,
+			     XONE("missed-dirty"),
+			     XONE("does not record the write"));
 }
 
 static void test_write_vs_clear_refs_clean(void **state)
