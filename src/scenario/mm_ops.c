@@ -711,31 +711,6 @@ static void check_result_any(struct sc_ctx *x, const struct sc_op *op,
 	check_result(x, op, p_expect, call, ret);
 }
 
-/* the anon folio mapped at @va, with a reference (follow_page), or NULL */
-static struct folio *sc_follow_folio(struct mm_struct *mm, unsigned long va)
-{
-	struct folio *folio = NULL;
-	spinlock_t *ptl;
-	pte_t *pte, ptent;
-	pmd_t *pmd;
-
-	mmap_read_lock(mm);
-	pmd = mm_find_pmd(mm, va);
-	pte = pmd ? pte_offset_map_lock(mm, pmd, va, &ptl) : NULL;
-	if (pte) {
-		ptent = ptep_get(pte);
-		if (pte_present(ptent)) {
-			folio = page_folio(
-				pfn_to_page(mm->mmw->pm, pte_pfn(ptent)));
-			if (!folio_try_get(folio))
-				folio = NULL;
-		}
-		pte_unmap_unlock(pte, ptl);
-	}
-	mmap_read_unlock(mm);
-	return folio;
-}
-
 enum { MG_PROC, MG_ADDR, MG_REGION, MG_OFF, MG_EXPECT };
 
 /*

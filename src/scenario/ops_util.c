@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Helpers the scenario subsystems' ops share: the scenario-error report
- * for a bad op argument, and the check of a device or CPU access against
- * its `expect` argument.  No kernel counterpart (the scenario language is
- * the model's own).
+ * Helpers the scenario subsystems' ops and the race models share: the
+ * scenario-error report for a bad op argument, the check of a device or
+ * CPU access against its `expect` argument, and a follow_page-like lookup
+ * of the folio mapped at an address.  No kernel counterpart for the first
+ * two (the scenario language is the model's own); the lookup simplifies
+ * follow_page() to present PTEs of small pages.
  *
- * Locking: none; both only add reports to the world, which serialises
- * them (report_add).
+ * Locking: the checks only add reports to the world (report_add
+ * serialises them); the lookup takes mmap_lock (read), then the PTL.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "core/world.h"
+#include "mm/mm.h"
 #include "scenario.h"
 
 void sc_op_error(struct sc_ctx *x, const struct sc_op *op, const char *what,
@@ -56,4 +59,28 @@ void sc_check_expect(struct sc_ctx *x, const struct sc_op *op, const char *e,
 			   "%s: %s (line %d): %s %llu, expected %llu\n",
 			   current->name, what, op->line, got,
 			   (unsigned long long)v, want);
+}
+
+struct folio *sc_follow_folio(struct mm_struct *mm, unsigned long va)
+{
+	struct folio *folio = NULL;
+	spinlock_t *ptl;
+	pte_t *pte, ptent;
+	pmd_t *pmd;
+
+	mmap_read_lock(mm);
+	pmd = mm_find_pmd(mm, va);
+	pte = pmd ? pte_offset_map_lock(mm, pmd, va, &ptl) : NULL;
+	if (pte) {
+		ptent = ptep_get(pte);
+		if (pte_present(ptent)) {
+			folio = page_folio(
+				pfn_to_page(mm->mmw->pm, pte_pfn(ptent)));
+			if (!folio_try_get(folio))
+				folio = NULL;
+		}
+		pte_unmap_unlock(pte, ptl);
+	}
+	mmap_read_unlock(mm);
+	return folio;
 }
