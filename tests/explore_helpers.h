@@ -3,7 +3,8 @@
  * The explorer helpers the model tests share: the options every test
  * explores with (seed 1, stop at the first violation, no progress), a
  * "stays clean" check and a "found, and the schedule replays to the same
- * report" check.  Include after <cmocka.h>.  Tests only; no locking (one
+ * report" check, and a "stays clean on the real engine" check.  Include
+ * after <cmocka.h>.  Tests only; no locking (one
  * OS thread).
  */
 #ifndef SECMMU_TESTS_EXPLORE_HELPERS_H
@@ -98,6 +99,19 @@ static inline void explore_expect_found(const struct model *m, enum strategy s,
 	assert_string_equal(rr.first_report, r.first_report);
 	explore_result_free(&rr);
 	free(sched);
+	explore_result_free(&r);
+}
+
+/* @iters threaded runs of @m (seed 1, @delay_pct delays) find nothing */
+static inline void real_expect_clean(const struct model *m, unsigned long iters,
+				     unsigned int delay_pct)
+{
+	struct explore_result r;
+
+	assert_int_equal(run_real(m, iters, delay_pct, 1, &r), 0);
+	if (r.first_report)
+		fprintf(stderr, "%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
 	explore_result_free(&r);
 }
 

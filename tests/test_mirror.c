@@ -863,7 +863,6 @@ static void test_anon_teardown(void **state)
 
 static void test_real_models(void **state)
 {
-	struct explore_result r;
 	int i;
 
 	(void)state;
@@ -871,18 +870,9 @@ static void test_real_models(void **state)
 		if (strstr(mirror_race_models[i]->name, "-noretry"))
 			continue;
 		/* 20 threaded runs each: they sleep more than they compute */
-		assert_int_equal(run_real(mirror_race_models[i], 20, 30, 1, &r),
-				 0);
-		if (r.first_report)
-			fprintf(stderr, "%s\n", r.first_report);
-		assert_int_equal(r.violating, 0);
-		explore_result_free(&r);
+		real_expect_clean(mirror_race_models[i], 20, 30);
 	}
-	assert_int_equal(run_real(&model_teardown, 20, 30, 1, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s\n", r.first_report);
-	assert_int_equal(r.violating, 0);
-	explore_result_free(&r);
+	real_expect_clean(&model_teardown, 20, 30);
 }
 
 int main(int argc, char **argv)

@@ -754,18 +754,11 @@ static void test_reclaim_models_real(void **state)
 					     "reclaim-vs-munmap",
 					     "migrate-vs-write",
 					     "ksm-vs-write" };
-	struct explore_result r;
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
-		assert_int_equal(
-			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
-		if (r.first_report)
-			fprintf(stderr, "%s\n", r.first_report);
-		assert_int_equal(r.violating, 0);
-		explore_result_free(&r);
-	}
+	for (i = 0; i < 4; i++)
+		real_expect_clean(builtin_find(clean[i]), 50, 30);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
