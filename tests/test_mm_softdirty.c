@@ -36,21 +36,6 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static int setup(void **state)
-{
-	*state = fx_create();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fx_release_mms(f);
-	fx_finish(f);
-	return 0;
-}
-
 static unsigned long mmap_anon(struct mm_struct *mm, unsigned long len)
 {
 	unsigned long a = vm_mmap(mm, NULL, 0, len, RW, ANON, 0);
@@ -434,33 +419,23 @@ static void test_write_vs_clear_refs_noflush_found(void **state)
 	expect_missed_dirty(&pm.m, STRAT_PCT);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_clear_write, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clear_write_protects,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_mapping_is_soft_dirty,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_shared_file_read_then_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mprotect_keeps_tracking,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fork_then_write, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clear_refs_errno, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clear_refs_young, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_notifier_soft_dirty_range,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_write_after_clear,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flush_keeps_tracking,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_noflush_misses_write,
-						setup, teardown),
+		T(test_write_clear_write),
+		T(test_clear_write_protects),
+		T(test_new_mapping_is_soft_dirty),
+		T(test_shared_file_read_then_write),
+		T(test_mprotect_keeps_tracking),
+		T(test_fork_then_write),
+		T(test_clear_refs_errno),
+		T(test_clear_refs_young),
+		T(test_notifier_soft_dirty_range),
+		T(test_device_write_after_clear),
+		T(test_flush_keeps_tracking),
+		T(test_noflush_misses_write),
 		cmocka_unit_test(test_write_vs_clear_refs_clean),
 		cmocka_unit_test(test_write_vs_clear_refs_noflush_found),
 	};

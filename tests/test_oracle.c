@@ -35,21 +35,6 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static int setup(void **state)
-{
-	*state = fx_create();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fx_release_mms(f);
-	fx_finish(f);
-	return 0;
-}
-
 static uint64_t rd(struct cpu *c, struct mm_struct *mm, unsigned long va)
 {
 	uint64_t v = ~0ULL;
@@ -633,7 +618,7 @@ static void test_injected_bugs_found(void **state)
 			    0, 2, "permission");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {

@@ -36,12 +36,6 @@
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define NPAGES 8
 
-static int setup(void **state)
-{
-	*state = fx_create();
-	return 0;
-}
-
 static int teardown(void **state)
 {
 	struct fx *f = *state;
@@ -761,7 +755,7 @@ static void test_reclaim_models_real(void **state)
 		real_expect_clean(builtin_find(clean[i]), 50, 30);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, teardown)
 
 int main(int argc, char **argv)
 {
