@@ -4,8 +4,9 @@
  * NR_FRAMES frames, two CPUs and one mm (plus an optional child), and a
  * teardown that insists every test ends clean: quiescent checks pass,
  * nothing leaks once the mms exit, and the only reports are the ones the
- * test made on purpose (expected_reports).  Include after <cmocka.h> and
- * define NR_FRAMES first.  Tests only; no locking (one OS thread).
+ * test made on purpose (expected_reports); fx_setup and fx_teardown are
+ * those as cmocka callbacks.  Include after <cmocka.h> and define
+ * NR_FRAMES first.  Tests only; no locking (one OS thread).
  */
 #ifndef SECMMU_TESTS_MM_FIXTURE_H
 #define SECMMU_TESTS_MM_FIXTURE_H
@@ -62,6 +63,22 @@ static void fx_finish(struct fx *f)
 	assert_int_equal(f->w->nr_reports, f->expected_reports);
 	world_destroy(f->w);
 	free(f);
+}
+
+/* cmocka callbacks: a fresh fixture, and the clean-end checks above */
+static inline int fx_setup(void **state)
+{
+	*state = fx_create();
+	return 0;
+}
+
+static inline int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	fx_release_mms(f);
+	fx_finish(f);
+	return 0;
 }
 
 #endif

@@ -38,6 +38,8 @@
 #include "scenario/mirror_models.h"
 #include "scenario/mm_models.h"
 
+#include "explore_helpers.h"
+
 #define NR_FRAMES 2048UL
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -599,62 +601,26 @@ static void test_secondary_tlb_flush_policy(void **state)
 
 /* ---- the explorer ---- */
 
-static struct explore_opts opts(enum strategy s, unsigned long iters, int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
-
 static void expect_clean(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound)
 {
-	struct explore_opts o = opts(s, iters, bound);
-	struct explore_result r;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
-			r.first_report, r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	if (s == STRAT_DFS)
-		assert_true(r.exhausted);
-	else
-		assert_int_equal(r.executions, iters);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound,
+			     XCLEAN_EXHAUSTED | XCLEAN_ALL_RUNS);
 }
 
-/* found with one of @kinds, and the schedule replays to the same */
+/* found with one of these kinds, and the schedule replays to the same */
+static const char *const mirror_kinds[] = { "stale-secondary",
+					    "install-in-invalidation",
+					    "permission",
+					    "access-after-munmap",
+					    "value",
+					    "lost-write",
+					    NULL };
+
 static void expect_found(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound)
 {
-	struct explore_opts o = opts(s, iters, bound);
-	struct explore_result r, rr;
-	char *sched;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_true(r.first_violation > 0);
-	if (strcmp(r.first_kind, "stale-secondary") &&
-	    strcmp(r.first_kind, "install-in-invalidation") &&
-	    strcmp(r.first_kind, "permission") &&
-	    strcmp(r.first_kind, "access-after-munmap") &&
-	    strcmp(r.first_kind, "value") &&
-	    strcmp(r.first_kind, "lost-write"))
-		fail_msg("%s: unexpected kind %s", m->name, r.first_kind);
-	assert_non_null(r.first_schedule);
-	sched = strdup(r.first_schedule);
-	o = opts(STRAT_REPLAY, 1, -1);
-	o.schedule = sched;
-	assert_int_equal(explore(m, &o, &rr), 0);
-	assert_int_equal(rr.first_violation, 1);
-	assert_string_equal(rr.first_kind, r.first_kind);
-	assert_string_equal(rr.first_report, r.first_report);
-	explore_result_free(&rr);
-	free(sched);
-	explore_result_free(&r);
+	explore_expect_found(m, s, iters, bound, mirror_kinds, NULL);
 }
 
 /* the DFS preemption bound that finishes quickly for @m */
@@ -667,7 +633,7 @@ static int quick_bound(const struct model *m)
 /* the kinds an execution of @m reports over a whole DFS */
 static bool dfs_reports_kind(const struct model *m, const char *kind)
 {
-	struct explore_opts o = opts(STRAT_DFS, 0, quick_bound(m));
+	struct explore_opts o = xopts(STRAT_DFS, 0, quick_bound(m));
 	struct explore_result r;
 	bool found = false;
 	int i;
@@ -749,7 +715,7 @@ static void test_explore_noretry_found(void **state)
 static void test_oom_reaper_nonblock(void **state)
 {
 	const struct model *m = &model_mirror_vs_oom_reaper;
-	struct explore_opts o = opts(STRAT_DFS, 0, 2);
+	struct explore_opts o = xopts(STRAT_DFS, 0, 2);
 	struct policy_model pm;
 	struct explore_result r;
 	struct policy p;
@@ -769,7 +735,7 @@ static void test_oom_reaper_nonblock(void **state)
 	assert_true(deadlock);
 	assert_true(open);
 	explore_result_free(&r);
-	o = opts(STRAT_RANDOM, 200, -1);
+	o = xopts(STRAT_RANDOM, 200, -1);
 	assert_int_equal(explore(m, &o, &r), 0);
 	assert_int_equal(r.first_violation, 1);
 	explore_result_free(&r);
@@ -897,7 +863,6 @@ static void test_anon_teardown(void **state)
 
 static void test_real_models(void **state)
 {
-	struct explore_result r;
 	int i;
 
 	(void)state;
@@ -905,18 +870,9 @@ static void test_real_models(void **state)
 		if (strstr(mirror_race_models[i]->name, "-noretry"))
 			continue;
 		/* 20 threaded runs each: they sleep more than they compute */
-		assert_int_equal(run_real(mirror_race_models[i], 20, 30, 1, &r),
-				 0);
-		if (r.first_report)
-			fprintf(stderr, "%s\n", r.first_report);
-		assert_int_equal(r.violating, 0);
-		explore_result_free(&r);
+		real_expect_clean(mirror_race_models[i], 20, 30);
 	}
-	assert_int_equal(run_real(&model_teardown, 20, 30, 1, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s\n", r.first_report);
-	assert_int_equal(r.violating, 0);
-	explore_result_free(&r);
+	real_expect_clean(&model_teardown, 20, 30);
 }
 
 int main(int argc, char **argv)

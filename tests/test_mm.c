@@ -40,16 +40,6 @@ static int setup(void **state)
 	return 0;
 }
 
-/* every test ends clean: no report, nothing leaked once the mm exits */
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fx_release_mms(f);
-	fx_finish(f);
-	return 0;
-}
-
 static struct fx *FX(void **state)
 {
 	return *state;
@@ -1004,7 +994,7 @@ static void test_mremap_dontunmap_errno(void **state)
 	assert_int_equal(mm->map_count, 1);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
 
 int main(void)
 {

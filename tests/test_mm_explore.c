@@ -24,15 +24,7 @@
 #include "scenario/builtin.h"
 #include "scenario/mm_models.h"
 
-static struct explore_opts opts(enum strategy s, unsigned long iters, int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
+#include "explore_helpers.h"
 
 static struct model race_model(struct mm_race_opts *o)
 {
@@ -45,19 +37,8 @@ static struct model race_model(struct mm_race_opts *o)
 static void expect_clean(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound)
 {
-	struct explore_opts o = opts(s, iters, bound);
-	struct explore_result r;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
-			r.first_report, r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	if (s == STRAT_DFS)
-		assert_true(r.exhausted);
-	else
-		assert_int_equal(r.executions, iters);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound,
+			     XCLEAN_EXHAUSTED | XCLEAN_ALL_RUNS);
 }
 
 /* the bug is found with @kind, and its schedule replays to the same */
@@ -65,26 +46,7 @@ static void expect_found(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound, const char *kind,
 			 const char *text)
 {
-	struct explore_opts o = opts(s, iters, bound);
-	struct explore_result r, rr;
-	char *sched;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_true(r.first_violation > 0);
-	assert_string_equal(r.first_kind, kind);
-	assert_non_null(strstr(r.first_report, text));
-	assert_non_null(r.first_schedule);
-
-	sched = strdup(r.first_schedule);
-	o = opts(STRAT_REPLAY, 1, -1);
-	o.schedule = sched;
-	assert_int_equal(explore(m, &o, &rr), 0);
-	assert_int_equal(rr.first_violation, 1);
-	assert_string_equal(rr.first_kind, kind);
-	assert_string_equal(rr.first_report, r.first_report);
-	explore_result_free(&rr);
-	free(sched);
-	explore_result_free(&r);
+	explore_expect_found(m, s, iters, bound, XONE(kind), XONE(text));
 }
 
 static void test_fault_vs_munmap_clean(void **state)

@@ -27,6 +27,8 @@
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
 
+#include "explore_helpers.h"
+
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define SHARED_PAGES 8
@@ -246,14 +248,8 @@ static void test_race_models_real(void **state)
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(clean); i++) {
-		assert_int_equal(
-			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
-		if (r.first_report)
-			fprintf(stderr, "%s\n", r.first_report);
-		assert_int_equal(r.violating, 0);
-		explore_result_free(&r);
-	}
+	for (i = 0; i < ARRAY_SIZE(clean); i++)
+		real_expect_clean(builtin_find(clean[i]), 50, 30);
 	/* the quiescent check catches the missing flush on any schedule */
 	assert_int_equal(run_real(builtin_find("fault-vs-munmap-noflush"), 5, 0,
 				  1, &r),

@@ -30,25 +30,11 @@
 
 #define NR_FRAMES 1024UL
 
+#include "explore_helpers.h"
 #include "mm_fixture.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-
-static int setup(void **state)
-{
-	*state = fx_create();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fx_release_mms(f);
-	fx_finish(f);
-	return 0;
-}
 
 static unsigned long mmap_anon(struct mm_struct *mm, unsigned long len)
 {
@@ -387,53 +373,18 @@ static void test_noflush_misses_write(void **state)
 
 /* ---- the race model under the explorer ---- */
 
-static struct explore_opts xopts(enum strategy s, unsigned long iters,
-				 int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
-
 static void expect_clean(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound)
 {
-	struct explore_opts o = xopts(s, iters, bound);
-	struct explore_result r;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
-			r.first_report, r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	if (s == STRAT_DFS)
-		assert_true(r.exhausted);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound, XCLEAN_EXHAUSTED);
 }
 
 /* found as missed-dirty, and the schedule replays to the same report */
 static void expect_missed_dirty(const struct model *m, enum strategy s)
 {
-	struct explore_opts o = xopts(s, 500, s == STRAT_DFS ? 2 : -1);
-	struct explore_result r, rr;
-	char *sched;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_true(r.first_violation > 0);
-	assert_string_equal(r.first_kind, "missed-dirty");
-	assert_non_null(strstr(r.first_report, "does not record the write"));
-	sched = strdup(r.first_schedule);
-	o = xopts(STRAT_REPLAY, 1, -1);
-	o.schedule = sched;
-	assert_int_equal(explore(m, &o, &rr), 0);
-	assert_int_equal(rr.first_violation, 1);
-	assert_string_equal(rr.first_report, r.first_report);
-	explore_result_free(&rr);
-	free(sched);
-	explore_result_free(&r);
+	explore_expect_found(m, s, 500, s == STRAT_DFS ? 2 : -1,
+			     XONE("missed-dirty"),
+			     XONE("does not record the write"));
 }
 
 static void test_write_vs_clear_refs_clean(void **state)
@@ -468,33 +419,23 @@ static void test_write_vs_clear_refs_noflush_found(void **state)
 	expect_missed_dirty(&pm.m, STRAT_PCT);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_clear_write, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clear_write_protects,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_new_mapping_is_soft_dirty,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_shared_file_read_then_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mprotect_keeps_tracking,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fork_then_write, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clear_refs_errno, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_clear_refs_young, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_notifier_soft_dirty_range,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_write_after_clear,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flush_keeps_tracking,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_noflush_misses_write,
-						setup, teardown),
+		T(test_write_clear_write),
+		T(test_clear_write_protects),
+		T(test_new_mapping_is_soft_dirty),
+		T(test_shared_file_read_then_write),
+		T(test_mprotect_keeps_tracking),
+		T(test_fork_then_write),
+		T(test_clear_refs_errno),
+		T(test_clear_refs_young),
+		T(test_notifier_soft_dirty_range),
+		T(test_device_write_after_clear),
+		T(test_flush_keeps_tracking),
+		T(test_noflush_misses_write),
 		cmocka_unit_test(test_write_vs_clear_refs_clean),
 		cmocka_unit_test(test_write_vs_clear_refs_noflush_found),
 	};

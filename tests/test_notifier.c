@@ -28,6 +28,8 @@
 #include "engine/engine.h"
 #include "notifier/mmu_notifier.h"
 
+#include "explore_helpers.h"
+
 #define PG 0x1000UL
 
 #define CHECK(w, cond)                                                     \
@@ -68,17 +70,6 @@ static void run_agent(struct world *w, const char *name, agent_fn fn, void *arg)
 {
 	assert_non_null(agent_create(w, name, fn, arg));
 	assert_int_equal(world_run(w), 0);
-}
-
-static struct explore_opts xopts(enum strategy s, unsigned long iters,
-				 int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
 }
 
 static bool has_kind(const struct explore_result *r, const char *kind)

@@ -29,25 +29,11 @@
 
 #define NR_FRAMES 1024UL
 
+#include "explore_helpers.h"
 #include "mm_fixture.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-
-static int setup(void **state)
-{
-	*state = fx_create();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fx_release_mms(f);
-	fx_finish(f);
-	return 0;
-}
 
 static uint64_t rd(struct cpu *c, struct mm_struct *mm, unsigned long va)
 {
@@ -436,29 +422,10 @@ static void test_spurious_fault(void **state)
 
 /* ---- the built-in models under the explorer ---- */
 
-static struct explore_opts xopts(enum strategy s, unsigned long iters,
-				 int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
-
 static void explore_clean(const struct model *m, enum strategy s,
 			  unsigned long iters, int bound)
 {
-	struct explore_opts o = xopts(s, iters, bound);
-	struct explore_result r;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
-			r.first_report, r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound, 0);
 }
 
 static const char *const clean_models[] = {
@@ -651,7 +618,7 @@ static void test_injected_bugs_found(void **state)
 			    0, 2, "permission");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
 {

@@ -29,17 +29,12 @@
 
 #define NR_FRAMES 1024UL
 
+#include "explore_helpers.h"
 #include "mm_fixture.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define NPAGES 8
-
-static int setup(void **state)
-{
-	*state = fx_create();
-	return 0;
-}
 
 static int teardown(void **state)
 {
@@ -489,59 +484,26 @@ static void test_batched_flush_pending_off(void **state)
 
 /* ---- the reclaim-vs-X models under the explorer ---- */
 
-static struct explore_opts xopts(enum strategy s, unsigned long iters,
-				 int bound)
-{
-	return (struct explore_opts){ .strategy = s,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
-
 static void expect_clean(const char *name, enum strategy s, unsigned long iters,
 			 int bound)
 {
 	const struct model *m = builtin_find(name);
-	struct explore_opts o = xopts(s, iters, bound);
-	struct explore_result r;
 
 	assert_non_null(m);
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", name, r.first_report,
-			r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	if (s == STRAT_DFS)
-		assert_true(r.exhausted);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound, XCLEAN_EXHAUSTED);
 }
+
+/* the model's own check, or the value oracle's (first) */
+static const char *const reclaim_texts[] = { "deferred flush",
+					     "oracle:", NULL };
 
 static void expect_found(const char *name, enum strategy s, unsigned long iters,
 			 int bound, const char *kind)
 {
 	const struct model *m = builtin_find(name);
-	struct explore_opts o = xopts(s, iters, bound);
-	struct explore_result r, rr;
-	char *sched;
 
 	assert_non_null(m);
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_true(r.first_violation > 0);
-	assert_string_equal(r.first_kind, kind);
-	/* the model's own check, or the value oracle's (first) */
-	assert_true(strstr(r.first_report, "deferred flush") ||
-		    strstr(r.first_report, "oracle:"));
-	sched = strdup(r.first_schedule);
-	o = xopts(STRAT_REPLAY, 1, -1);
-	o.schedule = sched;
-	assert_int_equal(explore(m, &o, &rr), 0);
-	assert_int_equal(rr.first_violation, 1);
-	assert_string_equal(rr.first_report, r.first_report);
-	explore_result_free(&rr);
-	free(sched);
-	explore_result_free(&r);
+	explore_expect_found(m, s, iters, bound, XONE(kind), reclaim_texts);
 }
 
 static void test_reclaim_vs_mprotect_clean(void **state)
@@ -786,21 +748,14 @@ static void test_reclaim_models_real(void **state)
 					     "reclaim-vs-munmap",
 					     "migrate-vs-write",
 					     "ksm-vs-write" };
-	struct explore_result r;
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
-		assert_int_equal(
-			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
-		if (r.first_report)
-			fprintf(stderr, "%s\n", r.first_report);
-		assert_int_equal(r.violating, 0);
-		explore_result_free(&r);
-	}
+	for (i = 0; i < 4; i++)
+		real_expect_clean(builtin_find(clean[i]), 50, 30);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, teardown)
 
 int main(int argc, char **argv)
 {

@@ -43,6 +43,8 @@
 #include "scenario/mm_models.h"
 #include "scenario/scenario.h"
 
+#include "explore_helpers.h"
+
 #define NR_FRAMES 2048UL
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -761,58 +763,18 @@ static void test_unbind_drains(void **state)
 
 /* ---- the explorer on the race models ---- */
 
-static struct explore_opts opts(enum strategy st, unsigned long iters,
-				int bound)
-{
-	return (struct explore_opts){ .strategy = st,
-				      .seed = 1,
-				      .iterations = iters,
-				      .bound = bound,
-				      .progress_fd = -1,
-				      .stop_on_violation = true };
-}
-
-static void expect_clean(const struct model *m, enum strategy st,
+static void expect_clean(const struct model *m, enum strategy s,
 			 unsigned long iters, int bound)
 {
-	struct explore_opts o = opts(st, iters, bound);
-	struct explore_result r;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	if (r.first_report)
-		fprintf(stderr, "%s: %s\nschedule %s\n", m->name,
-			r.first_report, r.first_schedule);
-	assert_int_equal(r.violating, 0);
-	if (st == STRAT_DFS)
-		assert_true(r.exhausted);
-	else
-		assert_int_equal(r.executions, iters);
-	explore_result_free(&r);
+	explore_expect_clean(m, s, iters, bound,
+			     XCLEAN_EXHAUSTED | XCLEAN_ALL_RUNS);
 }
 
 /* found with @kind first, and the schedule replays to the same report */
 static void expect_found(const struct model *m, enum strategy st,
 			 unsigned long iters, int bound, const char *kind)
 {
-	struct explore_opts o = opts(st, iters, bound);
-	struct explore_result r, rr;
-	char *sched;
-
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_true(r.first_violation > 0);
-	if (strcmp(r.first_kind, kind))
-		fail_msg("%s: found %s, expected %s", m->name, r.first_kind,
-			 kind);
-	sched = strdup(r.first_schedule);
-	o = opts(STRAT_REPLAY, 1, -1);
-	o.schedule = sched;
-	assert_int_equal(explore(m, &o, &rr), 0);
-	assert_int_equal(rr.first_violation, 1);
-	assert_string_equal(rr.first_kind, r.first_kind);
-	assert_string_equal(rr.first_report, r.first_report);
-	explore_result_free(&rr);
-	free(sched);
-	explore_result_free(&r);
+	explore_expect_found(m, st, iters, bound, XONE(kind), NULL);
 }
 
 static void test_models_clean(void **state)
@@ -942,7 +904,7 @@ static const char sc_after_unbind[] =
 
 static struct explore_result run_sc(const char *text, unsigned long iters)
 {
-	struct explore_opts o = opts(STRAT_RANDOM, iters, -1);
+	struct explore_opts o = xopts(STRAT_RANDOM, iters, -1);
 	struct explore_result r;
 	struct scenario *sc;
 	char err[256];
@@ -1011,18 +973,11 @@ static void test_real_models(void **state)
 {
 	static const char *const clean[] = { "sva-vs-munmap", "sva-refault",
 					     "sva-upgrade", "sva-vs-reclaim" };
-	struct explore_result r;
 	unsigned i;
 
 	(void)state;
-	for (i = 0; i < ARRAY_SIZE(clean); i++) {
-		assert_int_equal(
-			run_real(builtin_find(clean[i]), 50, 30, 1, &r), 0);
-		if (r.first_report)
-			fprintf(stderr, "%s\n", r.first_report);
-		assert_int_equal(r.violating, 0);
-		explore_result_free(&r);
-	}
+	for (i = 0; i < ARRAY_SIZE(clean); i++)
+		real_expect_clean(builtin_find(clean[i]), 50, 30);
 }
 
 int main(int argc, char **argv)

@@ -137,26 +137,6 @@ void dmirror_fini(struct dmirror *d)
 	d->mm = NULL;
 }
 
-/*
- * mmget_not_zero: a user reference unless the process has exited.  The
- * device's mmgrab keeps the struct; this keeps exit_mmap from tearing the
- * page tables down under the walk and its faults (dmirror_fault does the
- * same).
- */
-static bool dmirror_mmget_not_zero(struct mm_struct *mm)
-{
-	int users = atomic_read(&mm->mm_users);
-
-	while (users) {
-		int old = atomic_cmpxchg(&mm->mm_users, users, users + 1);
-
-		if (old == users)
-			return true;
-		users = old;
-	}
-	return false;
-}
-
 /* ---- hmm_range_fault ---- */
 
 struct dmirror_pfn {
@@ -251,8 +231,12 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 	if (!npages || !dmirror_entry(d, va) ||
 	    !dmirror_entry(d, va + ((npages - 1) << PAGE_SHIFT)))
 		return -EFAULT;
-	/* the mm is the mirrored process's: pin its users first */
-	if (!dmirror_mmget_not_zero(mm))
+	/*
+	 * The mm is the mirrored process's: the device's mmgrab keeps the
+	 * struct, a user reference keeps exit_mmap from tearing the page
+	 * tables down under the walk and its faults.
+	 */
+	if (!mmget_not_zero(mm))
 		return -EFAULT;
 	__atomic_add_fetch(&d->nr_faults, 1, __ATOMIC_RELAXED);
 	ret = -EBUSY;

@@ -341,15 +341,28 @@ static int rd_str(struct rd *d, const char *key, char **out)
 	return 0;
 }
 
+/* "KEY N\n" before N records of @size bytes each: a zeroed array for them */
+static void *rd_array(struct rd *d, const char *key, size_t size,
+		      unsigned long long *n)
+{
+	void *a;
+
+	/* a record takes a line: more than the bytes left is a bad count */
+	if (rd_num(d, key, n) || *n > (unsigned long long)(d->end - d->p))
+		return NULL;
+	a = calloc(*n ? *n : 1, size);
+	if (!a)
+		abort();
+	return a;
+}
+
 static int rd_log(struct rd *d, struct worker *wk, unsigned nr_kinds)
 {
 	unsigned long long n, i;
 
-	if (rd_num(d, "log", &n) || n > (unsigned long long)(d->end - d->p))
-		return -1;
-	wk->log = calloc(n ? n : 1, sizeof(*wk->log));
+	wk->log = rd_array(d, "log", sizeof(*wk->log), &n);
 	if (!wk->log)
-		abort();
+		return -1;
 	for (i = 0; i < n; i++) {
 		struct vlog *l = &wk->log[i];
 		int used;
@@ -368,11 +381,9 @@ static int rd_sizes(struct rd *d, struct worker *wk)
 {
 	unsigned long long n, i;
 
-	if (rd_num(d, "sizes", &n) || n > (unsigned long long)(d->end - d->p))
-		return -1;
-	wk->sizes = calloc(n ? n : 1, sizeof(*wk->sizes));
+	wk->sizes = rd_array(d, "sizes", sizeof(*wk->sizes), &n);
 	if (!wk->sizes)
-		abort();
+		return -1;
 	for (i = 0; i < n; i++) {
 		struct vsize *z = &wk->sizes[i];
 		int used;

@@ -575,20 +575,6 @@ uint32_t iommu_sva_get_pasid(struct iommu_sva *handle)
 
 /* ---- page requests ---- */
 
-static bool mmget_not_zero(struct mm_struct *mm)
-{
-	int users = atomic_read(&mm->mm_users);
-
-	while (users) {
-		int old = atomic_cmpxchg(&mm->mm_users, users, users + 1);
-
-		if (old == users)
-			return true;
-		users = old;
-	}
-	return false;
-}
-
 /* the PTE already allows the access and the PASID is translating */
 static bool iopf_is_spurious(struct intel_svm *svm, unsigned long addr,
 			     bool write)

@@ -92,6 +92,21 @@ void mmget(struct mm_struct *mm)
 	atomic_inc(&mm->mm_users);
 }
 
+/* a user reference unless the last one is gone (the process exited) */
+bool mmget_not_zero(struct mm_struct *mm)
+{
+	int users = atomic_read(&mm->mm_users);
+
+	while (users) {
+		int old = atomic_cmpxchg(&mm->mm_users, users, users + 1);
+
+		if (old == users)
+			return true;
+		users = old;
+	}
+	return false;
+}
+
 /**
  * mmput - drop a user of @mm
  * @mm: the address space

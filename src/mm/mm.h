@@ -107,6 +107,7 @@ void kmem_cache_free(struct mm_world *mmw, struct kmem_cache *c, void *obj);
 
 struct mm_struct *mm_alloc(struct mm_world *mmw);
 void mmget(struct mm_struct *mm);
+bool mmget_not_zero(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 void mmgrab(struct mm_struct *mm);
 void mmdrop(struct mm_struct *mm);

@@ -218,13 +218,6 @@ static void dma_run_check(struct sc_run *run, void *state)
 
 /* ---- the ops ---- */
 
-static void scenario_error(struct sc_ctx *x, const struct sc_op *op,
-			   const char *what, const char *val)
-{
-	report_add(x->w, "scenario-error", "line %d: %s '%s'\n", op->line, what,
-		   val ? val : "");
-}
-
 static struct dma_sc_name *name_find(struct dma_sc_state *st, const char *name)
 {
 	int i;
@@ -255,11 +248,11 @@ static void op_dma_map(struct sc_ctx *x, const struct sc_op *op)
 	} else if (!strcmp(dirs, "from_device")) {
 		dir = DMA_FROM_DEVICE;
 	} else {
-		scenario_error(x, op, "unknown DMA direction", dirs);
+		sc_op_error(x, op, "unknown DMA direction", dirs);
 		return;
 	}
 	if (a[P_BUF].i >= d->nr_buf) {
-		scenario_error(x, op, "the device has no such buffer", "buf");
+		sc_op_error(x, op, "the device has no such buffer", "buf");
 		return;
 	}
 	dma = iommu_dma_map_page(d->dev, d->buf[a[P_BUF].i], 0, PAGE_SIZE, dir);
@@ -276,8 +269,7 @@ static void op_dma_map(struct sc_ctx *x, const struct sc_op *op)
 	n = name_find(st, a[P_AS].s);
 	if (!n) {
 		if (st->nr_names == DMA_SC_MAX_NAMES) {
-			scenario_error(x, op, "too many DMA names at",
-				       a[P_AS].s);
+			sc_op_error(x, op, "too many DMA names at", a[P_AS].s);
 			return;
 		}
 		n = &st->names[st->nr_names++];
@@ -296,8 +288,8 @@ static bool op_dma_addr(struct sc_ctx *x, const struct sc_op *op, int p_name,
 		name_find(dma_state(x->run), op->args[p_name].s);
 
 	if (!n) {
-		scenario_error(x, op, "no DMA address was mapped as",
-			       op->args[p_name].s);
+		sc_op_error(x, op, "no DMA address was mapped as",
+			    op->args[p_name].s);
 		return false;
 	}
 	*out = READ_ONCE(n->dma) +
@@ -321,31 +313,11 @@ static void check_dma_access(struct sc_ctx *x, const struct sc_op *op,
 			     const char *what, dma_addr_t dma, int ret,
 			     uint64_t v)
 {
+	static const char *const outcomes[] = { "fault", "ok", NULL };
 	const char *e = op->args[A_EXPECT].set ? op->args[A_EXPECT].s : "any";
-	const char *got = ret ? "fault" : "ok";
-	unsigned long long want;
-	char *end;
 
-	if (!strcmp(e, "any") || !strcmp(e, got))
-		return;
-	if (!strcmp(e, "fault") || !strcmp(e, "ok")) {
-		report_add(
-			x->w, "value",
-			"%s: DMA %s of iova %#lx (line %d): %s, expected %s\n",
-			current->name, what, dma, op->line, got, e);
-		return;
-	}
-	want = strtoull(e, &end, 0);
-	if (!*e || *end) {
-		scenario_error(x, op, "unknown expectation", e);
-		return;
-	}
-	if (ret || v != want)
-		report_add(
-			x->w, "value",
-			"%s: DMA %s of iova %#lx (line %d): %s %llu, expected %llu\n",
-			current->name, what, dma, op->line, got,
-			(unsigned long long)v, want);
+	sc_check_expect(x, op, e, ret ? "fault" : "ok", ret, v, outcomes,
+			"DMA %s of iova %#lx", what, dma);
 }
 
 static void op_dma_read(struct sc_ctx *x, const struct sc_op *op)
@@ -380,8 +352,8 @@ static void op_dma_free(struct sc_ctx *x, const struct sc_op *op)
 	struct dma_sc_dev *d = sc_obj(x, op, 0);
 
 	if (d->freed) {
-		scenario_error(x, op, "the domain was freed already",
-			       d->dev->name);
+		sc_op_error(x, op, "the domain was freed already",
+			    d->dev->name);
 		return;
 	}
 	d->freed = true;

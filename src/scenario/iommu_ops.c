@@ -251,13 +251,6 @@ static void *iommu_run_init(struct sc_run *run, const void *cfgp)
 
 /* ---- ops ---- */
 
-static void op_error(struct sc_ctx *x, const struct sc_op *op, const char *what,
-		     const char *val)
-{
-	report_add(x->w, "scenario-error", "line %d: %s '%s'\n", op->line, what,
-		   val ? val : "");
-}
-
 /* the process object's mm (mm_ops.c owns the process objects) */
 static struct mm_struct *proc_mm(struct sc_ctx *x, const struct sc_op *op,
 				 int param)
@@ -290,7 +283,7 @@ static void op_sva_bind(struct sc_ctx *x, const struct sc_op *op)
 		if (!strcmp(errnos[i].name, e))
 			break;
 	if (!errnos[i].name) {
-		op_error(x, op, "unknown expectation", e);
+		sc_op_error(x, op, "unknown expectation", e);
 		return;
 	}
 	sva = iommu_sva_bind_device(d->dev, proc_mm(x, op, B_PROC));
@@ -312,8 +305,8 @@ static void op_sva_unbind(struct sc_ctx *x, const struct sc_op *op)
 	struct iommu_sc_dev *d = sc_obj(x, op, 0);
 
 	if (!d->sva || !d->sva->users) {
-		op_error(x, op, "sva_unbind of a device that is not bound",
-			 d->dev ? d->dev->name : "");
+		sc_op_error(x, op, "sva_unbind of a device that is not bound",
+			    d->dev ? d->dev->name : "");
 		return;
 	}
 	iommu_sva_unbind_device(d->sva);
@@ -330,35 +323,15 @@ static void check_dma(struct sc_ctx *x, const struct sc_op *op,
 		      const char *what, struct iommu_sc_dev *d,
 		      unsigned long va, int ret, uint64_t v)
 {
+	static const char *const outcomes[] = { "fault", "failed", "ok", NULL };
 	const char *e = op->args[D_EXPECT].set ? op->args[D_EXPECT].s : "any";
 	const char *got = ret == -EFAULT ? "fault" :
 			  ret == -EIO	 ? "failed" :
 			  ret		 ? "error" :
 					   "ok";
-	unsigned long long want;
-	char *end;
 
-	if (!strcmp(e, "any") || !strcmp(e, got))
-		return;
-	if (!strcmp(e, "fault") || !strcmp(e, "failed") || !strcmp(e, "ok")) {
-		report_add(
-			x->w, "value",
-			"%s: device %s %s of va %#lx (line %d): %s, expected %s\n",
-			current->name, d->dev->name, what, va, op->line, got,
-			e);
-		return;
-	}
-	want = strtoull(e, &end, 0);
-	if (!*e || *end) {
-		op_error(x, op, "unknown expectation", e);
-		return;
-	}
-	if (ret || v != want)
-		report_add(
-			x->w, "value",
-			"%s: device %s %s of va %#lx (line %d): %s %llu, expected %llu\n",
-			current->name, d->dev->name, what, va, op->line, got,
-			(unsigned long long)v, want);
+	sc_check_expect(x, op, e, got, ret, v, outcomes,
+			"device %s %s of va %#lx", d->dev->name, what, va);
 }
 
 static void op_dma(struct sc_ctx *x, const struct sc_op *op, bool write)

@@ -64,6 +64,7 @@
 #include "mm/mmu_gather.h"
 #include "mm/tlb.h"
 #include "scenario/mirror_models.h"
+#include "scenario/scenario.h"
 
 #define MIRROR_FRAMES 1024
 #define MIRROR_ADDR 0x20000000UL
@@ -281,32 +282,6 @@ static void mirror_device(void *arg)
 		mirror_device_rw(r);
 }
 
-/* the folio mapped at @va with a reference, or NULL (follow_page) */
-static struct folio *mirror_follow_folio(struct mirror_race *r,
-					 unsigned long va)
-{
-	struct folio *folio = NULL;
-	spinlock_t *ptl;
-	pte_t *pte, ptent;
-	pmd_t *pmd;
-
-	mmap_read_lock(r->mm);
-	pmd = mm_find_pmd(r->mm, va);
-	pte = pmd ? pte_offset_map_lock(r->mm, pmd, va, &ptl) : NULL;
-	if (pte) {
-		ptent = ptep_get(pte);
-		if (pte_present(ptent)) {
-			folio = page_folio(
-				pfn_to_page(r->mmw->pm, pte_pfn(ptent)));
-			if (!folio_try_get(folio))
-				folio = NULL;
-		}
-		pte_unmap_unlock(pte, ptl);
-	}
-	mmap_read_unlock(r->mm);
-	return folio;
-}
-
 static int mirror_do_op(struct mirror_race *r)
 {
 	struct scan_control sc = {
@@ -342,7 +317,7 @@ static int mirror_do_op(struct mirror_race *r)
 	case MIRROR_RACE_MIGRATE:
 		/* -EAGAIN (busy) is allowed: the next round tries again */
 		for (i = 0; i < 2; i++) {
-			folio = mirror_follow_folio(r, MIRROR_ADDR);
+			folio = sc_follow_folio(r->mm, MIRROR_ADDR);
 			if (!folio)
 				continue;
 			migrate_folio_one(r->mmw, folio);

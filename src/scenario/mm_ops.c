@@ -248,13 +248,6 @@ static void mm_run_check(struct sc_run *run, void *state)
 
 #define P_PROC 0 /* every process op has `proc` first */
 
-static void scenario_error(struct sc_ctx *x, const struct sc_op *op,
-			   const char *what, const char *val)
-{
-	report_add(x->w, "scenario-error", "line %d: %s '%s'\n", op->line, what,
-		   val ? val : "");
-}
-
 struct name_val {
 	const char *name;
 	unsigned long val;
@@ -333,12 +326,12 @@ static bool parse_names(struct sc_ctx *x, const struct sc_op *op,
 				if (!strcmp(tab[i].name, word))
 					break;
 			if (!tab[i].name) {
-				scenario_error(x, op, what, word);
+				sc_op_error(x, op, what, word);
 				return false;
 			}
 			*out |= tab[i].val;
 		} else if (n) {
-			scenario_error(x, op, what, s);
+			sc_op_error(x, op, what, s);
 			return false;
 		}
 		s += n;
@@ -371,7 +364,7 @@ static void region_set(struct sc_ctx *x, const struct sc_op *op,
 
 	if (!r) {
 		if (st->nr_regions == MM_SC_MAX_REGIONS) {
-			scenario_error(x, op, "too many regions at", name);
+			sc_op_error(x, op, "too many regions at", name);
 			return;
 		}
 		r = &st->regions[st->nr_regions++];
@@ -398,8 +391,8 @@ static bool op_addr(struct sc_ctx *x, const struct sc_op *op, int p_addr,
 	if (a[p_region].set) {
 		r = region_find(mm_state(x->run), a[p_region].s);
 		if (!r) {
-			scenario_error(x, op, "no region was mapped as",
-				       a[p_region].s);
+			sc_op_error(x, op, "no region was mapped as",
+				    a[p_region].s);
 			return false;
 		}
 		*addr = r->addr + off;
@@ -407,7 +400,7 @@ static bool op_addr(struct sc_ctx *x, const struct sc_op *op, int p_addr,
 		return true;
 	}
 	if (!a[p_addr].set) {
-		scenario_error(x, op, "needs 'addr' or 'region'", "");
+		sc_op_error(x, op, "needs 'addr' or 'region'", "");
 		return false;
 	}
 	*addr = a[p_addr].i + off;
@@ -571,41 +564,23 @@ static struct cpu *op_cpu(struct sc_ctx *x, const struct sc_op *op)
 	return mm_cpu(st->mmw, id);
 }
 
-/* does an access's outcome match `expect`? */
+/* does an access's outcome match `expect`? ("fault": any failure) */
 static void check_access(struct sc_ctx *x, const struct sc_op *op,
 			 const char *what, unsigned long va, int ret,
 			 uint64_t v)
 {
+	static const char *const outcomes[] = { "sigsegv", "sigbus", "fault",
+						"ok", NULL };
 	const char *e = op->args[AC_EXPECT].set ? op->args[AC_EXPECT].s : "any";
 	const char *got = ret == CPU_SIGSEGV ? "sigsegv" :
 			  ret == CPU_SIGBUS  ? "sigbus" :
 			  ret		     ? "error" :
 					       "ok";
-	char *end;
-	unsigned long long want;
 
-	if (!strcmp(e, "any"))
+	if (ret && !strcmp(e, "fault"))
 		return;
-	if (!strcmp(e, "fault") ? ret != 0 : !strcmp(e, got))
-		return;
-	if (!strcmp(e, "sigsegv") || !strcmp(e, "sigbus") ||
-	    !strcmp(e, "fault") || !strcmp(e, "ok")) {
-		report_add(x->w, "value",
-			   "%s: %s of va %#lx (line %d): %s, expected %s\n",
-			   current->name, what, va, op->line, got, e);
-		return;
-	}
-	want = strtoull(e, &end, 0);
-	if (!*e || *end) {
-		scenario_error(x, op, "unknown expectation", e);
-		return;
-	}
-	if (ret || v != want)
-		report_add(
-			x->w, "value",
-			"%s: %s of va %#lx (line %d): %s %llu, expected %llu\n",
-			current->name, what, va, op->line, got,
-			(unsigned long long)v, want);
+	sc_check_expect(x, op, e, got, ret, v, outcomes, "%s of va %#lx", what,
+			va);
 }
 
 static void op_read(struct sc_ctx *x, const struct sc_op *op)
@@ -713,7 +688,7 @@ static void op_soft_dirty(struct sc_ctx *x, const struct sc_op *op)
 	} else if (!strcmp(e, "false")) {
 		want = false;
 	} else {
-		scenario_error(x, op, "expect must be true or false, not", e);
+		sc_op_error(x, op, "expect must be true or false, not", e);
 		return;
 	}
 	got = pagemap_soft_dirty(op_mm(x, op), va);
@@ -734,31 +709,6 @@ static void check_result_any(struct sc_ctx *x, const struct sc_op *op,
 	if (op->args[p_expect].set && !strcmp(op->args[p_expect].s, "any"))
 		return;
 	check_result(x, op, p_expect, call, ret);
-}
-
-/* the anon folio mapped at @va, with a reference (follow_page), or NULL */
-static struct folio *sc_follow_folio(struct mm_struct *mm, unsigned long va)
-{
-	struct folio *folio = NULL;
-	spinlock_t *ptl;
-	pte_t *pte, ptent;
-	pmd_t *pmd;
-
-	mmap_read_lock(mm);
-	pmd = mm_find_pmd(mm, va);
-	pte = pmd ? pte_offset_map_lock(mm, pmd, va, &ptl) : NULL;
-	if (pte) {
-		ptent = ptep_get(pte);
-		if (pte_present(ptent)) {
-			folio = page_folio(
-				pfn_to_page(mm->mmw->pm, pte_pfn(ptent)));
-			if (!folio_try_get(folio))
-				folio = NULL;
-		}
-		pte_unmap_unlock(pte, ptl);
-	}
-	mmap_read_unlock(mm);
-	return folio;
 }
 
 enum { MG_PROC, MG_ADDR, MG_REGION, MG_OFF, MG_EXPECT };

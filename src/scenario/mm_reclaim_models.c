@@ -43,6 +43,7 @@
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario/mm_models.h"
+#include "scenario/scenario.h"
 
 #define RECLAIM_FRAMES 512
 #define RECLAIM_ADDR 0x10000000UL
@@ -128,31 +129,6 @@ static void reclaim_kswapd(void *arg)
 	kswapd_shrink(r->mmw, &sc);
 }
 
-/* the folio mapped at @va, with a reference, or NULL (follow_page) */
-static struct folio *follow_folio(struct reclaim_race *r, unsigned long va)
-{
-	struct folio *folio = NULL;
-	pmd_t *pmd;
-	spinlock_t *ptl;
-	pte_t *pte, ptent;
-
-	mmap_read_lock(r->mm);
-	pmd = mm_find_pmd(r->mm, va);
-	pte = pmd ? pte_offset_map_lock(r->mm, pmd, va, &ptl) : NULL;
-	if (pte) {
-		ptent = ptep_get(pte);
-		if (pte_present(ptent)) {
-			folio = page_folio(
-				pfn_to_page(r->mmw->pm, pte_pfn(ptent)));
-			if (!folio_try_get(folio))
-				folio = NULL;
-		}
-		pte_unmap_unlock(pte, ptl);
-	}
-	mmap_read_unlock(r->mm);
-	return folio;
-}
-
 /* the migrator: move the page to a new frame, twice */
 static void reclaim_migrator(void *arg)
 {
@@ -160,7 +136,7 @@ static void reclaim_migrator(void *arg)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		struct folio *folio = follow_folio(r, r->addr);
+		struct folio *folio = sc_follow_folio(r->mm, r->addr);
 
 		if (!folio)
 			continue;

@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/policy.h"
 #include "engine/engine.h"
@@ -306,5 +307,24 @@ static inline const char *sc_obj_name(struct sc_ctx *x, const struct sc_op *op,
 
 /* wait until every copy of agent entry @agent has finished */
 void sc_wait_agent(struct sc_ctx *x, int agent);
+
+/* ---- for ops and models: shared helpers (ops_util.c) ---- */
+
+/* report "scenario-error" for op @op: "line N: @what '@val'" */
+void sc_op_error(struct sc_ctx *x, const struct sc_op *op, const char *what,
+		 const char *val);
+/*
+ * An access's outcome @got (with @ret its return value and @v the word it
+ * read) against its `expect` text @e: "any", @got itself, another word of
+ * @outcomes (NULL-terminated: a "value" report), or a number the access
+ * must have read; anything else is a scenario-error.  @fmt names the
+ * access in a report ("read of va %#lx").
+ */
+void sc_check_expect(struct sc_ctx *x, const struct sc_op *op, const char *e,
+		     const char *got, int ret, uint64_t v,
+		     const char *const *outcomes, const char *fmt, ...)
+	__printf(8, 9);
+/* the folio mapped at @va of @mm, with a reference, or NULL (follow_page) */
+struct folio *sc_follow_folio(struct mm_struct *mm, unsigned long va);
 
 #endif
