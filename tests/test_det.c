@@ -202,7 +202,8 @@ static void test_resource_tracks(void **state)
 	static const char *const models[] = { "sva-vs-munmap",
 					      "mirror-vs-munmap" };
 	static const char *const dev[] = {
-		"\"args\":{\"name\":\"device ", "\"args\":{\"name\":\"mirror of mm "
+		"\"args\":{\"name\":\"device ",
+		"\"args\":{\"name\":\"mirror of mm "
 	};
 	unsigned int m;
 
@@ -225,7 +226,8 @@ static void test_resource_tracks(void **state)
 		assert_non_null(strstr(
 			a,
 			"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1000,\"ts\":0,\"args\":{\"name\":\"CPU0\"}}"));
-		assert_non_null(strstr(a, "\"tid\":2000,\"ts\":0,\"args\":{\"name\":"));
+		assert_non_null(
+			strstr(a, "\"tid\":2000,\"ts\":0,\"args\":{\"name\":"));
 		assert_non_null(strstr(a, dev[m]));
 		assert_true(count_str(a, "\"cat\":\"cpu\"") > 0);
 		assert_true(count_str(a, "\"cat\":\"device\"") > 0);
@@ -233,7 +235,8 @@ static void test_resource_tracks(void **state)
 		on_res = count_str(a, "\"cat\":\"cpu\"") +
 			 count_str(a, "\"cat\":\"device\"");
 		assert_int_equal(on_res, count_str(a, ",\"track\":\""));
-		assert_non_null(strstr(a, "{\"name\":\"event [CPU0] tlb fill va "));
+		assert_non_null(
+			strstr(a, "{\"name\":\"event [CPU0] tlb fill va "));
 
 		assert_non_null(r.trace_text);
 		assert_non_null(strstr(r.trace_text, " CPU0          ["));

@@ -596,7 +596,8 @@ void iommu_flush_dev_iotlb(struct pci_dev *dev, uint32_t pasid,
 	if (!all)
 		stat_add(&iommu->stats.dev_inv_pages, evpn - svpn);
 	trace_event_dev(iommu->w, "device", dev->name, -1,
-			"atc invalidate pasid %u [%#lx, %#lx)", pasid, start, end);
+			"atc invalidate pasid %u [%#lx, %#lx)", pasid, start,
+			end);
 }
 
 /**

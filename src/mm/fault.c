@@ -196,7 +196,7 @@ static unsigned long cpu_try_access(struct cpu *cpu, struct mm_struct *mm,
 	trace_event_cpu(cpu->mmw->w, cpu->id,
 			"tlb fill va %#lx -> pfn %#lx gen %lu %s",
 			va & PAGE_MASK, fill.pfn, fill.gen,
-		     fill.writable ? "rw" : "ro");
+			fill.writable ? "rw" : "ro");
 	cpu_do_access(cpu, tlb_lookup(cpu, mm, va), va, write, val);
 	return 0;
 }
