@@ -239,7 +239,7 @@ static void test_resource_tracks(void **state)
 			strstr(a, "{\"name\":\"event [CPU0] tlb fill va "));
 
 		assert_non_null(r.trace_text);
-		assert_non_null(strstr(r.trace_text, " CPU0          ["));
+		assert_non_null(strstr(r.trace_text, " CPU0           ["));
 		assert_non_null(strstr(r.trace_text, "] event tlb fill va "));
 		free(a);
 		free(b);

@@ -383,14 +383,14 @@ char *trace_to_text(struct world *w)
 	size_t i;
 
 	sb_printf(&sb,
-		  "# engine: %s\n#   AGENT-ID    RESOURCE      %s  EVENT\n",
+		  "# engine: %s\n#   AGENT-ID    RESOURCE       %s  EVENT\n",
 		  w->ops->name, world_is_det(w) ? "  STEP" : "    NS");
 	for (i = 0; i < t->n; i++) {
 		const struct trace_event *e = &t->ev[i];
 
 		ev_label(w, e, label, sizeof(label));
 		res_name(w, e, res, sizeof(res));
-		sb_printf(&sb, "%12s-%-3d %-13s [%6lu] %s\n",
+		sb_printf(&sb, "%12s-%-3d %-14s [%6lu] %s\n",
 			  agent_name(w, e->agent), e->agent, res[0] ? res : "-",
 			  e->ts, label);
 	}
