@@ -351,6 +351,43 @@ expect 2 "replay needs --schedule" -- replay "$SC/demos/abba.yaml"
 expect 0 "sva-mremap-vs-reclaim-file: clean: [0-9]+ executions \(search exhausted\)" -- explore sva-mremap-vs-reclaim-file --strategy dfs --bound 1 --set notifier.secondary_tlb_flush=in_range_end
 expect 0 "sva-mremap2-vs-reclaim-file: clean" -- explore sva-mremap2-vs-reclaim-file --strategy pct --iterations 500 --policy linux-6.1
 expect 1 "VIOLATION stale-(iotlb|atc)" -- explore sva-mremap2-vs-reclaim-file --strategy pct --iterations 50 --set notifier.secondary_tlb_flush=none
+# trace tracks per CPU and per device: an SVA model's JSON parses, every
+# event has ph/pid/tid/ts, CPU and device tracks are named (tids 1000+,
+# 2000+), each resource event also sits on its agent's track, the text
+# trace has the resource column, and the same seed gives the same bytes
+for i in 1 2; do
+	"$SECMMU" explore sva-vs-munmap --strategy random --seed 3 --iterations 1 \
+		--trace "$T/sva$i.json" --trace-text "$T/sva$i.txt" >/dev/null 2>&1
+done
+if cmp -s "$T/sva1.json" "$T/sva2.json" && cmp -s "$T/sva1.txt" "$T/sva2.txt"; then ok; else no "sva traces differ for one seed"; fi
+if python3 - "$T/sva1.json" "$T/sva1.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = d["traceEvents"]
+for e in ev:
+    for k in ("ph", "pid", "tid", "ts", "name"):
+        assert k in e, (k, e)
+names = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+cpus = {t for t, n in names.items() if n.startswith("CPU")}
+devs = {t for t, n in names.items() if t >= 2000}
+assert cpus and all(1000 <= t < 2000 and names[t] == "CPU%d" % (t - 1000) for t in cpus), names
+assert any(names[t] == "IOMMU" for t in devs) and any(names[t].startswith("device ") for t in devs), names
+assert len(set(names.values())) == len(names), names
+res = [e for e in ev if e["ph"] == "i" and e["tid"] >= 1000]
+assert res and all(e["tid"] in names and e["cat"] in ("cpu", "device") for e in res), res[:3]
+agent = {e["args"]["seq"]: e for e in ev if e["ph"] == "i" and e["tid"] < 1000}
+for e in res:
+    a = agent[e["args"]["seq"]]
+    assert a["args"]["track"] == names[e["tid"]] and a["name"].endswith(e["name"]), (e, a)
+    assert e["args"]["agent"] == names.get(a["tid"]), (e, a)
+assert any("tlb fill" in e["name"] for e in res if e["tid"] in cpus)
+assert any("atc fill" in e["name"] or "dma " in e["name"] for e in res if e["tid"] in devs)
+txt = open(sys.argv[2]).read().splitlines()
+assert "RESOURCE" in txt[1], txt[1]
+assert any(" CPU0 " in l and "] event tlb fill" in l for l in txt), txt
+assert any(" IOMMU " in l and "] event iotlb" in l for l in txt), txt
+PY
+then ok; else no "sva trace: CPU and device tracks"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

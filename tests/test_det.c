@@ -180,6 +180,73 @@ static void test_replay_identical(void **state)
 	explore_result_free(&r);
 }
 
+static unsigned long count_str(const char *s, const char *needle)
+{
+	unsigned long n = 0;
+
+	while ((s = strstr(s, needle))) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * CPU and device events get tracks of their own (CPU0 at tid 1000,
+ * devices from tid 2000, named by thread_name metadata), each written
+ * again on the causing agent's track, and a seed still gives the same
+ * bytes; the text trace names the resource in its own column.
+ */
+static void test_resource_tracks(void **state)
+{
+	static const char *const models[] = { "sva-vs-munmap",
+					      "mirror-vs-munmap" };
+	static const char *const dev[] = {
+		"\"args\":{\"name\":\"device ",
+		"\"args\":{\"name\":\"mirror of mm "
+	};
+	unsigned int m;
+
+	(void)state;
+	for (m = 0; m < ARRAY_SIZE(models); m++) {
+		struct explore_opts o = opts(STRAT_RANDOM, 1);
+		struct explore_result r;
+		char *a, *b;
+		unsigned long on_res;
+
+		o.seed = 7;
+		o.trace = true;
+		assert_int_equal(explore(builtin_find(models[m]), &o, &r), 0);
+		a = r.trace_json;
+		r.trace_json = NULL;
+		assert_non_null(a);
+		b = traced_run(models[m], o);
+		assert_string_equal(a, b);
+
+		assert_non_null(strstr(
+			a,
+			"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1000,\"ts\":0,\"args\":{\"name\":\"CPU0\"}}"));
+		assert_non_null(
+			strstr(a, "\"tid\":2000,\"ts\":0,\"args\":{\"name\":"));
+		assert_non_null(strstr(a, dev[m]));
+		assert_true(count_str(a, "\"cat\":\"cpu\"") > 0);
+		assert_true(count_str(a, "\"cat\":\"device\"") > 0);
+		/* every resource event is on its agent's track too */
+		on_res = count_str(a, "\"cat\":\"cpu\"") +
+			 count_str(a, "\"cat\":\"device\"");
+		assert_int_equal(on_res, count_str(a, ",\"track\":\""));
+		assert_non_null(
+			strstr(a, "{\"name\":\"event [CPU0] tlb fill va "));
+
+		assert_non_null(r.trace_text);
+		assert_non_null(strstr(r.trace_text, " CPU0           ["));
+		assert_non_null(strstr(r.trace_text, "] event tlb fill va "));
+		free(a);
+		free(b);
+		explore_result_free(&r);
+	}
+}
+
 static void test_pct_replay_identical(void **state)
 {
 	struct explore_opts o = opts(STRAT_PCT, 1);
@@ -651,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_abba_lockdep_then_deadlock),
 		cmocka_unit_test(test_replay_identical),
 		cmocka_unit_test(test_pct_replay_identical),
+		cmocka_unit_test(test_resource_tracks),
 		cmocka_unit_test(test_rcu_models),
 		cmocka_unit_test(test_sleep_in_atomic),
 		cmocka_unit_test(test_livelock),

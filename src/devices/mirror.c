@@ -60,6 +60,7 @@
 #include "check/oracle.h"
 #include "core/compiler.h"
 #include "core/policy.h"
+#include "core/trace.h"
 #include "devices/mirror.h"
 
 #define DMIRROR_MAX_TRIES 64
@@ -100,6 +101,8 @@ static bool dmirror_interval_invalidate(struct mmu_interval_notifier *mni,
 			ent->valid = false;
 	}
 	d->nr_invalidations++;
+	trace_event_dev(d->mm->mmw->w, "mirror of mm", NULL, d->mm->id,
+			"invalidate [%#lx, %#lx) event %d", s, e, range->event);
 	mutex_unlock(&d->mutex);
 	return true;
 }
@@ -273,6 +276,10 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 			};
 			d->nr_installs++;
 		}
+		trace_event_dev(w, "mirror of mm", NULL, mm->id,
+				"install va %#lx x%lu -> pfn %#lx%s", va,
+				npages, pfns[0].pfn,
+				pfns[0].writable ? " rw" : " ro");
 		mutex_unlock(&d->mutex);
 		break;
 	}

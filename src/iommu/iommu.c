@@ -483,12 +483,12 @@ void iommu_flush_iotlb_range(struct iommu *iommu, unsigned int did,
 		stat_add(&iommu->stats.inv_pages, evpn - svpn);
 	stat_add(&iommu->stats.inv_entries, dropped);
 	if (all)
-		trace_eventf(iommu->w, "iotlb flush did %u pasid %u all", did,
-			     pasid);
+		trace_event_dev(iommu->w, "IOMMU", NULL, -1,
+				"iotlb flush did %u pasid %u all", did, pasid);
 	else
-		trace_eventf(iommu->w,
-			     "iotlb flush did %u pasid %u [%#lx, %#lx)", did,
-			     pasid, start, end);
+		trace_event_dev(iommu->w, "IOMMU", NULL, -1,
+				"iotlb flush did %u pasid %u [%#lx, %#lx)", did,
+				pasid, start, end);
 }
 
 /* a domain-selective invalidation: every PASID of @did */
@@ -503,7 +503,7 @@ void iommu_flush_iotlb_domain(struct iommu *iommu, unsigned int did)
 	spin_unlock(&iommu->lock);
 	stat_add(&iommu->stats.inv_cmds, 1);
 	stat_add(&iommu->stats.inv_all, 1);
-	trace_eventf(iommu->w, "iotlb flush did %u", did);
+	trace_event_dev(iommu->w, "IOMMU", NULL, -1, "iotlb flush did %u", did);
 }
 
 /* a global invalidation */
@@ -517,7 +517,7 @@ void iommu_flush_iotlb_all(struct iommu *iommu)
 	spin_unlock(&iommu->lock);
 	stat_add(&iommu->stats.inv_cmds, 1);
 	stat_add(&iommu->stats.inv_all, 1);
-	trace_eventf(iommu->w, "iotlb flush global");
+	trace_event_dev(iommu->w, "IOMMU", NULL, -1, "iotlb flush global");
 }
 
 /* ---- the device TLB (under dev->atc_lock) ---- */
@@ -596,6 +596,9 @@ void iommu_flush_dev_iotlb(struct pci_dev *dev, uint32_t pasid,
 	stat_add(&iommu->stats.dev_inv_cmds, 1);
 	if (!all)
 		stat_add(&iommu->stats.dev_inv_pages, evpn - svpn);
+	trace_event_dev(iommu->w, "device", dev->name, -1,
+			"atc invalidate pasid %u [%#lx, %#lx)", pasid, start,
+			end);
 }
 
 /**
@@ -740,8 +743,8 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 		.clean = res->clean,
 	};
 	iotlb_fill(iommu, &fill);
-	trace_eventf(
-		w,
+	trace_event_dev(
+		w, "IOMMU", NULL, -1,
 		"iotlb fill %s did %u pasid %u iova %#lx -> pfn %#lx gen %lu %s",
 		dev->name, domain->id, pasid, iova & PAGE_MASK, res->pfn,
 		res->gen, res->writable ? "rw" : "ro");
@@ -764,6 +767,10 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 		phys_write(iommu->mmw->pm, pfn, iova & ~PAGE_MASK, *val);
 	else
 		phys_read(iommu->mmw->pm, pfn, iova & ~PAGE_MASK, val);
+	trace_event_dev(iommu->w, "device", dev->name, -1,
+			"dma %s pasid %u iova %#lx pfn %#lx = %llu",
+			write ? "write" : "read", pasid, iova, pfn,
+			(unsigned long long)*val);
 	/*
 	 * The oracle runs only under the deterministic engine (one agent at
 	 * a time), so the PASID table is read without iommu->lock, which
@@ -834,6 +841,10 @@ static enum dma_xlate dev_dma_try(struct pci_dev *dev, uint32_t pasid,
 		.clean = res.clean,
 	};
 	atc_fill(dev, &fill);
+	trace_event_dev(iommu->w, "device", dev->name, -1,
+			"atc fill pasid %u iova %#lx -> pfn %#lx gen %lu %s",
+			pasid, iova & PAGE_MASK, res.pfn, res.gen,
+			res.writable ? "rw" : "ro");
 	dma_do_access(dev, pasid, res.pfn, iova, write, val);
 	return XLATE_OK;
 }

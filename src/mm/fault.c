@@ -193,10 +193,10 @@ static unsigned long cpu_try_access(struct cpu *cpu, struct mm_struct *mm,
 		return err;
 	}
 	tlb_fill(cpu, &fill);
-	trace_eventf(cpu->mmw->w,
-		     "CPU%d tlb fill va %#lx -> pfn %#lx gen %lu %s", cpu->id,
-		     va & PAGE_MASK, fill.pfn, fill.gen,
-		     fill.writable ? "rw" : "ro");
+	trace_event_cpu(cpu->mmw->w, cpu->id,
+			"tlb fill va %#lx -> pfn %#lx gen %lu %s",
+			va & PAGE_MASK, fill.pfn, fill.gen,
+			fill.writable ? "rw" : "ro");
 	cpu_do_access(cpu, tlb_lookup(cpu, mm, va), va, write, val);
 	return 0;
 }
@@ -298,9 +298,9 @@ int do_user_addr_fault(struct cpu *cpu, struct mm_struct *mm,
 	}
 	fault = handle_mm_fault(vma, address, flags);
 	mmap_read_unlock(mm);
-	trace_eventf(mm->mmw->w, "CPU%d page fault va %#lx %s: %#x", cpu->id,
-		     address, flags & FAULT_FLAG_WRITE ? "write" : "read",
-		     fault);
+	trace_event_cpu(mm->mmw->w, cpu->id, "page fault va %#lx %s: %#x",
+			address, flags & FAULT_FLAG_WRITE ? "write" : "read",
+			fault);
 
 	if (fault & VM_FAULT_OOM)
 		return -ENOMEM;

@@ -195,6 +195,8 @@ static void flush_tlb_func(struct cpu *cpu, struct mm_struct *mm,
 	}
 	cpu->nr_flushes++;
 	spin_unlock(&cpu->tlb_lock);
+	trace_event_cpu(cpu->mmw->w, cpu->id, "tlb flush mm %d [%#lx, %#lx)",
+			mm->id, start, end);
 }
 
 /**
