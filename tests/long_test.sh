@@ -24,9 +24,10 @@ run() {
 
 for m in $("$SECMMU" list | awk '/^  [a-z]/ && !/\.yaml/ {print $1}'); do
 	case "$m" in
-	sva-refault-2014)
-		# nine refaults inside one invalidation bracket: PCT starves the
-		# invalidating CPU and finds it; random walks do not (200000 clean)
+	sva-refault-2014 | reclaim-vs-*-2017)
+		# narrow windows that PCT finds and uniform random walks do not:
+		# nine refaults inside one invalidation bracket (200000 random
+		# clean); reclaim's deferred flush racing mprotect/munmap
 		run 1 explore "$m" --strategy pct --iterations 200000 ;;
 	*noflush | *nonested | *noretry | *-deferred | sva-*-2023 | mirror-vs-oom-reaper | lost-update | abba | rcu-free-early | sleep-in-atomic)
 		run 1 explore "$m" --strategy random --iterations 200000
