@@ -71,6 +71,8 @@
 #define SVAM_ADDR 0x101ff000UL
 #define SVAM_TARGET 0x105ff000UL /* other PTE tables */
 #define SVAM_VAL 42
+/* merge variant: where file page 0 stays mapped, just below the target */
+#define SVAM_NEIGHBOUR (SVAM_TARGET - PAGE_SIZE)
 
 struct sva_mremap_race {
 	const struct sva_mremap_race_opts *o;
@@ -191,7 +193,8 @@ static void svam_reclaim_file(void *arg)
 {
 	struct sva_mremap_race *r = arg;
 	struct address_space *mapping = r->file->f_mapping;
-	struct page *page = filemap_get_page(mapping, 0);
+	unsigned long index = r->o->merge ? 1 : 0;
+	struct page *page = filemap_get_page(mapping, index);
 	struct folio *folio;
 	bool unmapped, window;
 
@@ -220,7 +223,7 @@ static void svam_reclaim_file(void *arg)
 		return;
 	}
 	/* __remove_mapping(): nobody maps it, the cache lets it go */
-	truncate_inode_pages(mapping, 0);
+	truncate_inode_pages(mapping, index << PAGE_SHIFT);
 	if (!folio->mapping)
 		svam_note_freed(r, window);
 	folio_put(folio); /* the isolation reference: the frame is free */
@@ -301,7 +304,25 @@ int sva_mremap_race_setup(struct world *w, void *arg)
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
-	if (o->op == SVA_MREMAP_RECLAIM_FILE) {
+	if (o->merge) {
+		/*
+		 * A two-page shared file mapping below the target; its second
+		 * page (file page 1) is read in and moved away to SVAM_ADDR,
+		 * leaving file page 0 alone just below the target
+		 */
+		r->file = shmem_file_setup(r->mmw, 2 * PAGE_SIZE);
+		a = vm_mmap(r->mm, r->file, SVAM_NEIGHBOUR, 2 * PAGE_SIZE,
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
+		if (a != SVAM_NEIGHBOUR ||
+		    filemap_write_word(r->file, PAGE_SIZE, SVAM_VAL) < 0 ||
+		    cpu_read(c0, r->mm, SVAM_TARGET, &v) || v != SVAM_VAL)
+			return -EFAULT;
+		a = do_mremap(r->mm, SVAM_TARGET, PAGE_SIZE, PAGE_SIZE,
+			      MREMAP_MAYMOVE | MREMAP_FIXED, SVAM_ADDR);
+		if (a != SVAM_ADDR || cpu_read(c0, r->mm, a, &v) ||
+		    v != SVAM_VAL)
+			return -EFAULT;
+	} else if (o->op == SVA_MREMAP_RECLAIM_FILE) {
 		/*
 		 * A file page mapped by a read fault (clean); the second
 		 * page of a private mapping is a COW copy, not in the file
@@ -403,6 +424,13 @@ static const struct sva_mremap_race_opts opts_dontneed = {
 	.iters = SVAM_ITERS,
 };
 
+static const struct sva_mremap_race_opts opts_merge_reclaim = {
+	.op = SVA_MREMAP_RECLAIM_FILE,
+	.pages = 1,
+	.iters = SVAM_ITERS,
+	.merge = true,
+};
+
 const struct model model_sva_mremap_vs_reclaim_file = {
 	"sva-mremap-vs-reclaim-file",
 	"an SVA device reads the old address of a file page mremap moves while reclaim unmaps it through the file rmap and frees it (clean under in_range_end: the old VMA's empty range end flushes first)",
@@ -428,4 +456,10 @@ const struct model model_sva_mremap_vs_dontneed = {
 	"sva-mremap-vs-dontneed",
 	"the same with another thread's MADV_DONTNEED of the new range (clean: mmap_lock orders it after mremap)",
 	sva_mremap_race_setup, sva_mremap_race_check, (void *)&opts_dontneed
+};
+const struct model model_sva_mremap_merge_vs_reclaim = {
+	"sva-mremap-merge-vs-reclaim",
+	"an SVA device reads the old address of file page 1 while mremap moves it back next to the mapping of page 0 (copy_vma merges, the merged VMA comes first in i_mmap) and reclaim frees it: stale IOTLB/ATC under in_range_end, clean with_tlb_flush (6.6)",
+	sva_mremap_race_setup, sva_mremap_race_check,
+	(void *)&opts_merge_reclaim
 };
