@@ -25,6 +25,11 @@
  *                               swap_writepage, __remove_mapping)
  *   sva-mremap-vs-migrate       the anonymous page is migrated
  *   sva-mremap-vs-dontneed      another thread MADV_DONTNEEDs the new range
+ *   sva-mremap-merge-vs-reclaim file page 1 moves back next to the mapping
+ *                               of page 0: copy_vma() merges, the merged
+ *                               VMA comes first in i_mmap, and reclaim
+ *                               frees the page while the device still
+ *                               caches the old address (in_range_end)
  *
  * In each, the device reads the old address in a loop (no PRI: a
  * translation fault fails the access).  Oracle: the IOMMU core's
@@ -33,7 +38,8 @@
  * of anything but the value the page holds ("value").
  *
  * Results (docs/design.md §20): clean under in_range_end and
- * with_tlb_flush; with none the device reaches the freed frame.
+ * with_tlb_flush, except the merge variant (stale-atc under
+ * in_range_end); with none the device reaches the freed frame.
  * The file case is clean because the rmap walk visits the old VMA (still
  * in i_mmap, linked before the new one) first, and try_to_unmap_one()
  * brackets even a VMA where it finds nothing with a notifier range whose
@@ -48,9 +54,8 @@
  * backing store: the data reads as zero afterwards, where Linux would
  * read it back from disk; in the two-page variant it also drops the
  * file's second page, which nobody maps: the mapping has a COW copy).
- * copy_vma() never merges (mremap.c), so Linux's need_rmap_locks case,
- * where the rmap walk may meet the new VMA first, cannot arise (see
- * docs).  The window and progress samples peek at PTEs and at the
+ * Only sva-mremap-merge-vs-reclaim makes copy_vma() merge (need_rmap_locks):
+ * in the others the rmap walk meets the old VMA first.  The window and progress samples peek at PTEs and at the
  * IOTLB/ATC without their locks, as checkers do: they are exact under
  * the deterministic engine only.
  *
