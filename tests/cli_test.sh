@@ -318,6 +318,7 @@ expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sv
 expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade
 expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
 expect 0 "^sva-clear-refs +ok +[0-9]+ execs / [0-9.]+s +500 execs +the soft-dirty write-protect must reach secondary TLBs" -- zoo sva-clear-refs
+expect 0 "^sva-mremap-merge +ok +[0-9]+ execs / [0-9.]+s +2000 execs +pre-6.6" -- zoo sva-mremap-merge
 # the device-side missed-dirty check: its report names the cached secondary translation
 expect 0 "through a cached secondary translation, but the PTE" -- run "$SC/bugs/sva-clear-refs-soft-dirty.yaml"
 expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200

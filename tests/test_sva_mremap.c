@@ -188,6 +188,31 @@ static void test_dontneed(void **state)
 	check_model("sva-mremap-vs-dontneed", true);
 }
 
+/*
+ * The page moves back next to the mapping of file page 0: copy_vma()
+ * merges it into that VMA, which comes first in i_mmap.  Under the
+ * pre-6.6 range-end flush reclaim's walk unmaps it there, stops, and
+ * frees it while the device still caches the old address; 6.6's flush
+ * under the PTL closes the window (exhaustively, with pages freed).
+ */
+static void test_merge_reclaim(void **state)
+{
+	const char *name = "sva-mremap-merge-vs-reclaim";
+	struct explore_result r;
+
+	(void)state;
+	explore_counted(name, "in_range_end", &dfs1, &r);
+	assert_true(r.violating > 0);
+	assert_true(!strncmp(r.first_kind, "stale-", 6));
+	explore_result_free(&r);
+	explore_counted(name, "with_tlb_flush", &dfs1, &r);
+	assert_clean(&r);
+	assert_true(r.exhausted);
+	assert_true(cnt.freed > 0);
+	assert_true(cnt.stale > 0);
+	explore_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_anon),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_dontneed),
+		cmocka_unit_test(test_merge_reclaim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -283,6 +283,45 @@ void vma_merge_around(struct mm_struct *mm, int idx)
 		vma_merge_next(mm, idx - 1);
 }
 
+/**
+ * vma_merge_prev - grow the VMA ending at @addr over [@addr, @end) when a
+ *	VMA copied from @tmpl there, at file offset @pgoff, could merge with it
+ * @mm: the address space; mmap_lock held for write
+ * @tmpl: the VMA whose flags, file and anon_vma the new range would have
+ * @addr: page-aligned start of the new range (nothing mapped there)
+ * @end: its end
+ * @pgoff: the new range's file offset in pages
+ *
+ * The prev half of Linux's vma_merge() for copy_vma(); no merge with the
+ * VMA after the range.  The grown VMA keeps its vm_pgoff, so its place in
+ * i_mmap does not change.  A range with an anon_vma merges only into a
+ * VMA with the same one.  Returns the grown VMA, or NULL.
+ */
+struct vm_area_struct *vma_merge_prev(struct mm_struct *mm,
+				      struct vm_area_struct *tmpl,
+				      unsigned long addr, unsigned long end,
+				      unsigned long pgoff)
+{
+	struct vm_area_struct *prev, tmp;
+
+	if (!addr)
+		return NULL;
+	prev = find_vma(mm, addr - 1);
+	if (!prev || prev->vm_end != addr || prev->vm_start > addr - 1)
+		return NULL;
+	tmp = *tmpl;
+	tmp.vm_start = addr;
+	tmp.vm_end = end;
+	tmp.vm_pgoff = pgoff;
+	/* no anon_vma hand-over (its reference): such ranges stay apart */
+	if (!vma_can_merge(prev, &tmp) ||
+	    (tmpl->anon_vma && prev->anon_vma != tmpl->anon_vma))
+		return NULL;
+	prev->vm_end = end;
+	prev->vm_flags |= tmpl->vm_flags & VM_SOFTDIRTY;
+	return prev;
+}
+
 /* ---- protections ---- */
 
 /* protection_map[] of x86: a private writable mapping starts read-only */

@@ -29,10 +29,13 @@
  *    moves take the rmap locks (knob mremap.pmd_move_rmap_locks: false
  *    reproduces the race fixed in 2021 by 97113eb39fa7); the rmap locks
  *    are i_mmap_rwsem only (the model has no anon_vma lock).
- *  - copy_vma() never merges the new VMA with a neighbour, so Linux's
- *    need_rmap_locks case (the new VMA sorts before the old one in the
- *    rmap walk) never arises, and no i_mmap_rwsem is taken around the
- *    move (Linux takes it only in that case).
+ *  - copy_vma() merges the new range only into the VMA just below it
+ *    (vma_merge_prev: same file and flags, contiguous vm_pgoff), not into
+ *    the one above.  When it merges, the grown VMA may sort before the
+ *    old one in i_mmap (ordered by vm_pgoff), and need_rmap_locks is set
+ *    as in Linux: move_ptes() then holds i_mmap_rwsem for write while it
+ *    moves, and drops it before the range end (the pre-6.6 SVA window of
+ *    docs/design.md §20).
  *  - MREMAP_DONTUNMAP keeps the old VMA (and its anon_vma: there are
  *    no chains to unlink here), with no RLIMIT_AS check.
  *  - No VM_ACCOUNT/overcommit, no mlock population
@@ -42,7 +45,8 @@
  *    -EINVAL, which Linux does for private mappings.
  *
  * Lock order (see memory.c): mmap_lock for write around the whole call;
- * i_mmap_rwsem for write around a whole-table move (take_rmap_locks), with
+ * i_mmap_rwsem for write around a whole-table move and, with
+ * need_rmap_locks, around each move_ptes() (take_rmap_locks), with
  * mm->page_table_lock (the PMD lock) inside it and the TLB shootdown
  * (cpu_tlb) under that; inside move_ptes() the old PTE table's lock, then the new one's with
  * spin_lock_nested(SINGLE_DEPTH_NESTING) when they differ; the TLB
@@ -116,14 +120,38 @@ static pte_t move_soft_dirty_pte(pte_t pte)
 	return pte;
 }
 /*
+ * take_rmap_locks - keep the rmap walkers out of @vma while its page
+ * tables move: a file walker (truncation, reclaim, migration, page aging)
+ * walks i_mmap under i_mmap_rwsem for read, so the write side waits for
+ * any walker already inside and keeps new ones out.  The model has no
+ * anon_vma lock: the anon walk takes each mm's mmap_lock with a trylock,
+ * which fails while mremap holds it for write.
+ */
+static void take_rmap_locks(struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		down_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
+}
+
+static void drop_rmap_locks(struct vm_area_struct *vma)
+{
+	if (vma->vm_file)
+		up_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
+}
+
+/*
  * move_ptes - move the PTEs of [old_addr, old_end) to new_addr, under the
  * old table's lock and the new table's.  *flush_later is set when a
  * clean present PTE moved and the old kernel's deferred flush is due.
+ * With @need_rmap_locks the rmap walkers are kept out while the PTEs
+ * move (the new VMA may come first in their walk), and let in again
+ * before the caller's range end.
  */
 static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 		      unsigned long old_addr, unsigned long old_end,
 		      struct vm_area_struct *new_vma, pmd_t *new_pmd,
-		      unsigned long new_addr, bool *flush_later)
+		      unsigned long new_addr, bool need_rmap_locks,
+		      bool *flush_later)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct world *w = mm->mmw->w;
@@ -133,13 +161,15 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 	spinlock_t *old_ptl, *new_ptl;
 	pte_t *old_pte, *new_pte, *old_first, *new_first;
 
+	if (need_rmap_locks)
+		take_rmap_locks(vma);
 	old_pte = pte_offset_map_lock(mm, old_pmd, old_addr, &old_ptl);
 	if (!old_pte)
-		return;
+		goto out;
 	new_pte = pte_offset_map_nolock(mm, new_pmd, new_addr, &new_ptl);
 	if (!new_pte) {
 		pte_unmap_unlock(old_pte, old_ptl);
-		return;
+		goto out;
 	}
 	if (new_ptl != old_ptl)
 		spin_lock_nested(new_ptl, 1 /* SINGLE_DEPTH_NESTING */);
@@ -175,26 +205,9 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 		flush_tlb_range(vma, old_end - len, old_end);
 	else if (!fixed && moved)
 		*flush_later = true;
-}
-
-/*
- * take_rmap_locks - keep the rmap walkers out of @vma while its page
- * tables move: a file walker (truncation, reclaim, migration, page aging)
- * walks i_mmap under i_mmap_rwsem for read, so the write side waits for
- * any walker already inside and keeps new ones out.  The model has no
- * anon_vma lock: the anon walk takes each mm's mmap_lock with a trylock,
- * which fails while mremap holds it for write.
- */
-static void take_rmap_locks(struct vm_area_struct *vma)
-{
-	if (vma->vm_file)
-		down_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
-}
-
-static void drop_rmap_locks(struct vm_area_struct *vma)
-{
-	if (vma->vm_file)
-		up_write(&vma->vm_file->f_mapping->i_mmap_rwsem);
+out:
+	if (need_rmap_locks)
+		drop_rmap_locks(vma);
 }
 
 /**
@@ -355,6 +368,9 @@ static unsigned long get_extent(unsigned long size, unsigned long old_addr,
  * @new_vma: the destination VMA (same mm)
  * @new_addr: page-aligned start in @new_vma
  * @len: bytes to move
+ * @need_rmap_locks: @new_vma may come before @vma in an rmap walk (a
+ *	merged VMA with a lower vm_pgoff): hold the rmap locks around
+ *	every move, PTE by PTE too
  *
  * Where a step covers a whole PUD on both sides (both addresses
  * 1 GiB-aligned, 1 GiB left to move), the PMD table moves
@@ -368,18 +384,17 @@ static unsigned long get_extent(unsigned long size, unsigned long old_addr,
 unsigned long move_page_tables(struct vm_area_struct *vma,
 			       unsigned long old_addr,
 			       struct vm_area_struct *new_vma,
-			       unsigned long new_addr, unsigned long len)
+			       unsigned long new_addr, unsigned long len,
+			       bool need_rmap_locks)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct world *w = mm->mmw->w;
 	unsigned long old_end = old_addr + len, start = old_addr;
 	unsigned long extent;
 	bool flush_later = false;
-	/*
-	 * copy_vma() never merges here, so Linux's need_rmap_locks is
-	 * false; the 2021 fix takes the locks for whole-table moves anyway.
-	 */
-	bool pmd_rmap_locks = policy_bool(w, KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS);
+	/* the 2021 fix takes the locks for whole-table moves anyway */
+	bool pmd_rmap_locks = need_rmap_locks ||
+			      policy_bool(w, KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS);
 	bool move_pmd = policy_bool(w, KNOB_MREMAP_MOVE_PMD);
 	struct mmu_notifier_range range;
 	pud_t *old_pud, *new_pud;
@@ -418,7 +433,7 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 		if (pte_alloc(mm, new_pmd))
 			break;
 		move_ptes(vma, old_pmd, old_addr, old_addr + extent, new_vma,
-			  new_pmd, new_addr, &flush_later);
+			  new_pmd, new_addr, need_rmap_locks, &flush_later);
 	}
 	/* the pre-4.19 deferred flush of clean PTEs */
 	if (flush_later)
@@ -430,17 +445,27 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 /* ---- VMAs ---- */
 
 /*
- * copy_vma - a new VMA for [addr, addr + len) at file offset @pgoff, a
- * copy of @vma, linked into the mm and the file's i_mmap before any PTE
- * moves (so truncation finds the pages wherever they are).
+ * copy_vma - a VMA for [addr, addr + len) at file offset @pgoff, a copy
+ * of @vma, in the mm and the file's i_mmap before any PTE moves (so
+ * truncation finds the pages wherever they are): the VMA just below
+ * grown over it when they merge, else a new one.  *@need_rmap_locks says
+ * whether it may come before @vma in an rmap walk: only a merged VMA can
+ * (a new one has a vm_pgoff at least @vma's and is linked after it).
  */
 static struct vm_area_struct *copy_vma(struct vm_area_struct *vma,
 				       unsigned long addr, unsigned long len,
-				       unsigned long pgoff)
+				       unsigned long pgoff,
+				       bool *need_rmap_locks)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct vm_area_struct *new;
 
+	*need_rmap_locks = false;
+	new = vma_merge_prev(mm, vma, addr, addr + len, pgoff);
+	if (new) {
+		*need_rmap_locks = new->vm_pgoff <= vma->vm_pgoff;
+		return new;
+	}
 	if (mm->map_count >= MM_MAX_VMAS)
 		return NULL;
 	new = vm_area_dup(vma);
@@ -469,18 +494,20 @@ static unsigned long move_vma(struct vm_area_struct *vma,
 	unsigned long new_pgoff, moved;
 	struct vm_area_struct *new_vma;
 	bool locked = vma->vm_flags & VM_LOCKED;
+	bool need_rmap_locks;
 
 	/* the move may split the old VMA in three and add one */
 	if (mm->map_count >= MM_MAX_VMAS - 3)
 		return -ENOMEM;
 	new_pgoff = vma->vm_pgoff + ((old_addr - vma->vm_start) >> PAGE_SHIFT);
-	new_vma = copy_vma(vma, new_addr, new_len, new_pgoff);
+	new_vma = copy_vma(vma, new_addr, new_len, new_pgoff, &need_rmap_locks);
 	if (!new_vma)
 		return -ENOMEM;
-	moved = move_page_tables(vma, old_addr, new_vma, new_addr, old_len);
+	moved = move_page_tables(vma, old_addr, new_vma, new_addr, old_len,
+				 need_rmap_locks);
 	if (moved < old_len) {
 		/* put back what moved, then drop the new VMA: -ENOMEM */
-		move_page_tables(new_vma, new_addr, vma, old_addr, moved);
+		move_page_tables(new_vma, new_addr, vma, old_addr, moved, true);
 		mm->total_vm += new_len >> PAGE_SHIFT;
 		if (locked)
 			mm->locked_vm += new_len >> PAGE_SHIFT;

@@ -127,12 +127,18 @@ int shmem_zero_setup(struct vm_area_struct *vma)
 void vma_link_file(struct vm_area_struct *vma)
 {
 	struct address_space *mapping;
+	struct vm_area_struct *pos;
 
 	if (!vma->vm_file || !vma->vm_file->f_mapping)
 		return;
 	mapping = vma->vm_file->f_mapping;
 	down_write(&mapping->i_mmap_rwsem);
-	list_add_tail(&vma->shared, &mapping->i_mmap);
+	/* by vm_pgoff, ties in insertion order (the interval tree's walk) */
+	list_for_each_entry(pos, &mapping->i_mmap, shared) {
+		if (pos->vm_pgoff > vma->vm_pgoff)
+			break;
+	}
+	list_add_tail(&vma->shared, &pos->shared);
 	up_write(&mapping->i_mmap_rwsem);
 }
 

@@ -351,6 +351,7 @@ const struct model *const builtin_models[] = {
 	&model_sva_mremap_vs_reclaim_file, &model_sva_mremap2_vs_reclaim_file,
 	&model_sva_mremap_vs_reclaim_anon,
 	&model_sva_mremap_vs_migrate, &model_sva_mremap_vs_dontneed,
+	&model_sva_mremap_merge_vs_reclaim,
 	NULL,
 };
 

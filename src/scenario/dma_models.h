@@ -83,11 +83,15 @@ enum sva_mremap_race_op {
  * @pages: pages mremap moves (2: a private file mapping whose second page,
  *	in the next PTE table, is a COW copy: it shows how far the move is)
  * @iters: device reads of the old address of the first page
+ * @merge: (file reclaim, one page) the page is file page 1, mapped alone,
+ *	and mremap moves it back next to the mapping of file page 0, so
+ *	copy_vma() merges it into that VMA (need_rmap_locks)
  */
 struct sva_mremap_race_opts {
 	enum sva_mremap_race_op op;
 	int pages;
 	int iters;
+	bool merge;
 };
 
 /**
@@ -118,5 +122,6 @@ extern const struct model model_sva_mremap2_vs_reclaim_file;
 extern const struct model model_sva_mremap_vs_reclaim_anon;
 extern const struct model model_sva_mremap_vs_migrate;
 extern const struct model model_sva_mremap_vs_dontneed;
+extern const struct model model_sva_mremap_merge_vs_reclaim;
 
 #endif

@@ -658,6 +658,45 @@ static void op_reclaim(struct sc_ctx *x, const struct sc_op *op)
 	trace_eventf(x->w, "reclaim: %lu of %lu pages", n, sc.nr_to_reclaim);
 }
 
+/*
+ * shrink_folio_list() on the clean page-cache page at `offset` of `file`:
+ * isolate (a reference), trylock, try_to_unmap() through the file rmap
+ * (i_mmap_rwsem, no mmap_lock) with a batched flush, flush the batch,
+ * and once nobody maps it, out of the cache and freed.  The model's files
+ * have no backing store, so leaving the cache is truncate_inode_pages()
+ * from the page on (later pages of the file go too; a later read finds a
+ * hole).  A page that is not cached, is locked, or stays mapped is left.
+ */
+static void op_reclaim_file(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct mm_sc_file *f = sc_obj(x, op, 0);
+	struct address_space *mapping = f->file->f_mapping;
+	unsigned long index = op->args[1].i >> PAGE_SHIFT;
+	struct tlbflush_unmap_batch tlb_ubc = { 0 };
+	struct page *page = filemap_get_page(mapping, index);
+	struct folio *folio;
+	bool unmapped;
+
+	if (!page) {
+		trace_eventf(x->w, "reclaim_file: page %lu not cached", index);
+		return;
+	}
+	folio = page_folio(page);
+	if (!folio_trylock(folio)) {
+		folio_put(folio);
+		return;
+	}
+	unmapped = !folio_mapped(folio) ||
+		   try_to_unmap(folio, TTU_BATCH_FLUSH, &tlb_ubc);
+	try_to_unmap_flush(mm_state(x->run)->mmw, &tlb_ubc);
+	folio_unlock(folio);
+	if (unmapped)
+		truncate_inode_pages(mapping, index << PAGE_SHIFT);
+	trace_eventf(x->w, "reclaim_file: page %lu %s", index,
+		     unmapped ? "reclaimed" : "still mapped");
+	folio_put(folio);
+}
+
 /* clear_refs: write `type` (default 4, soft-dirty) to proc's clear_refs */
 static void op_clear_refs(struct sc_ctx *x, const struct sc_op *op)
 {
@@ -826,6 +865,10 @@ static const struct scenario_op_type mm_ops[] = {
 	   PROC, { "child", SCP_REF, true, "process", 0, 0 }, EXPECT),
 	OP("reclaim", "kswapd: reclaim up to pages anon pages, batched flush",
 	   op_reclaim, { "pages", SCP_INT, true, NULL, 1, 1024 }),
+	OP("reclaim_file",
+	   "kswapd: reclaim the clean file page at offset via the file rmap",
+	   op_reclaim_file, { "file", SCP_REF, true, "file", 0, 0 },
+	   { "offset", SCP_INT, true, NULL, 0, LONG_MAX }),
 	OP("clear_refs", "write type (default 4: soft-dirty) to clear_refs",
 	   op_clear_refs, PROC, { "type", SCP_INT, false, NULL, -1, 16 },
 	   EXPECT),

@@ -25,6 +25,11 @@
  *                               swap_writepage, __remove_mapping)
  *   sva-mremap-vs-migrate       the anonymous page is migrated
  *   sva-mremap-vs-dontneed      another thread MADV_DONTNEEDs the new range
+ *   sva-mremap-merge-vs-reclaim file page 1 moves back next to the mapping
+ *                               of page 0: copy_vma() merges, the merged
+ *                               VMA comes first in i_mmap, and reclaim
+ *                               frees the page while the device still
+ *                               caches the old address (in_range_end)
  *
  * In each, the device reads the old address in a loop (no PRI: a
  * translation fault fails the access).  Oracle: the IOMMU core's
@@ -33,7 +38,8 @@
  * of anything but the value the page holds ("value").
  *
  * Results (docs/design.md §20): clean under in_range_end and
- * with_tlb_flush; with none the device reaches the freed frame.
+ * with_tlb_flush, except the merge variant (stale-atc under
+ * in_range_end); with none the device reaches the freed frame.
  * The file case is clean because the rmap walk visits the old VMA (still
  * in i_mmap, linked before the new one) first, and try_to_unmap_one()
  * brackets even a VMA where it finds nothing with a notifier range whose
@@ -48,9 +54,8 @@
  * backing store: the data reads as zero afterwards, where Linux would
  * read it back from disk; in the two-page variant it also drops the
  * file's second page, which nobody maps: the mapping has a COW copy).
- * copy_vma() never merges (mremap.c), so Linux's need_rmap_locks case,
- * where the rmap walk may meet the new VMA first, cannot arise (see
- * docs).  The window and progress samples peek at PTEs and at the
+ * Only sva-mremap-merge-vs-reclaim makes copy_vma() merge (need_rmap_locks):
+ * in the others the rmap walk meets the old VMA first.  The window and progress samples peek at PTEs and at the
  * IOTLB/ATC without their locks, as checkers do: they are exact under
  * the deterministic engine only.
  *
@@ -71,6 +76,8 @@
 #define SVAM_ADDR 0x101ff000UL
 #define SVAM_TARGET 0x105ff000UL /* other PTE tables */
 #define SVAM_VAL 42
+/* merge variant: where file page 0 stays mapped, just below the target */
+#define SVAM_NEIGHBOUR (SVAM_TARGET - PAGE_SIZE)
 
 struct sva_mremap_race {
 	const struct sva_mremap_race_opts *o;
@@ -191,7 +198,8 @@ static void svam_reclaim_file(void *arg)
 {
 	struct sva_mremap_race *r = arg;
 	struct address_space *mapping = r->file->f_mapping;
-	struct page *page = filemap_get_page(mapping, 0);
+	unsigned long index = r->o->merge ? 1 : 0;
+	struct page *page = filemap_get_page(mapping, index);
 	struct folio *folio;
 	bool unmapped, window;
 
@@ -220,7 +228,7 @@ static void svam_reclaim_file(void *arg)
 		return;
 	}
 	/* __remove_mapping(): nobody maps it, the cache lets it go */
-	truncate_inode_pages(mapping, 0);
+	truncate_inode_pages(mapping, index << PAGE_SHIFT);
 	if (!folio->mapping)
 		svam_note_freed(r, window);
 	folio_put(folio); /* the isolation reference: the frame is free */
@@ -301,7 +309,25 @@ int sva_mremap_race_setup(struct world *w, void *arg)
 	r->mm = mm_alloc(r->mmw);
 	if (!r->mm)
 		return -ENOMEM;
-	if (o->op == SVA_MREMAP_RECLAIM_FILE) {
+	if (o->merge) {
+		/*
+		 * A two-page shared file mapping below the target; its second
+		 * page (file page 1) is read in and moved away to SVAM_ADDR,
+		 * leaving file page 0 alone just below the target
+		 */
+		r->file = shmem_file_setup(r->mmw, 2 * PAGE_SIZE);
+		a = vm_mmap(r->mm, r->file, SVAM_NEIGHBOUR, 2 * PAGE_SIZE,
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
+		if (a != SVAM_NEIGHBOUR ||
+		    filemap_write_word(r->file, PAGE_SIZE, SVAM_VAL) < 0 ||
+		    cpu_read(c0, r->mm, SVAM_TARGET, &v) || v != SVAM_VAL)
+			return -EFAULT;
+		a = do_mremap(r->mm, SVAM_TARGET, PAGE_SIZE, PAGE_SIZE,
+			      MREMAP_MAYMOVE | MREMAP_FIXED, SVAM_ADDR);
+		if (a != SVAM_ADDR || cpu_read(c0, r->mm, a, &v) ||
+		    v != SVAM_VAL)
+			return -EFAULT;
+	} else if (o->op == SVA_MREMAP_RECLAIM_FILE) {
 		/*
 		 * A file page mapped by a read fault (clean); the second
 		 * page of a private mapping is a COW copy, not in the file
@@ -403,6 +429,13 @@ static const struct sva_mremap_race_opts opts_dontneed = {
 	.iters = SVAM_ITERS,
 };
 
+static const struct sva_mremap_race_opts opts_merge_reclaim = {
+	.op = SVA_MREMAP_RECLAIM_FILE,
+	.pages = 1,
+	.iters = SVAM_ITERS,
+	.merge = true,
+};
+
 const struct model model_sva_mremap_vs_reclaim_file = {
 	"sva-mremap-vs-reclaim-file",
 	"an SVA device reads the old address of a file page mremap moves while reclaim unmaps it through the file rmap and frees it (clean under in_range_end: the old VMA's empty range end flushes first)",
@@ -428,4 +461,10 @@ const struct model model_sva_mremap_vs_dontneed = {
 	"sva-mremap-vs-dontneed",
 	"the same with another thread's MADV_DONTNEED of the new range (clean: mmap_lock orders it after mremap)",
 	sva_mremap_race_setup, sva_mremap_race_check, (void *)&opts_dontneed
+};
+const struct model model_sva_mremap_merge_vs_reclaim = {
+	"sva-mremap-merge-vs-reclaim",
+	"an SVA device reads the old address of file page 1 while mremap moves it back next to the mapping of page 0 (copy_vma merges, the merged VMA comes first in i_mmap) and reclaim frees it: stale IOTLB/ATC under in_range_end, clean with_tlb_flush (6.6)",
+	sva_mremap_race_setup, sva_mremap_race_check,
+	(void *)&opts_merge_reclaim
 };
