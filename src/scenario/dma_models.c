@@ -224,11 +224,11 @@ struct sva_flush_race {
 	int merged;
 };
 
-static void sva_report_syscall(struct sva_flush_race *r, const char *what,
-			       long ret)
+/* a model's syscall failed where it must not: the SVA models' report */
+void sva_syscall_failed(struct world *w, const char *what, long ret)
 {
-	report_add(r->mmw->w, "syscall-failed", "%s: %s returned %ld\n",
-		   current->name, what, ret);
+	report_add(w, "syscall-failed", "%s: %s returned %ld\n", current->name,
+		   what, ret);
 }
 
 /* mremap: the old address must not translate once the page is freed */
@@ -267,7 +267,7 @@ static void sva_mremapper(void *arg)
 				      SVA_TARGET);
 
 	if (ret != SVA_TARGET)
-		sva_report_syscall(r, "mremap", (long)ret);
+		sva_syscall_failed(r->mmw->w, "mremap", (long)ret);
 	WRITE_ONCE(r->done, 1);
 }
 
@@ -277,7 +277,7 @@ static void sva_truncater(void *arg)
 	int ret = vfs_truncate(r->file, 0);
 
 	if (ret)
-		sva_report_syscall(r, "truncate", ret);
+		sva_syscall_failed(r->mmw->w, "truncate", ret);
 	WRITE_ONCE(r->done2, 1);
 }
 
@@ -308,7 +308,7 @@ static void sva_dontneed(void *arg)
 	int ret = do_madvise(r->mm, SVA_ADDR, PAGE_SIZE, MADV_DONTNEED);
 
 	if (ret)
-		sva_report_syscall(r, "madvise(MADV_DONTNEED)", ret);
+		sva_syscall_failed(r->mmw->w, "madvise(MADV_DONTNEED)", ret);
 	if (!strcmp(current->name, "dontneed-a"))
 		WRITE_ONCE(r->done, 1);
 	else

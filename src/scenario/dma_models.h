@@ -61,6 +61,8 @@ void sva_flush_race_check(struct world *w, void *arg);
  * of a page whose PTE was already read-only (the deferral window)?
  */
 void sva_flush_race_stats(struct world *w, bool *merged, bool *stale_write);
+/* report "syscall-failed" for the current agent's @what returning @ret */
+void sva_syscall_failed(struct world *w, const char *what, long ret);
 
 extern const struct model model_sva_mremap_vs_truncate;
 extern const struct model model_sva_dontneed_nested;

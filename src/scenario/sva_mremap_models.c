@@ -94,13 +94,6 @@ struct sva_mremap_race {
 	struct sva_mremap_stats st;
 };
 
-static void svam_syscall_failed(struct sva_mremap_race *r, const char *what,
-				long ret)
-{
-	report_add(r->mmw->w, "syscall-failed", "%s: %s returned %ld\n",
-		   current->name, what, ret);
-}
-
 /*
  * The device: reads the old address.  A read that succeeds while the old
  * PTE is already gone went through the IOTLB/ATC (counted: the window is
@@ -145,7 +138,7 @@ static void svam_mremapper(void *arg)
 	ret = do_mremap(r->mm, SVAM_ADDR, len, len,
 			MREMAP_MAYMOVE | MREMAP_FIXED, SVAM_TARGET);
 	if (ret != SVAM_TARGET)
-		svam_syscall_failed(r, "mremap", (long)ret);
+		sva_syscall_failed(r->mmw->w, "mremap", (long)ret);
 	WRITE_ONCE(r->mremap_done, 1);
 }
 
@@ -270,7 +263,7 @@ static void svam_dontneed(void *arg)
 	if (ret == -ENOMEM)
 		return;
 	if (ret)
-		svam_syscall_failed(r, "madvise(MADV_DONTNEED)", ret);
+		sva_syscall_failed(r->mmw->w, "madvise(MADV_DONTNEED)", ret);
 	else
 		svam_note_freed(r, window);
 }
