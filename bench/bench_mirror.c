@@ -202,12 +202,6 @@ static void cs_agent(void *arg)
 		b->busy += now_sec() - t;
 		if (ret || (b->op == CS_MUNMAP && !cs_map(b)))
 			b->bad++;
-		/*
-		 * munmap frees page tables through call_rcu; a lone thread of
-		 * the real engine would pile them up until the frames run out
-		 */
-		if (b->op == CS_MUNMAP && !(i & 63))
-			rcu_barrier();
 	}
 }
 

@@ -21,6 +21,7 @@
 
 #include "check/check.h"
 #include "core/locking.h"
+#include "core/rcu.h"
 #include "engine/engine.h"
 #include "fs/proc_fs.h"
 #include "mm/mm.h"
@@ -237,6 +238,68 @@ static void test_mm_stress_delays(void **state)
 	run_stress(30);
 }
 
+/*
+ * One agent maps, touches and unmaps in a tight loop on a small machine.
+ * Every munmap hands its page tables to call_rcu(); liburcu's callback
+ * thread frees them some time later, so a lone fast thread can find every
+ * frame waiting for a grace period.  The allocator's slow path must wait
+ * for those callbacks rather than fail (the kernel would reclaim).
+ */
+#define CHURN_ROUNDS 3000
+#define CHURN_FRAMES 48
+
+struct churn {
+	struct mm_world *mmw;
+	struct mm_struct *mm;
+	int failed_round; /* first failing round, or -1 */
+};
+
+static void churner(void *arg)
+{
+	struct churn *c = arg;
+	struct cpu *cpu = mm_cpu(c->mmw, 0);
+	int i;
+
+	for (i = 0; i < CHURN_ROUNDS; i++) {
+		unsigned long a =
+			vm_mmap(c->mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON, 0);
+
+		if (IS_ERR_VALUE(a) || cpu_write(cpu, c->mm, a, i) ||
+		    cpu_write(cpu, c->mm, a + PAGE_SIZE, i) ||
+		    vm_munmap(c->mm, a, 2 * PAGE_SIZE)) {
+			c->failed_round = i;
+			return;
+		}
+	}
+	cpu_idle(cpu);
+}
+
+static void test_rcu_freed_tables_reused(void **state)
+{
+	struct world *w = world_create(
+		&(struct world_opts){ .engine = ENGINE_REAL, .seed = 5 });
+	struct churn *c;
+
+	(void)state;
+	assert_non_null(w);
+	c = arena_alloc(w, sizeof(*c));
+	c->failed_round = -1;
+	c->mmw = mm_world_get(w, CHURN_FRAMES, 1);
+	assert_non_null(c->mmw);
+	c->mm = mm_alloc(c->mmw);
+	assert_non_null(c->mm);
+	assert_non_null(agent_create(w, "churner", churner, c));
+	assert_int_equal(world_run(w), 0);
+	if (w->nr_reports)
+		report_print_all(w, stderr);
+	assert_int_equal(c->failed_round, -1);
+	assert_int_equal(w->nr_reports, 0);
+	mmput(c->mm);
+	rcu_barrier_world(w);
+	assert_int_equal(phys_nr_allocated(c->mmw->pm), 0);
+	world_destroy(w);
+}
+
 /* the explorer's models, on real threads */
 static void test_race_models_real(void **state)
 {
@@ -265,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_mm_stress),
 		cmocka_unit_test(test_mm_stress_delays),
 		cmocka_unit_test(test_race_models_real),
+		cmocka_unit_test(test_rcu_freed_tables_reused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,8 @@
  *
  * Simplifications (see page.h for the full list): one zone, orders 0 and
  * PMD_ORDER only, no coalescing, no per-cpu lists, no reclaim or
- * compaction inside the allocator.  Free lists are LIFO, so the frame
+ * compaction inside the allocator (only a wait for RCU-freed page tables,
+ * real engine: __alloc_pages_slowpath()).  Free lists are LIFO, so the frame
  * freed last is handed out first.  Never-used frames are not on any list:
  * they are the range [fresh_huge, fresh_small), taken 2 MiB blocks from
  * the bottom and single frames from the top, so only the touched ends of
@@ -327,21 +328,54 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp,
  * folio.  Returns NULL when no frame is free (OOM) or for another order.
  * With __GFP_DIRECT_RECLAIM the caller must be allowed to sleep.
  */
-struct page *alloc_pages(struct phys_mem *pm, gfp_t gfp, unsigned int order)
+static long rmqueue_locked(struct phys_mem *pm, unsigned int order)
 {
 	struct zone *zone = &pm->zone;
 	long pfn;
 
-	if (order != 0 && order != PMD_ORDER)
-		return NULL;
-	if (gfp & __GFP_DIRECT_RECLAIM)
-		might_sleep();
 	spin_lock(&zone->lock);
 	pfn = rmqueue(pm, order);
 	if (pfn >= 0)
 		__atomic_add_fetch(&zone->nr_allocated, 1UL << order,
 				   __ATOMIC_RELAXED);
 	spin_unlock(&zone->lock);
+	return pfn;
+}
+
+/*
+ * The model has no reclaim inside the allocator, but it has one kind of
+ * memory that is free in all but name: page-table pages handed to
+ * call_rcu() (tlb_remove_table) whose grace period has not yet run.  In
+ * the real engine liburcu's callback thread frees them some time later,
+ * so a lone thread unmapping fast could see every frame pending and fail
+ * where the kernel would have reclaimed.  A caller that may sleep waits
+ * for the callbacks (rcu_barrier) and tries once more.  The det engine
+ * runs callbacks between steps as soon as their grace period ends, and
+ * waiting there would add schedule points, so it fails at once.
+ */
+static long __alloc_pages_slowpath(struct phys_mem *pm, gfp_t gfp,
+				   unsigned int order)
+{
+	struct agent *a = current;
+
+	if (!(gfp & __GFP_DIRECT_RECLAIM) || !a || world_is_det(a->w) ||
+	    a->preempt_count || a->rcu_depth || a->in_noblock)
+		return -1;
+	rcu_barrier();
+	return rmqueue_locked(pm, order);
+}
+
+struct page *alloc_pages(struct phys_mem *pm, gfp_t gfp, unsigned int order)
+{
+	long pfn;
+
+	if (order != 0 && order != PMD_ORDER)
+		return NULL;
+	if (gfp & __GFP_DIRECT_RECLAIM)
+		might_sleep();
+	pfn = rmqueue_locked(pm, order);
+	if (pfn < 0)
+		pfn = __alloc_pages_slowpath(pm, gfp, order);
 	if (pfn < 0)
 		return NULL;
 	prep_new_page(pfn_to_page(pm, pfn), order, gfp, PAGE_STATE_KERNEL);
