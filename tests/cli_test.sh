@@ -135,7 +135,7 @@ expect 2 "--seed: '12x' is not a non-negative number" -- explore lost-update --s
 expect 2 "unknown model 'nosuch'" -- explore nosuch
 expect 2 "missing MODEL" -- explore
 expect 2 "unexpected argument 'extra'" -- explore lost-update extra
-expect 2 "replay needs --schedule" -- replay lost-update
+expect 2 "replay needs --schedule, --seed \(a random execution\) or a failure file" -- replay lost-update
 expect 2 "cannot write $T/nodir/x.json" -- explore lost-update --trace "$T/nodir/x.json"
 
 # ---- scenario files ----
@@ -295,7 +295,16 @@ PY
 then ok; else no "the parts of a violation report"; fi
 sched=$(sed -n "s/^replay: .*--max-steps 50000 --schedule '\(.*\)'$/\1/p" "$T/rep")
 expect 0 "result: as expected: stale-tlb found in execution 1 of 1" -- replay "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --max-steps 50000 --schedule "$sched"
-expect 1 "or: secmmu explore lost-update --max-steps 999 --strategy random --seed [0-9]+ --iterations 1" -- explore lost-update --max-steps 999
+expect 1 "or: secmmu replay lost-update --max-steps 999 --seed [0-9]+$" -- explore lost-update --max-steps 999
+# replay by seed: the printed command reproduces the same execution, byte for byte
+seed=$(sed -n 's/^     or: secmmu replay lost-update --max-steps 999 --seed \([0-9]*\)$/\1/p' "$T/out")
+"$SECMMU" explore lost-update --max-steps 999 --seed "$seed" --iterations 1 --trace-text "$T/seed-a" >/dev/null 2>&1
+expect 1 "VIOLATION lost-update in execution 1 of 1" -- replay lost-update --max-steps 999 --seed "$seed" --trace-text "$T/seed-b"
+if [ -s "$T/seed-a" ] && cmp -s "$T/seed-a" "$T/seed-b"; then ok; else no "replay --seed $seed: trace differs from explore's execution"; fi
+expect 0 "lost-update: clean: 1 executions" -- replay lost-update --seed 2
+expect 2 "^secmmu: --seed: replay by seed is for random executions; replay a pct execution by its --schedule" -- replay lost-update --seed 2 --strategy pct
+expect 2 "^secmmu: --iterations: a replay is one execution" -- replay lost-update --seed 2 --iterations 3
+expect 0 "result: as expected: install-in-invalidation found in execution 1 of 1" -- replay "$SC/bugs/mirror-read-retry.yaml" --seed 209
 # a model with few trace events shows its lock steps instead
 expect 1 "timeline \([0-9]+ steps up to the violation" -- explore abba
 
@@ -343,7 +352,7 @@ SECMMU_SCENARIOS="$T/zoo" expect 1 "^mremap-truncate +FAILED .*NO: " -- zoo
 printf 'name: x\nagents: [{name: a, ops: [sched]}]\nzoo: {name: z}\n' >"$T/zoo/bugs/bad.yaml"
 SECMMU_SCENARIOS="$T/zoo" expect 1 "bad.yaml:3:6: 'zoo' needs 'history'" -- zoo
 expect 2 "missing FILE" -- run
-expect 2 "replay needs --schedule" -- replay "$SC/demos/abba.yaml"
+expect 2 "replay needs --schedule, --seed \(a random execution\) or a failure file" -- replay "$SC/demos/abba.yaml"
 
 # mremap vs the paths that free a page without mmap_lock, with an SVA
 # device caching the old address (issue 5, sva2): clean with the pre-6.6

@@ -5,6 +5,7 @@
  *   run FILE [options]        run a scenario file; compare with its expect
  *   explore MODEL [options]   explore a built-in model (det or real engine)
  *   replay FILE|MODEL --schedule S   replay one recorded execution
+ *   replay FILE|MODEL --seed S       replay random execution S
  *   replay FAILURE_FILE       replay a violation saved by --save-failure
  *   list                      built-in models and shipped scenarios
  *   policies [--json]         presets and every knob
@@ -55,7 +56,7 @@ struct cli {
 	const char *trace_json, *trace_text;
 	bool real, json, keep_going;
 	unsigned delay_pct;
-	bool iterations_set, strategy_set;
+	bool iterations_set, strategy_set, seed_set;
 	struct policy_model pm;	  /* a built-in model under --policy/--set */
 	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
@@ -77,7 +78,8 @@ static void usage(FILE *f)
 		"  run FILE           run a scenario file (YAML); exit 0 when the\n"
 		"                     outcome matches its 'expect'\n"
 		"  explore MODEL      explore a built-in model's interleavings\n"
-		"  replay FILE|MODEL  replay one execution (needs --schedule)\n"
+		"  replay FILE|MODEL  replay one execution (--schedule, or\n"
+		"                     --seed for a random one)\n"
 		"  replay FAILURE     replay a violation saved by --save-failure\n"
 		"  list               built-in models and shipped scenarios\n"
 		"  policies [--json]  policy presets and every knob\n"
@@ -239,6 +241,7 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 		return parse_ulong("--iterations", arg, 1, ULONG_MAX,
 				   &c->o.iterations);
 	case OPT_SEED:
+		c->seed_set = true;
 		return parse_u64("--seed", arg, &c->o.seed);
 	case OPT_BOUND:
 		if (parse_ulong("--bound", arg, 0, 1000, &v))
@@ -413,14 +416,13 @@ static void print_replay(FILE *f, const struct cli *c,
 	fputs("replay:  ", f);
 	print_replay_cmd(f, c, r);
 	fputc('\n', f);
-	/* pct learns its step estimate across executions: replay by schedule */
+	/* a pct execution also depends on its exploration's first seed */
 	if (c->o.strategy == STRAT_RANDOM) {
-		fprintf(f, "     or: secmmu %s ", c->sc ? "run" : "explore");
+		fputs("     or: secmmu replay ", f);
 		shell_word(f, c->model);
 		print_policy_flags(f, c);
 		print_max_steps(f, c);
-		fprintf(f, " --strategy random --seed %" PRIu64 " --iterations 1\n",
-			r->first_seed);
+		fprintf(f, " --seed %" PRIu64 "\n", r->first_seed);
 	}
 }
 
@@ -955,6 +957,34 @@ static int check_combinations(const struct cli *c)
 	return -1;
 }
 
+/*
+ * `replay MODEL --seed S`: random execution S alone.  A pct or dfs
+ * execution is not a function of its seed alone (pct's step estimate comes
+ * from the first seed of the exploration; dfs has no seed): those replay
+ * by --schedule.
+ */
+static int replay_by_seed(struct cli *c)
+{
+	if (!c->seed_set) {
+		fprintf(stderr, "secmmu: replay needs --schedule, --seed (a random execution) or a failure file\n");
+		return -1;
+	}
+	if (c->strategy_set && c->o.strategy != STRAT_RANDOM) {
+		fprintf(stderr, "secmmu: --seed: replay by seed is for random executions; replay a %s execution by its --schedule\n",
+			c->strategy_name);
+		return -1;
+	}
+	if (c->iterations_set && c->o.iterations != 1) {
+		fprintf(stderr, "secmmu: --iterations: a replay is one execution; use 'secmmu explore' for more\n");
+		return -1;
+	}
+	c->o.strategy = STRAT_RANDOM;
+	c->strategy_name = "random";
+	c->o.iterations = 1;
+	c->iterations_set = true;
+	return 0;
+}
+
 static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 {
 	struct cli c = { 0 };
@@ -979,7 +1009,7 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		goto out;
 	/* a bug-zoo entry's budget is its default budget */
 	if (c.sc && c.sc->zoo && !c.strategy_set && !c.iterations_set &&
-	    c.o.strategy != STRAT_REPLAY) {
+	    mode != MODE_REPLAY) {
 		static const char *const names[] = { "random", "pct", "dfs" };
 
 		c.o.strategy = c.sc->zoo->strategy;
@@ -991,10 +1021,9 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 	}
 	if (check_combinations(&c))
 		goto out;
-	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY) {
-		fprintf(stderr, "secmmu: replay needs --schedule (or a failure file)\n");
+	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY &&
+	    replay_by_seed(&c))
 		goto out;
-	}
 	if (!c.iterations_set && c.o.strategy != STRAT_DFS)
 		c.o.iterations = c.real ? 20 : 1000;
 	c.o.stop_on_violation = !c.keep_going;
