@@ -179,20 +179,27 @@ static const char *cname(struct lockdep *ld, int id, char *buf, size_t len)
 	return buf;
 }
 
-void lockdep_print_held(struct agent *a, struct strbuf *sb)
+/* lockdep's "N locks held by TASK:" list, each line after @indent */
+static void print_held_indented(struct agent *a, struct strbuf *sb,
+				const char *indent)
 {
 	struct lockdep *ld = a->w->lockdep;
 	char b[64];
 	int i;
 
-	sb_printf(sb, "%d lock%s held by %s:\n", a->nr_held,
+	sb_printf(sb, "%s%d lock%s held by %s:\n", indent, a->nr_held,
 		  a->nr_held == 1 ? "" : "s", a->name);
 	for (i = 0; i < a->nr_held; i++)
-		sb_printf(sb, " #%d: (%s)#%u%s, taken at step %lu\n", i,
-			  cname(ld, a->held[i].class_id, b, sizeof(b)),
+		sb_printf(sb, "%s #%d: (%s)#%u%s, taken at step %lu\n", indent,
+			  i, cname(ld, a->held[i].class_id, b, sizeof(b)),
 			  a->held[i].lock->id,
 			  a->held[i].mode == HELD_READ ? " [read]" : "",
 			  a->held[i].step);
+}
+
+void lockdep_print_held(struct agent *a, struct strbuf *sb)
+{
+	print_held_indented(a, sb, "");
 }
 
 /* Prints the report the way lockdep's print_circular_bug() lays it out. */
@@ -446,8 +453,8 @@ void report_deadlock(struct world *w)
 			if (next[i] < 0)
 				next[i] = holders[0];
 		}
-		sb_printf(&sb, "\n    ");
-		lockdep_print_held(b, &sb);
+		sb_printf(&sb, "\n");
+		print_held_indented(b, &sb, "    ");
 	}
 	/* follow wait-for edges from each blocked agent until one repeats */
 	for (i = 0; i < w->nr_agents && start < 0; i++) {
