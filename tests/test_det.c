@@ -158,7 +158,7 @@ static void test_replay_identical(void **state)
 {
 	struct explore_opts o = opts(STRAT_RANDOM, 1000);
 	struct explore_result r;
-	char *a, *b, *c, *d;
+	char *a, *b, *c, *d, *v, *e;
 
 	(void)state;
 	o.trace = true;
@@ -181,6 +181,14 @@ static void test_replay_identical(void **state)
 	assert_string_equal(a, c);
 	assert_string_equal(c, d);
 	assert_non_null(strstr(a, "VIOLATION use-after-free"));
+	/* the violation event carries its report for the Perfetto reader */
+	v = strstr(a, "{\"name\":\"VIOLATION use-after-free\"");
+	assert_non_null(v);
+	e = strchr(v, '\n');
+	assert_non_null(e);
+	*e = '\0';
+	assert_non_null(strstr(v, ",\"report\":\"reader read an object freed while it was inside rcu_read_lock()\"}"));
+	*e = '\n';
 	free(a);
 	free(b);
 	free(c);

@@ -310,6 +310,27 @@ static void json_resource_tracks(struct world *w, struct strbuf *sb)
  * Two instants read better in Perfetto than a flow arrow, which it
  * binds to slices, not to instants.
  */
+/*
+ * A violation's own explanation goes into its event's args, so the person
+ * who opens the trace in Perfetto reads the report where it happened.
+ * @nr counts from 1 in the order the reports were added (report_add()).
+ */
+static void json_report_args(struct world *w, struct strbuf *sb, unsigned nr)
+{
+	struct report *r;
+	unsigned i = 0;
+
+	world_lock(w);
+	list_for_each_entry(r, &w->reports, node) {
+		if (++i != nr)
+			continue;
+		sb_printf(sb, ",\"report\":");
+		json_str(sb, r->text ? r->text : "");
+		break;
+	}
+	world_unlock(w);
+}
+
 char *trace_to_json(struct world *w)
 {
 	struct trace *t = w->trace;
@@ -368,6 +389,8 @@ char *trace_to_json(struct world *w)
 			sb_printf(&sb, ",\"track\":");
 			json_str(&sb, res);
 		}
+		if (e->type == TR_VIOLATION)
+			json_report_args(w, &sb, e->id);
 		sb_printf(&sb, "}}");
 	}
 	sb_printf(&sb, "\n]}\n");

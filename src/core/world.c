@@ -264,6 +264,7 @@ void sb_free(struct strbuf *sb)
 void report_add(struct world *w, const char *kind, const char *fmt, ...)
 {
 	struct report *r = calloc(1, sizeof(*r));
+	unsigned idx;
 	va_list ap;
 
 	if (!r)
@@ -277,9 +278,10 @@ void report_add(struct world *w, const char *kind, const char *fmt, ...)
 	r->step = __atomic_load_n(&w->step, __ATOMIC_RELAXED);
 	world_lock(w);
 	list_add_tail(&r->node, &w->reports);
-	w->nr_reports++;
+	idx = ++w->nr_reports;
 	world_unlock(w);
-	trace_emit(w, TR_VIOLATION, r->agent, 0, 0, r->kind);
+	/* the trace finds the report's text by its number (trace_to_json) */
+	trace_emit(w, TR_VIOLATION, r->agent, 0, idx, r->kind);
 }
 
 bool report_has(struct world *w, const char *kind)
