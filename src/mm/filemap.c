@@ -271,6 +271,33 @@ int filemap_read_word(struct file *file, unsigned long pos, uint64_t *val)
 	return 8;
 }
 
+/*
+ * The first cached page at or after *@index within *@index's chunk, with a
+ * reference; *@index moves to it, or to the chunk's last index if there is
+ * none.  Like Linux's xas_find() walk in find_get_entry() it skips holes
+ * in one pass (one i_pages_lock section here, an RCU walk there), so an
+ * empty stretch of the file costs no schedule points.
+ */
+static struct page *find_get_entry(struct address_space *mapping,
+				   unsigned long *index)
+{
+	unsigned long i, end = (*index | (XA_CHUNK_PAGES - 1)) + 1;
+	struct page **slot, *page = NULL;
+
+	spin_lock(&mapping->i_pages_lock);
+	for (i = *index; i < end; i++) {
+		slot = xa_slot(mapping, i, NULL);
+		if (slot && *slot) {
+			page = *slot;
+			get_page(page);
+			break;
+		}
+	}
+	spin_unlock(&mapping->i_pages_lock);
+	*index = page ? i : end - 1;
+	return page;
+}
+
 /**
  * truncate_inode_pages - drop the cached pages from byte @lstart on
  * @mapping: the file's page cache
@@ -304,7 +331,7 @@ void truncate_inode_pages(struct address_space *mapping, unsigned long lstart)
 			index |= XA_CHUNK_PAGES - 1;
 			continue;
 		}
-		page = filemap_get_page(mapping, index);
+		page = find_get_entry(mapping, &index);
 		if (!page)
 			continue;
 		lock_page(page);
