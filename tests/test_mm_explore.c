@@ -134,7 +134,7 @@ static void test_fault_vs_truncate_clean(void **state)
 	o.iters = 3;
 	expect_clean(&m, STRAT_PCT, 2000, -1);
 	o.neighbor = o.cold = true;
-	expect_clean(builtin_find("fault-vs-truncate"), STRAT_DFS, 0, 1);
+	expect_clean(builtin_find("fault-vs-truncate"), STRAT_DFS, 0, 2);
 	o.iters = 30;
 	expect_clean(&m, STRAT_RANDOM, 2000, -1);
 }
