@@ -112,7 +112,7 @@ static int clear_refs_pte_range(pmd_t *pmd, unsigned long addr,
 			clear_soft_dirty(vma, addr, pte);
 			continue;
 		}
-		ptent = ptep_get(pte);
+		ptent = ptep_get_locked(pte, ptl);
 		if (!pte_present(ptent))
 			continue;
 		page = vm_normal_page(vma, addr, ptent);

@@ -79,7 +79,7 @@ static int madvise_free_pte_range(pmd_t *pmd, unsigned long addr,
 	/* reclaim may have cleared a PTE here without flushing yet */
 	flush_tlb_batched_pending(mm);
 	for (; addr != end; pte++, addr += PAGE_SIZE) {
-		pte_t ptent = ptep_get(pte);
+		pte_t ptent = ptep_get_locked(pte, ptl);
 		struct folio *folio;
 		struct page *page;
 

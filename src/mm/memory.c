@@ -874,7 +874,7 @@ static unsigned long zap_pte_range(struct mmu_gather *tlb,
 			return end;
 		flush_tlb_batched_pending(mm);
 		for (; addr != end; pte++, addr += PAGE_SIZE) {
-			pte_t ptent = ptep_get(pte);
+			pte_t ptent = ptep_get_locked(pte, ptl);
 			struct page *page;
 
 			if (pte_none(ptent))
@@ -1368,7 +1368,7 @@ again:
 	orig_src_pte = src_pte;
 	orig_dst_pte = dst_pte;
 	do {
-		pte_t ptent = ptep_get(src_pte);
+		pte_t ptent = ptep_get_locked(src_pte, src_ptl);
 
 		if (pte_none(ptent))
 			continue;

@@ -200,6 +200,24 @@ static inline pte_t ptep_get(pte_t *ptep)
 	return __pte(__PT_LOAD(&ptep->pte));
 }
 
+/*
+ * ptep_get() for a walk that holds @ptl, the lock of @ptep's table.  An
+ * empty entry only ever changes under that lock (no path, not even a
+ * hardware walker, fills a none PTE locklessly), so nothing another agent
+ * does can change what this load returns while the lock is held: a
+ * schedule point before it would only add interleavings equivalent to
+ * existing ones, and a 512-entry walk over holes would cost 512 of them.
+ * Other values keep their schedule point, and are read again after it,
+ * since a hardware walker may set the accessed or dirty bit meanwhile.
+ */
+static inline pte_t ptep_get_locked(pte_t *ptep, spinlock_t *ptl)
+{
+	pte_t pte = __pte(__atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE));
+
+	lockdep_assert_held(ptl);
+	return pte_none(pte) ? pte : ptep_get(ptep);
+}
+
 static inline pmd_t pmdp_get(pmd_t *pmdp)
 {
 	return __pmd(__PT_LOAD(&pmdp->pmd));

@@ -71,7 +71,7 @@ static long change_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 	/* reclaim may have cleared a PTE here without flushing yet */
 	flush_tlb_batched_pending(mm);
 	for (; addr != end; pte++, addr += PAGE_SIZE) {
-		pte_t oldpte = ptep_get(pte), ptent;
+		pte_t oldpte = ptep_get_locked(pte, ptl), ptent;
 
 		if (!pte_present(oldpte))
 			continue; /* no swap or migration entries yet */

@@ -181,7 +181,7 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 				   new_addr += PAGE_SIZE) {
 		pte_t pte;
 
-		if (pte_none(ptep_get(old_pte)))
+		if (pte_none(ptep_get_locked(old_pte, old_ptl)))
 			continue;
 		/* atomic: a CPU may set the dirty bit until the flush */
 		pte = ptep_get_and_clear(mm, old_addr, old_pte);
