@@ -67,7 +67,7 @@ run 0 explore sva-ksm-vs-write --strategy dfs --bound 3 --set notifier.secondary
 run 0 explore dma-unmap-vs-dma --strategy dfs --bound 3
 run 1 explore sva-dontneed-nested --strategy dfs --bound 2 --set iommu.sva_full_range_flush=false
 # whole-table mremap (move_normal_pmd): 10,000 random executions each and
-# DFS bound 2 of the munmap race (1.4M executions, ~100 s); without the
+# DFS bound 2 of the munmap race (114k executions, seconds); without the
 # rmap locks (before 97113eb39fa7) the truncate race must be found
 for m in mremap-pmd-vs-munmap mremap-pmd-vs-truncate; do
 	run 0 explore "$m" --strategy random --iterations 10000
@@ -75,8 +75,8 @@ done
 run 0 explore mremap-pmd-vs-munmap --strategy dfs --bound 2
 run 1 explore mremap-pmd-vs-truncate --set mremap.pmd_move_rmap_locks=false --strategy pct --iterations 10000
 # mremap vs reclaim / migration / MADV_DONTNEED with an SVA device (sva2):
-# DFS bound 2 under the pre-6.6 range-end flush (the file models: 51,654
-# and 90,713 executions, a few seconds each)
+# DFS bound 2 under the pre-6.6 range-end flush (the file models: 50,672
+# and 88,493 executions, a few seconds each)
 for m in sva-mremap-vs-reclaim-file sva-mremap2-vs-reclaim-file sva-mremap-vs-reclaim-anon sva-mremap-vs-migrate sva-mremap-vs-dontneed; do
 	run 0 explore "$m" --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end
 done

@@ -330,7 +330,7 @@ static void test_race_fixed_clean(void **state)
 	explore_policy(true, STRAT_PCT, 2000, -1, &r);
 	assert_int_equal(r.violating, 0);
 	explore_result_free(&r);
-	/* bound 2: ~69k executions, a few seconds (more under ASan) */
+	/* bound 2: ~66k executions, a few seconds (more under ASan) */
 	explore_policy(true, STRAT_DFS, 0, 2, &r);
 	assert_int_equal(r.violating, 0);
 	assert_true(r.exhausted);
