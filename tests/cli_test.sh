@@ -344,6 +344,20 @@ expect 2 "^secmmu: zoo: no entry named 'nosuch'" -- zoo nosuch
 # a scenario run alone takes its zoo budget (pct) and the buggy policy
 expect 0 "result: as expected: stale-tlb found" -- run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml"
 expect 1 "NOT as expected: stale-tlb not found" -- run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --policy linux-6.6
+# a zoo budget's pct depth is the run's: the same detection as --depth on the command line
+sed 's/budget: {strategy: pct, iterations: 5000}/budget: {strategy: pct, iterations: 5000, depth: 6}/' "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" >"$T/depth6.yaml"
+"$SECMMU" run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --strategy pct --iterations 5000 --depth 6 >"$T/d6-cli" 2>&1
+"$SECMMU" run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" >"$T/d3-zoo" 2>&1
+"$SECMMU" run "$T/depth6.yaml" >"$T/d6-zoo" 2>&1
+d6cli=$(grep -o 'found in execution [0-9]*' "$T/d6-cli"); d6zoo=$(grep -o 'found in execution [0-9]*' "$T/d6-zoo"); d3zoo=$(grep -o 'found in execution [0-9]*' "$T/d3-zoo")
+if [ -n "$d6zoo" ] && [ "$d6zoo" = "$d6cli" ] && [ "$d6zoo" != "$d3zoo" ]; then ok; else no "zoo budget depth: '$d6zoo' (budget depth 6) vs '$d6cli' (--depth 6) vs '$d3zoo' (default)"; fi
+mkdir -p "$T/zoo6/bugs" && cp "$T/depth6.yaml" "$T/zoo6/bugs/"
+n6=${d6cli##* }
+SECMMU_SCENARIOS="$T/zoo6" expect 0 "^mremap-truncate +ok +$n6 execs" -- zoo
+sed 's/budget: {strategy: pct, iterations: 5000}/budget: {strategy: random, iterations: 5000, depth: 6}/' "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" >"$T/depthr.yaml"
+expect 2 "depthr.yaml:[0-9]+:[0-9]+: 'depth' is a pct budget's; this budget's strategy is random" -- run "$T/depthr.yaml"
+sed 's/budget: {strategy: pct, iterations: 5000}/budget: {strategy: pct, iterations: 5000, depth: 0}/' "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" >"$T/depth0.yaml"
+expect 2 "depth0.yaml:[0-9]+:[0-9]+: 'depth'" -- run "$T/depth0.yaml"
 # a zoo entry whose "fixed" kernel is the buggy one misbehaves: exit 1
 mkdir -p "$T/zoo/bugs"
 sed 's/fixed: {preset: linux-6.6}/fixed: {preset: linux-4.13}/' "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" >"$T/zoo/bugs/z.yaml"

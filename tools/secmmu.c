@@ -1018,6 +1018,8 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		c.iterations_set = true;
 		if (c.o.bound < 0)
 			c.o.bound = c.sc->zoo->bound;
+		if (!c.o.depth)
+			c.o.depth = c.sc->zoo->depth;
 	}
 	if (check_combinations(&c))
 		goto out;
@@ -1198,6 +1200,7 @@ static int zoo_explore(struct scenario *sc, const struct policy *p,
 				  .seed = z->seed,
 				  .iterations = z->iterations,
 				  .bound = z->bound,
+				  .depth = z->depth,
 				  .stop_on_violation = true,
 				  .stop_kind = z->violation,
 				  .model_name = sc->file,

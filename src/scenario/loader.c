@@ -1373,7 +1373,8 @@ static int compile_zoo(struct sc_loader *ld, const struct sc_node *n)
 					    "buggy", "fixed",	"budget",
 					    NULL };
 	static const char *const budget_keys[] = { "strategy", "iterations",
-						   "bound", "seed", NULL };
+						   "bound",    "depth",
+						   "seed",     NULL };
 	static const char *const need[] = { "name", "history", "violation",
 					    "buggy", "fixed", "budget", NULL };
 	struct sc_zoo *z = sc_alloc(ld, sizeof(*z));
@@ -1441,6 +1442,13 @@ static int compile_zoo(struct sc_loader *ld, const struct sc_node *n)
 		return -1;
 	if (v)
 		z->bound = val;
+	v = map_get(b, "depth");
+	if (v && z->strategy != STRAT_PCT)
+		return sc_error(ld, v, "'depth' is a pct budget's; this budget's strategy is %s",
+				z->strategy == STRAT_DFS ? "dfs" : "random");
+	if (v && sc_get_int(ld, v, 1, 32, "'depth'", &val))
+		return -1;
+	z->depth = v ? val : 0;
 	v = map_get(b, "seed");
 	if (v && sc_get_int(ld, v, 0, LONG_MAX, "'seed'", &val))
 		return -1;

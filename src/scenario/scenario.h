@@ -199,6 +199,7 @@ struct sc_zoo {
 	enum strategy strategy;
 	unsigned long iterations; /* 0: dfs until exhausted */
 	int bound;		  /* dfs preemption bound, -1 = none */
+	int depth;		  /* pct depth, 0 = the default (3) */
 	unsigned long seed;
 	int line;
 };
