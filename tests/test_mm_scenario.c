@@ -416,6 +416,68 @@ static void test_mirror_ops(void **state)
 	check_errors(errors, ARRAY_SIZE(errors));
 }
 
+/* SVA DMA at a region of the mm subsystem (+ offset), and its errors */
+static void test_sva_region_ops(void **state)
+{
+	static const char ok[] =
+		"name: x\n"
+		"world: {processes: [p], devices: {gpu: {}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - mmap: {proc: p, len: 8192, prot: read|write, as: buf}\n"
+		"      - sva_bind: {device: gpu, proc: p}\n"
+		"      - dma_write: {device: gpu, region: buf, offset: 4104, value: 6, expect: ok}\n"
+		"      - read: {proc: p, cpu: 0, region: buf, offset: 4104, expect: 6}\n"
+		"      - write: {proc: p, cpu: 0, region: buf, value: 3}\n"
+		"      - dma_read: {device: gpu, region: buf, expect: 3}\n"
+		"      - munmap: {proc: p, region: buf}\n"
+		"      - dma_read: {device: gpu, region: buf, expect: fault}\n"
+		"expect: clean\n";
+	static const char wrong_value[] =
+		"name: x\n"
+		"world: {processes: [p], devices: {gpu: {}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - mmap: {proc: p, len: 8192, prot: read|write, as: buf}\n"
+		"      - sva_bind: {device: gpu, proc: p}\n"
+		"      - write: {proc: p, cpu: 0, region: buf, offset: 4096, value: 3}\n"
+		"      - dma_read: {device: gpu, region: buf, expect: 3}\n"
+		"expect: value\n";
+	static const char unmapped_region[] =
+		"name: x\n"
+		"world: {processes: [p], devices: {gpu: {}}}\n"
+		"agents:\n  - name: a\n    ops:\n"
+		"      - sva_bind: {device: gpu, proc: p}\n"
+		"      - dma_read: {device: gpu, region: nothere}\n"
+		"expect: scenario-error\n";
+	static const struct err_case errors[] = {
+		{ "name: x\nworld: {processes: [p], devices: {gpu: {}}}\n"
+		  "agents: [{name: a, ops: [{dma_read: {device: gpu, addr: 8, region: r}}]}]\n",
+		  "t.yaml:3:68: 'dma_read' takes 'addr' or 'region', not both" },
+		{ "name: x\nworld: {processes: [p], devices: {gpu: {}}}\n"
+		  "agents: [{name: a, ops: [{dma_write: {device: gpu, value: 1}}]}]\n",
+		  "t.yaml:3:27: 'dma_write' needs 'addr' or 'region'" },
+		{ "name: x\nworld: {processes: [p], devices: {gpu: {}}}\n"
+		  "agents: [{name: a, ops: [{dma_read: {device: gpu, addr: 8, offset: 8}}]}]\n",
+		  "t.yaml:3:68: 'offset' needs 'region'" },
+	};
+	struct explore_result r;
+
+	(void)state;
+	run_text(ok, STRAT_RANDOM, 20, &r);
+	if (r.first_report)
+		fprintf(stderr, "%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	run_once(wrong_value, &r);
+	assert_string_equal(r.first_kind, "value");
+	explore_result_free(&r);
+	run_once(unmapped_region, &r);
+	assert_string_equal(r.first_kind, "scenario-error");
+	assert_non_null(strstr(r.first_report, "no region was mapped as"));
+	assert_non_null(strstr(r.first_report, "nothere"));
+	explore_result_free(&r);
+	check_errors(errors, ARRAY_SIZE(errors));
+}
+
 /* ---- the zoo entry ---- */
 
 static struct scenario *load_zoo_entry(void)
@@ -620,6 +682,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_migrate_ksm_ops),
 		cmocka_unit_test(test_mm_final_values),
 		cmocka_unit_test(test_mirror_ops),
+		cmocka_unit_test(test_sva_region_ops),
 		cmocka_unit_test(test_zoo_entry),
 		cmocka_unit_test(test_zoo_errors),
 		cmocka_unit_test(test_soft_dirty_ops),

@@ -25,9 +25,11 @@
  * DMA by a device that is not bound uses the PASID of its last bind, so
  * DMA after sva_unbind is reported ("dma-after-unbind").
  *
- * Simplifications: addresses are numbers (`addr`), not the mm
- * subsystem's region names; a device is bound to one process at a time
- * in a file.
+ * A DMA's address is `addr`, or `region` (a name the mm subsystem's mmap
+ * or mremap gave with `as`) plus an optional `offset`.
+ *
+ * Simplifications: a device is bound to one process at a time in a
+ * file; a region name is looked up when the op runs, not at load.
  *
  * Locking: the ops run the model's code (its locks); a device instance's
  * fields are written by bind/unbind ops, which a scenario should not run
@@ -314,10 +316,7 @@ static void op_sva_unbind(struct sc_ctx *x, const struct sc_op *op)
 		d->sva = NULL;
 }
 
-#define D_DEV 0
-#define D_ADDR 1
-#define D_EXPECT 2
-#define D_VALUE 3
+enum { D_DEV, D_ADDR, D_REGION, D_OFF, D_EXPECT, D_VALUE };
 
 static void check_dma(struct sc_ctx *x, const struct sc_op *op,
 		      const char *what, struct iommu_sc_dev *d,
@@ -337,12 +336,21 @@ static void check_dma(struct sc_ctx *x, const struct sc_op *op,
 static void op_dma(struct sc_ctx *x, const struct sc_op *op, bool write)
 {
 	struct iommu_sc_dev *d = sc_obj(x, op, D_DEV);
-	unsigned long va = op->args[D_ADDR].i;
-	uint64_t v = write ? (uint64_t)op->args[D_VALUE].i : 0;
+	const struct sc_arg *a = op->args;
+	uint64_t v = write ? (uint64_t)a[D_VALUE].i : 0;
+	unsigned long va = a[D_ADDR].i, len;
 	int ret;
 
 	if (!iommu_state(x->run))
 		return;
+	if (a[D_REGION].set) {
+		if (!sc_mm_region(x->run, a[D_REGION].s, &va, &len)) {
+			sc_op_error(x, op, "no region was mapped as",
+				    a[D_REGION].s);
+			return;
+		}
+		va += a[D_OFF].set ? a[D_OFF].i : 0;
+	}
 	ret = iommu_dma_access(d->dev, d->pasid, va, write, &v);
 	trace_eventf(x->w, "dma %s %s va %#lx pasid %u = %d/%llu", d->dev->name,
 		     write ? "write" : "read", va, d->pasid, ret,
@@ -372,6 +380,36 @@ static void op_dma_write(struct sc_ctx *x, const struct sc_op *op)
 	{                                                                  \
 		.name = n, .help = h, .exec = e, .params = { __VA_ARGS__ } \
 	}
+#define OPC(n, h, e, ...)                                             \
+	{                                                             \
+		.name = n, .help = h, .exec = e, .check = check_va,   \
+		.params = { __VA_ARGS__ }                             \
+	}
+/* D_ADDR, D_REGION, D_OFF */
+#define VA                                                     \
+	{ "addr", SCP_INT, false, NULL, 0, LONG_MAX },         \
+		{ "region", SCP_STRING, false, NULL, 0, 0 },   \
+	{                                                      \
+		"offset", SCP_INT, false, NULL, 0, LONG_MAX    \
+	}
+
+/* a DMA names its address once: addr, or region with an optional offset */
+static int check_va(struct sc_loader *ld, const struct sc_op *op,
+		    const struct sc_node *key, const struct sc_node *const *at)
+{
+	const struct sc_arg *a = op->args;
+
+	if (a[D_ADDR].set && a[D_REGION].set)
+		return sc_error(ld, at[D_REGION],
+				"'%s' takes 'addr' or 'region', not both",
+				op->type->name);
+	if (!a[D_ADDR].set && !a[D_REGION].set)
+		return sc_error(ld, key, "'%s' needs 'addr' or 'region'",
+				op->type->name);
+	if (a[D_OFF].set && !a[D_REGION].set)
+		return sc_error(ld, at[D_OFF], "'offset' needs 'region'");
+	return 0;
+}
 
 static const struct scenario_op_type iommu_ops[] = {
 	OP("sva_bind", "iommu_sva_bind_device(device, proc): a PASID for proc",
@@ -379,13 +417,13 @@ static const struct scenario_op_type iommu_ops[] = {
 	   STR("expect", false)),
 	OP("sva_unbind", "iommu_sva_unbind_device: detach, drain page requests",
 	   op_sva_unbind, DEV),
-	OP("dma_read", "the device reads a word at addr of its bound process",
-	   op_dma_read, DEV, { "addr", SCP_INT, true, NULL, 0, LONG_MAX },
-	   STR("expect", false)),
-	OP("dma_write", "the device writes value at addr of its bound process",
-	   op_dma_write, DEV, { "addr", SCP_INT, true, NULL, 0, LONG_MAX },
-	   STR("expect", false),
-	   { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX }),
+	OPC("dma_read",
+	    "the device reads a word at addr (or region+offset) of its bound process",
+	    op_dma_read, DEV, VA, STR("expect", false)),
+	OPC("dma_write",
+	    "the device writes value at addr (or region+offset) of its bound process",
+	    op_dma_write, DEV, VA, STR("expect", false),
+	    { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX }),
 	{ .name = NULL },
 };
 
