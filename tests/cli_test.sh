@@ -265,6 +265,9 @@ sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 
 expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
 # the demos of the mirror device and of reclaim/migration/KSM run clean
 expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/mirror-munmap.yaml"
+# a scenario mirror has a trace track of its own name; invalidations name their event
+"$SECMMU" run "$SC/demos/mirror-munmap.yaml" --iterations 1 --trace-text "$T/mirror.txt" >/dev/null 2>&1
+if grep -qE "^ +[a-z0-9]+-[0-9]+ +mirror dev +\[ *[0-9]+\] event invalidate \[0x20000000, 0x20001000\) UNMAP$" "$T/mirror.txt"; then ok; else no "mirror-munmap: no 'mirror dev' track with an UNMAP invalidation"; sed 's/^/  | /' "$T/mirror.txt" | grep -i mirror | head -5; fi
 expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/reclaim-migrate-ksm.yaml"
 # regression: a walk retried after a lost accessed-bit cmpxchg kept X86_PF_PROT (SIGSEGV on a not-present PTE)
 expect 0 "result: as expected: clean in 3000 executions" -- run "$SC/demos/reclaim-migrate-ksm.yaml" --strategy pct --iterations 3000

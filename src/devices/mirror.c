@@ -65,6 +65,13 @@
 
 #define DMIRROR_MAX_TRIES 64
 
+/* an event on the device's own trace track (and on the caller's) */
+#define dmirror_trace(d, fmt, ...)                                          \
+	((d)->name ? trace_event_dev((d)->mm->mmw->w, "mirror", (d)->name, \
+				     -1, fmt, __VA_ARGS__) :               \
+		     trace_event_dev((d)->mm->mmw->w, "mirror of mm", NULL, \
+				     (d)->mm->id, fmt, __VA_ARGS__))
+
 static struct dmirror_entry *dmirror_entry(struct dmirror *d, unsigned long va)
 {
 	unsigned long idx;
@@ -101,8 +108,8 @@ static bool dmirror_interval_invalidate(struct mmu_interval_notifier *mni,
 			ent->valid = false;
 	}
 	d->nr_invalidations++;
-	trace_event_dev(d->mm->mmw->w, "mirror of mm", NULL, d->mm->id,
-			"invalidate [%#lx, %#lx) event %d", s, e, range->event);
+	dmirror_trace(d, "invalidate [%#lx, %#lx) %s", s, e,
+		      mmu_notifier_event_name(range->event));
 	mutex_unlock(&d->mutex);
 	return true;
 }
@@ -276,10 +283,9 @@ int dmirror_fault(struct dmirror *d, unsigned long va, unsigned long npages,
 			};
 			d->nr_installs++;
 		}
-		trace_event_dev(w, "mirror of mm", NULL, mm->id,
-				"install va %#lx x%lu -> pfn %#lx%s", va,
-				npages, pfns[0].pfn,
-				pfns[0].writable ? " rw" : " ro");
+		dmirror_trace(d, "install va %#lx x%lu -> pfn %#lx%s", va,
+			      npages, pfns[0].pfn,
+			      pfns[0].writable ? " rw" : " ro");
 		mutex_unlock(&d->mutex);
 		break;
 	}

@@ -35,6 +35,8 @@ struct dmirror_entry {
  * @notifier: the interval notifier over the range
  */
 struct dmirror {
+	/* the trace track's name, "mirror NAME"; NULL: "mirror of mm N" */
+	const char *name;
 	struct mm_struct *mm;
 	unsigned long start;
 	unsigned long npages;

@@ -160,6 +160,7 @@ static void *mirror_run_init(struct sc_run *run, const void *unused)
 				   "mirror '%s' (line %d): cannot bind: %d\n",
 				   sc->objs[i].name, sc->objs[i].line, ret);
 		m->bound = !ret;
+		m->dev.name = sc->objs[i].name;
 	}
 	return run;
 }
