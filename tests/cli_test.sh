@@ -149,6 +149,10 @@ expect 0 "result: as expected: deadlock found" -- run "$SC/demos/abba.yaml" --st
 # every shipped scenario meets its own expectation under the default budget
 while IFS= read -r f; do
 	expect 0 "^result: as expected" -- run "$f"
+	# ... and one seed of it gives the same text trace twice
+	"$SECMMU" replay "$f" --seed 5 --trace-text "$T/seed5-a" >/dev/null 2>&1
+	"$SECMMU" replay "$f" --seed 5 --trace-text "$T/seed5-b" >/dev/null 2>&1
+	if [ -s "$T/seed5-a" ] && cmp -s "$T/seed5-a" "$T/seed5-b"; then ok; else no "$f: seed 5 gave two traces"; fi
 done < <(find "$SC" -name '*.yaml' | sort)
 # every complete example of docs/scenario-format.md loads and meets its expect
 DOC="$SC/../docs/scenario-format.md"
