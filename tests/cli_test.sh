@@ -312,6 +312,12 @@ expect 0 "lost-update: clean: 1 executions" -- replay lost-update --seed 2
 expect 2 "^secmmu: --seed: replay by seed is for random executions; replay a pct execution by its --schedule" -- replay lost-update --seed 2 --strategy pct
 expect 2 "^secmmu: --iterations: a replay is one execution" -- replay lost-update --seed 2 --iterations 3
 expect 0 "result: as expected: install-in-invalidation found in execution 1 of 1" -- replay "$SC/bugs/mirror-read-retry.yaml" --seed 209
+# --minimize: the fewest preemptions that show the same kind, with a replay command that does
+expect 1 "^minimized: install-in-invalidation with 2 preemptions \(dfs bound 2, [0-9]+ executions tried\), 2 context switches \(the first schedule had [0-9]+\)$" -- explore mirror-vs-fork-noretry --strategy random --minimize
+msched=$(sed -n '/^minimized:/,$ s/^replay:  secmmu replay mirror-vs-fork-noretry --schedule .\(.*\).$/\1/p' "$T/out")
+expect 1 "VIOLATION install-in-invalidation in execution 1 of 1" -- replay mirror-vs-fork-noretry --schedule "$msched"
+expect 1 "^minimized: lost-update with 1 preemption \(dfs bound 1, [0-9]+ executions tried\), 1 context switch " -- explore lost-update --minimize
+if grep -q "^minimized" "$T/out" && ! "$SECMMU" explore locked-update --minimize | grep -q minimized; then ok; else no "--minimize on a clean run printed a minimized line"; fi
 # a model with few trace events shows its lock steps instead
 expect 1 "timeline \([0-9]+ steps up to the violation" -- explore abba
 

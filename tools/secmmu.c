@@ -57,6 +57,7 @@ struct cli {
 	bool real, json, keep_going;
 	unsigned delay_pct;
 	bool iterations_set, strategy_set, seed_set;
+	bool minimize; /* --minimize */
 	struct policy_model pm;	  /* a built-in model under --policy/--set */
 	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
@@ -114,6 +115,10 @@ static void usage(FILE *f)
 		"  --trace-text FILE      ftrace-like text timeline\n"
 		"  --delay PCT            real engine: yield at PCT%% of schedule points\n"
 		"  --json                 machine-readable summary on stdout\n"
+		"  --minimize             after a violation, look for a schedule\n"
+		"                         with the fewest preemptions that shows\n"
+		"                         the same kind (dfs, bound 0..3, 100000\n"
+		"                         executions at most) and report it too\n"
 		"\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n");
@@ -193,6 +198,7 @@ enum {
 	OPT_SET,
 	OPT_JOBS,
 	OPT_SAVE_FAILURE,
+	OPT_MINIMIZE,
 };
 
 static const struct option long_opts[] = {
@@ -213,6 +219,7 @@ static const struct option long_opts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "save-failure", required_argument, NULL, OPT_SAVE_FAILURE },
+	{ "minimize", no_argument, NULL, OPT_MINIMIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -227,6 +234,9 @@ static int parse_opt(struct cli *c, int opt, const char *arg)
 		return parse_ulong("--jobs", arg, 1, EXPLORE_MAX_JOBS, &c->jobs);
 	case OPT_SAVE_FAILURE:
 		c->save_failure = arg;
+		return 0;
+	case OPT_MINIMIZE:
+		c->minimize = true;
 		return 0;
 	case OPT_ENGINE:
 		if (!strcmp(arg, "real"))
@@ -746,6 +756,84 @@ static int report(const struct cli *c, struct explore_result *r)
 	return matched ? 0 : EXIT_VIOLATION;
 }
 
+/* context switches of a schedule string: runs of one letter, minus one */
+static unsigned long schedule_switches(const char *s)
+{
+	unsigned long n = 0;
+	char last = 0;
+
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			continue;
+		if (last && *s != last)
+			n++;
+		last = *s;
+	}
+	return n;
+}
+
+#define MINIMIZE_MAX_BOUND 3
+#define MINIMIZE_BUDGET 100000UL
+
+/*
+ * --minimize: iterative context bounding (Musuvathi & Qadeer) from the
+ * found violation.  DFS with preemption bound 0, 1, ... finds an
+ * execution with the fewest preemptions that reports the same kind; that
+ * schedule is usually far easier to read than the one a random or PCT
+ * search stumbled on.  Bounded by MINIMIZE_BUDGET executions in all.
+ */
+static void print_minimized(FILE *out, const struct cli *c,
+			    const struct model *m,
+			    const struct explore_result *r)
+{
+	unsigned long used = 0;
+	int k;
+
+	for (k = 0; k <= MINIMIZE_MAX_BOUND && used < MINIMIZE_BUDGET; k++) {
+		struct explore_opts o = c->o;
+		struct explore_result mr;
+		bool hit, exhausted;
+
+		o.strategy = STRAT_DFS;
+		o.bound = k;
+		o.iterations = MINIMIZE_BUDGET - used;
+		o.schedule = NULL;
+		o.stop_on_violation = true;
+		o.stop_kind = r->first_kind;
+		o.trace = false;
+		o.progress_fd = -1;
+		if (explore(m, &o, &mr))
+			return;
+		used += mr.executions;
+		hit = mr.first_violation && !strcmp(mr.first_kind, r->first_kind);
+		exhausted = mr.exhausted;
+		if (hit) {
+			unsigned long sw = schedule_switches(mr.first_schedule);
+
+			fprintf(out, "minimized: %s with %d preemption%s (dfs bound %d, %lu executions tried), %lu context switch%s (the first schedule had %lu)\n",
+				mr.first_kind, k, k == 1 ? "" : "s", k, used, sw,
+				sw == 1 ? "" : "es",
+				schedule_switches(r->first_schedule));
+			if (mr.trace_text)
+				print_timeline(out, mr.trace_text, 16);
+			fputs("replay:  ", out);
+			print_replay_cmd(out, c, &mr);
+			fputc('\n', out);
+		}
+		explore_result_free(&mr);
+		if (hit)
+			return;
+		if (!exhausted)
+			break;
+	}
+	if (k > MINIMIZE_MAX_BOUND)
+		fprintf(out, "minimized: no %s with at most %d preemptions (dfs exhausted, %lu executions)\n",
+			r->first_kind, MINIMIZE_MAX_BOUND, used);
+	else
+		fprintf(out, "minimized: no %s with fewer than %d preemptions; dfs bound %d stopped at the budget (%lu executions)\n",
+			r->first_kind, k, k, used);
+}
+
 static bool is_file(const char *path)
 {
 	struct stat st;
@@ -1051,6 +1139,8 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		goto out;
 	}
 	ret = report(&c, &r);
+	if (c.minimize && !c.real && r.first_violation && r.first_schedule)
+		print_minimized(c.json ? stderr : stdout, &c, m, &r);
 	explore_result_free(&r);
 out:
 	scenario_free(c.sc);
