@@ -127,7 +127,8 @@ static void test_abba_lockdep_then_deadlock(void **state)
 	assert_int_equal(explore(builtin_find("abba"), &o, &r), 0);
 	assert_int_equal(kind_first_exec(&r, "deadlock"), 1);
 	assert_non_null(r.first_report);
-	assert_non_null(strstr(r.first_report, "wait-for cycle: ab -> ba -> ab"));
+	assert_non_null(
+		strstr(r.first_report, "wait-for cycle: ab -> ba -> ab"));
 	/* each blocked agent: what it waits for, who holds it, its own locks */
 	assert_non_null(strstr(r.first_report,
 			       "  ab waits for lock_B held by ba\n"
@@ -187,7 +188,9 @@ static void test_replay_identical(void **state)
 	e = strchr(v, '\n');
 	assert_non_null(e);
 	*e = '\0';
-	assert_non_null(strstr(v, ",\"report\":\"reader read an object freed while it was inside rcu_read_lock()\"}"));
+	assert_non_null(strstr(
+		v,
+		",\"report\":\"reader read an object freed while it was inside rcu_read_lock()\"}"));
 	*e = '\n';
 	free(a);
 	free(b);
@@ -256,8 +259,9 @@ static void test_all_models_deterministic(void **state)
 				o.schedule = s1;
 				traced_once(*m, o, &j2, &t2, &s2);
 				if (strcmp(j1, j2))
-					fail_msg("%s: replaying '%s' changed the trace",
-						 (*m)->name, s1);
+					fail_msg(
+						"%s: replaying '%s' changed the trace",
+						(*m)->name, s1);
 				replayed++;
 			}
 			free(j1);
@@ -269,7 +273,8 @@ static void test_all_models_deterministic(void **state)
 			nr++;
 		}
 	}
-	print_message("%u executions traced twice, %u replayed\n", nr, replayed);
+	print_message("%u executions traced twice, %u replayed\n", nr,
+		      replayed);
 	/* the list really was walked, bugs included */
 	assert_true(nr >= 2 * 60);
 	assert_true(replayed >= 10);
@@ -436,7 +441,8 @@ static int misuse_setup(struct world *w, void *arg)
 
 static void test_misuse_reported(void **state)
 {
-	struct world *w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	struct world *w =
+		world_create(&(struct world_opts){ .engine = ENGINE_DET });
 	struct misuse *x;
 
 	(void)state;
@@ -776,7 +782,8 @@ static void test_replay_divergence(void **state)
 
 static void test_world_reuse(void **state)
 {
-	struct world *w = world_create(&(struct world_opts){ .engine = ENGINE_DET });
+	struct world *w =
+		world_create(&(struct world_opts){ .engine = ENGINE_DET });
 	const struct model *m = builtin_find("locked-update");
 	int i;
 

@@ -66,10 +66,10 @@
 #define DMIRROR_MAX_TRIES 64
 
 /* an event on the device's own trace track (and on the caller's) */
-#define dmirror_trace(d, fmt, ...)                                          \
-	((d)->name ? trace_event_dev((d)->mm->mmw->w, "mirror", (d)->name, \
-				     -1, fmt, __VA_ARGS__) :               \
-		     trace_event_dev((d)->mm->mmw->w, "mirror of mm", NULL, \
+#define dmirror_trace(d, fmt, ...)                                             \
+	((d)->name ? trace_event_dev((d)->mm->mmw->w, "mirror", (d)->name, -1, \
+				     fmt, __VA_ARGS__) :                       \
+		     trace_event_dev((d)->mm->mmw->w, "mirror of mm", NULL,    \
 				     (d)->mm->id, fmt, __VA_ARGS__))
 
 static struct dmirror_entry *dmirror_entry(struct dmirror *d, unsigned long va)

@@ -380,17 +380,19 @@ static void op_dma_write(struct sc_ctx *x, const struct sc_op *op)
 	{                                                                  \
 		.name = n, .help = h, .exec = e, .params = { __VA_ARGS__ } \
 	}
-#define OPC(n, h, e, ...)                                             \
-	{                                                             \
-		.name = n, .help = h, .exec = e, .check = check_va,   \
-		.params = { __VA_ARGS__ }                             \
+#define OPC(n, h, e, ...)                                           \
+	{                                                           \
+		.name = n, .help = h, .exec = e, .check = check_va, \
+		.params = {                                         \
+			__VA_ARGS__                                 \
+		}                                                   \
 	}
 /* D_ADDR, D_REGION, D_OFF */
-#define VA                                                     \
-	{ "addr", SCP_INT, false, NULL, 0, LONG_MAX },         \
-		{ "region", SCP_STRING, false, NULL, 0, 0 },   \
-	{                                                      \
-		"offset", SCP_INT, false, NULL, 0, LONG_MAX    \
+#define VA                                                   \
+	{ "addr", SCP_INT, false, NULL, 0, LONG_MAX },       \
+		{ "region", SCP_STRING, false, NULL, 0, 0 }, \
+	{                                                    \
+		"offset", SCP_INT, false, NULL, 0, LONG_MAX  \
 	}
 
 /* a DMA names its address once: addr, or region with an optional offset */
