@@ -628,6 +628,41 @@ static void test_file_shared_mapping(void **state)
 	assert_int_equal(rd(f->c0, mm, a + 16), 66);
 }
 
+/*
+ * i_mmap stays sorted by vm_pgoff when munmap of a file VMA's head raises
+ * its offset (split_vma with the new VMA below): rmap walks visit VMAs in
+ * Linux's interval-tree order, which several races depend on.
+ */
+static void test_split_resorts_i_mmap(void **state)
+{
+	struct fx *f = FX(state);
+	struct mm_struct *mm = f->mm;
+	struct file *file = shmem_file_setup(f->mmw, 3 * PAGE_SIZE);
+	struct vm_area_struct *v;
+	unsigned long a, b, order[4];
+	int n = 0;
+
+	assert_non_null(file);
+	a = vm_mmap(mm, file, 0, 3 * PAGE_SIZE, RW, MAP_SHARED, 0);
+	b = vm_mmap(mm, file, 0, PAGE_SIZE, RW, MAP_SHARED, PAGE_SIZE);
+	assert_false(IS_ERR_VALUE(a));
+	assert_false(IS_ERR_VALUE(b));
+	assert_int_equal(vm_munmap(mm, a, 2 * PAGE_SIZE), 0);
+	list_for_each_entry(v, &file->f_mapping->i_mmap, shared) {
+		assert_true(n < 4);
+		order[n++] = v->vm_pgoff;
+	}
+	assert_int_equal(n, 2);
+	/* b (offset 1) first, then what is left of a (offset 2) */
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 2);
+	v = find_vma(mm, a + 2 * PAGE_SIZE);
+	assert_non_null(v);
+	assert_int_equal(v->vm_start, a + 2 * PAGE_SIZE);
+	assert_int_equal(v->vm_pgoff, 2);
+	fput(file);
+}
+
 static void test_file_private_cow(void **state)
 {
 	struct fx *f = FX(state);
@@ -1022,6 +1057,7 @@ int main(void)
 		T(test_errno_madvise),
 		T(test_shared_anon_fork),
 		T(test_file_shared_mapping),
+		T(test_split_resorts_i_mmap),
 		T(test_file_private_cow),
 		T(test_truncate_sigbus),
 		T(test_mmap_past_eof_sigbus),

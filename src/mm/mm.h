@@ -588,6 +588,9 @@ int vfs_truncate(struct file *file, unsigned long length);
 void unmap_mapping_pages(struct address_space *mapping, unsigned long start,
 			 unsigned long nr, bool even_cows);
 void vma_link_file(struct vm_area_struct *vma);
+struct address_space *vma_prepare(struct vm_area_struct *vma);
+void vma_complete(struct address_space *mapping);
+void __vma_link_file(struct vm_area_struct *vma, struct address_space *mapping);
 void unlink_file_vma(struct vm_area_struct *vma);
 
 /* ---- syscalls ---- */

@@ -180,22 +180,32 @@ static void vma_unlink_range(struct mm_struct *mm, int first, int nr)
 int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct address_space *mapping;
 	struct vm_area_struct *new;
 
 	if (mm->map_count >= (int)ARRAY_SIZE(mm->vmas))
 		return -ENOMEM;
 	new = vm_area_dup(vma);
+	/* file rmap walks see the old VMA or both halves, never a gap */
+	mapping = vma_prepare(vma);
 	if (new_below) {
 		new->vm_end = addr;
 		vma->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 		vma->vm_start = addr;
+		/* its offset rose: its place in i_mmap may change */
+		if (mapping) {
+			list_del_init(&vma->shared);
+			__vma_link_file(vma, mapping);
+		}
 	} else {
 		new->vm_start = addr;
 		new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 		vma->vm_end = addr;
 	}
 	vma_link(mm, new);
-	vma_link_file(new);
+	if (mapping)
+		__vma_link_file(new, mapping);
+	vma_complete(mapping);
 	return 0;
 }
 
@@ -258,6 +268,8 @@ static bool vma_can_merge(struct vm_area_struct *a, struct vm_area_struct *b)
 static void vma_merge_next(struct mm_struct *mm, int i)
 {
 	struct vm_area_struct *a = mm->vmas[i], *b = mm->vmas[i + 1];
+	/* both map the same file, if any (vma_can_merge) */
+	struct address_space *mapping = vma_prepare(a);
 
 	a->vm_end = b->vm_end;
 	a->vm_flags |= b->vm_flags & VM_SOFTDIRTY;
@@ -265,6 +277,10 @@ static void vma_merge_next(struct mm_struct *mm, int i)
 		a->anon_vma = b->anon_vma;
 		b->anon_vma = NULL;
 	}
+	/* b leaves i_mmap as a covers its range: remove_vma() skips it then */
+	if (mapping)
+		list_del_init(&b->shared);
+	vma_complete(mapping);
 	vma_unlink_range(mm, i + 1, 1);
 	remove_vma(b);
 }
@@ -303,6 +319,7 @@ struct vm_area_struct *vma_merge_prev(struct mm_struct *mm,
 				      unsigned long pgoff)
 {
 	struct vm_area_struct *prev, tmp;
+	struct address_space *mapping;
 
 	if (!addr)
 		return NULL;
@@ -317,8 +334,10 @@ struct vm_area_struct *vma_merge_prev(struct mm_struct *mm,
 	if (!vma_can_merge(prev, &tmp) ||
 	    (tmpl->anon_vma && prev->anon_vma != tmpl->anon_vma))
 		return NULL;
+	mapping = vma_prepare(prev);
 	prev->vm_end = end;
 	prev->vm_flags |= tmpl->vm_flags & VM_SOFTDIRTY;
+	vma_complete(mapping);
 	return prev;
 }
 

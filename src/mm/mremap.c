@@ -693,8 +693,10 @@ unsigned long do_mremap(struct mm_struct *mm, unsigned long addr,
 	if (old_len == vma->vm_end - addr &&
 	    vma_expandable(vma, new_len - old_len)) {
 		long pages = (new_len - old_len) >> PAGE_SHIFT;
+		struct address_space *mapping = vma_prepare(vma);
 
 		vma->vm_end = addr + new_len;
+		vma_complete(mapping);
 		mm->total_vm += pages;
 		if (vma->vm_flags & VM_LOCKED) {
 			mm->locked_vm += pages;

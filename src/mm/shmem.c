@@ -123,23 +123,56 @@ int shmem_zero_setup(struct vm_area_struct *vma)
 	return shmem_mmap(file, vma);
 }
 
-/* link a file VMA into its file's i_mmap (mmap_lock held for write) */
-void vma_link_file(struct vm_area_struct *vma)
+/* the file a VMA maps pages of, if any */
+static struct address_space *vma_file_mapping(struct vm_area_struct *vma)
 {
-	struct address_space *mapping;
+	return vma->vm_file ? vma->vm_file->f_mapping : NULL;
+}
+
+/*
+ * vma_prepare - before changing a file VMA's range or offset, or
+ * removing one after a merge: take its file's i_mmap_rwsem for write, so
+ * that file rmap walks (truncation, reclaim), which read vm_start,
+ * vm_end and vm_pgoff under i_mmap_rwsem alone, see the change whole.
+ * mm/vma.c's vma_prepare()/vma_complete() pair, without the anon_vma
+ * half (anon walks here exclude VMA changes through mmap_lock).
+ * Returns the mapping to hand to vma_complete(), or NULL.
+ */
+struct address_space *vma_prepare(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma_file_mapping(vma);
+
+	if (mapping)
+		down_write(&mapping->i_mmap_rwsem);
+	return mapping;
+}
+
+void vma_complete(struct address_space *mapping)
+{
+	if (mapping)
+		up_write(&mapping->i_mmap_rwsem);
+}
+
+/* into i_mmap by vm_pgoff, ties in insertion order (i_mmap_rwsem held) */
+void __vma_link_file(struct vm_area_struct *vma, struct address_space *mapping)
+{
 	struct vm_area_struct *pos;
 
-	if (!vma->vm_file || !vma->vm_file->f_mapping)
-		return;
-	mapping = vma->vm_file->f_mapping;
-	down_write(&mapping->i_mmap_rwsem);
-	/* by vm_pgoff, ties in insertion order (the interval tree's walk) */
 	list_for_each_entry(pos, &mapping->i_mmap, shared) {
 		if (pos->vm_pgoff > vma->vm_pgoff)
 			break;
 	}
 	list_add_tail(&vma->shared, &pos->shared);
-	up_write(&mapping->i_mmap_rwsem);
+}
+
+/* link a file VMA into its file's i_mmap (mmap_lock held for write) */
+void vma_link_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma_prepare(vma);
+
+	if (mapping)
+		__vma_link_file(vma, mapping);
+	vma_complete(mapping);
 }
 
 /*
