@@ -27,8 +27,9 @@
  *
  * Simplifications: the devices use the mm world's physical memory (the
  * mm subsystem's when the scenario has processes or files, else 256
- * frames of their own); a scenario mixing both is not supported yet (the
- * mm leak check would count the DMA buffers).  DMA address names are
+ * frames of their own).  Mixed with processes, dma_run_check() releases
+ * the buffers before the mm subsystem's leak check (checks run in reverse
+ * subsystem order).  DMA address names are
  * per execution, written by ops; as in mm_ops.c, the real engine does not
  * serialise them, so scenarios for it should not race on names.
  *
