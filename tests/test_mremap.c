@@ -240,6 +240,85 @@ static void test_move_file(void **state)
 	fput(file);
 }
 
+/* the file offsets of @file's VMAs in i_mmap order, into @pg; their count */
+static int i_mmap_pgoffs(struct file *file, unsigned long *pg, int max)
+{
+	struct vm_area_struct *v;
+	int n = 0;
+
+	list_for_each_entry(v, &file->f_mapping->i_mmap, shared) {
+		assert_true(n < max);
+		pg[n++] = v->vm_pgoff;
+	}
+	return n;
+}
+
+/*
+ * copy_vma() merges the moved range into the VMA above it (which grows
+ * down and takes the range's offset, moving in i_mmap), and into both
+ * neighbours at once when the three line up.
+ */
+static void test_move_file_merges(void **state)
+{
+	struct fx *f = *state;
+	struct file *file = shmem_file_setup(f->mmw, 4 * PAGE_SIZE);
+	const unsigned long d = 0x40000000UL; /* where the pieces meet */
+	struct vm_area_struct *v;
+	unsigned long a, b, c, pg[4];
+	int nr = f->mm->map_count, i;
+
+	assert_non_null(file);
+	/* page 1 of the file at a; pages 2-3 just above d; page 0 elsewhere */
+	a = vm_mmap(f->mm, file, 0, PAGE_SIZE, RW, MAP_SHARED, PAGE_SIZE);
+	b = vm_mmap(f->mm, file, d + PAGE_SIZE, 2 * PAGE_SIZE, RW,
+		    MAP_SHARED | MAP_FIXED, 2 * PAGE_SIZE);
+	c = vm_mmap(f->mm, file, 0, PAGE_SIZE, RW, MAP_SHARED, 0);
+	assert_false(IS_ERR_VALUE(a) || IS_ERR_VALUE(c));
+	assert_int_equal(b, d + PAGE_SIZE);
+	fill(f, a, 1, 41);
+	fill(f, b, 2, 42);
+	fill(f, c, 1, 40);
+	/* page 1 moves to d: the VMA above grows down over it */
+	assert_int_equal(do_mremap(f->mm, a, PAGE_SIZE, PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, d),
+			 d);
+	v = find_vma(f->mm, d);
+	assert_non_null(v);
+	assert_int_equal(v->vm_start, d);
+	assert_int_equal(v->vm_end, d + 3 * PAGE_SIZE);
+	assert_int_equal(v->vm_pgoff, 1);
+	assert_int_equal(f->mm->map_count, nr + 2);
+	expect_values(f, d, 3, 41);
+	expect_segv(f, a, 1);
+	/* i_mmap by offset: page 0's VMA, then the merged one */
+	assert_int_equal(i_mmap_pgoffs(file, pg, 4), 2);
+	assert_int_equal(pg[0], 0);
+	assert_int_equal(pg[1], 1);
+	/* page 0 moves just below: prev and next become one VMA */
+	assert_int_equal(do_mremap(f->mm, c, PAGE_SIZE, PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   d - PAGE_SIZE),
+			 d - PAGE_SIZE);
+	v = find_vma(f->mm, d - PAGE_SIZE);
+	assert_int_equal(v->vm_start, d - PAGE_SIZE);
+	assert_int_equal(v->vm_end, d + 3 * PAGE_SIZE);
+	assert_int_equal(v->vm_pgoff, 0);
+	assert_int_equal(f->mm->map_count, nr + 1);
+	expect_values(f, d - PAGE_SIZE, 4, 40);
+	assert_int_equal(i_mmap_pgoffs(file, pg, 4), 1);
+	/* truncation reaches every page through the one VMA */
+	assert_int_equal(vfs_truncate(file, 0), 0);
+	for (i = 0; i < 4; i++) {
+		uint64_t x;
+
+		assert_int_equal(cpu_read(f->c0, f->mm,
+					  d - PAGE_SIZE + i * PAGE_SIZE, &x),
+				 CPU_SIGBUS);
+	}
+	assert_int_equal(vm_munmap(f->mm, d - PAGE_SIZE, 4 * PAGE_SIZE), 0);
+	fput(file);
+}
+
 /* the old kernel's order (flush after unlocking) still moves values */
 static void test_move_old_policy(void **state)
 {
@@ -765,6 +844,7 @@ int main(int argc, char **argv)
 		T(test_fixed_replaces),
 		T(test_shrink_grow_in_place),
 		T(test_move_file),
+		T(test_move_file_merges),
 		T(test_move_old_policy),
 		T(test_errno),
 		cmocka_unit_test(test_race_fixed_clean),

@@ -343,10 +343,10 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below);
 int vma_modify(struct vm_area_struct **vmap, unsigned long start,
 	       unsigned long end);
 void vma_merge_around(struct mm_struct *mm, int idx);
-struct vm_area_struct *vma_merge_prev(struct mm_struct *mm,
-				      struct vm_area_struct *tmpl,
-				      unsigned long addr, unsigned long end,
-				      unsigned long pgoff);
+struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm,
+					   struct vm_area_struct *tmpl,
+					   unsigned long addr, unsigned long end,
+					   unsigned long pgoff);
 void vma_set_page_prot(struct vm_area_struct *vma);
 bool vma_wants_writenotify(struct vm_area_struct *vma);
 /* for mremap.c: mmap_lock held for write */

@@ -299,46 +299,81 @@ void vma_merge_around(struct mm_struct *mm, int idx)
 		vma_merge_next(mm, idx - 1);
 }
 
+/* may a range copied from @tmpl merge with its neighbour @other? */
+static bool copy_can_merge(struct vm_area_struct *below,
+			   struct vm_area_struct *above,
+			   struct vm_area_struct *tmpl,
+			   struct vm_area_struct *other)
+{
+	/* the source itself never: copy_vma() still needs it apart */
+	if (other == tmpl)
+		return false;
+	/* no anon_vma hand-over (its reference): such ranges stay apart */
+	return vma_can_merge(below, above) &&
+	       (!tmpl->anon_vma || other->anon_vma == tmpl->anon_vma);
+}
+
 /**
- * vma_merge_prev - grow the VMA ending at @addr over [@addr, @end) when a
- *	VMA copied from @tmpl there, at file offset @pgoff, could merge with it
+ * vma_merge_new_range - merge the range a VMA copied from @tmpl would
+ *	cover, [@addr, @end) at file offset @pgoff, into its neighbours
  * @mm: the address space; mmap_lock held for write
  * @tmpl: the VMA whose flags, file and anon_vma the new range would have
  * @addr: page-aligned start of the new range (nothing mapped there)
  * @end: its end
  * @pgoff: the new range's file offset in pages
  *
- * The prev half of Linux's vma_merge() for copy_vma(); no merge with the
- * VMA after the range.  The grown VMA keeps its vm_pgoff, so its place in
- * i_mmap does not change.  A range with an anon_vma merges only into a
- * VMA with the same one.  Returns the grown VMA, or NULL.
+ * mm/vma.c's vma_merge_new_range() for copy_vma(): the VMA ending at
+ * @addr grows over the range, or the VMA starting at @end grows down over
+ * it (taking @pgoff, so its place in i_mmap may move), or both and the
+ * two become one.  A range with an anon_vma merges only into a VMA with
+ * the same one.  Returns the VMA that now covers the range, or NULL.
  */
-struct vm_area_struct *vma_merge_prev(struct mm_struct *mm,
-				      struct vm_area_struct *tmpl,
-				      unsigned long addr, unsigned long end,
-				      unsigned long pgoff)
+struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm,
+					   struct vm_area_struct *tmpl,
+					   unsigned long addr, unsigned long end,
+					   unsigned long pgoff)
 {
-	struct vm_area_struct *prev, tmp;
+	struct vm_area_struct *prev = NULL, *next, tmp;
 	struct address_space *mapping;
+	bool merge_prev, merge_next;
 
-	if (!addr)
-		return NULL;
-	prev = find_vma(mm, addr - 1);
-	if (!prev || prev->vm_end != addr || prev->vm_start > addr - 1)
-		return NULL;
 	tmp = *tmpl;
 	tmp.vm_start = addr;
 	tmp.vm_end = end;
 	tmp.vm_pgoff = pgoff;
-	/* no anon_vma hand-over (its reference): such ranges stay apart */
-	if (!vma_can_merge(prev, &tmp) ||
-	    (tmpl->anon_vma && prev->anon_vma != tmpl->anon_vma))
+	if (addr) {
+		prev = find_vma(mm, addr - 1);
+		if (prev && (prev->vm_end != addr || prev->vm_start >= addr))
+			prev = NULL;
+	}
+	next = find_vma(mm, end);
+	if (next && next->vm_start != end)
+		next = NULL;
+	merge_prev = prev && copy_can_merge(prev, &tmp, tmpl, prev);
+	merge_next = next && copy_can_merge(&tmp, next, tmpl, next);
+	if (merge_prev) {
+		mapping = vma_prepare(prev);
+		prev->vm_end = end;
+		prev->vm_flags |= tmpl->vm_flags & VM_SOFTDIRTY;
+		vma_complete(mapping);
+		/* prev and next now touch: fold next in if they may merge */
+		if (merge_next && vma_can_merge(prev, next))
+			vma_merge_next(mm, vma_index(mm, prev));
+		return prev;
+	}
+	if (!merge_next)
 		return NULL;
-	mapping = vma_prepare(prev);
-	prev->vm_end = end;
-	prev->vm_flags |= tmpl->vm_flags & VM_SOFTDIRTY;
+	mapping = vma_prepare(next);
+	next->vm_start = addr;
+	next->vm_pgoff = pgoff;
+	next->vm_flags |= tmpl->vm_flags & VM_SOFTDIRTY;
+	/* its offset fell: its place in i_mmap may change */
+	if (mapping) {
+		list_del_init(&next->shared);
+		__vma_link_file(next, mapping);
+	}
 	vma_complete(mapping);
-	return prev;
+	return next;
 }
 
 /* ---- protections ---- */

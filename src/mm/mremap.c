@@ -29,13 +29,13 @@
  *    moves take the rmap locks (knob mremap.pmd_move_rmap_locks: false
  *    reproduces the race fixed in 2021 by 97113eb39fa7); the rmap locks
  *    are i_mmap_rwsem only (the model has no anon_vma lock).
- *  - copy_vma() merges the new range only into the VMA just below it
- *    (vma_merge_prev: same file and flags, contiguous vm_pgoff), not into
- *    the one above.  When it merges, the grown VMA may sort before the
- *    old one in i_mmap (ordered by vm_pgoff), and need_rmap_locks is set
- *    as in Linux: move_ptes() then holds i_mmap_rwsem for write while it
- *    moves, and drops it before the range end (the pre-6.6 SVA window of
- *    docs/design.md §20).
+ *  - copy_vma() merges the new range into the VMA just below it, the
+ *    one just above, or both (vma_merge_new_range: same file and flags,
+ *    contiguous vm_pgoff).  When it merges, the merged VMA may sort
+ *    before the old one in i_mmap (ordered by vm_pgoff), and
+ *    need_rmap_locks is set as in Linux: move_ptes() then holds
+ *    i_mmap_rwsem for write while it moves, and drops it before the range
+ *    end (the pre-6.6 SVA window of docs/design.md §20).
  *  - MREMAP_DONTUNMAP keeps the old VMA (and its anon_vma: there are
  *    no chains to unlink here), with no RLIMIT_AS check.
  *  - No VM_ACCOUNT/overcommit, no mlock population
@@ -447,8 +447,8 @@ unsigned long move_page_tables(struct vm_area_struct *vma,
 /*
  * copy_vma - a VMA for [addr, addr + len) at file offset @pgoff, a copy
  * of @vma, in the mm and the file's i_mmap before any PTE moves (so
- * truncation finds the pages wherever they are): the VMA just below
- * grown over it when they merge, else a new one.  *@need_rmap_locks says
+ * truncation finds the pages wherever they are): a neighbour grown over
+ * it when they merge (vma_merge_new_range), else a new one.  *@need_rmap_locks says
  * whether it may come before @vma in an rmap walk: only a merged VMA can
  * (a new one has a vm_pgoff at least @vma's and is linked after it).
  */
@@ -461,7 +461,7 @@ static struct vm_area_struct *copy_vma(struct vm_area_struct *vma,
 	struct vm_area_struct *new;
 
 	*need_rmap_locks = false;
-	new = vma_merge_prev(mm, vma, addr, addr + len, pgoff);
+	new = vma_merge_new_range(mm, vma, addr, addr + len, pgoff);
 	if (new) {
 		*need_rmap_locks = new->vm_pgoff <= vma->vm_pgoff;
 		return new;
