@@ -31,13 +31,15 @@ static struct scenario *load(const char *text, char *err, size_t len)
 	return scenario_load_buffer("t.yaml", text, strlen(text), err, len);
 }
 
-static void run_text(const char *text, enum strategy s, unsigned long iters,
-		     struct explore_result *r)
+/* explore scenario @text; @bound: dfs preemption bound, -1 = none */
+static void run_text_bound(const char *text, enum strategy s,
+			   unsigned long iters, int bound,
+			   struct explore_result *r)
 {
 	struct explore_opts o = { .strategy = s,
 				  .seed = 1,
 				  .iterations = iters,
-				  .bound = -1,
+				  .bound = bound,
 				  .stop_on_violation = true,
 				  .progress_fd = -1 };
 	struct scenario *sc;
@@ -52,6 +54,12 @@ static void run_text(const char *text, enum strategy s, unsigned long iters,
 	if (r->first_report && !sc->expect)
 		print_error("%s\n", r->first_report);
 	scenario_free(sc);
+}
+
+static void run_text(const char *text, enum strategy s, unsigned long iters,
+		     struct explore_result *r)
+{
+	run_text_bound(text, s, iters, -1, r);
 }
 
 /* every op, each checked by its expect */
@@ -440,28 +448,16 @@ static void test_split_vs_truncate(void **state)
 		"    ops:\n"
 		"      - truncate: {file: f, size: 0}\n"
 		"expect: clean\n";
-	struct explore_opts o = { .strategy = STRAT_DFS,
-				  .seed = 1,
-				  .bound = 2,
-				  .stop_on_violation = true,
-				  .progress_fd = -1 };
 	struct explore_result r;
-	struct scenario *sc;
-	char err[512];
 
 	(void)state;
-	sc = load(text, err, sizeof(err));
-	if (!sc)
-		print_error("%s\n", err);
-	assert_non_null(sc);
-	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	run_text_bound(text, STRAT_DFS, 0, 2, &r);
 	if (r.first_report)
 		print_error("%s\n", r.first_report);
 	assert_int_equal(r.violating, 0);
 	assert_true(r.exhausted);
 	assert_true(r.executions > 1000);
 	explore_result_free(&r);
-	scenario_free(sc);
 }
 
 /* SVA DMA at a region of the mm subsystem (+ offset), and its errors */
