@@ -49,6 +49,16 @@
 #define EXIT_VIOLATION 1
 #define EXIT_USAGE 2
 
+/* --minimize's outcome (minimize()) */
+struct minimized {
+	bool done; /* it ran */
+	bool found;
+	int bound; /* found: the preemptions; else the last bound tried */
+	bool exhausted; /* not found: bounds 0..MINIMIZE_MAX_BOUND exhausted */
+	unsigned long tried; /* executions, all bounds */
+	struct explore_result r; /* found: that execution */
+};
+
 struct cli {
 	const char *model; /* a built-in model's name, or a scenario file */
 	struct explore_opts o;
@@ -58,6 +68,7 @@ struct cli {
 	unsigned delay_pct;
 	bool iterations_set, strategy_set, seed_set;
 	bool minimize; /* --minimize */
+	struct minimized min;
 	struct policy_model pm;	  /* a built-in model under --policy/--set */
 	const char *policy;	  /* --policy */
 	const char *sets[MAX_SETS]; /* --set knob=value, in order */
@@ -552,6 +563,8 @@ static bool scenario_matched(const struct cli *c, const struct explore_result *r
 	return false;
 }
 
+static void print_minimized_json(const struct cli *c);
+
 static void print_json(const struct cli *c, const struct explore_result *r)
 {
 	char buf[64];
@@ -617,6 +630,7 @@ static void print_json(const struct cli *c, const struct explore_result *r)
 			       "true" :
 			       "false");
 	}
+	print_minimized_json(c);
 	printf("}\n");
 }
 
@@ -782,56 +796,89 @@ static unsigned long schedule_switches(const char *s)
  * schedule is usually far easier to read than the one a random or PCT
  * search stumbled on.  Bounded by MINIMIZE_BUDGET executions in all.
  */
-static void print_minimized(FILE *out, const struct cli *c,
-			    const struct model *m,
-			    const struct explore_result *r)
+static void minimize(const struct cli *c, const struct model *m,
+		     const struct explore_result *r, struct minimized *mz)
 {
-	unsigned long used = 0;
 	int k;
 
-	for (k = 0; k <= MINIMIZE_MAX_BOUND && used < MINIMIZE_BUDGET; k++) {
+	memset(mz, 0, sizeof(*mz));
+	mz->done = true;
+	for (k = 0; k <= MINIMIZE_MAX_BOUND && mz->tried < MINIMIZE_BUDGET;
+	     k++) {
 		struct explore_opts o = c->o;
-		struct explore_result mr;
-		bool hit, exhausted;
+		struct explore_result *mr = &mz->r;
 
 		o.strategy = STRAT_DFS;
 		o.bound = k;
-		o.iterations = MINIMIZE_BUDGET - used;
+		o.iterations = MINIMIZE_BUDGET - mz->tried;
 		o.schedule = NULL;
 		o.stop_on_violation = true;
 		o.stop_kind = r->first_kind;
 		o.trace = false;
 		o.progress_fd = -1;
-		if (explore(m, &o, &mr))
+		mz->bound = k;
+		if (explore(m, &o, mr)) {
+			memset(mr, 0, sizeof(*mr));
 			return;
-		used += mr.executions;
-		hit = mr.first_violation && !strcmp(mr.first_kind, r->first_kind);
-		exhausted = mr.exhausted;
-		if (hit) {
-			unsigned long sw = schedule_switches(mr.first_schedule);
-
-			fprintf(out, "minimized: %s with %d preemption%s (dfs bound %d, %lu executions tried), %lu context switch%s (the first schedule had %lu)\n",
-				mr.first_kind, k, k == 1 ? "" : "s", k, used, sw,
-				sw == 1 ? "" : "es",
-				schedule_switches(r->first_schedule));
-			if (mr.trace_text)
-				print_timeline(out, mr.trace_text, 16);
-			fputs("replay:  ", out);
-			print_replay_cmd(out, c, &mr);
-			fputc('\n', out);
 		}
-		explore_result_free(&mr);
-		if (hit)
+		mz->tried += mr->executions;
+		mz->found = mr->first_violation &&
+			    !strcmp(mr->first_kind, r->first_kind);
+		mz->exhausted = mr->exhausted;
+		if (mz->found)
 			return;
-		if (!exhausted)
-			break;
+		explore_result_free(mr);
+		memset(mr, 0, sizeof(*mr));
+		if (!mz->exhausted)
+			return;
 	}
-	if (k > MINIMIZE_MAX_BOUND)
-		fprintf(out, "minimized: no %s with at most %d preemptions (dfs exhausted, %lu executions)\n",
-			r->first_kind, MINIMIZE_MAX_BOUND, used);
+}
+
+static void print_minimized(FILE *out, const struct cli *c,
+			    const struct explore_result *r)
+{
+	const struct minimized *mz = &c->min;
+	unsigned long sw;
+
+	if (!mz->done)
+		return;
+	if (!mz->found) {
+		if (mz->exhausted)
+			fprintf(out, "minimized: no %s with at most %d preemptions (dfs exhausted, %lu executions)\n",
+				r->first_kind, mz->bound, mz->tried);
+		else
+			fprintf(out, "minimized: no %s with fewer than %d preemptions; dfs bound %d stopped at the budget (%lu executions)\n",
+				r->first_kind, mz->bound, mz->bound, mz->tried);
+		return;
+	}
+	sw = schedule_switches(mz->r.first_schedule);
+	fprintf(out, "minimized: %s with %d preemption%s (dfs bound %d, %lu executions tried), %lu context switch%s (the first schedule had %lu)\n",
+		mz->r.first_kind, mz->bound, mz->bound == 1 ? "" : "s",
+		mz->bound, mz->tried, sw, sw == 1 ? "" : "es",
+		schedule_switches(r->first_schedule));
+	if (mz->r.trace_text)
+		print_timeline(out, mz->r.trace_text, 16);
+	fputs("replay:  ", out);
+	print_replay_cmd(out, c, &mz->r);
+	fputc('\n', out);
+}
+
+/* "minimized":{...} in --json */
+static void print_minimized_json(const struct cli *c)
+{
+	const struct minimized *mz = &c->min;
+
+	if (!mz->done)
+		return;
+	printf(",\"minimized\":{\"found\":%s,\"bound\":%d,\"executions\":%lu",
+	       mz->found ? "true" : "false", mz->bound, mz->tried);
+	if (mz->found)
+		printf(",\"schedule\":\"%s\",\"switches\":%lu",
+		       mz->r.first_schedule,
+		       schedule_switches(mz->r.first_schedule));
 	else
-		fprintf(out, "minimized: no %s with fewer than %d preemptions; dfs bound %d stopped at the budget (%lu executions)\n",
-			r->first_kind, k, k, used);
+		printf(",\"exhausted\":%s", mz->exhausted ? "true" : "false");
+	printf("}");
 }
 
 static bool is_file(const char *path)
@@ -1138,9 +1185,12 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = report(&c, &r);
 	if (c.minimize && !c.real && r.first_violation && r.first_schedule)
-		print_minimized(c.json ? stderr : stdout, &c, m, &r);
+		minimize(&c, m, &r, &c.min);
+	ret = report(&c, &r);
+	print_minimized(c.json ? stderr : stdout, &c, &r);
+	if (c.min.found)
+		explore_result_free(&c.min.r);
 	explore_result_free(&r);
 out:
 	scenario_free(c.sc);
