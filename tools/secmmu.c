@@ -564,6 +564,8 @@ static bool scenario_matched(const struct cli *c, const struct explore_result *r
 }
 
 static void print_minimized_json(const struct cli *c);
+static void print_minimized(FILE *out, const struct cli *c,
+			    const struct explore_result *r);
 
 static void print_json(const struct cli *c, const struct explore_result *r)
 {
@@ -765,6 +767,8 @@ static int report(const struct cli *c, struct explore_result *r)
 		fprintf(out, "WARNING: %s recorded %s; this replay found %s\n",
 			c->failure_file, c->fail.kind,
 			r->first_violation ? r->first_kind : "no violation");
+	/* --minimize's report, before a scenario's verdict line */
+	print_minimized(out, c, r);
 	if (c->sc && !c->json)
 		print_verdict(out, c, r, matched);
 	return matched ? 0 : EXIT_VIOLATION;
@@ -1188,7 +1192,6 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 	if (c.minimize && !c.real && r.first_violation && r.first_schedule)
 		minimize(&c, m, &r, &c.min);
 	ret = report(&c, &r);
-	print_minimized(c.json ? stderr : stdout, &c, &r);
 	if (c.min.found)
 		explore_result_free(&c.min.r);
 	explore_result_free(&r);
