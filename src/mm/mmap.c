@@ -26,7 +26,10 @@
  *
  * Lock order (see memory.c): mmap_lock for write around every change of
  * the VMA array; munmap downgrades it to read before zapping, so faults
- * elsewhere in the mm proceed while the range is torn down.
+ * elsewhere in the mm proceed while the range is torn down.  A change of
+ * a file VMA's range or offset (split, merge, growth) also holds the
+ * file's i_mmap_rwsem for write (vma_prepare/vma_complete in shmem.c),
+ * because file rmap walks read those fields under i_mmap_rwsem alone.
  */
 #include <string.h>
 

@@ -6,15 +6,16 @@
  * Models mm/shmem.c (shmem_file_setup, shmem_zero_setup for
  * MAP_SHARED|MAP_ANONYMOUS, shmem_mmap, shmem_setattr's size change),
  * fs/file_table.c (fget/fput), fs/open.c (vfs_truncate) and the i_mmap
- * half of mm/mmap.c (vma_link_file, unlink_file_vma).
+ * half of mm/mmap.c (vma_link_file, unlink_file_vma) and mm/vma.c's
+ * vma_prepare/vma_complete bracket around changes of a file VMA.
  *
  * Simplifications: one open file per inode (struct address_space is the
  * inode); no permissions beyond f_mode; a file's pages all live in memory
  * (tmpfs); the page cache itself is in filemap.c.
  *
  * Lock order (see filemap.c and memory.c): i_rwsem -> folio lock ->
- * i_mmap_rwsem -> PTE lock; mmap_lock -> i_mmap_rwsem (linking and
- * unlinking VMAs).
+ * i_mmap_rwsem -> PTE lock; mmap_lock -> i_mmap_rwsem (linking,
+ * unlinking and changing file VMAs).
  */
 #include "check/oracle.h"
 #include "core/trace.h"
