@@ -318,6 +318,7 @@ msched=$(sed -n '/^minimized:/,$ s/^replay:  secmmu replay mirror-vs-fork-noretr
 expect 1 "VIOLATION install-in-invalidation in execution 1 of 1" -- replay mirror-vs-fork-noretry --schedule "$msched"
 expect 1 "^minimized: lost-update with 1 preemption \(dfs bound 1, [0-9]+ executions tried\), 1 context switch " -- explore lost-update --minimize
 if grep -q "^minimized" "$T/out" && ! "$SECMMU" explore locked-update --minimize | grep -q minimized; then ok; else no "--minimize on a clean run printed a minimized line"; fi
+expect 2 "^secmmu: --minimize: searches schedules, which needs --engine det$" -- explore lost-update --minimize --engine real
 # ... and in --json, the same schedule
 "$SECMMU" explore mirror-vs-fork-noretry --strategy random --minimize --json >"$T/min.json" 2>/dev/null
 if python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["minimized"]; sys.exit(0 if m["found"] and m["bound"] == 2 and m["schedule"] == sys.argv[2] else 1)' "$T/min.json" "$msched"; then ok; else no "--minimize --json: $(cat "$T/min.json")"; fi

@@ -1082,6 +1082,10 @@ static int check_combinations(const struct cli *c)
 		fprintf(stderr, "secmmu: --save-failure: the real engine's executions cannot be replayed; use --engine det\n");
 		return -1;
 	}
+	if (c->minimize && c->real) {
+		fprintf(stderr, "secmmu: --minimize: searches schedules, which needs --engine det\n");
+		return -1;
+	}
 	if (c->jobs <= 1)
 		return 0;
 	if (c->real)
