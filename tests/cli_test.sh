@@ -319,6 +319,14 @@ expect 1 "VIOLATION install-in-invalidation in execution 1 of 1" -- replay mirro
 expect 1 "^minimized: lost-update with 1 preemption \(dfs bound 1, [0-9]+ executions tried\), 1 context switch " -- explore lost-update --minimize
 if grep -q "^minimized" "$T/out" && ! "$SECMMU" explore locked-update --minimize | grep -q minimized; then ok; else no "--minimize on a clean run printed a minimized line"; fi
 expect 2 "^secmmu: --minimize: searches schedules, which needs --engine det$" -- explore lost-update --minimize --engine real
+# search options that do not apply to the run are errors, not ignored
+expect 2 "^secmmu: --bound: the dfs preemption bound; this run's strategy is random$" -- explore lost-update --bound 2
+expect 2 "^secmmu: --bound: the dfs preemption bound; this run's strategy is pct$" -- run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --bound 2
+expect 2 "^secmmu: --depth: the pct depth; this run's strategy is dfs$" -- explore lost-update --strategy dfs --depth 4
+expect 2 "^secmmu: --bound: the dfs preemption bound; this run's strategy is replay$" -- replay lost-update --schedule ab --bound 1
+expect 2 "^secmmu: --strategy: the real engine runs threads, with no search to steer; drop it, or use --engine det$" -- explore lost-update --engine real --strategy dfs
+expect 2 "^secmmu: --delay: delays real threads; add --engine real$" -- explore lost-update --delay 30
+expect 0 "result: as expected: stale-tlb found" -- run "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --depth 5
 # ... and in --json, the same schedule
 "$SECMMU" explore mirror-vs-fork-noretry --strategy random --minimize --json >"$T/min.json" 2>/dev/null
 if python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["minimized"]; sys.exit(0 if m["found"] and m["bound"] == 2 and m["schedule"] == sys.argv[2] else 1)' "$T/min.json" "$msched"; then ok; else no "--minimize --json: $(cat "$T/min.json")"; fi

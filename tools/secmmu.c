@@ -1076,8 +1076,49 @@ static const struct model *select_model(struct cli *c, enum cmd_mode mode)
 }
 
 /* options that do not go together; one line each */
+static bool given(const struct cli *c, int opt)
+{
+	return c->given & (1UL << (opt - OPT_FIRST));
+}
+
+/* search options that do not apply to this run: an error, not ignored */
+static int check_search_opts(const struct cli *c)
+{
+	static const int search[] = { OPT_STRATEGY, OPT_SCHEDULE, OPT_BOUND,
+				      OPT_DEPTH };
+	unsigned i;
+
+	if (c->real) {
+		for (i = 0; i < ARRAY_SIZE(search); i++) {
+			if (!given(c, search[i]))
+				continue;
+			fprintf(stderr, "secmmu: --%s: the real engine runs threads, with no search to steer; drop it, or use --engine det\n",
+				opt_name(search[i]));
+			return -1;
+		}
+		return 0;
+	}
+	if (given(c, OPT_DELAY)) {
+		fprintf(stderr, "secmmu: --delay: delays real threads; add --engine real\n");
+		return -1;
+	}
+	if (given(c, OPT_BOUND) && c->o.strategy != STRAT_DFS) {
+		fprintf(stderr, "secmmu: --bound: the dfs preemption bound; this run's strategy is %s\n",
+			c->strategy_name);
+		return -1;
+	}
+	if (given(c, OPT_DEPTH) && c->o.strategy != STRAT_PCT) {
+		fprintf(stderr, "secmmu: --depth: the pct depth; this run's strategy is %s\n",
+			c->strategy_name);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_combinations(const struct cli *c)
 {
+	if (check_search_opts(c))
+		return -1;
 	if (c->save_failure && c->real) {
 		fprintf(stderr, "secmmu: --save-failure: the real engine's executions cannot be replayed; use --engine det\n");
 		return -1;
