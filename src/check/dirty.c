@@ -88,6 +88,27 @@ static bool soft_dirty_by_vma(struct world *w, struct mm_struct *mm,
 	return vma && (vma->vm_flags & VM_SOFTDIRTY);
 }
 
+/*
+ * Why the present @pte does not record a write through it, or NULL if it
+ * does: it is clean, or clear_refs cleared its soft-dirty bit, nothing set
+ * it again and the VMA does not stand in for it (@soft_dirty_why then).
+ */
+static const char *missed_dirty_why(struct world *w, struct mm_struct *mm,
+				    unsigned long va, pte_t pte,
+				    const char *soft_dirty_why)
+{
+	bool known;
+
+	if (!pte_dirty(pte))
+		return "the PTE is clean: reclaim or MADV_FREE may drop the data";
+	if (pte_soft_dirty(pte) ||
+	    !__atomic_load_n(&mm->soft_dirty_clears, __ATOMIC_ACQUIRE))
+		return NULL;
+	if (soft_dirty_by_vma(w, mm, va, pte, &known) || !known)
+		return NULL;
+	return soft_dirty_why;
+}
+
 /**
  * check_missed_dirty - a CPU is about to write through TLB entry @e
  * @cpu: the CPU, holding its tlb_lock
@@ -103,7 +124,6 @@ void check_missed_dirty(struct cpu *cpu, struct tlb_entry *e, unsigned long va)
 	struct mm_struct *mm = cpu->loaded_mm;
 	struct world *w = cpu->mmw->w;
 	const char *what;
-	bool known;
 	pte_t pte;
 
 	if (!mm || !e->ptep || e->leaf_level != 1 || e->reported ||
@@ -114,16 +134,11 @@ void check_missed_dirty(struct cpu *cpu, struct tlb_entry *e, unsigned long va)
 	pte = __pte(__atomic_load_n(e->ptep, __ATOMIC_ACQUIRE));
 	if (!pte_hw_present(pte) || pte_pfn(pte) != e->pfn)
 		return;
-	if (!pte_dirty(pte)) {
-		what = "the PTE is clean: reclaim or MADV_FREE may drop the data";
-	} else if (!pte_soft_dirty(pte) &&
-		   __atomic_load_n(&mm->soft_dirty_clears, __ATOMIC_ACQUIRE)) {
-		if (soft_dirty_by_vma(w, mm, va, pte, &known) || !known)
-			return;
-		what = "clear_refs cleared its soft-dirty bit and the write did not fault to set it again";
-	} else {
+	what = missed_dirty_why(
+		w, mm, va, pte,
+		"clear_refs cleared its soft-dirty bit and the write did not fault to set it again");
+	if (!what)
 		return;
-	}
 	e->reported = true;
 	report_add(
 		w, "missed-dirty",
@@ -152,7 +167,6 @@ void check_missed_dirty_secondary(struct mm_struct *mm, unsigned long va,
 {
 	struct world *w = mm->mmw->w;
 	const char *what;
-	bool known;
 	pte_t pte;
 
 	if (!world_is_det(w) || mm->missed_dirty_reported)
@@ -170,16 +184,11 @@ void check_missed_dirty_secondary(struct mm_struct *mm, unsigned long va,
 	pte = check_peek_pte(mm->mmw, mm, va);
 	if (!pte_hw_present(pte) || pte_pfn(pte) != pfn)
 		return;
-	if (!pte_dirty(pte)) {
-		what = "the PTE is clean: reclaim or MADV_FREE may drop the data";
-	} else if (!pte_soft_dirty(pte) &&
-		   __atomic_load_n(&mm->soft_dirty_clears, __ATOMIC_ACQUIRE)) {
-		if (soft_dirty_by_vma(w, mm, va, pte, &known) || !known)
-			return;
-		what = "clear_refs cleared its soft-dirty bit and the device's write went around the fault that sets it again";
-	} else {
+	what = missed_dirty_why(
+		w, mm, va, pte,
+		"clear_refs cleared its soft-dirty bit and the device's write went around the fault that sets it again");
+	if (!what)
 		return;
-	}
 	mm->missed_dirty_reported = true;
 	report_add(
 		w, "missed-dirty",
