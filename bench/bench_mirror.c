@@ -81,23 +81,32 @@ static void bench_agent(void *arg)
 	dmirror_fini(&b->dev);
 }
 
+/* a world of @kind with 1024 frames, one CPU and one mm; 0 or -1 */
+static int bench_world(enum engine_kind kind, struct world **w,
+		       struct mm_world **mmw, struct mm_struct **mm)
+{
+	*w = world_create(&(struct world_opts){
+		.engine = kind, .max_steps = ~0UL, .seed = 1 });
+	if (!*w) {
+		broken("world_create");
+		return -1;
+	}
+	*mmw = mm_world_get(*w, 1024, 1);
+	*mm = *mmw ? mm_alloc(*mmw) : NULL;
+	if (!*mm) {
+		broken("mm_alloc");
+		world_destroy(*w);
+		return -1;
+	}
+	return 0;
+}
+
 static double bench_run(enum engine_kind kind)
 {
 	struct bench b = { 0 };
 
-	b.w = world_create(&(struct world_opts){
-		.engine = kind, .max_steps = ~0UL, .seed = 1 });
-	if (!b.w) {
-		broken("world_create");
+	if (bench_world(kind, &b.w, &b.mmw, &b.mm))
 		return -1;
-	}
-	b.mmw = mm_world_get(b.w, 1024, 1);
-	b.mm = b.mmw ? mm_alloc(b.mmw) : NULL;
-	if (!b.mm) {
-		broken("mm_alloc");
-		world_destroy(b.w);
-		return -1;
-	}
 	b.rounds = kind == ENGINE_DET ? DET_ROUNDS : REAL_ROUNDS;
 	if (!agent_create(b.w, "bench", bench_agent, &b) || world_run(b.w))
 		broken("world_run");
@@ -215,19 +224,8 @@ static double cs_run_once(enum engine_kind kind, enum cs_op op, int nr_devs,
 	unsigned long a;
 	int i;
 
-	b.w = world_create(&(struct world_opts){
-		.engine = kind, .max_steps = ~0UL, .seed = 1 });
-	if (!b.w) {
-		broken("world_create");
+	if (bench_world(kind, &b.w, &b.mmw, &b.mm))
 		return -1;
-	}
-	b.mmw = mm_world_get(b.w, 1024, 1);
-	b.mm = b.mmw ? mm_alloc(b.mmw) : NULL;
-	if (!b.mm) {
-		broken("mm_alloc");
-		world_destroy(b.w);
-		return -1;
-	}
 	b.calls = kind == ENGINE_DET ? CS_DET_CALLS : CS_REAL_CALLS;
 	b.devs = arena_alloc(b.w, sizeof(*b.devs) * (nr_devs ? nr_devs : 1));
 	for (i = 0; i < nr_devs; i++)
