@@ -591,6 +591,8 @@ void vma_link_file(struct vm_area_struct *vma);
 struct address_space *vma_prepare(struct vm_area_struct *vma);
 void vma_complete(struct address_space *mapping);
 void __vma_link_file(struct vm_area_struct *vma, struct address_space *mapping);
+void __vma_relink_file(struct vm_area_struct *vma,
+		       struct address_space *mapping);
 void unlink_file_vma(struct vm_area_struct *vma);
 
 /* ---- syscalls ---- */

@@ -196,10 +196,8 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 		vma->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 		vma->vm_start = addr;
 		/* its offset rose: its place in i_mmap may change */
-		if (mapping) {
-			list_del_init(&vma->shared);
-			__vma_link_file(vma, mapping);
-		}
+		if (mapping)
+			__vma_relink_file(vma, mapping);
 	} else {
 		new->vm_start = addr;
 		new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
@@ -371,10 +369,8 @@ struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm,
 	next->vm_pgoff = pgoff;
 	next->vm_flags |= tmpl->vm_flags & VM_SOFTDIRTY;
 	/* its offset fell: its place in i_mmap may change */
-	if (mapping) {
-		list_del_init(&next->shared);
-		__vma_link_file(next, mapping);
-	}
+	if (mapping)
+		__vma_relink_file(next, mapping);
 	vma_complete(mapping);
 	return next;
 }

@@ -166,6 +166,14 @@ void __vma_link_file(struct vm_area_struct *vma, struct address_space *mapping)
 	list_add_tail(&vma->shared, &pos->shared);
 }
 
+/* @vma's vm_pgoff changed: move it to its new place in i_mmap (held) */
+void __vma_relink_file(struct vm_area_struct *vma,
+		       struct address_space *mapping)
+{
+	list_del_init(&vma->shared);
+	__vma_link_file(vma, mapping);
+}
+
 /* link a file VMA into its file's i_mmap (mmap_lock held for write) */
 void vma_link_file(struct vm_area_struct *vma)
 {
