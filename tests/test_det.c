@@ -141,17 +141,30 @@ static void test_abba_lockdep_then_deadlock(void **state)
 	explore_result_free(&r);
 }
 
-static char *traced_run(const char *model, struct explore_opts o)
+/* one traced execution of @m; the caller frees both traces */
+static void traced_once(const struct model *m, struct explore_opts o,
+			char **json, char **text, char **schedule)
 {
 	struct explore_result r;
-	char *json;
 
 	o.trace = true;
-	assert_int_equal(explore(builtin_find(model), &o, &r), 0);
+	assert_int_equal(explore(m, &o, &r), 0);
 	assert_non_null(r.trace_json);
-	json = r.trace_json;
-	r.trace_json = NULL;
+	assert_non_null(r.trace_text);
+	*json = r.trace_json;
+	*text = r.trace_text;
+	*schedule = r.first_schedule;
+	r.trace_json = r.trace_text = r.first_schedule = NULL;
 	explore_result_free(&r);
+}
+
+static char *traced_run(const char *model, struct explore_opts o)
+{
+	char *json, *text, *schedule;
+
+	traced_once(builtin_find(model), o, &json, &text, &schedule);
+	free(text);
+	free(schedule);
 	return json;
 }
 
@@ -210,22 +223,6 @@ static unsigned long count_str(const char *s, const char *needle)
 	return n;
 }
 
-/* one traced execution of @m; the caller frees both traces */
-static void traced_once(const struct model *m, struct explore_opts o,
-			char **json, char **text, char **schedule)
-{
-	struct explore_result r;
-
-	o.trace = true;
-	assert_int_equal(explore(m, &o, &r), 0);
-	assert_non_null(r.trace_json);
-	assert_non_null(r.trace_text);
-	*json = r.trace_json;
-	*text = r.trace_text;
-	*schedule = r.first_schedule;
-	r.trace_json = r.trace_text = r.first_schedule = NULL;
-	explore_result_free(&r);
-}
 
 /*
  * Every built-in model, under random and under pct: the same seed gives
