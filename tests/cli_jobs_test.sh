@@ -328,6 +328,36 @@ expect_line 2 "^secmmu: $T/lu.fail is a failure file: replay it with 'secmmu rep
 expect_line 2 "^secmmu: --save-failure: the real engine's executions cannot be replayed" -- explore abba --engine real --save-failure "$T/x.fail"
 expect_line 2 "^secmmu: $T/nodir/x.fail: cannot write: No such file or directory$" -- explore lost-update --save-failure "$T/nodir/x.fail"
 
+# ---- workers never outlive their parent ----
+
+# kill_parent SIG: start a long --jobs 2 run, wait for its two workers,
+# send SIG to the parent alone, then no worker may be left
+kill_parent() {
+	local sig=$1 parent workers w i
+	"$SECMMU" explore locked-update --iterations 100000000 --jobs 2 >/dev/null 2>&1 &
+	parent=$!
+	for i in $(seq 100); do
+		workers=$(pgrep -P "$parent" | tr '\n' ' ')
+		[ "$(echo $workers | wc -w)" = 2 ] && break
+		sleep 0.05
+	done
+	kill -"$sig" "$parent"
+	wait "$parent" 2>/dev/null
+	sleep 0.3
+	for w in $workers; do
+		# a zombie is dead: some inits never reap orphans
+		if ps -o stat= -p "$w" 2>/dev/null | grep -qv Z; then
+			no "--jobs 2: worker $w outlived its parent after SIG$sig"
+			kill -9 $workers 2>/dev/null
+			return
+		fi
+	done
+	[ -n "$workers" ] && ok || no "--jobs 2: no workers seen (SIG$sig)"
+}
+kill_parent TERM
+kill_parent INT
+kill_parent KILL
+
 # ---- progress: never off a terminal, never with --json ----
 
 "$SECMMU" explore locked-update --iterations 3000 --jobs 2 >/dev/null 2>"$T/err"

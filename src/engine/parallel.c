@@ -49,6 +49,14 @@
  * every execution run, dropped or not.  A log costs 16 bytes per
  * violating execution that does not stop the run.
  *
+ * Lifetime: a worker dies with its parent (PR_SET_PDEATHSIG, checked
+ * against a parent that died before the worker set it), and a parent
+ * that gets SIGINT or SIGTERM forwards it to its workers, reaps them and
+ * then dies of the signal itself, so no worker outlives the command.
+ * The signal handler needs the worker pids: they sit in a static array,
+ * the one piece of process-wide state here (a signal handler has no
+ * other way to find them; only one explore_parallel() runs at a time).
+ *
  * Locking: the cut is the only shared memory, read and lowered with
  * __atomic builtins (relaxed: a stale value only costs extra work that
  * the merge drops).  The parent is single-threaded and talks to its
@@ -63,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -843,12 +852,32 @@ static int trace_last(const struct model *m, const struct explore_opts *o,
 	return 0;
 }
 
+/* the running workers, for the SIGINT/SIGTERM handler (see the header) */
+static volatile pid_t sig_workers[EXPLORE_MAX_JOBS];
+static volatile sig_atomic_t sig_nr_workers;
+
+static void forward_and_die(int sig)
+{
+	int k, n = sig_nr_workers;
+
+	for (k = 0; k < n; k++)
+		if (sig_workers[k] > 0)
+			kill(sig_workers[k], sig);
+	for (k = 0; k < n; k++)
+		if (sig_workers[k] > 0)
+			while (waitpid(sig_workers[k], NULL, 0) < 0 &&
+			       errno == EINTR)
+				;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int start_worker(struct worker *wks, int k, int n, const struct model *m,
 			const struct explore_opts *o, unsigned long *cut)
 {
 	unsigned long budget = (o->iterations - k + n - 1) / n;
+	pid_t parent = getpid(), pid;
 	int res[2], j;
-	pid_t pid;
 
 	if (pipe(res))
 		return -errno;
@@ -862,6 +891,11 @@ static int start_worker(struct worker *wks, int k, int n, const struct model *m,
 		return err;
 	}
 	if (!pid) {
+		/* die with the parent, even one that died before this line */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(1);
 		for (j = 0; j < k; j++)
 			close(wks[j].rd);
 		close(res[0]);
@@ -870,6 +904,8 @@ static int start_worker(struct worker *wks, int k, int n, const struct model *m,
 	close(res[1]);
 	wks[k].pid = pid;
 	wks[k].rd = res[0];
+	sig_workers[k] = pid;
+	sig_nr_workers = k + 1;
 	return 0;
 }
 
@@ -930,6 +966,7 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 {
 	struct worker wks[EXPLORE_MAX_JOBS];
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct sigaction fwd = { .sa_handler = forward_and_die }, oint, oterm;
 	double t0 = now_sec();
 	struct explore_opts so = *o;
 	bool dfs = o->strategy == STRAT_DFS;
@@ -963,6 +1000,9 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 	cut[1] = 0;
 	/* a worker that dies makes nothing in the parent raise SIGPIPE */
 	sigaction(SIGPIPE, &ign, &old);
+	sig_nr_workers = 0;
+	sigaction(SIGINT, &fwd, &oint);
+	sigaction(SIGTERM, &fwd, &oterm);
 	for (k = 0; k < n; k++) {
 		wks[k].rd = -1;
 		ret = start_worker(wks, k, n, m, o, cut);
@@ -976,6 +1016,9 @@ int explore_parallel(const struct model *m, const struct explore_opts *o,
 	}
 	talk(wks, n, ret ? -1 : o->progress_fd, o->progress_ms);
 	reap(wks, n, r, err, errlen);
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGTERM, &oterm, NULL);
+	sig_nr_workers = 0;
 	sigaction(SIGPIPE, &old, NULL);
 	munmap(cut, 2 * sizeof(*cut));
 	for (k = 0; k < n && !ret; k++)
