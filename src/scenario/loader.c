@@ -272,6 +272,7 @@ static int get_bool(struct sc_loader *ld, const struct sc_node *n,
 static int get_string(struct sc_loader *ld, const struct sc_node *n,
 		      const char *name, const char **out)
 {
+	*out = NULL; /* callers read it only on success; -O3 cannot tell */
 	if (n->type != SCN_SCALAR || sc_is_null(n))
 		return sc_error(ld, n, "%s must be a string, found %s", name,
 				what(n));
