@@ -67,11 +67,39 @@ static void test_real_abba_lockdep(void **state)
 	explore_result_free(&r);
 }
 
+/* two agents mapping regions of their own names: the region table is shared */
+static void test_real_regions_per_agent(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	run("name: regions\n"
+	    "world: {cpus: 2, memory: {frames: 256}, processes: [p]}\n"
+	    "agents:\n"
+	    "  - {name: a, repeat: 8, ops: [\n"
+	    "      {mmap: {proc: p, len: 4096, prot: read|write, as: ra}},\n"
+	    "      {write: {proc: p, cpu: 0, region: ra, value: 1}},\n"
+	    "      {read: {proc: p, cpu: 0, region: ra, expect: 1}},\n"
+	    "      {munmap: {proc: p, region: ra}}]}\n"
+	    "  - {name: b, repeat: 8, ops: [\n"
+	    "      {mmap: {proc: p, len: 4096, prot: read|write, as: rb}},\n"
+	    "      {write: {proc: p, cpu: 1, region: rb, value: 2}},\n"
+	    "      {read: {proc: p, cpu: 1, region: rb, expect: 2}},\n"
+	    "      {munmap: {proc: p, region: rb}}]}\n",
+	    20, &r);
+	if (r.violating)
+		print_error("%s\n", r.first_report);
+	assert_int_equal(r.executions, 20);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_locked_wait),
 		cmocka_unit_test(test_real_abba_lockdep),
+		cmocka_unit_test(test_real_regions_per_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

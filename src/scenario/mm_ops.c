@@ -345,15 +345,39 @@ static struct mm_struct *op_mm(struct sc_ctx *x, const struct sc_op *op)
 	return ((struct mm_sc_proc *)sc_obj(x, op, P_PROC))->mm;
 }
 
+/*
+ * The region table is shared by every agent of a run, and on the real
+ * engine they run at once: an entry is claimed with an atomic add, filled,
+ * and published by a release store of its name; readers look only at
+ * published names.  addr and len are relaxed atomics: an agent reading a
+ * region while another remaps it sees either mapping, as a racing
+ * program would.  Two agents that first map the same new name at once
+ * may each add an entry: lookups take the first.
+ */
 static struct mm_sc_region *region_find(struct mm_sc_state *st,
 					const char *name)
 {
-	int i;
+	int i, n = __atomic_load_n(&st->nr_regions, __ATOMIC_ACQUIRE);
+	const char *rn;
 
-	for (i = 0; i < st->nr_regions; i++)
-		if (!strcmp(st->regions[i].name, name))
+	if (n > MM_SC_MAX_REGIONS)
+		n = MM_SC_MAX_REGIONS;
+	for (i = 0; i < n; i++) {
+		rn = __atomic_load_n(&st->regions[i].name, __ATOMIC_ACQUIRE);
+		if (rn && !strcmp(rn, name))
 			return &st->regions[i];
+	}
 	return NULL;
+}
+
+static unsigned long region_addr(struct mm_sc_region *r)
+{
+	return __atomic_load_n(&r->addr, __ATOMIC_RELAXED);
+}
+
+static unsigned long region_len(struct mm_sc_region *r)
+{
+	return __atomic_load_n(&r->len, __ATOMIC_RELAXED);
 }
 
 static void region_set(struct sc_ctx *x, const struct sc_op *op,
@@ -361,17 +385,22 @@ static void region_set(struct sc_ctx *x, const struct sc_op *op,
 {
 	struct mm_sc_state *st = mm_state(x->run);
 	struct mm_sc_region *r = region_find(st, name);
+	int i;
 
 	if (!r) {
-		if (st->nr_regions == MM_SC_MAX_REGIONS) {
+		i = __atomic_fetch_add(&st->nr_regions, 1, __ATOMIC_RELAXED);
+		if (i >= MM_SC_MAX_REGIONS) {
 			sc_op_error(x, op, "too many regions at", name);
 			return;
 		}
-		r = &st->regions[st->nr_regions++];
-		r->name = name;
+		r = &st->regions[i];
+		__atomic_store_n(&r->addr, addr, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->len, len, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->name, name, __ATOMIC_RELEASE);
+		return;
 	}
-	r->addr = addr;
-	r->len = len;
+	__atomic_store_n(&r->addr, addr, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->len, len, __ATOMIC_RELAXED);
 }
 
 /*
@@ -395,8 +424,8 @@ static bool op_addr(struct sc_ctx *x, const struct sc_op *op, int p_addr,
 				    a[p_region].s);
 			return false;
 		}
-		*addr = r->addr + off;
-		*len = off < r->len ? r->len - off : 0;
+		*addr = region_addr(r) + off;
+		*len = off < region_len(r) ? region_len(r) - off : 0;
 		return true;
 	}
 	if (!a[p_addr].set) {
@@ -903,7 +932,7 @@ static bool where_addr(struct sc_run *run, const char *s, unsigned long *va)
 		memcpy(name, s, n);
 		name[n] = 0;
 		r = region_find(st, name);
-		*va = r ? r->addr : 0;
+		*va = r ? region_addr(r) : 0;
 		if (r && !s[n])
 			return true;
 		if (r && s[n + 1] >= '0' && s[n + 1] <= '9') {
@@ -1002,8 +1031,8 @@ bool sc_mm_region(struct sc_run *run, const char *name, unsigned long *addr,
 
 	if (!r)
 		return false;
-	*addr = r->addr;
-	*len = r->len;
+	*addr = region_addr(r);
+	*len = region_len(r);
 	return true;
 }
 
