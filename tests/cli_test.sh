@@ -438,5 +438,24 @@ assert any(" IOMMU " in l and "] event iotlb" in l for l in txt), txt
 PY
 then ok; else no "sva trace: CPU and device tracks"; fi
 
+# ---- an mm world that cannot be reserved: one line, exit 2, no crash ----
+# (not under a sanitizer: its shadow memory needs more than ulimit -v allows)
+if ldd "$SECMMU" 2>/dev/null | grep -qE 'lib(a|t)san'; then
+	echo "SKIP: ulimit -v checks under a sanitizer"
+else
+sed 's/frames: 512/frames: 16777216/' "$SC/demos/mm-mremap.yaml" >"$T/big.yaml"
+(ulimit -v 500000; "$SECMMU" run "$T/big.yaml" --iterations 2) >"$T/out" 2>&1
+got=$?
+if [ "$got" = 2 ] && [ "$(wc -l <"$T/out")" = 1 ] &&
+	grep -q "^secmmu: $T/big.yaml: cannot allocate the model's memory" "$T/out"; then
+	ok
+else
+	no "unreservable memory: exit $got"; sed 's/^/  | /' "$T/out" | head -5
+fi
+# a small world needs no more than its own size of address space
+(ulimit -v 600000; "$SECMMU" run "$SC/demos/mm-mremap.yaml" --iterations 20) >"$T/out" 2>&1 &&
+	ok || { no "mm-mremap under ulimit -v 600000"; sed 's/^/  | /' "$T/out" | head -5; }
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

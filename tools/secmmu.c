@@ -1228,6 +1228,10 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		ret = explore_parallel(m, &c.o, c.jobs, &r, err, sizeof(err));
 	else
 		ret = explore(m, &c.o, &r);
+	if (ret == -ENOMEM && !*err)
+		snprintf(err, sizeof(err),
+			 "cannot allocate the model's memory (%s): lower the world's memory or raise ulimit -v",
+			 strerror(ENOMEM));
 	if (ret) {
 		fprintf(stderr, "secmmu: %s: %s\n", c.model,
 			*err ? err : strerror(-ret));

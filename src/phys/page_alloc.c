@@ -113,6 +113,32 @@ static void phys_wait_table_init(struct phys_mem *pm)
 		init_waitqueue_head(pm->w, &pm->folio_wait_table[i]);
 }
 
+/*
+ * An aligned mapping of @need bytes at one of a few aligned hints: this
+ * costs only @need of address space, where the fallback below reserves
+ * @need + PHYS_MAP_ALIGN and fails under a tight RLIMIT_AS (ulimit -v).
+ */
+static uintptr_t phys_map_at_hint(size_t need)
+{
+	uintptr_t hint = (uintptr_t)1 << 44; /* far above heap and libraries */
+	void *r;
+	int i;
+
+	for (i = 0; i < 64; i++, hint += 64 * PHYS_MAP_ALIGN) {
+		r = mmap((void *)hint, need, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				 MAP_FIXED_NOREPLACE,
+			 -1, 0);
+		if (r == MAP_FAILED)
+			continue;
+		if ((uintptr_t)r == hint)
+			return hint;
+		munmap(r, need); /* a kernel without MAP_FIXED_NOREPLACE */
+		break;
+	}
+	return 0;
+}
+
 /* Map the struct page array in a PHYS_MAP_ALIGN-aligned region. */
 static int phys_map_pages(struct phys_mem *pm)
 {
@@ -123,6 +149,9 @@ static int phys_map_pages(struct phys_mem *pm)
 	uintptr_t p, base, end;
 	void *r;
 
+	base = phys_map_at_hint(need);
+	if (base)
+		goto mapped;
 	/* PROT_NONE reservation costs no commit charge; trim, then open */
 	r = mmap(NULL, reserve, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -139,6 +168,7 @@ static int phys_map_pages(struct phys_mem *pm)
 		munmap((void *)base, need);
 		return -ENOMEM;
 	}
+mapped:
 	pm->map = (void *)base;
 	pm->map_size = need;
 	*(struct phys_mem **)base = pm;

@@ -172,8 +172,10 @@ static void *dma_run_init(struct sc_run *run, const void *cfgp)
 				st->own_mmw = true;
 			if (st->own_mmw)
 				st->mmw = mm_world_get(w, DMA_SC_FRAMES, 1);
-			if (!st->mmw)
+			if (!st->mmw) {
+				run->setup_err = -ENOMEM;
 				return NULL;
+			}
 			st->iommu = iommu_get(st->mmw);
 		}
 		d->dev = pci_dev_add(st->iommu, o->name, cfg->ats, false);

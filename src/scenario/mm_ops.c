@@ -201,8 +201,10 @@ static void *mm_run_init(struct sc_run *run, const void *cfgp)
 	st->mmw = mm_world_get(run->w,
 			       cfg->frames ? cfg->frames : MM_SC_DEFAULT_FRAMES,
 			       st->nr_cpus);
-	if (!st->mmw)
+	if (!st->mmw) {
+		run->setup_err = -ENOMEM; /* the frames cannot be reserved */
 		return NULL;
+	}
 	for (i = 0; i < sc->nr_objs; i++) {
 		const struct sc_object *o = &sc->objs[i];
 

@@ -145,10 +145,15 @@ static int sc_setup(struct world *w, void *arg)
 		if (o->kind->init)
 			o->kind->init(w, run->obj[i], o);
 	}
-	run->subsys_state = arena_alloc(w, (sc->nr_subsys + 1) * sizeof(void *));
+	run->subsys_state =
+		arena_alloc(w, (sc->nr_subsys + 1) * sizeof(void *));
 	for (i = 0; i < sc->nr_subsys && (s = scenario_subsys_at(i)); i++)
-		if (s->run_init)
-			run->subsys_state[i] = s->run_init(run, sc->subsys_cfg[i]);
+		if (s->run_init) {
+			run->subsys_state[i] =
+				s->run_init(run, sc->subsys_cfg[i]);
+			if (run->setup_err)
+				return run->setup_err;
+		}
 	run->agents = arena_alloc(w, sc->nr_agents * sizeof(*run->agents));
 	w->priv = run;
 	for (i = 0; i < sc->nr_agents; i++) {
@@ -208,10 +213,11 @@ static void sc_check(struct world *w, void *arg)
 
 		if (compare(v, f->cmp, f->value))
 			continue;
-		report_add(w, f->violation,
-			   "final check '%s' (line %d) failed: the value is %ld%s%s",
-			   f->text, f->line, v, f->message ? "\n  " : "",
-			   f->message ? f->message : "");
+		report_add(
+			w, f->violation,
+			"final check '%s' (line %d) failed: the value is %ld%s%s",
+			f->text, f->line, v, f->message ? "\n  " : "",
+			f->message ? f->message : "");
 	}
 	/* ... then the subsystems check and tear down, the last one first */
 	for (i = sc->nr_subsys - 1; i >= 0; i--) {

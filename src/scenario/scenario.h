@@ -231,6 +231,12 @@ struct sc_run {
 	void **obj;	     /* instance of sc->objs[i] */
 	void **subsys_state; /* per subsystem, from run_init */
 	struct sc_agent_rt *agents;
+	/*
+	 * A run_init that cannot build its state (memory cannot be
+	 * reserved) sets this to a negative errno: the execution does not
+	 * start and the exploration fails with it.
+	 */
+	int setup_err;
 };
 
 /* ---- loading ---- */
