@@ -134,7 +134,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.name = "check.value_oracle",
 		.type = KNOB_BOOL,
 		.def = true,
-		.meaning = "a checker switch, not a kernel design: the value oracle (src/check/oracle.c) checks every CPU and mirror-device access of the deterministic engine against a syscall-level model of the address space; false turns it off (it is always off under the real engine)",
+		.meaning = "a checker switch, not a kernel design: the value oracle (src/check/oracle.c) checks every CPU, mirror-device and SVA-device access of the deterministic engine against a syscall-level model of the address space; false turns it off (it is always off under the real engine)",
 		.history = "not a Linux knob: DESIGN section 4, check 2",
 	},
 	[KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS] = {
