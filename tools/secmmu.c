@@ -1544,8 +1544,12 @@ static void zoo_md_entry(FILE *f, const struct scenario *sc, const char *rel)
 	policy_describe(f, &z->fixed);
 	fprintf(f, "\n- budget: ");
 	zoo_md_budget(f, z);
-	fprintf(f, "\n- run it: `secmmu zoo %s`, or `secmmu run scenarios/%s` (the file's own policy is the buggy one)\n",
+	fprintf(f, "\n- run it: `secmmu zoo %s`, or `secmmu run scenarios/%s`",
 		z->name, rel);
+	if (!memcmp(sc->policy.v, z->buggy.v, sizeof(z->buggy.v)))
+		fprintf(f, " (the file's own policy is the buggy one)\n");
+	else
+		fprintf(f, " with the buggy policy's `--policy`/`--set`\n");
 	fprintf(f, "\n**History.** ");
 	fput_md_text(f, z->history);
 	fprintf(f, "\n");
