@@ -1364,7 +1364,8 @@ static int cmd_policies(int argc, char **argv)
 		}
 	}
 	if (markdown && json) {
-		fprintf(stderr, "secmmu: policies: --markdown or --json, not both\n");
+		fprintf(stderr,
+			"secmmu: policies: --markdown or --json, not both\n");
 		return EXIT_USAGE;
 	}
 	if (markdown)
@@ -1615,8 +1616,9 @@ static int zoo_markdown(const char *dir, bool table)
 		if (!sc || !sc->zoo)
 			continue;
 		if (table) {
-			printf("| [`%s`](docs/zoo.md#%s) | `%s` | ", sc->zoo->name,
-			       sc->zoo->name, sc->zoo->violation);
+			printf("| [`%s`](docs/zoo.md#%s) | `%s` | ",
+			       sc->zoo->name, sc->zoo->name,
+			       sc->zoo->violation);
 			fput_md_text(stdout, sc->zoo->history);
 			printf(" |\n");
 			continue;
