@@ -38,12 +38,12 @@ define run_tests
 endef
 
 .PHONY: all help setup configure build test test-build test-asan test-tsan \
-	test-summary demo bench check-long format clean
+	test-summary demo bench check-long docs format clean
 
 all: build
 
 help:
-	@echo "targets: setup build test demo bench check-long format clean"
+	@echo "targets: setup build test demo bench check-long docs format clean"
 
 setup:
 	@./scripts/setup.sh
@@ -111,6 +111,11 @@ bench: build
 
 check-long: build
 	$(MESON) test -C $(BUILD_DIR) --suite long --print-errorlogs
+
+# docs/policies.md, docs/zoo.md and README.md's zoo table, from the code
+# (the `docs` test fails when the committed copies are out of date)
+docs: build
+	./scripts/gen-docs.sh $(BUILD_DIR)/secmmu .
 
 format:
 	@dirs=$$(for d in $(FORMAT_DIRS); do [ -d $$d ] && echo $$d; done); \

@@ -81,7 +81,7 @@ for m in sva-mremap-vs-reclaim-file sva-mremap2-vs-reclaim-file sva-mremap-vs-re
 	run 0 explore "$m" --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end
 done
 # DFS bound 3, exhaustive, for the other clean models whose tree takes
-# under ~20 s at bound 3 (design §24; five at the top of this file and
+# under ~20 s at bound 3 (five at the top of this file and
 # dma-unmap-vs-dma have theirs; the others: bound 2 above; by hand also
 # ksm-vs-write 11.0M, mremap-pmd-vs-munmap 3.8M, sva-mremap-vs-truncate 6.1M)
 for m in fault-vs-truncate read-vs-dontneed \

@@ -8,10 +8,12 @@
  *   replay FILE|MODEL --seed S       replay random execution S
  *   replay FAILURE_FILE       replay a violation saved by --save-failure
  *   list                      built-in models and shipped scenarios
- *   policies [--json]         presets and every knob
+ *   policies [--json|--markdown]  presets and every knob
  *   demo                      the main demo: find, explain, replay
  *   zoo [--jobs J] [--json] [NAME...]  the bug zoo (scenarios with a
  *                             zoo: block)
+ *   zoo --markdown[=table]    the zoo's static data as docs/zoo.md (or the
+ *                             README's table), without exploring
  *
  * Exit status: 0 clean (scenario: the outcome matched `expect`), 1 a
  * violation (scenario: the outcome did not match), 2 bad usage or input.
@@ -94,13 +96,15 @@ static void usage(FILE *f)
 		"                     --seed for a random one)\n"
 		"  replay FAILURE     replay a violation saved by --save-failure\n"
 		"  list               built-in models and shipped scenarios\n"
-		"  policies [--json]  policy presets and every knob\n"
+		"  policies [--json|--markdown]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
 		"  zoo [--jobs J] [--json] [NAME...]  the bug zoo: each entry's\n"
 		"                     buggy policy must find its violation, its\n"
 		"                     fixed one run clean (--jobs: each\n"
 		"                     exploration on J worker processes, the\n"
 		"                     same table)\n"
+		"  zoo --markdown[=table]  the zoo's entries as docs/zoo.md (or\n"
+		"                     the README's table), without exploring\n"
 		"\n"
 		"run/explore/replay options:\n"
 		"  --policy PRESET        start from this preset (scenario: instead of\n"
@@ -1349,19 +1353,29 @@ static int cmd_list(void)
 
 static int cmd_policies(int argc, char **argv)
 {
-	bool json = false;
+	bool json = false, markdown = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--markdown")) {
+			markdown = true;
 		} else {
 			fprintf(stderr, "secmmu: policies: unexpected argument '%s'\n",
 				argv[i]);
 			return EXIT_USAGE;
 		}
 	}
-	policy_print_all(stdout, json);
+	if (markdown && json) {
+		fprintf(stderr,
+			"secmmu: policies: --markdown or --json, not both\n");
+		return EXIT_USAGE;
+	}
+	if (markdown)
+		policy_print_markdown(stdout);
+	else
+		policy_print_all(stdout, json);
 	return 0;
 }
 
@@ -1497,6 +1511,147 @@ static void zoo_json(const struct scenario *sc, const char *file,
 	printf("}");
 }
 
+/* ---- zoo --markdown: docs/zoo.md and the README's table ---- */
+
+static const char *strategy_str(enum strategy s)
+{
+	return s == STRAT_PCT ? "pct" : s == STRAT_DFS ? "dfs" : "random";
+}
+
+static void zoo_md_budget(FILE *f, const struct sc_zoo *z)
+{
+	fprintf(f, "%s", strategy_str(z->strategy));
+	if (z->iterations)
+		fprintf(f, ", %lu executions", z->iterations);
+	else
+		fprintf(f, ", until the tree is exhausted");
+	if (z->bound >= 0)
+		fprintf(f, ", preemption bound %d", z->bound);
+	if (z->strategy == STRAT_PCT)
+		fprintf(f, ", depth %d", z->depth ? z->depth : 3);
+	if (z->strategy != STRAT_DFS)
+		fprintf(f, ", seed %lu", z->seed);
+}
+
+static void zoo_md_entry(FILE *f, const struct scenario *sc, const char *rel)
+{
+	const struct sc_zoo *z = sc->zoo;
+
+	fprintf(f, "\n<a id=\"%s\"></a>\n### `%s`\n\n", z->name, z->name);
+	if (sc->description) {
+		fput_md_text(f, sc->description);
+		fprintf(f, ".\n\n");
+	}
+	fprintf(f, "- scenario: [`scenarios/%s`](../scenarios/%s)\n", rel, rel);
+	fprintf(f, "- violation: `%s`\n- buggy policy: ", z->violation);
+	policy_describe(f, &z->buggy);
+	fprintf(f, "\n- fixed policy: ");
+	policy_describe(f, &z->fixed);
+	fprintf(f, "\n- budget: ");
+	zoo_md_budget(f, z);
+	fprintf(f, "\n- run it: `secmmu zoo %s`, or `secmmu run scenarios/%s`",
+		z->name, rel);
+	if (!memcmp(sc->policy.v, z->buggy.v, sizeof(z->buggy.v)))
+		fprintf(f, " (the file's own policy is the buggy one)\n");
+	else
+		fprintf(f, " with the buggy policy's `--policy`/`--set`\n");
+	fprintf(f, "\n**History.** ");
+	fput_md_text(f, z->history);
+	fprintf(f, "\n");
+}
+
+/*
+ * secmmu zoo --markdown[=table]: the zoo's static data (no exploration),
+ * as docs/zoo.md or as the README's table.  Entries in file order, so the
+ * output depends on the scenario files alone.
+ */
+static int zoo_markdown(const char *dir, bool table)
+{
+	struct name_list files = { 0 };
+	struct scenario **scs;
+	char path[4096], err[1024];
+	int bad_files = 0;
+	size_t f, n = 0;
+
+	find_yaml(dir, "", 0, &files);
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	scs = calloc(files.n + 1, sizeof(*scs));
+	if (!scs)
+		abort();
+	for (f = 0; f < files.n; f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files.v[f]);
+		scs[f] = scenario_load_file(path, err, sizeof(err));
+		if (!scs[f] && strstr(files.v[f], "bugs/")) {
+			fprintf(stderr, "%s\n", err);
+			bad_files++;
+		}
+		if (scs[f] && scs[f]->zoo)
+			n++;
+	}
+	if (bad_files)
+		goto out;
+	if (table) {
+		printf("| entry | violation | history |\n|---|---|---|\n");
+	} else {
+		printf("<!-- generated by `secmmu zoo --markdown` from the zoo: blocks of\n"
+		       "     scenarios/bugs/; do not edit: change the scenarios, then run `make docs` -->\n"
+		       "# The bug zoo\n\n"
+		       "Each entry is a scenario file with a `zoo:` block: a bug from Linux's\n"
+		       "history, the violation it produces, the policy that has the bug and\n"
+		       "the policy that fixes it, and an exploration budget. `secmmu zoo`\n"
+		       "explores every entry twice with its budget: under the buggy policy\n"
+		       "the explorer must report the violation, under the fixed policy it\n"
+		       "must find nothing. It prints one row per entry (the execution that\n"
+		       "found the bug, and the fixed run's executions) and exits with 0 when\n"
+		       "every entry behaves, 1 otherwise. `secmmu zoo NAME...` runs some\n"
+		       "entries; `--jobs J` and `--json` work as for `run`. The file's own\n"
+		       "`policy:` and `expect:` describe the buggy kernel, so `secmmu run\n"
+		       "FILE` reproduces the bug; without `--strategy` or `--iterations` it\n"
+		       "uses the zoo budget. The format of the block is in\n"
+		       "[scenario-format.md](scenario-format.md).\n\n"
+		       "%zu entries:\n\n"
+		       "| entry | violation | buggy policy | fixed policy | budget |\n"
+		       "|---|---|---|---|---|\n",
+		       n);
+	}
+	for (f = 0; f < files.n; f++) {
+		const struct scenario *sc = scs[f];
+
+		if (!sc || !sc->zoo)
+			continue;
+		if (table) {
+			printf("| [`%s`](docs/zoo.md#%s) | `%s` | ",
+			       sc->zoo->name, sc->zoo->name,
+			       sc->zoo->violation);
+			fput_md_text(stdout, sc->zoo->history);
+			printf(" |\n");
+			continue;
+		}
+		printf("| [`%s`](#%s) | `%s` | ", sc->zoo->name, sc->zoo->name,
+		       sc->zoo->violation);
+		policy_describe(stdout, &sc->zoo->buggy);
+		printf(" | ");
+		policy_describe(stdout, &sc->zoo->fixed);
+		printf(" | ");
+		zoo_md_budget(stdout, sc->zoo);
+		printf(" |\n");
+	}
+	if (!table) {
+		printf("\n## Entries\n");
+		for (f = 0; f < files.n; f++)
+			if (scs[f] && scs[f]->zoo)
+				zoo_md_entry(stdout, scs[f], files.v[f]);
+	}
+out:
+	for (f = 0; f < files.n; f++) {
+		scenario_free(scs[f]);
+		free(files.v[f]);
+	}
+	free(scs);
+	free(files.v);
+	return bad_files ? EXIT_VIOLATION : 0;
+}
+
 /*
  * secmmu zoo [--jobs J] [--json] [NAME...]: every scenario with a `zoo:` block,
  * or those named (by zoo name, scenario name or path under the
@@ -1511,6 +1666,7 @@ static int cmd_zoo(int argc, char **argv)
 	int nr = 0, bad_entries = 0, entries = 0, ret = 0, i;
 	unsigned long jobs = 1;
 	bool json = false;
+	int markdown = 0; /* 1: docs/zoo.md, 2: the README's table */
 	size_t f;
 
 	for (i = 1; i < argc; i++) {
@@ -1528,6 +1684,10 @@ static int cmd_zoo(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
 			continue;
+		} else if (!strcmp(argv[i], "--markdown") ||
+			   !strcmp(argv[i], "--markdown=table")) {
+			markdown = argv[i][10] ? 2 : 1;
+			continue;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "secmmu: zoo: unknown option '%s'\n",
 				argv[i]);
@@ -1544,6 +1704,14 @@ static int cmd_zoo(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		names[nr++] = argv[i];
+	}
+	if (markdown) {
+		if (nr || json || jobs > 1) {
+			fprintf(stderr,
+				"secmmu: zoo: --markdown takes no names, --jobs or --json\n");
+			return EXIT_USAGE;
+		}
+		return zoo_markdown(dir, markdown == 2);
 	}
 	find_yaml(dir, "", 0, &files);
 	qsort(files.v, files.n, sizeof(*files.v), cmp_str);

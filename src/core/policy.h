@@ -130,6 +130,15 @@ const char *policy_value_str(const struct policy *p, enum knob_id id,
 /* `secmmu policies`: presets, then every knob (text or JSON) */
 void policy_print_all(FILE *f, bool json);
 
+/* `secmmu policies --markdown`: docs/policies.md, generated */
+void policy_print_markdown(FILE *f);
+
+/* markdown text: escapes what would start markup (| < * and a leading _) */
+void fput_md_text(FILE *f, const char *s);
+
+/* "preset P + knob=value, ..." (or "default"): how @p was built */
+void policy_describe(FILE *f, const struct policy *p);
+
 static inline unsigned policy_get(const struct policy *p, enum knob_id id)
 {
 	return p->v[id];

@@ -10,8 +10,10 @@
  * budget, where a --jobs 1 run looks first; and for the random strategy
  * the J workers run exactly the executions of the --jobs 1 run with the
  * same seed, so numbers and seeds in the report mean the same thing
- * whatever J.  (pct learns its step estimate from the executions one
- * worker ran, so its executions differ from --jobs 1, deterministically.)
+ * whatever J.  pct draws its change points from the step count of the
+ * budget's first execution, which a worker that does not own it runs
+ * once, uncounted (explore.c), so pct's executions are the --jobs 1 ones
+ * too.
  *
  * Stopping: with stop_on_violation, a worker that finds the stop kind
  * publishes the execution's number in a shared "cut" (an atomic minimum

@@ -11,10 +11,11 @@
  * SEQUENTIAL, WILLNEED, DONTFORK, DOFORK, WIPEONFORK, KEEPONFORK,
  * MERGEABLE, UNMERGEABLE) with VMA splitting and merging.
  *
- * Simplifications: no reclaim yet, so a lazily freeable page is never
- * actually discarded; WILLNEED reads nothing ahead; MADV_REMOVE needs a
- * hole punch in a shared file, which is not modeled (-EINVAL); KSM is
- * not there to act on VM_MERGEABLE.
+ * Simplifications: reclaim (vmscan.c) pages a lazily freeable page out
+ * like any other instead of discarding it; WILLNEED reads nothing ahead;
+ * MADV_REMOVE needs a hole punch in a shared file, which is not modeled
+ * (-EINVAL); VM_MERGEABLE only marks the VMA for ksm_merge_pair() (ksm.c:
+ * no ksmd scan).
  *
  * Lock order (see memory.c): mmap_lock (read for DONTNEED/FREE/WILLNEED/
  * REMOVE, write for the rest) -> PTE lock; TLB flushes after the PTE

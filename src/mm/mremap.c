@@ -24,8 +24,8 @@
  *  - Whole PTE tables move when source, destination and length cover a
  *    whole PMD (move_normal_pmd, CONFIG_HAVE_MOVE_PMD); elsewhere PTEs move
  *    one by one (knob mremap.move_pmd: false for kernels before 2019, which
- *    always move PTEs).  No PUD-level moves (move_normal_pud: 1 GiB-aligned
- *    moves go PMD by PMD), no THP leaves (move_huge_pmd).  Whole-table
+ *    always move PTEs); a whole PMD table moves when they cover a whole
+ *    PUD (move_normal_pud).  No THP leaves (move_huge_pmd).  Whole-table
  *    moves take the rmap locks (knob mremap.pmd_move_rmap_locks: false
  *    reproduces the race fixed in 2021 by 97113eb39fa7); the rmap locks
  *    are i_mmap_rwsem only (the model has no anon_vma lock).
@@ -35,12 +35,13 @@
  *    before the old one in i_mmap (ordered by vm_pgoff), and
  *    need_rmap_locks is set as in Linux: move_ptes() then holds
  *    i_mmap_rwsem for write while it moves, and drops it before the range
- *    end (the pre-6.6 SVA window of docs/design.md §20).
+ *    end (the pre-6.6 SVA window of docs/iommu.md).
  *  - MREMAP_DONTUNMAP keeps the old VMA (and its anon_vma: there are
  *    no chains to unlink here), with no RLIMIT_AS check.
  *  - No VM_ACCOUNT/overcommit, no mlock population
- *    of the grown part beyond mm_populate(), no userfaultfd, no mmu
- *    notifiers (the primary MMU has none yet), no hugetlb.
+ *    of the grown part beyond mm_populate(), no userfaultfd, no hugetlb.
+ *    One MMU_NOTIFY_UNMAP range over the old range brackets the move
+ *    (move_page_tables).
  *  - old_len == 0 (duplicating a shared mapping) is refused with
  *    -EINVAL, which Linux does for private mappings.
  *

@@ -33,7 +33,7 @@
  *                           range end, after move_ptes dropped the PTLs,
  *                           yet the run is clean: truncate's notifier
  *                           range over the old VMA (still in i_mmap)
- *                           flushes the device first (docs §18).  With
+ *                           flushes the device first (docs/iommu.md).  With
  *                           "none" the device uses the freed page
  *                           ("stale-atc")
  *   sva-dontneed-nested     two MADV_DONTNEEDs of one page; the one that

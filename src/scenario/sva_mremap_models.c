@@ -37,7 +37,7 @@
  * cached), a successful read after mremap() returned ("value"), a read
  * of anything but the value the page holds ("value").
  *
- * Results (docs/design.md §20): clean under in_range_end and
+ * Results (docs/iommu.md, "mremap and the pre-6.6 range-end flush"): clean under in_range_end and
  * with_tlb_flush, except the merge variant (stale-atc under
  * in_range_end); with none the device reaches the freed frame.
  * The file case is clean because the rmap walk visits the old VMA (still
