@@ -129,6 +129,9 @@ struct iommu_domain_ops {
  * @mm: SVA: the address space whose page tables it shares
  * @priv: the owner's (io-pgtable, SVA bond list, ...)
  * @name: for reports
+ * @noncoherent: the domain lets devices DMA with no-snoop (it does not
+ *	enforce cache coherency): their accesses bypass the CPU cache
+ *	(src/phys/cache.h).  Set by the owner before a device uses it.
  */
 struct iommu_domain {
 	enum iommu_domain_type type;
@@ -138,6 +141,7 @@ struct iommu_domain {
 	struct mm_struct *mm;
 	void *priv;
 	const char *name;
+	bool noncoherent;
 };
 
 /**
