@@ -183,7 +183,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.name = "vfio.fgsp_second_flush",
 		.type = KNOB_BOOL,
 		.def = true,
-		.meaning = "vfio_test_domain_fgsp() flushes the CPU cache over its two probe pages again after unmapping them, before freeing them (the first flush, before mapping, follows vfio.noncoherent_flush); false leaves the probe pages' lines as the IOMMU driver's access left them",
+		.meaning = "with vfio.noncoherent_flush=map_and_unpin, vfio_test_domain_fgsp() of a non-coherent domain flushes the CPU cache over its two probe pages again after unmapping them, before freeing them (the first flush, before mapping, is part of map_and_unpin); false leaves the probe pages' lines as the IOMMU driver's access left them",
 		.history = "the second arch_clean_nonsnoop_dma() in vfio_test_domain_fgsp() of the 2024 series, questioned by Alex Williamson (kernel pages, no ongoing use) and kept by Yan Zhao for a malicious device; vfio_test_domain_fgsp() (2013, fixed 2023 by \"vfio/type1: Respect IOMMU reserved regions in vfio_test_domain_fgsp()\") is absent from the recent mainline read",
 	},
 	[KNOB_VFIO_SYNC_BEFORE_UNPIN] = {

@@ -1069,7 +1069,8 @@ static void vfio_test_domain_fgsp(struct vfio_iommu *iommu,
 	}
 	iommu_unmap(domain, 0, 2 * PAGE_SIZE);
 	for (i = 0; i < 2; i++) {
-		if (nc && policy_bool(iommu->w, KNOB_VFIO_FGSP_SECOND_FLUSH))
+		if (nc && nc_flush_on(iommu) &&
+		    policy_bool(iommu->w, KNOB_VFIO_FGSP_SECOND_FLUSH))
 			vfio_flush_cache(iommu, page_to_pfn(pages[i]), 1);
 		__free_page(pages[i]);
 	}
