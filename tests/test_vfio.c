@@ -11,7 +11,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -19,7 +21,9 @@
 #include "mm_fixture.h"
 
 #include "core/policy.h"
+#include "engine/engine.h"
 #include "mm/gup.h"
+#include "scenario/scenario.h"
 #include "phys/cache.h"
 #include "vfio/vfio.h"
 
@@ -605,10 +609,13 @@ static void test_cache_checks(void **state)
 	assert_ptr_equal(q, p); /* LIFO reuse */
 	assert_int_equal(phys_read_nosnoop(pm, pfn, 128, &val, "dev"), 0);
 	assert_true(report_has(f->w, "noncoherent-leak"));
-	/* corruption: a dirty line over device data, written back unpinned */
+	/* corruption: a dirty line over data a device wrote while the frame
+	 * was pinned, written back after the unpin */
 	arch_flush_cache_phys(pm, pfn << PAGE_SHIFT, PAGE_SIZE);
+	assert_true(folio_try_pin(page_folio(q)));
 	phys_write(pm, pfn, 256, 1);
 	phys_write_nosnoop(pm, pfn, 264, 2, "dev");
+	unpin_user_page(q);
 	assert_false(report_has(f->w, "noncoherent-corruption"));
 	cpu_cache_wbinvd(pm);
 	assert_true(report_has(f->w, "noncoherent-corruption"));
@@ -627,6 +634,10 @@ static void test_cache_pinned_flush_clean(void **state)
 
 	(void)state;
 	assert_int_equal(cpu_cache_enable(pm), 0);
+	/* an unpinned kernel page written back by its owner: fine ... */
+	phys_write(pm, pfn, 0, 1);
+	phys_write_nosnoop(pm, pfn, 8, 2, "dev");
+	arch_flush_cache_phys(pm, pfn << PAGE_SHIFT, PAGE_SIZE);
 	/* the same sequence while the frame is pinned: the user's business */
 	assert_true(folio_try_pin(page_folio(p)));
 	phys_write(pm, pfn, 256, 1);
@@ -635,7 +646,13 @@ static void test_cache_pinned_flush_clean(void **state)
 	unpin_user_page(p);
 	cpu_cache_wbinvd(pm);
 	assert_int_equal(f->w->nr_reports, 0);
+	/* ... but not after it freed the page */
+	phys_write(pm, pfn, 0, 1);
+	phys_write_nosnoop(pm, pfn, 8, 2, "dev");
 	__free_page(p);
+	cpu_cache_wbinvd(pm);
+	assert_true(report_has(f->w, "noncoherent-corruption"));
+	f->expected_reports = 1;
 	fx_release_mms(f);
 	fx_finish(f);
 }
@@ -674,7 +691,73 @@ static void test_noncoherent_flush_policy(void **state)
 	}
 }
 
-int main(void)
+/* ---- the shipped clean models, and the knob that breaks each ---- */
+
+static const char *scenarios_dir = "scenarios";
+
+/* explore models/@name; with @knob set to @val when @knob >= 0 */
+static void explore_model(const char *name, int knob, unsigned val,
+			  enum strategy st, unsigned long iters, int bound,
+			  struct explore_result *r)
+{
+	struct explore_opts o = { .strategy = st,
+				  .seed = 1,
+				  .iterations = iters,
+				  .bound = bound,
+				  .stop_on_violation = true,
+				  .progress_fd = -1 };
+	char path[512], err[512];
+	struct scenario *sc;
+
+	snprintf(path, sizeof(path), "%s/models/%s", scenarios_dir, name);
+	sc = scenario_load_file(path, err, sizeof(err));
+	if (!sc)
+		print_error("%s\n", err);
+	assert_non_null(sc);
+	if (knob >= 0)
+		sc->policy.v[knob] = val;
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(explore(scenario_model(sc), &o, r), 0);
+	scenario_free(sc);
+}
+
+static void test_models(void **state)
+{
+	struct explore_result r;
+
+	(void)state;
+	/* the fgsp second flush: clean, and needed (DFS bound 2, exhausted) */
+	explore_model("vfio-fgsp-second-flush.yaml", -1, 0, STRAT_DFS, 0, 2,
+		      &r);
+	assert_true(r.exhausted);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	explore_model("vfio-fgsp-second-flush.yaml",
+		      KNOB_VFIO_FGSP_SECOND_FLUSH, false, STRAT_DFS, 0, 2, &r);
+	assert_string_equal(r.first_kind, "noncoherent-corruption");
+	explore_result_free(&r);
+	/* the plain bookkeeping loses the unpin flush in some attach order */
+	explore_model("vfio-attach-replay-order.yaml",
+		      KNOB_VFIO_CACHE_FLUSH_BOOKKEEPING, VFIO_CFR_PLAIN,
+		      STRAT_DFS, 0, 2, &r);
+	assert_string_equal(r.first_kind, "noncoherent-corruption");
+	explore_result_free(&r);
+	/* the others: a short random walk here, DFS in the long suite */
+	explore_model("vfio-attach-replay-order.yaml", -1, 0, STRAT_RANDOM, 300,
+		      -1, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	explore_model("vfio-lazy-unpin-flush.yaml", -1, 0, STRAT_RANDOM, 300,
+		      -1, &r);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+	explore_model("vfio-lazy-unpin-flush.yaml", KNOB_VFIO_NONCOHERENT_FLUSH,
+		      VFIO_NC_FLUSH_NONE, STRAT_DFS, 0, 2, &r);
+	assert_string_equal(r.first_kind, "noncoherent-corruption");
+	explore_result_free(&r);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_errnos),
@@ -689,7 +772,11 @@ int main(void)
 		cmocka_unit_test(test_cache_checks),
 		cmocka_unit_test(test_cache_pinned_flush_clean),
 		cmocka_unit_test(test_noncoherent_flush_policy),
+		cmocka_unit_test(test_models),
 	};
+
+	if (argc > 1)
+		scenarios_dir = argv[1];
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

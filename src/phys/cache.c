@@ -33,11 +33,15 @@
  *  - "noncoherent-stale-read": a non-snooping read of a word that a dirty
  *    CPU line holds with another, newer value.
  *  - "noncoherent-corruption": a dirty CPU line written back over data a
- *    non-snooping device wrote under it after the CPU dirtied it, at a
- *    time the frame is no longer DMA-pinned (or has a new owner): the host
- *    then sees its memory change under it.  A write-back while the frame
- *    is still pinned (the series' flush before unpinning) is the DMA
- *    user's own business, not the host's.
+ *    non-snooping device wrote under it after the CPU dirtied it, once
+ *    the frame has been freed since the line was dirtied, or once it is
+ *    no longer DMA-pinned when it was pinned at the device's write: the
+ *    host then sees its memory change under it.  A write-back while the
+ *    frame is still pinned (the series' flush before unpinning), or by
+ *    the kernel owner of an unpinned page before it frees it (the second
+ *    flush of vfio_test_domain_fgsp()), is not reported.  A new owner's
+ *    store into the line makes it the new owner's (the old device data
+ *    no longer matters).
  *
  * What memory holds for a line is tracked by generation: a record per
  * line written to memory while the cache exists (write-back, a
@@ -83,6 +87,7 @@ struct cache_line {
 	unsigned long dirty_step;
 	bool dirty;
 	bool dev_wrote; /* memory under it written by a non-snooping device */
+	bool dev_wrote_pinned; /* ... while the frame was pinned for DMA */
 };
 
 struct cache_set {
@@ -248,7 +253,8 @@ static void line_writeback(struct cpu_cache *c, struct cache_line *l,
 	unsigned long gen = phys_generation(pm, pfn);
 
 	if (l->dev_wrote && !c->reported_corrupt &&
-	    (l->gen != gen || !folio_maybe_dma_pinned(folio))) {
+	    (l->gen != gen ||
+	     (l->dev_wrote_pinned && !folio_maybe_dma_pinned(folio)))) {
 		c->reported_corrupt = true;
 		report_add(
 			pm->w, "noncoherent-corruption",
@@ -257,8 +263,8 @@ static void line_writeback(struct cpu_cache *c, struct cache_line *l,
 			(l->key & (CACHE_LINES_PER_PAGE - 1))
 				<< CACHE_LINE_SHIFT,
 			l->dirty_step, l->gen,
-			l->gen != gen ? "reused by a new owner" :
-					"no longer pinned",
+			l->gen != gen ? "freed (or reused) since" :
+					"no longer pinned for DMA",
 			gen);
 	}
 	for (i = 0; i < CACHE_LINE_WORDS; i++)
@@ -270,6 +276,7 @@ static void line_writeback(struct cpu_cache *c, struct cache_line *l,
 	gen_map_set(&c->mem, l->key, l->gen, false);
 	l->dirty = false;
 	l->dev_wrote = false;
+	l->dev_wrote_pinned = false;
 	c->stats.writebacks++;
 }
 
@@ -322,12 +329,16 @@ static void line_store(struct cpu_cache *c, struct cache_line *l,
 		       unsigned int word, uint64_t val)
 {
 	struct world *w = c->pm->w;
+	unsigned long gen = phys_generation(c->pm, key_pfn(l->key));
 
+	/* a new owner's store: the old owner's device data is not its */
+	if (l->gen != gen)
+		l->dev_wrote = false;
 	l->data[word] = val;
 	if (!l->dirty)
 		l->dirty_step = __atomic_load_n(&w->step, __ATOMIC_RELAXED);
 	l->dirty = true;
-	l->gen = phys_generation(c->pm, key_pfn(l->key));
+	l->gen = gen;
 }
 
 static int check_addr(struct phys_mem *pm, unsigned long pfn,
@@ -543,8 +554,11 @@ int phys_write_nosnoop(struct phys_mem *pm, unsigned long pfn,
 	/* the rest of the line in memory is the current owner's now too */
 	gen_map_set(&c->mem, key, phys_generation(pm, pfn), false);
 	l = line_lookup(c, key);
-	if (l && l->dirty)
+	if (l && l->dirty) {
 		l->dev_wrote = true;
+		l->dev_wrote_pinned = folio_maybe_dma_pinned(
+			page_folio(pfn_to_page(pm, pfn)));
+	}
 	cc_unlock(c);
 	return 0;
 }

@@ -4,10 +4,12 @@
  * (src/vfio/vfio_iommu_type1.c) and the CPU cache (src/phys/cache.c) in
  * scenario files, on the processes of the mm subsystem.
  *
- *   world:  vfio_groups: `{NAME: {coherent: true|false, map_fail_at: N}}`
- *             an IOMMU group with one device; coherent: false lets it DMA
- *             with no-snoop (its domain does not enforce coherency);
- *             map_fail_at: iommu_map() fails once its domain maps N pages
+ *   world:  vfio_groups: `{NAME: {coherent: true|false, map_fail_at: N,
+ *             fgsp_quirk: bool}}` an IOMMU group with one device;
+ *             coherent: false lets it DMA with no-snoop (its domain does
+ *             not enforce coherency); map_fail_at: iommu_map() fails once
+ *             its domain maps N pages; fgsp_quirk: the IOMMU driver's CPU
+ *             stores to vfio_test_domain_fgsp()'s probe pages
  *           vfio_containers: `{NAME: {proc: P, type: v2|v1,
  *             memlock: PAGES|unlimited, cap_ipc_lock: bool}}` a container
  *             opened by process P (its mm is current->mm of every ioctl)
@@ -43,6 +45,7 @@
 struct vfio_sc_group_cfg {
 	long coherent;
 	long map_fail_at;
+	long fgsp_quirk;
 };
 
 struct vfio_sc_cont_cfg {
@@ -94,7 +97,7 @@ static int group_parse(struct sc_loader *ld, struct sc_object *o,
 	if (!sc_is_map(n))
 		return sc_error(
 			ld, n,
-			"a VFIO group's settings must be a map (coherent, map_fail_at)");
+			"a VFIO group's settings must be a map (coherent, map_fail_at, fgsp_quirk)");
 	for (i = 0; i < sc_len(n); i++) {
 		const struct sc_node *k = sc_map_key(n, i);
 		const struct sc_node *v = sc_map_value(n, i);
@@ -105,6 +108,9 @@ static int group_parse(struct sc_loader *ld, struct sc_object *o,
 		if (!strcmp(key, "coherent")) {
 			if (parse_bool(ld, v, "'coherent'", &cfg->coherent))
 				return -1;
+		} else if (!strcmp(key, "fgsp_quirk")) {
+			if (parse_bool(ld, v, "'fgsp_quirk'", &cfg->fgsp_quirk))
+				return -1;
 		} else if (!strcmp(key, "map_fail_at")) {
 			if (sc_get_int(ld, v, 0, 1L << 30, "'map_fail_at'",
 				       &cfg->map_fail_at))
@@ -112,7 +118,7 @@ static int group_parse(struct sc_loader *ld, struct sc_object *o,
 		} else {
 			return sc_error(
 				ld, k,
-				"unknown key '%s' in a VFIO group (coherent, map_fail_at)",
+				"unknown key '%s' in a VFIO group (coherent, map_fail_at, fgsp_quirk)",
 				key);
 		}
 	}
@@ -238,6 +244,7 @@ static void *vfio_run_init(struct sc_run *run, const void *unused)
 		if (!g->group)
 			return NULL;
 		g->group->map_fail_at = cfg->map_fail_at;
+		g->group->fgsp_quirk = cfg->fgsp_quirk;
 	}
 	return run;
 }

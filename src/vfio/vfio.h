@@ -132,12 +132,16 @@ struct vfio_domain;
  * @map_fail_at: fault injection: iommu_map() into a domain created for
  *	this group fails with -ENOMEM once the domain maps this many pages
  *	(0: never), standing for a page-table allocation failure
+ * @fgsp_quirk: the IOMMU driver's CPU touches (stores to) the probe pages
+ *	of vfio_test_domain_fgsp() while they are mapped: the case Yan Zhao
+ *	raised for its second flush
  * @container: the container it is attached to, or NULL
  */
 struct vfio_group {
 	const char *name;
 	struct pci_dev *dev;
 	bool coherent;
+	bool fgsp_quirk;
 	unsigned long map_fail_at;
 	struct vfio_iommu *container;
 };
@@ -158,6 +162,7 @@ struct vfio_domain {
 	bool enforce_cache_coherency;
 	unsigned long nr_mapped;
 	unsigned long map_fail_at;
+	bool fgsp_quirk;
 	struct vfio_iommu *iommu;
 };
 

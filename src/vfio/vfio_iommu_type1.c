@@ -1067,6 +1067,13 @@ static void vfio_test_domain_fgsp(struct vfio_iommu *iommu,
 			      IOMMU_READ | IOMMU_WRITE))
 			break;
 	}
+	if (domain->fgsp_quirk) {
+		/* the driver's CPU stores to the probe pages while mapped;
+		 * the domain's devices may DMA to them meanwhile */
+		for (i = 0; i < 2; i++)
+			phys_write(pm, page_to_pfn(pages[i]), 0, 0x5a5a);
+		cond_resched();
+	}
 	iommu_unmap(domain, 0, 2 * PAGE_SIZE);
 	for (i = 0; i < 2; i++) {
 		if (nc && nc_flush_on(iommu) &&
@@ -1094,6 +1101,7 @@ static struct vfio_domain *vfio_domain_alloc(struct vfio_iommu *iommu,
 	if (!domain->domain)
 		return NULL;
 	domain->map_fail_at = group->map_fail_at;
+	domain->fgsp_quirk = group->fgsp_quirk;
 	return domain;
 }
 
