@@ -135,6 +135,8 @@ struct vfio_domain;
  * @fgsp_quirk: the IOMMU driver's CPU touches (stores to) the probe pages
  *	of vfio_test_domain_fgsp() while they are mapped: the case Yan Zhao
  *	raised for its second flush
+ * @ops_id: stands for the IOMMU driver (iommu_ops) behind the group:
+ *	groups of different ones never share a domain (0 for all by default)
  * @container: the container it is attached to, or NULL
  */
 struct vfio_group {
@@ -142,6 +144,7 @@ struct vfio_group {
 	struct pci_dev *dev;
 	bool coherent;
 	bool fgsp_quirk;
+	int ops_id;
 	unsigned long map_fail_at;
 	struct vfio_iommu *container;
 };
@@ -163,6 +166,7 @@ struct vfio_domain {
 	unsigned long nr_mapped;
 	unsigned long map_fail_at;
 	bool fgsp_quirk;
+	int ops_id;
 	struct vfio_iommu *iommu;
 };
 

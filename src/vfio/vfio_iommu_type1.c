@@ -26,8 +26,9 @@
  *    external pinning (vfio_pin_pages), no pfn_list, no dma_unmap
  *    notifier, and the FLAG_VADDR -EBUSY with mdevs cannot happen.
  *  - One IOMMU (the world's), one page size (4 KiB): pgsize_bitmap is
- *    PAGE_SIZE and every domain has the same ops, so "compatible" means
- *    "same enforce_cache_coherency".  The aperture is the io-pgtable's
+ *    PAGE_SIZE.  A group's ops_id stands for its IOMMU driver's
+ *    iommu_ops, so "compatible" means same ops_id and same
+ *    enforce_cache_coherency.  The aperture is the io-pgtable's
  *    39-bit IOVA space; no reserved regions, no MSI cookie.
  *  - No VM_PFNMAP ranges (vfio-pci BARs): vaddr_get_pfns() fails with
  *    -EFAULT where Linux would follow_fault_pfn().
@@ -1102,6 +1103,7 @@ static struct vfio_domain *vfio_domain_alloc(struct vfio_iommu *iommu,
 		return NULL;
 	domain->map_fail_at = group->map_fail_at;
 	domain->fgsp_quirk = group->fgsp_quirk;
+	domain->ops_id = group->ops_id;
 	return domain;
 }
 
@@ -1141,10 +1143,11 @@ int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu,
 	/* IOMMU_CAP_ENFORCE_CACHE_COHERENCY: what the group's IOMMU can */
 	domain->enforce_cache_coherency = group->coherent;
 	domain->domain->noncoherent = !group->coherent;
-	/* a compatible domain: same ops (always here), same coherency */
+	/* a compatible domain: same ops, same coherency */
 	for (i = 0; i < iommu->nr_domains; i++) {
 		d = iommu->domains[i];
-		if (d->enforce_cache_coherency !=
+		if (d->ops_id != domain->ops_id ||
+		    d->enforce_cache_coherency !=
 			    domain->enforce_cache_coherency ||
 		    d->nr_groups == VFIO_MAX_GROUPS)
 			continue;
