@@ -789,6 +789,8 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 	 * a time), so the PASID table is read without iommu->lock, which
 	 * the untranslated path holds here already.
 	 */
+	if (pasid == IOMMU_NO_PASID && domain && domain->ops->dma_access)
+		domain->ops->dma_access(domain, iova, pfn, write, *val);
 	if (pasid == IOMMU_NO_PASID || !iommu->mmw->oracle)
 		return;
 	domain = dev_domain_locked(dev, pasid);

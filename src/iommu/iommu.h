@@ -106,6 +106,10 @@ struct iommu_walk_result {
  *	of that cache) so the domain can add its own checks (the DMA API's
  *	"access after unmap returned").  @atc: the hit was in the device TLB.
  * @free: optional; iommu_domain_free() calls it last.
+ * @dma_access: optional; called after each access of a request without
+ *	PASID reached frame @pfn (under the lock of the translation used),
+ *	so the domain's owner can tell the value oracle what its contract
+ *	says (VFIO: the device writes the pinned frame)
  */
 struct iommu_domain_ops {
 	int (*iova_to_phys)(struct iommu_domain *domain, uint32_t pasid,
@@ -118,6 +122,8 @@ struct iommu_domain_ops {
 			  uint32_t pasid, unsigned long iova, bool write,
 			  unsigned long pfn, bool atc);
 	void (*free)(struct iommu_domain *domain);
+	void (*dma_access)(struct iommu_domain *domain, unsigned long iova,
+			   unsigned long pfn, bool write, uint64_t val);
 };
 
 /**

@@ -63,6 +63,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
+#include "check/oracle.h"
 #include "core/policy.h"
 #include "core/trace.h"
 #include "mm/gup.h"
@@ -115,9 +117,41 @@ static int vfio_domain_iova_to_phys_peek(struct iommu_domain *domain,
 	return vfio_domain_walk(domain, pasid, iova, false, out, true);
 }
 
+static struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu,
+				      unsigned long start, unsigned long size);
+
+/*
+ * The value oracle's rule for VFIO DMA: the device writes the pinned
+ * frame, and the process sees it wherever its VA still maps that frame
+ * (after a munmap or mremap it does not: the contract follows the frame).
+ * The oracle runs only under the deterministic engine, so the container
+ * is read without its lock; nothing here is a schedule point.
+ */
+static void vfio_domain_dma_access(struct iommu_domain *domain,
+				   unsigned long iova, unsigned long pfn,
+				   bool write, uint64_t val)
+{
+	struct vfio_domain *vd = domain->priv;
+	struct vfio_iommu *iommu = vd->iommu;
+	struct vfio_dma *dma;
+	unsigned long va;
+	pte_t pte;
+
+	if (!write || !iommu->mmw->oracle)
+		return;
+	dma = vfio_find_dma(iommu, iova, 1);
+	if (!dma || dma->vaddr_invalid || !dma->mm->oracle)
+		return;
+	va = dma->vaddr + (iova - dma->iova);
+	pte = check_peek_pte(iommu->mmw, dma->mm, va);
+	if (pte_present(pte) && pte_pfn(pte) == pfn)
+		oracle_access(dma->mm, -1, va, true, val);
+}
+
 static const struct iommu_domain_ops vfio_domain_ops = {
 	.iova_to_phys = vfio_domain_iova_to_phys,
 	.iova_to_phys_peek = vfio_domain_iova_to_phys_peek,
+	.dma_access = vfio_domain_dma_access,
 };
 
 /* iommu_iova_to_phys(): the frame's address, 0 when unmapped */
