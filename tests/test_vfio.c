@@ -532,6 +532,39 @@ static void test_map_unwind(void **state)
 	vfx_done(v);
 }
 
+/* reclaim, migration and KSM leave a DMA-pinned page alone */
+static void test_pinned_not_moved(void **state)
+{
+	struct vfx *v = vfx_new(true);
+	struct scan_control sc = { .nr_to_reclaim = 64,
+				   .ignore_references = true,
+				   .tlb_ubc = &v->f->ubc };
+	struct page *pg[2];
+	uint64_t val;
+
+	(void)state;
+	ram(v, 2);
+	/* two identical pages, the first pinned by VFIO */
+	assert_int_equal(cpu_write(v->f->c0, v->f->mm, VA + PAGE_SIZE, 100), 0);
+	assert_int_equal(vfio_iommu_type1_attach_group(v->c, v->nic), 0);
+	assert_int_equal(map(v, RW, VA, IOVA, PAGE_SIZE), 0);
+	mmap_read_lock(v->f->mm);
+	assert_int_equal(get_user_pages_remote(v->f->mm, VA, 2, 0, pg), 2);
+	mmap_read_unlock(v->f->mm);
+	assert_int_not_equal(migrate_folio_one(v->f->mmw, page_folio(pg[0])),
+			     0);
+	assert_int_not_equal(ksm_merge_pair(v->f->mm, VA, VA + PAGE_SIZE), 0);
+	put_page(pg[0]);
+	put_page(pg[1]);
+	kswapd_shrink(v->f->mmw, &sc);
+	/* still mapped, same frame for the device and the CPU */
+	assert_int_equal(iommu_dma_write(v->nic->dev, IOMMU_NO_PASID, IOVA, 9),
+			 0);
+	assert_int_equal(cpu_read(v->f->c0, v->f->mm, VA, &val), 0);
+	assert_int_equal(val, 9);
+	vfx_done(v);
+}
+
 /* ---- the CPU cache ---- */
 
 static void test_cache_writeback(void **state)
@@ -768,6 +801,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_check_extension_and_domains),
 		cmocka_unit_test(test_pin_follows_frames),
 		cmocka_unit_test(test_map_unwind),
+		cmocka_unit_test(test_pinned_not_moved),
 		cmocka_unit_test(test_cache_writeback),
 		cmocka_unit_test(test_cache_checks),
 		cmocka_unit_test(test_cache_pinned_flush_clean),
