@@ -724,6 +724,48 @@ static void test_noncoherent_flush_policy(void **state)
 	}
 }
 
+/* malformed VFIO ops and objects: FILE:LINE:COL errors, no crash */
+static void test_scenario_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "name: t\nworld:\n  processes: [p]\n  vfio_groups: {g: {coherant: true}}\n",
+		  "t.yaml:4:21: unknown key 'coherant' in a VFIO group" },
+		{ "name: t\nworld:\n  processes: [p]\n  vfio_containers: {c: {type: v2}}\n",
+		  "t.yaml:4:24: a VFIO container needs 'proc'" },
+		{ "name: t\nworld:\n  processes: [p]\n  vfio_containers: {c: {proc: q}}\n",
+		  "t.yaml:4:31: 'q' is not defined" },
+		{ "name: t\nworld:\n  processes: [p]\n  vfio_containers: {c: {proc: p}}\n"
+		  "agents:\n  - name: a\n    ops:\n"
+		  "      - vfio_map_dma: {container: c, iova: 0, expect: EWHAT}\n",
+		  "t.yaml:8:9: vfio_map_dma needs 'region' or 'vaddr'" },
+		{ "name: t\nworld:\n  processes: [p]\n  vfio_containers: {c: {proc: p}}\n"
+		  "agents:\n  - name: a\n    ops:\n"
+		  "      - vfio_unmap_dma: {container: c, expect: EWHAT}\n",
+		  "t.yaml:8:48: 'expect' must be ok, any or an errno name" },
+		{ "name: t\nworld:\n  processes: [p]\n  vfio_containers: {c: {proc: p}}\n"
+		  "agents:\n  - name: a\n    ops:\n"
+		  "      - vfio_dirty: {container: c, op: begin}\n",
+		  "t.yaml:8:40: 'op' must be start, stop or get" },
+	};
+	char err[512];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct scenario *sc = scenario_load_buffer(
+			"t.yaml", cases[i].text, strlen(cases[i].text), err,
+			sizeof(err));
+
+		if (sc || strncmp(err, cases[i].want, strlen(cases[i].want)))
+			print_error("case %u: got '%s'\n", i, sc ? "" : err);
+		assert_null(sc);
+		assert_int_equal(
+			strncmp(err, cases[i].want, strlen(cases[i].want)), 0);
+	}
+}
+
 /* ---- the shipped clean models, and the knob that breaks each ---- */
 
 static const char *scenarios_dir = "scenarios";
@@ -807,6 +849,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cache_pinned_flush_clean),
 		cmocka_unit_test(test_noncoherent_flush_policy),
 		cmocka_unit_test(test_models),
+		cmocka_unit_test(test_scenario_errors),
 	};
 
 	if (argc > 1)
