@@ -379,7 +379,7 @@ int cpu_cache_enable(struct phys_mem *pm)
 
 void cpu_cache_destroy(struct phys_mem *pm)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 
 	if (!c)
 		return;
@@ -400,7 +400,7 @@ void cpu_cache_reset(struct phys_mem *pm)
 int cpu_cache_load(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
 		   uint64_t *val)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	int ret = check_addr(pm, pfn, offset);
 
 	if (ret)
@@ -415,7 +415,7 @@ int cpu_cache_load(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
 int cpu_cache_store(struct phys_mem *pm, unsigned long pfn,
 		    unsigned long offset, uint64_t val)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	int ret = check_addr(pm, pfn, offset);
 
 	if (ret)
@@ -431,7 +431,7 @@ int cpu_cache_store(struct phys_mem *pm, unsigned long pfn,
 /* full-line stores: no fill needed (rep stos / movdir64b-like) */
 void cpu_cache_clear_page(struct phys_mem *pm, unsigned long pfn)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	unsigned long li, i;
 
 	cc_lock(c);
@@ -447,7 +447,7 @@ void cpu_cache_clear_page(struct phys_mem *pm, unsigned long pfn)
 void cpu_cache_copy_page(struct phys_mem *pm, unsigned long to,
 			 unsigned long from)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	uint64_t buf[CACHE_LINE_WORDS];
 	unsigned long li, i;
 
@@ -466,7 +466,7 @@ void cpu_cache_copy_page(struct phys_mem *pm, unsigned long to,
 int cpu_cache_memcmp_pages(struct phys_mem *pm, unsigned long a,
 			   unsigned long b)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	uint64_t buf[CACHE_LINE_WORDS];
 	unsigned long li;
 	int ret = 0;
@@ -484,7 +484,7 @@ int cpu_cache_memcmp_pages(struct phys_mem *pm, unsigned long a,
 void cpu_cache_frame_freed(struct phys_mem *pm, unsigned long pfn,
 			   unsigned long gen)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 
 	cc_lock(c);
 	/* the oldest unknown data stays: keep an existing record */
@@ -497,7 +497,7 @@ void cpu_cache_frame_freed(struct phys_mem *pm, unsigned long pfn,
 int phys_read_nosnoop(struct phys_mem *pm, unsigned long pfn,
 		      unsigned long offset, uint64_t *val, const char *who)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	unsigned long key = line_key(pfn, offset), mg, gen;
 	struct cache_line *l;
 	int ret;
@@ -537,7 +537,7 @@ int phys_read_nosnoop(struct phys_mem *pm, unsigned long pfn,
 int phys_write_nosnoop(struct phys_mem *pm, unsigned long pfn,
 		       unsigned long offset, uint64_t val, const char *who)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	unsigned long key = line_key(pfn, offset);
 	struct cache_line *l;
 	int ret;
@@ -568,7 +568,7 @@ int phys_write_nosnoop(struct phys_mem *pm, unsigned long pfn,
 void arch_flush_cache_phys(struct phys_mem *pm, unsigned long phys,
 			   unsigned long size)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	unsigned long a, end = phys + size;
 
 	if (!c || !size)
@@ -587,7 +587,7 @@ void arch_flush_cache_phys(struct phys_mem *pm, unsigned long phys,
 
 void cpu_cache_wbinvd(struct phys_mem *pm)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	int s, i;
 
 	if (!c)
@@ -603,7 +603,7 @@ void cpu_cache_wbinvd(struct phys_mem *pm)
 bool cpu_cache_line_state(struct phys_mem *pm, unsigned long pfn,
 			  unsigned long offset, bool *dirty)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 	struct cache_line *l;
 
 	*dirty = false;
@@ -619,7 +619,7 @@ bool cpu_cache_line_state(struct phys_mem *pm, unsigned long pfn,
 
 void cpu_cache_get_stats(struct phys_mem *pm, struct cpu_cache_stats *out)
 {
-	struct cpu_cache *c = pm->cache;
+	struct cpu_cache *c = __phys_cache(pm);
 
 	memset(out, 0, sizeof(*out));
 	if (!c)

@@ -51,9 +51,9 @@ int cpu_cache_enable(struct phys_mem *pm);
 void cpu_cache_reset(struct phys_mem *pm);
 void cpu_cache_destroy(struct phys_mem *pm);
 
-static inline bool cpu_cache_enabled(const struct phys_mem *pm)
+static inline bool cpu_cache_enabled(struct phys_mem *pm)
 {
-	return pm->cache != NULL;
+	return __phys_cache(pm) != NULL;
 }
 
 /* ---- the CPU side (page.c calls these while the cache exists) ---- */

@@ -283,7 +283,7 @@ static int word_index(const struct phys_mem *pm, unsigned long pfn,
 int phys_read(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
 	      uint64_t *val)
 {
-	if (unlikely(pm->cache))
+	if (unlikely(__phys_cache(pm)))
 		return cpu_cache_load(pm, pfn, offset, val);
 	return __phys_read_mem(pm, pfn, offset, val);
 }
@@ -328,7 +328,7 @@ int __phys_read_mem(struct phys_mem *pm, unsigned long pfn,
 int phys_write(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
 	       uint64_t val)
 {
-	if (unlikely(pm->cache))
+	if (unlikely(__phys_cache(pm)))
 		return cpu_cache_store(pm, pfn, offset, val);
 	return __phys_write_mem(pm, pfn, offset, val);
 }
@@ -384,7 +384,7 @@ void clear_highpage(struct page *page)
 	struct phys_mem *pm = page_phys_mem(page);
 
 	/* the stores land in the CPU cache: memory keeps what it had */
-	if (unlikely(pm->cache)) {
+	if (unlikely(__phys_cache(pm))) {
 		cpu_cache_clear_page(pm, page_to_pfn(page));
 		return;
 	}
@@ -409,7 +409,7 @@ void copy_highpage(struct page *to, struct page *from)
 
 	if (to == from)
 		return;
-	if (unlikely(pm->cache)) {
+	if (unlikely(__phys_cache(pm))) {
 		cpu_cache_copy_page(pm, page_to_pfn(to), page_to_pfn(from));
 		return;
 	}
@@ -474,8 +474,9 @@ int memcmp_pages(struct page *a, struct page *b)
 
 	if (a == b)
 		return 0;
-	if (unlikely(pm->cache))
-		return cpu_cache_memcmp_pages(pm, page_to_pfn(a), page_to_pfn(b));
+	if (unlikely(__phys_cache(pm)))
+		return cpu_cache_memcmp_pages(pm, page_to_pfn(a),
+					      page_to_pfn(b));
 	stripe_lock2(pm, sa, sb);
 	ia = __atomic_load_n(&a->content, __ATOMIC_RELAXED);
 	ib = __atomic_load_n(&b->content, __ATOMIC_RELAXED);

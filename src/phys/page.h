@@ -1006,6 +1006,11 @@ static inline void unlock_page(struct page *page)
 
 /* private to src/phys */
 struct cpu_cache;
+/* the CPU cache if one exists (made while agents run: acquire) */
+static inline struct cpu_cache *__phys_cache(struct phys_mem *pm)
+{
+	return __atomic_load_n(&pm->cache, __ATOMIC_ACQUIRE);
+}
 /* memory itself, under the CPU cache (cache.c) */
 int __phys_read_mem(struct phys_mem *pm, unsigned long pfn,
 		    unsigned long offset, uint64_t *val);

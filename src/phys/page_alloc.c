@@ -454,7 +454,7 @@ static void free_frame_prepare(struct page *page)
 		__atomic_fetch_add(&page->generation, 1, __ATOMIC_RELEASE);
 
 	/* memory keeps the old owner's data; the content model drops it */
-	if (unlikely(page_phys_mem(page)->cache))
+	if (unlikely(__phys_cache(page_phys_mem(page))))
 		cpu_cache_frame_freed(page_phys_mem(page), page_to_pfn(page),
 				      gen);
 	__page_content_drop(page);
