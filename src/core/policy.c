@@ -205,13 +205,16 @@ const struct knob knobs[NR_KNOBS] = {
 const struct policy_preset policy_presets[] = {
 	{
 		.name = "default",
-		.desc = "the newest, fixed behaviour of every knob (same as linux-6.6)",
+		.desc = "the newest, fixed behaviour of every knob (same as linux-6.6, except vfio.noncoherent_flush: the posted 2024 series, not merged)",
 		.set = { { NR_KNOBS, 0 } },
 	},
 	{
 		.name = "linux-6.6",
 		.desc = "secondary TLBs flushed with the CPU TLB (arch_invalidate_secondary_tlbs)",
-		.set = { { NR_KNOBS, 0 } },
+		.set = {
+			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
+			{ NR_KNOBS, 0 },
+		},
 	},
 	{
 		.name = "linux-6.1",
@@ -219,6 +222,7 @@ const struct policy_preset policy_presets[] = {
 		.set = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
+			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -230,6 +234,7 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
+			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -243,6 +248,7 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
+			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
 			{ NR_KNOBS, 0 },
 		},
 	},
