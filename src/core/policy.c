@@ -205,16 +205,13 @@ const struct knob knobs[NR_KNOBS] = {
 const struct policy_preset policy_presets[] = {
 	{
 		.name = "default",
-		.desc = "the newest, fixed behaviour of every knob (same as linux-6.6, except vfio.noncoherent_flush: the posted 2024 series, not merged)",
+		.desc = "the newest, fixed behaviour of every knob (same as linux-6.6)",
 		.set = { { NR_KNOBS, 0 } },
 	},
 	{
 		.name = "linux-6.6",
 		.desc = "secondary TLBs flushed with the CPU TLB (arch_invalidate_secondary_tlbs)",
-		.set = {
-			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
-			{ NR_KNOBS, 0 },
-		},
+		.set = { { NR_KNOBS, 0 } },
 	},
 	{
 		.name = "linux-6.1",
@@ -222,7 +219,6 @@ const struct policy_preset policy_presets[] = {
 		.set = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
-			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -234,7 +230,6 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
-			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -248,7 +243,6 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
-			{ KNOB_VFIO_NONCOHERENT_FLUSH, VFIO_NC_FLUSH_NONE },
 			{ NR_KNOBS, 0 },
 		},
 	},
