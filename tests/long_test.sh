@@ -93,6 +93,19 @@ for m in fault-vs-truncate read-vs-dontneed \
 	sva-mremap-vs-reclaim-anon sva-mremap-vs-migrate; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
+# VFIO type1 clean models (scenarios/models/vfio-*.yaml): DFS bound 2
+# exhausted (vfio-attach-replay-order: 43480 executions, ~7 s), and the
+# bookkeeping variant that loses the unpin flush (docs/vfio.md)
+SCDIR=$(dirname "$0")/../scenarios/models
+for f in "$SCDIR"/vfio-*.yaml; do
+	run 0 run "$f" --strategy dfs --bound 2
+done
+run 1 run "$SCDIR/vfio-attach-replay-order.yaml" --strategy dfs --bound 2 \
+	--set vfio.cache_flush_bookkeeping=plain
+# the zoo's PCT budget, exhaustively: unpin-before-sync fixed, DFS bound 2
+# (the file expects stale-iotlb, so a clean run exits 1)
+run 1 run "$SCDIR/../bugs/vfio-unpin-before-sync.yaml" --strategy dfs \
+	--bound 2 --set vfio.sync_before_unpin=true
 rm -f /tmp/secmmu-long.$$
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

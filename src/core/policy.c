@@ -40,6 +40,19 @@ static const char *const iommu_dma_invalidation_values[] = {
 	NULL,
 };
 
+static const char *const vfio_noncoherent_flush_values[] = {
+	[VFIO_NC_FLUSH_NONE] = "none",
+	[VFIO_NC_FLUSH_MAP_AND_UNPIN] = "map_and_unpin",
+	NULL,
+};
+
+static const char *const vfio_cache_flush_bookkeeping_values[] = {
+	[VFIO_CFR_V1] = "v1",
+	[VFIO_CFR_KEEP_SET] = "keep_set",
+	[VFIO_CFR_PLAIN] = "plain",
+	NULL,
+};
+
 const struct knob knobs[NR_KNOBS] = {
 	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
 		.name = "mremap.flush_before_ptl_unlock",
@@ -150,6 +163,43 @@ const struct knob knobs[NR_KNOBS] = {
 		.def = true,
 		.meaning = "move_page_tables() moves a whole PTE table when source, destination and length cover a whole PMD (move_normal_pmd), and a whole PMD table when they cover a whole PUD (move_normal_pud); false moves every PTE one by one, as kernels without CONFIG_HAVE_MOVE_PMD do",
 		.history = "CONFIG_HAVE_MOVE_PMD and move_normal_pmd() came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\"; older kernels, and the linux-4.13/4.12 presets, move PTEs only",
+	},
+	[KNOB_VFIO_NONCOHERENT_FLUSH] = {
+		.name = "vfio.noncoherent_flush",
+		.type = KNOB_ENUM,
+		.values = vfio_noncoherent_flush_values,
+		.def = VFIO_NC_FLUSH_MAP_AND_UNPIN,
+		.meaning = "VFIO type1 with a domain that does not enforce cache coherency (no-snoop DMA): none = pages are mapped and unpinned without touching the CPU cache, so the device reads memory under the new owner's cached zeroes (a previous owner's data) and dirty lines outlive the unpin; map_and_unpin = arch_flush_cache_phys() before a page becomes reachable by a first non-coherent domain (pin+map, replay) and before it is unpinned (unmap, and the unwind of a failed map)",
+		.history = "none is every kernel since 73fa0d10d077 \"vfio: Type1 IOMMU implementation\" (the Fixes: tag of the series) and the recent mainline read (Kingxukai/linux 0291023e, no flush in vfio_iommu_type1.c); map_and_unpin is Yan Zhao's \"vfio/type1: Flush CPU caches on DMA pages in non-coherent domains\" (PATCH 4/5, 2024-05-07, reviewed by Alex Williamson, Kevin Tian, Jason Gunthorpe), not merged; default here so the clean models run with it",
+	},
+	[KNOB_VFIO_CACHE_FLUSH_BOOKKEEPING] = {
+		.name = "vfio.cache_flush_bookkeeping",
+		.type = KNOB_ENUM,
+		.values = vfio_cache_flush_bookkeeping_values,
+		.def = VFIO_CFR_V1,
+		.meaning = "how vfio_iommu_replay() keeps dma->cache_flush_required when a group attaches and a new domain gets every mapping: v1 = the posted logic (set and flush only when the domain is non-coherent and the flag was clear), keep_set = if (!dma->cache_flush_required) dma->cache_flush_required = !domain->enforce_cache_coherency (flush on every replay into a non-coherent domain), plain = dma->cache_flush_required = !domain->enforce_cache_coherency, which a later coherent domain's replay clears, losing the flush on unpin",
+		.history = "v1 and the plain form are in the 2024 review of \"vfio/type1: Flush CPU caches on DMA pages in non-coherent domains\" (Alex Williamson suggested the plain assignment, Yan Zhao answered that a later coherent attach would reset it, 2024-05-10); keep_set is the review's guarded form; the v4 repost was not found with the search tools, the v1 text (2024-05-07) was read",
+	},
+	[KNOB_VFIO_FGSP_SECOND_FLUSH] = {
+		.name = "vfio.fgsp_second_flush",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "with vfio.noncoherent_flush=map_and_unpin, vfio_test_domain_fgsp() of a non-coherent domain flushes the CPU cache over its two probe pages again after unmapping them, before freeing them (the first flush, before mapping, is part of map_and_unpin); false leaves the probe pages' lines as the IOMMU driver's access left them",
+		.history = "the second arch_clean_nonsnoop_dma() in vfio_test_domain_fgsp() of the 2024 series, questioned by Alex Williamson (kernel pages, no ongoing use) and kept by Yan Zhao for a malicious device; vfio_test_domain_fgsp() (2013, fixed 2023 by \"vfio/type1: Respect IOMMU reserved regions in vfio_test_domain_fgsp()\") is absent from the recent mainline read",
+	},
+	[KNOB_VFIO_SYNC_BEFORE_UNPIN] = {
+		.name = "vfio.sync_before_unpin",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "vfio_unmap_unpin(): vfio_sync_unpin() syncs the IOTLB for the gathered unmaps before it unpins their pages; false unpins first, so a page freed by the unpin is still reachable through the device's IOTLB entry until the sync",
+		.history = "the unmap_unpin_fast() + vfio_sync_unpin() design (iommu_iotlb_gather, VFIO_IOMMU_TLB_SYNC_MAX 512) syncs first in the read mainline (Kingxukai/linux 0291023e); the commit that introduced it was not found with the search tools; false is a what-if, not a Linux version",
+	},
+	[KNOB_VFIO_UNWIND_UNACCOUNT] = {
+		.name = "vfio.unwind_unaccount",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "vfio_pin_map_dma(): when vfio_iommu_map() fails after a chunk was pinned and charged to locked_vm, the unwind unpins it with do_accounting = true; false unpins without giving the pages back to locked_vm (a leak that RLIMIT_MEMLOCK later turns into -ENOMEM)",
+		.history = "true in the read mainline (vfio_unpin_pages_remote(dma, iova + dma->size, pfn, npage, true)); false is a what-if for the quiescent locked_vm check, no upstream bug of this exact shape was identified with the tools",
 	},
 };
 

@@ -44,6 +44,11 @@ enum knob_id {
 	KNOB_CHECK_VALUE_ORACLE,
 	KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS,
 	KNOB_MREMAP_MOVE_PMD,
+	KNOB_VFIO_NONCOHERENT_FLUSH,
+	KNOB_VFIO_CACHE_FLUSH_BOOKKEEPING,
+	KNOB_VFIO_FGSP_SECOND_FLUSH,
+	KNOB_VFIO_SYNC_BEFORE_UNPIN,
+	KNOB_VFIO_UNWIND_UNACCOUNT,
 	NR_KNOBS,
 };
 
@@ -58,6 +63,19 @@ enum secondary_tlb_flush {
 enum iommu_fault_during_invalidation {
 	IOMMU_FAULT_INV_WAIT,
 	IOMMU_FAULT_INV_REFAULT,
+};
+
+/* values of vfio.noncoherent_flush */
+enum vfio_noncoherent_flush {
+	VFIO_NC_FLUSH_NONE,
+	VFIO_NC_FLUSH_MAP_AND_UNPIN,
+};
+
+/* values of vfio.cache_flush_bookkeeping */
+enum vfio_cache_flush_bookkeeping {
+	VFIO_CFR_V1,
+	VFIO_CFR_KEEP_SET,
+	VFIO_CFR_PLAIN,
 };
 
 enum knob_type {

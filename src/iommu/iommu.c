@@ -63,6 +63,7 @@
 #include "core/policy.h"
 #include "core/trace.h"
 #include "iommu/iommu.h"
+#include "phys/cache.h"
 
 static void stat_add(unsigned long *v, unsigned long n)
 {
@@ -763,10 +764,22 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 	struct iommu *iommu = dev->iommu;
 	struct iommu_domain *domain;
 
-	if (write)
+	domain = pasid == IOMMU_NO_PASID ?
+			 __atomic_load_n(&dev->domain, __ATOMIC_ACQUIRE) :
+			 NULL;
+	if (unlikely(domain && domain->noncoherent)) {
+		/* no-snoop: memory itself, whatever the CPU cache holds */
+		if (write)
+			phys_write_nosnoop(iommu->mmw->pm, pfn,
+					   iova & ~PAGE_MASK, *val, dev->name);
+		else
+			phys_read_nosnoop(iommu->mmw->pm, pfn,
+					  iova & ~PAGE_MASK, val, dev->name);
+	} else if (write) {
 		phys_write(iommu->mmw->pm, pfn, iova & ~PAGE_MASK, *val);
-	else
+	} else {
 		phys_read(iommu->mmw->pm, pfn, iova & ~PAGE_MASK, val);
+	}
 	trace_event_dev(iommu->w, "device", dev->name, -1,
 			"dma %s pasid %u iova %#lx pfn %#lx = %llu",
 			write ? "write" : "read", pasid, iova, pfn,
@@ -776,6 +789,8 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 	 * a time), so the PASID table is read without iommu->lock, which
 	 * the untranslated path holds here already.
 	 */
+	if (pasid == IOMMU_NO_PASID && domain && domain->ops->dma_access)
+		domain->ops->dma_access(domain, iova, pfn, write, *val);
 	if (pasid == IOMMU_NO_PASID || !iommu->mmw->oracle)
 		return;
 	domain = dev_domain_locked(dev, pasid);

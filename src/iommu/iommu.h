@@ -106,6 +106,10 @@ struct iommu_walk_result {
  *	of that cache) so the domain can add its own checks (the DMA API's
  *	"access after unmap returned").  @atc: the hit was in the device TLB.
  * @free: optional; iommu_domain_free() calls it last.
+ * @dma_access: optional; called after each access of a request without
+ *	PASID reached frame @pfn (under the lock of the translation used),
+ *	so the domain's owner can tell the value oracle what its contract
+ *	says (VFIO: the device writes the pinned frame)
  */
 struct iommu_domain_ops {
 	int (*iova_to_phys)(struct iommu_domain *domain, uint32_t pasid,
@@ -118,6 +122,8 @@ struct iommu_domain_ops {
 			  uint32_t pasid, unsigned long iova, bool write,
 			  unsigned long pfn, bool atc);
 	void (*free)(struct iommu_domain *domain);
+	void (*dma_access)(struct iommu_domain *domain, unsigned long iova,
+			   unsigned long pfn, bool write, uint64_t val);
 };
 
 /**
@@ -129,6 +135,9 @@ struct iommu_domain_ops {
  * @mm: SVA: the address space whose page tables it shares
  * @priv: the owner's (io-pgtable, SVA bond list, ...)
  * @name: for reports
+ * @noncoherent: the domain lets devices DMA with no-snoop (it does not
+ *	enforce cache coherency): their accesses bypass the CPU cache
+ *	(src/phys/cache.h).  Set by the owner before a device uses it.
  */
 struct iommu_domain {
 	enum iommu_domain_type type;
@@ -138,6 +147,7 @@ struct iommu_domain {
 	struct mm_struct *mm;
 	void *priv;
 	const char *name;
+	bool noncoherent;
 };
 
 /**

@@ -38,6 +38,13 @@ static bool shrink_folio(struct mm_world *mmw, struct folio *folio,
 
 	if (!sc->ignore_references && folio_referenced(folio))
 		return false; /* folio_check_references(): keep it active */
+	/*
+	 * A DMA-pinned page stays (VFIO, FOLL_LONGTERM): Linux's
+	 * try_to_unmap_one() fails folio_try_share_anon_rmap_pte() on a
+	 * maybe-pinned exclusive anon page and keeps it mapped.
+	 */
+	if (folio_maybe_dma_pinned(folio))
+		return false;
 	if (!folio_test_swapcache(folio)) {
 		entry = folio_alloc_swap(mmw, folio);
 		if (!entry.val)

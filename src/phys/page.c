@@ -25,7 +25,10 @@
  * is guarded by stripes[i].lock, a pthread mutex outside the model taken
  * only by the real engine (the deterministic one runs one agent at a
  * time) and never held across a model primitive.  copy_highpage() and
- * memcmp_pages() take two stripes in index order.  chunk_lock guards the
+ * memcmp_pages() take two stripes in index order.  Once the world has a
+ * CPU cache (cache.c), phys_read(), phys_write(), clear_highpage(),
+ * copy_highpage() and memcmp_pages() are CPU accesses and go through it;
+ * __phys_read_mem()/__phys_write_mem() are memory itself.  chunk_lock guards the
  * growth of the chunk table; page->content is read without a lock only to
  * see that a frame has no content.  The folio lock is the PG_locked bit;
  * waiters sleep on a hashed wait queue; it is a sleeping lock that lockdep
@@ -35,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "page.h"
 
 #define CONTENT_CHUNK_SHIFT 10
@@ -279,6 +283,14 @@ static int word_index(const struct phys_mem *pm, unsigned long pfn,
 int phys_read(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
 	      uint64_t *val)
 {
+	if (unlikely(__phys_cache(pm)))
+		return cpu_cache_load(pm, pfn, offset, val);
+	return __phys_read_mem(pm, pfn, offset, val);
+}
+
+int __phys_read_mem(struct phys_mem *pm, unsigned long pfn,
+		    unsigned long offset, uint64_t *val)
+{
 	struct page *page;
 	unsigned int s;
 	uint32_t idx;
@@ -315,6 +327,14 @@ int phys_read(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
  */
 int phys_write(struct phys_mem *pm, unsigned long pfn, unsigned long offset,
 	       uint64_t val)
+{
+	if (unlikely(__phys_cache(pm)))
+		return cpu_cache_store(pm, pfn, offset, val);
+	return __phys_write_mem(pm, pfn, offset, val);
+}
+
+int __phys_write_mem(struct phys_mem *pm, unsigned long pfn,
+		     unsigned long offset, uint64_t val)
 {
 	struct page_content *c;
 	struct page *page;
@@ -361,6 +381,13 @@ out:
 /* clear_highpage(): every word of the frame reads 0 */
 void clear_highpage(struct page *page)
 {
+	struct phys_mem *pm = page_phys_mem(page);
+
+	/* the stores land in the CPU cache: memory keeps what it had */
+	if (unlikely(__phys_cache(pm))) {
+		cpu_cache_clear_page(pm, page_to_pfn(page));
+		return;
+	}
 	__page_content_drop(page);
 }
 
@@ -382,6 +409,10 @@ void copy_highpage(struct page *to, struct page *from)
 
 	if (to == from)
 		return;
+	if (unlikely(__phys_cache(pm))) {
+		cpu_cache_copy_page(pm, page_to_pfn(to), page_to_pfn(from));
+		return;
+	}
 	stripe_lock2(pm, sd, ss);
 	sidx = __atomic_load_n(&from->content, __ATOMIC_RELAXED);
 	src = sidx ? slot_of(pm, sidx) : NULL;
@@ -443,6 +474,9 @@ int memcmp_pages(struct page *a, struct page *b)
 
 	if (a == b)
 		return 0;
+	if (unlikely(__phys_cache(pm)))
+		return cpu_cache_memcmp_pages(pm, page_to_pfn(a),
+					      page_to_pfn(b));
 	stripe_lock2(pm, sa, sb);
 	ia = __atomic_load_n(&a->content, __ATOMIC_RELAXED);
 	ib = __atomic_load_n(&b->content, __ATOMIC_RELAXED);

@@ -337,6 +337,10 @@ struct phys_mem {
 	/* private: the mapping holding the struct page array */
 	void *map;
 	size_t map_size;
+
+	/* the CPU cache model (cache.c), NULL until a non-coherent IOMMU
+	 * domain exists: CPU accesses test it once */
+	struct cpu_cache *cache;
 };
 
 /* ------------------------------------------------------------------ */
@@ -1001,6 +1005,17 @@ static inline void unlock_page(struct page *page)
 }
 
 /* private to src/phys */
+struct cpu_cache;
+/* the CPU cache if one exists (made while agents run: acquire) */
+static inline struct cpu_cache *__phys_cache(struct phys_mem *pm)
+{
+	return __atomic_load_n(&pm->cache, __ATOMIC_ACQUIRE);
+}
+/* memory itself, under the CPU cache (cache.c) */
+int __phys_read_mem(struct phys_mem *pm, unsigned long pfn,
+		    unsigned long offset, uint64_t *val);
+int __phys_write_mem(struct phys_mem *pm, unsigned long pfn,
+		     unsigned long offset, uint64_t val);
 void __phys_content_init(struct phys_mem *pm);
 void __phys_content_reset(struct phys_mem *pm);
 void __phys_content_destroy(struct phys_mem *pm);

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "cache.h"
 #include "page.h"
 
 static const char *const page_state_names[NR_PAGE_STATES] = {
@@ -252,6 +253,7 @@ void phys_mem_reset(struct phys_mem *pm)
 
 	zero_page_range(pm, 0, zone->fresh_huge);
 	zero_page_range(pm, zone->fresh_small, pm->nr_frames);
+	cpu_cache_reset(pm);
 	__phys_content_reset(pm);
 	zone_init(pm);
 	phys_wait_table_init(pm);
@@ -263,6 +265,7 @@ void phys_mem_destroy(struct phys_mem *pm)
 
 	if (!pm)
 		return;
+	cpu_cache_destroy(pm);
 	__phys_content_destroy(pm);
 	for (i = 0; i < PHYS_CONTENT_STRIPES; i++)
 		pthread_mutex_destroy(&pm->stripes[i].lock);
@@ -482,7 +485,13 @@ static void free_page_check(struct page *page, bool head)
  */
 static void free_frame_prepare(struct page *page)
 {
-	__atomic_add_fetch(&page->generation, 1, __ATOMIC_RELEASE);
+	unsigned long gen =
+		__atomic_fetch_add(&page->generation, 1, __ATOMIC_RELEASE);
+
+	/* memory keeps the old owner's data; the content model drops it */
+	if (unlikely(__phys_cache(page_phys_mem(page))))
+		cpu_cache_frame_freed(page_phys_mem(page), page_to_pfn(page),
+				      gen);
 	__page_content_drop(page);
 	page->mapping = NULL;
 	page->index = 0;

@@ -43,6 +43,7 @@ struct sc_agent_rt {
 /* ---- the registry ---- */
 
 extern const struct scenario_subsys sc_iommu_subsys; /* iommu_ops.c */
+extern const struct scenario_subsys sc_vfio_subsys; /* vfio_ops.c */
 
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
@@ -50,6 +51,7 @@ static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_mirror_subsys,
 	&sc_iommu_subsys,
 	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
+	&sc_vfio_subsys, /* vfio_ops.c: on the mm subsystem's processes */
 	NULL,
 };
 
