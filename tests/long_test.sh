@@ -102,6 +102,7 @@ SC=$(dirname "$0")/../scenarios
 for d in unmap_mapping_range vma_list vma_list_trylock; do
 	run 0 run "$SC/models/vfio-pci-fault-vs-disable.yaml" --set vfio_pci.design=$d --strategy dfs --bound 2
 	run 0 run "$SC/models/vfio-pci-mirror-bar.yaml" --set vfio_pci.design=$d --strategy dfs --bound 2
+	run 0 run "$SC/models/vfio-pci-fork-vs-disable.yaml" --set vfio_pci.design=$d --strategy dfs --bound 2
 done
 # (a zoo file expects its bug: clean shows as exit 1 with 0 violating)
 run_clean_zoo() {

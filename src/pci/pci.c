@@ -156,9 +156,8 @@ static void report_disabled(struct pci_dev *pdev, int bar, unsigned long off,
 {
 	struct world *w = pdev->mmw->w;
 
-	if (pdev->reported)
+	if (__atomic_exchange_n(&pdev->reported, true, __ATOMIC_RELAXED))
 		return;
-	pdev->reported = true;
 	report_add(
 		w, "mmio-while-disabled",
 		"%s: %s BAR%d of %s at offset %#lx %s while the device does not decode memory (COMMAND %#x, %s): an unsupported request, fatal to the host (CVE-2020-12888)\n",
@@ -168,7 +167,7 @@ static void report_disabled(struct pci_dev *pdev, int bar, unsigned long off,
 				__ATOMIC_RELAXED),
 		pci_power_name(__atomic_load_n(&pdev->current_state,
 					       __ATOMIC_RELAXED)));
-	w->stop = true;
+	__atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
 }
 
 /*
@@ -192,8 +191,9 @@ static bool pci_mmio_access(struct mm_world *mmw, struct cpu *cpu,
 	bar = &pdev->bar[b];
 	off = ((e->pfn - bar->start_pfn) << PAGE_SHIFT) | (va & ~PAGE_MASK);
 	zap = __atomic_load_n(&bar->zap_step, __ATOMIC_ACQUIRE);
-	if (zap && e->fill_step < zap && !pdev->stale_reported) {
-		pdev->stale_reported = true;
+	if (zap && e->fill_step < zap &&
+	    !__atomic_exchange_n(&pdev->stale_reported, true,
+				 __ATOMIC_RELAXED)) {
 		report_add(
 			mmw->w, "stale-tlb",
 			"CPU%d: %s %s va %#lx -> BAR%d of %s (offset %#lx) through a TLB entry filled at step %lu, but the driver's zap of the BAR mappings returned at step %lu\n",

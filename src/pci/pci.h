@@ -86,6 +86,7 @@ struct pci_bar {
  * @bar: the BARs
  * @nr_bars: BARs 0 .. nr_bars - 1 exist
  * @reported: an mmio-while-disabled report was made (once per device)
+ * @stale_reported: a stale-tlb report was made (once per device)
  */
 struct pci_dev {
 	struct mm_world *mmw;
