@@ -89,8 +89,7 @@ static void bench_agent(void *arg)
 					     addr[p] + (i << PAGE_SHIFT), &v) ||
 				    v != 0)
 					b->bad++;
-		b->fault_ns[r] =
-			(now_sec() - t0) * 1e9 / (b->pages * b->procs);
+		b->fault_ns[r] = (now_sec() - t0) * 1e9 / (b->pages * b->procs);
 		t0 = now_sec();
 		vfio_pci_config_write_command(&b->vdev, PCI_COMMAND_MASTER);
 		b->zap_ns[r] = (now_sec() - t0) * 1e9 / (b->pages * b->procs);

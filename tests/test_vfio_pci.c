@@ -46,8 +46,7 @@ static struct scenario *load(const char *text, char *err, size_t len)
 
 /* explore @text with its own policy plus vfio_pci.design=@design */
 static void run_design(const char *text, const char *design, enum strategy s,
-		       unsigned long iters, int bound,
-		       struct explore_result *r)
+		       unsigned long iters, int bound, struct explore_result *r)
 {
 	struct explore_opts o = { .strategy = s,
 				  .seed = 1,
@@ -125,9 +124,8 @@ static const char ops_fmt[] =
 	"%s"
 	"expect: %s\n";
 
-static void run_ops(const char *design, const char *faults,
-		    const char *policy, const char *expect,
-		    struct explore_result *r)
+static void run_ops(const char *design, const char *faults, const char *policy,
+		    const char *expect, struct explore_result *r)
 {
 	char text[sizeof(ops_fmt) + 256];
 
@@ -316,8 +314,7 @@ static void test_load_errors(void **state)
 			 "agents:\n  - name: a\n    ops: [sched]\n",
 			 worlds[i]);
 		sc = load(text, err, sizeof(err));
-		if (sc ||
-		    strncmp(err, world_msgs[i], strlen(world_msgs[i]))) {
+		if (sc || strncmp(err, world_msgs[i], strlen(world_msgs[i]))) {
 			print_error("world %u: got '%s'\n", i, sc ? "" : err);
 			bad++;
 		}
@@ -432,9 +429,9 @@ static void test_trylock_no_retry(void **state)
 
 	(void)state;
 	policy_init_default(&p);
-	assert_int_equal(
-		policy_set(&p, "vfio_pci.design", "vma_list_trylock", NULL, 0),
-		0);
+	assert_int_equal(policy_set(&p, "vfio_pci.design", "vma_list_trylock",
+				    NULL, 0),
+			 0);
 	policy_model_init(&pm, &model_trylock, &p);
 	assert_int_equal(explore(&pm.m, &o, &r), 0);
 	if (r.first_report)

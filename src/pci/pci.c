@@ -248,8 +248,8 @@ int pci_bar_access(struct pci_dev *pdev, int bar, unsigned long offset,
  */
 void pci_note_zap(struct pci_dev *pdev)
 {
-	unsigned long step = __atomic_load_n(&pdev->mmw->w->step,
-					     __ATOMIC_RELAXED);
+	unsigned long step =
+		__atomic_load_n(&pdev->mmw->w->step, __ATOMIC_RELAXED);
 	int b;
 
 	for (b = 0; b < pdev->nr_bars; b++)
@@ -312,8 +312,8 @@ int pci_dev_init(struct pci_dev *pdev, struct mm_world *mmw, const char *name,
 	pdev->nr_bars = nr_bars;
 	*(uint16_t *)&pdev->config[PCI_VENDOR_ID] = 0x1af4;
 	*(uint16_t *)&pdev->config[PCI_DEVICE_ID] = 0x10f1;
-	*(uint16_t *)&pdev->config[PCI_COMMAND] =
-		PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	*(uint16_t *)&pdev->config[PCI_COMMAND] = PCI_COMMAND_MEMORY |
+						  PCI_COMMAND_MASTER;
 	pdev->current_state = PCI_D0;
 	bus->devs[bus->nr++] = pdev;
 	return 0;

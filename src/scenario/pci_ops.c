@@ -91,8 +91,7 @@ static int pci_dev_parse(struct sc_loader *ld, struct sc_object *o,
 			cfg->nr_bars = 1;
 			continue;
 		}
-		if (!sc_is_seq(v) || !sc_len(v) ||
-		    sc_len(v) > PCI_STD_NUM_BARS)
+		if (!sc_is_seq(v) || !sc_len(v) || sc_len(v) > PCI_STD_NUM_BARS)
 			return sc_error(
 				ld, v,
 				"'bars' must be a page count or a list of 1 to %d page counts",
@@ -150,9 +149,10 @@ static void *pci_run_init(struct sc_run *run, const void *unused)
 		if (!ret)
 			ret = vfio_pci_core_init_dev(&d->vdev, &d->pdev);
 		if (ret)
-			report_add(run->w, "scenario-error",
-				   "PCI device '%s' (line %d): cannot set up: %d\n",
-				   sc->objs[i].name, sc->objs[i].line, ret);
+			report_add(
+				run->w, "scenario-error",
+				"PCI device '%s' (line %d): cannot set up: %d\n",
+				sc->objs[i].name, sc->objs[i].line, ret);
 		d->bound = !ret;
 	}
 	return any ? run : NULL;
@@ -164,7 +164,7 @@ static const struct {
 	const char *name;
 	int err;
 } pci_errnos[] = {
-	{ "EINVAL", EINVAL }, { "EIO", EIO },	{ "ENOMEM", ENOMEM },
+	{ "EINVAL", EINVAL }, { "EIO", EIO },	    { "ENOMEM", ENOMEM },
 	{ "EBUSY", EBUSY },   { "EFAULT", EFAULT }, { "EEXIST", EEXIST },
 };
 
@@ -204,8 +204,8 @@ static struct pci_sc_dev *op_dev(struct sc_ctx *x, const struct sc_op *op)
 }
 
 /* a call's result against `expect` (ok by default, or an errno name) */
-static void check_errno(struct sc_ctx *x, const struct sc_op *op,
-			const char *e, const char *call, long ret)
+static void check_errno(struct sc_ctx *x, const struct sc_op *op, const char *e,
+			const char *call, long ret)
 {
 	int want = errno_of(e);
 
@@ -222,8 +222,7 @@ static void check_errno(struct sc_ctx *x, const struct sc_op *op,
 	else
 		report_add(x->w, "unexpected-errno",
 			   "%s: %s (line %d) returned %ld, expected -%s\n",
-			   current->name, call, op->line, ret,
-			   e + (*e == '-'));
+			   current->name, call, op->line, ret, e + (*e == '-'));
 }
 
 /* the device has BAR @bar (load time); an errno expectation skips it */
@@ -238,10 +237,11 @@ static int check_bar(struct sc_loader *ld, const struct sc_op *op, int p_bar,
 	if (!cfg || errno_of(op->args[p_expect].s))
 		return 0;
 	if (bar >= cfg->nr_bars)
-		return sc_error(ld, at[p_bar] ? at[p_bar] : key,
-				"BAR index %ld out of range: PCI device '%s' has %d BAR%s (0..%d)",
-				bar, o->name, cfg->nr_bars,
-				cfg->nr_bars > 1 ? "s" : "", cfg->nr_bars - 1);
+		return sc_error(
+			ld, at[p_bar] ? at[p_bar] : key,
+			"BAR index %ld out of range: PCI device '%s' has %d BAR%s (0..%d)",
+			bar, o->name, cfg->nr_bars, cfg->nr_bars > 1 ? "s" : "",
+			cfg->nr_bars - 1);
 	return 0;
 }
 
@@ -259,9 +259,10 @@ static int check_expect_names(struct sc_loader *ld, const struct sc_op *op,
 		if (!*end)
 			return 0;
 	}
-	return sc_error(ld, at[p_expect],
-			"'%s' parameter 'expect': '%s' is not ok, any, %sor one of EINVAL, EIO, ENOMEM, EBUSY, EFAULT, EEXIST",
-			op->type->name, e, value_ok ? "a value, " : "");
+	return sc_error(
+		ld, at[p_expect],
+		"'%s' parameter 'expect': '%s' is not ok, any, %sor one of EINVAL, EIO, ENOMEM, EBUSY, EFAULT, EEXIST",
+		op->type->name, e, value_ok ? "a value, " : "");
 }
 
 /* ---- vfio_pci_mmap ---- */
@@ -414,11 +415,11 @@ static void op_pci_set_power(struct sc_ctx *x, const struct sc_op *op)
 
 	if (!d)
 		return;
-	check_errno(
-		x, op, op->args[PW_EXPECT].set ? op->args[PW_EXPECT].s : NULL,
-		"pci_set_power",
-		vfio_pci_config_write_power(
-			&d->vdev, power_state_of(op->args[PW_STATE].s)));
+	check_errno(x, op,
+		    op->args[PW_EXPECT].set ? op->args[PW_EXPECT].s : NULL,
+		    "pci_set_power",
+		    vfio_pci_config_write_power(
+			    &d->vdev, power_state_of(op->args[PW_STATE].s)));
 }
 
 /* ---- vfio_pci_bar_read / vfio_pci_bar_write ---- */
@@ -443,9 +444,10 @@ static int bar_rw_check(struct sc_loader *ld, const struct sc_op *op,
 		return -1;
 	if (cfg && bar < cfg->nr_bars && !errno_of(op->args[BR_EXPECT].s) &&
 	    (unsigned long)off >= cfg->bars[bar] << PAGE_SHIFT)
-		return sc_error(ld, at[BR_OFF],
-				"'offset': %#lx is past the end of BAR%ld (%#lx bytes)",
-				off, bar, cfg->bars[bar] << PAGE_SHIFT);
+		return sc_error(
+			ld, at[BR_OFF],
+			"'offset': %#lx is past the end of BAR%ld (%#lx bytes)",
+			off, bar, cfg->bars[bar] << PAGE_SHIFT);
 	return 0;
 }
 
@@ -482,16 +484,16 @@ static void op_bar_write(struct sc_ctx *x, const struct sc_op *op)
 	bar_rw(x, op, true);
 }
 
-#define PCIDEV                                                \
-	{                                                     \
+#define PCIDEV                                              \
+	{                                                   \
 		"device", SCP_REF, true, "pci_device", 0, 0 \
 	}
 #define EXPECT                                          \
 	{                                               \
 		"expect", SCP_STRING, false, NULL, 0, 0 \
 	}
-#define BAR_PARAM                                                  \
-	{                                                          \
+#define BAR_PARAM                                                        \
+	{                                                                \
 		"bar", SCP_INT, false, NULL, 0, VFIO_PCI_NUM_REGIONS - 1 \
 	}
 
@@ -501,7 +503,8 @@ static const struct scenario_op_type pci_ops[] = {
 	  .params = { PCIDEV,
 		      { "proc", SCP_REF, true, "process", 0, 0 },
 		      BAR_PARAM,
-		      { "offset", SCP_INT, false, NULL, 0, (long)VFIO_PCI_OFFSET_MASK },
+		      { "offset", SCP_INT, false, NULL, 0,
+			(long)VFIO_PCI_OFFSET_MASK },
 		      { "len", SCP_INT, false, NULL, 1, (long)TASK_SIZE },
 		      { "addr", SCP_INT, false, NULL, 0, (long)TASK_SIZE },
 		      { "as", SCP_STRING, false, NULL, 0, 0 },
@@ -530,7 +533,8 @@ static const struct scenario_op_type pci_ops[] = {
 	  .help = "pread(2) of one word of a BAR through the device file",
 	  .params = { PCIDEV,
 		      BAR_PARAM,
-		      { "offset", SCP_INT, false, NULL, 0, (long)VFIO_PCI_OFFSET_MASK },
+		      { "offset", SCP_INT, false, NULL, 0,
+			(long)VFIO_PCI_OFFSET_MASK },
 		      EXPECT },
 	  .exec = op_bar_read,
 	  .check = bar_rw_check },
@@ -538,7 +542,8 @@ static const struct scenario_op_type pci_ops[] = {
 	  .help = "pwrite(2) of one word of a BAR through the device file",
 	  .params = { PCIDEV,
 		      BAR_PARAM,
-		      { "offset", SCP_INT, false, NULL, 0, (long)VFIO_PCI_OFFSET_MASK },
+		      { "offset", SCP_INT, false, NULL, 0,
+			(long)VFIO_PCI_OFFSET_MASK },
 		      EXPECT,
 		      { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX } },
 	  .exec = op_bar_write,
@@ -596,9 +601,8 @@ static const struct scenario_value_type pci_values[] = {
 };
 
 static const char *const pci_violations[] = {
-	"mmio-while-disabled", "stale-tlb",	   "bad-pte",
-	"value",	       "unexpected-errno", "syscall-failed",
-	"scenario-error",      NULL,
+	"mmio-while-disabled", "stale-tlb",	 "bad-pte",	   "value",
+	"unexpected-errno",    "syscall-failed", "scenario-error", NULL,
 };
 
 const struct scenario_subsys sc_pci_subsys = {

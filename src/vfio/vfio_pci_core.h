@@ -24,7 +24,8 @@
 #include "pci/pci.h"
 
 #define VFIO_PCI_OFFSET_SHIFT 40
-#define VFIO_PCI_INDEX_TO_OFFSET(index) ((unsigned long)(index) << VFIO_PCI_OFFSET_SHIFT)
+#define VFIO_PCI_INDEX_TO_OFFSET(index) \
+	((unsigned long)(index) << VFIO_PCI_OFFSET_SHIFT)
 #define VFIO_PCI_OFFSET_TO_INDEX(off) ((off) >> VFIO_PCI_OFFSET_SHIFT)
 #define VFIO_PCI_OFFSET_MASK ((1UL << VFIO_PCI_OFFSET_SHIFT) - 1)
 

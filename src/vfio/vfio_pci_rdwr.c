@@ -50,7 +50,7 @@ long vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, int bar,
 		ret = -EINVAL;
 out:
 	up_read(&vdev->memory_lock);
-	trace_eventf(vdev->w, "vfio-pci %s BAR%d %s %#lx: %ld", pdev->name,
-		     bar, iswrite ? "write" : "read", offset, ret);
+	trace_eventf(vdev->w, "vfio-pci %s BAR%d %s %#lx: %ld", pdev->name, bar,
+		     iswrite ? "write" : "read", offset, ret);
 	return ret;
 }
