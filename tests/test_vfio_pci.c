@@ -148,6 +148,7 @@ static void test_ops_each_design(void **state)
 		{ "vma_list", "7" },
 		{ "vma_list_trylock", "7" },
 		{ "pause_faults", "7" },
+		{ "vma_list_5_8", "7" },
 	};
 	struct explore_result r;
 	unsigned i;
@@ -198,8 +199,8 @@ static const char abba[] =
 static void test_lock_orders(void **state)
 {
 	static const char *const clean[] = { "unmap_mapping_range", "vma_list",
-					     "vma_list_trylock",
-					     "pause_faults" };
+					     "vma_list_trylock", "pause_faults",
+					     "vma_list_5_8" };
 	struct explore_result r;
 	unsigned i;
 

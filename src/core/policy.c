@@ -39,6 +39,7 @@ static const char *const vfio_pci_design_values[] = {
 	[VFIO_PCI_DESIGN_VMA_LIST_TRYLOCK] = "vma_list_trylock",
 	[VFIO_PCI_DESIGN_PAUSE_FAULTS] = "pause_faults",
 	[VFIO_PCI_DESIGN_MEMORY_LOCK_OUTER] = "memory_lock_outer",
+	[VFIO_PCI_DESIGN_VMA_LIST_58] = "vma_list_5_8",
 	NULL,
 };
 
@@ -171,8 +172,8 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_ENUM,
 		.values = vfio_pci_design_values,
 		.def = VFIO_PCI_DESIGN_UNMAP_MAPPING_RANGE,
-		.meaning = "how vfio-pci finds and zaps BAR mappings: unmap_mapping_range = the device inode's i_mmap, fault inserts one pfn under memory_lock (read); vma_list = a vma_list under vma_lock, the fault maps the whole VMA under vma_lock -> memory_lock, the zap drops vma_lock to take each mm's mmap_lock; vma_list_trylock = the fault only trylocks memory_lock and returns VM_FAULT_RETRY (or SIGBUS without FAULT_FLAG_ALLOW_RETRY); pause_faults = faults wait on a pause flag instead of memory_lock; memory_lock_outer = down_write(memory_lock) before the zap takes mmap_lock (the order the thread rejected: mmap_lock/memory_lock ABBA)",
-		.history = "vma_list: 5.8, abafbc551fdd (thread \"vfio-pci: Invalidate mmaps and block MMIO access on disabled memory\", 2020; the vma_lock/mmap_lock dance read in vfio_pci_zap_and_vma_lock); unmap_mapping_range: aac6db75a9fc \"vfio/pci: Use unmap_mapping_range()\" with b7c5e64fec \"vfio: Create vfio_fs_type with inode per device\" (v2 posted 2024-05-30, the 6.10 cycle; fault = vfio_pci_mmap_huge_fault read in a recent tree); vma_list_trylock, pause_faults and memory_lock_outer are the alternatives argued in the 2020 thread as this model understands them, not verified against a posted patch",
+		.meaning = "how vfio-pci finds and zaps BAR mappings: unmap_mapping_range = the device inode's i_mmap, fault inserts one pfn under memory_lock (read); vma_list = a vma_list under vma_lock, the fault maps the whole VMA under vma_lock -> memory_lock, the zap drops vma_lock to take each mm's mmap_lock; vma_list_trylock = the fault only trylocks memory_lock and returns VM_FAULT_RETRY (or SIGBUS without FAULT_FLAG_ALLOW_RETRY); pause_faults = faults wait on a pause flag instead of memory_lock; memory_lock_outer = down_write(memory_lock) before the zap takes mmap_lock (the order the thread rejected: mmap_lock/memory_lock ABBA); vma_list_5_8 = vma_list as merged in 5.8, the fault listing the VMA and dropping vma_lock before io_remap_pfn_range() of the whole VMA, so two faults of one VMA both remap it",
+		.history = "vma_list: 5.8, abafbc551fdd (thread \"vfio-pci: Invalidate mmaps and block MMIO access on disabled memory\", 2020; the vma_lock/mmap_lock dance read in vfio_pci_zap_and_vma_lock); unmap_mapping_range: aac6db75a9fc \"vfio/pci: Use unmap_mapping_range()\" with b7c5e64fec \"vfio: Create vfio_fs_type with inode per device\" (v2 posted 2024-05-30, the 6.10 cycle; fault = vfio_pci_mmap_huge_fault read in a recent tree); vma_list_trylock, pause_faults and memory_lock_outer are the alternatives argued in the 2020 thread as this model understands them, not verified against a posted patch; vma_list_5_8 until 6a45ece4c9af \"vfio/pci: Handle concurrent vma faults\" (2021, verified in linux-next merge logs; the 5.8 fault's shape is from the fix's thread, not read in a 5.8 tree)",
 	},
 	[KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH] = {
 		.name = "mmu_gather.pfnmap_forced_flush",

@@ -57,6 +57,7 @@ enum vfio_pci_design {
 	VFIO_PCI_DESIGN_VMA_LIST_TRYLOCK,
 	VFIO_PCI_DESIGN_PAUSE_FAULTS,
 	VFIO_PCI_DESIGN_MEMORY_LOCK_OUTER,
+	VFIO_PCI_DESIGN_VMA_LIST_58,
 };
 
 /* values of notifier.secondary_tlb_flush */

@@ -48,6 +48,11 @@
  *    for write only once the list is empty, with vma_lock held so no
  *    fault can add to it.
  *
+ *  vma_list_5_8 (abafbc551fdd as merged in 5.8, until 6a45ece4c9af)
+ *    fault:  mm->mmap_lock (read) -> vma_lock -> memory_lock (read);
+ *            vma_lock dropped, io_remap_pfn_range under memory_lock
+ *    zap:    as vma_list.  Concurrent faults of one VMA both remap it.
+ *
  *  vma_list_trylock (an alternative of the 2020 thread)
  *    fault:  mm->mmap_lock (read)
  *              memory_lock (TRYLOCK, read; on failure: with
@@ -106,6 +111,8 @@ const char *vfio_pci_design_name(enum vfio_pci_design d)
 		return "pause_faults";
 	case VFIO_PCI_DESIGN_MEMORY_LOCK_OUTER:
 		return "memory_lock_outer";
+	case VFIO_PCI_DESIGN_VMA_LIST_58:
+		return "vma_list_5_8";
 	}
 	return "?";
 }
@@ -296,6 +303,7 @@ void vfio_pci_zap_and_down_write_memory_lock(struct vfio_pci_core_device *vdev)
 		vfio_pci_zap_bars(vdev);
 		break;
 	case VFIO_PCI_DESIGN_VMA_LIST:
+	case VFIO_PCI_DESIGN_VMA_LIST_58:
 		vfio_pci_zap_and_vma_lock(vdev);
 		down_write(&vdev->memory_lock);
 		mutex_unlock(&vdev->vma_lock);
@@ -397,6 +405,35 @@ static vm_fault_t vfio_pci_map_whole_vma(struct vfio_pci_core_device *vdev,
 	return VM_FAULT_NOPAGE;
 }
 
+/*
+ * 5.8's fault: list the VMA under vma_lock, drop it, then map the whole
+ * VMA under memory_lock alone.  Two faults of one VMA both get here: the
+ * second remaps over the first's PTEs (remap_pte_range's BUG_ON) and
+ * lists the VMA twice.
+ */
+static vm_fault_t vfio_pci_mmap_fault_58(struct vfio_pci_core_device *vdev,
+					 struct vm_area_struct *vma)
+{
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	mutex_lock(&vdev->vma_lock);
+	down_read(&vdev->memory_lock);
+	if (!__vfio_pci_memory_enabled(vdev)) {
+		__atomic_add_fetch(&vdev->nr_sigbus, 1, __ATOMIC_RELAXED);
+		mutex_unlock(&vdev->vma_lock);
+		ret = VM_FAULT_SIGBUS;
+		goto up_out;
+	}
+	__vfio_pci_add_vma(vdev, vma);
+	mutex_unlock(&vdev->vma_lock);
+	if (io_remap_pfn_range(vma, vma->vm_start, vma_to_pfn(vma),
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot))
+		ret = VM_FAULT_SIGBUS;
+up_out:
+	up_read(&vdev->memory_lock);
+	return ret;
+}
+
 /* the vma_list designs: the whole VMA, listed for the zap */
 static vm_fault_t vfio_pci_mmap_fault(struct vm_fault *vmf)
 {
@@ -406,6 +443,8 @@ static vm_fault_t vfio_pci_mmap_fault(struct vm_fault *vmf)
 	bool memory_locked = true;
 
 	switch (vdev->design) {
+	case VFIO_PCI_DESIGN_VMA_LIST_58:
+		return vfio_pci_mmap_fault_58(vdev, vma);
 	case VFIO_PCI_DESIGN_VMA_LIST_TRYLOCK:
 		if (!down_read_trylock(&vdev->memory_lock))
 			return vfio_pci_fault_wait(vdev, vmf);
