@@ -165,7 +165,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_BOOL,
 		.def = true,
 		.meaning = "vfio-pci zaps the user mappings of a device's BARs and takes memory_lock for write before anything disables memory decode (a COMMAND write clearing the memory bit, a reset, D3hot), and its faults and read/write file ops refuse (SIGBUS, -EIO) while decode is off; false = the mappings stay and the user's CPU reaches the BAR while the device does not decode it",
-		.history = "CVE-2020-12888, fixed in 5.8 by abafbc551fdd \"vfio-pci: Invalidate mmaps and block MMIO access on disabled memory\" (with 11c4cd07ba11 \"vfio-pci: Fault mmaps to enable vma tracking\"); the abafbc551fdd id is verified in the Fixes: tag of bc93b9ae0151 \"vfio-pci: Avoid recursive read-lock usage\"; 11c4cd07ba11 is from memory, not verified here",
+		.history = "CVE-2020-12888, fixed in 5.8 by abafbc551fdd \"vfio-pci: Invalidate mmaps and block MMIO access on disabled memory\" (with 11c4cd07ba11 \"vfio-pci: Fault mmaps to enable vma tracking\"); both ids verified in later Fixes: tags and the 4.14 stable backports (abafbc551fdd in bc93b9ae0151 \"vfio-pci: Avoid recursive read-lock usage\", 11c4cd07ba11 in 6a45ece4c9af)",
 	},
 	[KNOB_VFIO_PCI_DESIGN] = {
 		.name = "vfio_pci.design",
