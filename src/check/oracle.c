@@ -638,7 +638,8 @@ void oracle_mmap_end(struct mm_struct *mm, int tok, unsigned long ret,
 		if ((flags & MAP_TYPE) == MAP_PRIVATE &&
 		    (flags & MAP_ANONYMOUS)) {
 			r.kind = OR_ANON;
-		} else if (vma && vma->vm_file && vma->vm_file->f_mapping) {
+		} else if (vma && vma->vm_file && vma->vm_file->f_mapping &&
+			   !(vma->vm_flags & VM_PFNMAP)) {
 			r.file = ofile_get(om->ow, vma->vm_file->f_mapping,
 					   true);
 			r.kind = (flags & MAP_TYPE) == MAP_PRIVATE ?

@@ -34,6 +34,16 @@ static const char *const iommu_fault_during_invalidation_values[] = {
 	NULL,
 };
 
+static const char *const vfio_pci_design_values[] = {
+	[VFIO_PCI_DESIGN_UNMAP_MAPPING_RANGE] = "unmap_mapping_range",
+	[VFIO_PCI_DESIGN_VMA_LIST] = "vma_list",
+	[VFIO_PCI_DESIGN_VMA_LIST_TRYLOCK] = "vma_list_trylock",
+	[VFIO_PCI_DESIGN_PAUSE_FAULTS] = "pause_faults",
+	[VFIO_PCI_DESIGN_MEMORY_LOCK_OUTER] = "memory_lock_outer",
+	[VFIO_PCI_DESIGN_VMA_LIST_58] = "vma_list_5_8",
+	NULL,
+};
+
 static const char *const iommu_dma_invalidation_values[] = {
 	"strict", /* IOMMU_DMA_STRICT (src/iommu/dma-iommu.h) */
 	"deferred", /* IOMMU_DMA_DEFERRED */
@@ -201,6 +211,28 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "vfio_pin_map_dma(): when vfio_iommu_map() fails after a chunk was pinned and charged to locked_vm, the unwind unpins it with do_accounting = true; false unpins without giving the pages back to locked_vm (a leak that RLIMIT_MEMLOCK later turns into -ENOMEM)",
 		.history = "true in the read mainline (vfio_unpin_pages_remote(dma, iova + dma->size, pfn, npage, true)); false is a what-if for the quiescent locked_vm check, no upstream bug of this exact shape was identified with the tools",
 	},
+	[KNOB_VFIO_PCI_ZAP_ON_MEMORY_DISABLE] = {
+		.name = "vfio_pci.zap_on_memory_disable",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "vfio-pci zaps the user mappings of a device's BARs and takes memory_lock for write before anything disables memory decode (a COMMAND write clearing the memory bit, a reset, D3hot), and its faults and read/write file ops refuse (SIGBUS, -EIO) while decode is off; false = the mappings stay and the user's CPU reaches the BAR while the device does not decode it",
+		.history = "CVE-2020-12888, fixed in 5.8 by abafbc551fdd \"vfio-pci: Invalidate mmaps and block MMIO access on disabled memory\" (with 11c4cd07ba11 \"vfio-pci: Fault mmaps to enable vma tracking\"); both ids verified in later Fixes: tags and the 4.14 stable backports (abafbc551fdd in bc93b9ae0151 \"vfio-pci: Avoid recursive read-lock usage\", 11c4cd07ba11 in 6a45ece4c9af)",
+	},
+	[KNOB_VFIO_PCI_DESIGN] = {
+		.name = "vfio_pci.design",
+		.type = KNOB_ENUM,
+		.values = vfio_pci_design_values,
+		.def = VFIO_PCI_DESIGN_UNMAP_MAPPING_RANGE,
+		.meaning = "how vfio-pci finds and zaps BAR mappings: unmap_mapping_range = the device inode's i_mmap, fault inserts one pfn under memory_lock (read); vma_list = a vma_list under vma_lock, the fault maps the whole VMA under vma_lock -> memory_lock, the zap drops vma_lock to take each mm's mmap_lock; vma_list_trylock = the fault only trylocks memory_lock and returns VM_FAULT_RETRY (or SIGBUS without FAULT_FLAG_ALLOW_RETRY); pause_faults = faults wait on a pause flag instead of memory_lock; memory_lock_outer = down_write(memory_lock) before the zap takes mmap_lock (the order the thread rejected: mmap_lock/memory_lock ABBA); vma_list_5_8 = vma_list as merged in 5.8, the fault listing the VMA and dropping vma_lock before io_remap_pfn_range() of the whole VMA, so two faults of one VMA both remap it",
+		.history = "vma_list: 5.8, abafbc551fdd (thread \"vfio-pci: Invalidate mmaps and block MMIO access on disabled memory\", 2020; the vma_lock/mmap_lock dance read in vfio_pci_zap_and_vma_lock); unmap_mapping_range: aac6db75a9fc \"vfio/pci: Use unmap_mapping_range()\" with b7c5e64fec \"vfio: Create vfio_fs_type with inode per device\" (v2 posted 2024-05-30, the 6.10 cycle; fault = vfio_pci_mmap_huge_fault read in a recent tree); vma_list_trylock, pause_faults and memory_lock_outer are the alternatives argued in the 2020 thread as this model understands them, not verified against a posted patch; vma_list_5_8 until 6a45ece4c9af \"vfio/pci: Handle concurrent vma faults\" (2021, verified in linux-next merge logs; the 5.8 fault's shape is from the fix's thread, not read in a 5.8 tree)",
+	},
+	[KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH] = {
+		.name = "mmu_gather.pfnmap_forced_flush",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "tlb_end_vma() flushes the TLB of a VM_PFNMAP/VM_MIXEDMAP VMA before munmap unlinks it from i_mmap; false defers the flush to tlb_finish_mmu(), so a driver's unmap_mapping_range() that no longer finds the VMA returns while CPUs still map the device frames",
+		.history = "CVE-2022-39188, fixed in 5.19 by b67fbebd4cf9 \"mmu_gather: Force tlb-flush VM_PFNMAP vmas\" (verified: stable backports and the 2025 follow-up by Roman Gushchin cite it)",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -220,6 +252,7 @@ const struct policy_preset policy_presets[] = {
 		.set = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
+			{ KNOB_VFIO_PCI_DESIGN, VFIO_PCI_DESIGN_VMA_LIST },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -231,6 +264,9 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
+			{ KNOB_VFIO_PCI_ZAP_ON_MEMORY_DISABLE, false },
+			{ KNOB_VFIO_PCI_DESIGN, VFIO_PCI_DESIGN_VMA_LIST },
+			{ KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH, false },
 			{ NR_KNOBS, 0 },
 		},
 	},
@@ -244,6 +280,9 @@ const struct policy_preset policy_presets[] = {
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
+			{ KNOB_VFIO_PCI_ZAP_ON_MEMORY_DISABLE, false },
+			{ KNOB_VFIO_PCI_DESIGN, VFIO_PCI_DESIGN_VMA_LIST },
+			{ KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH, false },
 			{ NR_KNOBS, 0 },
 		},
 	},

@@ -19,8 +19,13 @@
  *    rcu_read_lock(), as GUP-fast does in Linux; a freed page-table page
  *    reached by a walk is reported, not followed.
  *  - No stack expansion: an address below a VMA is SIGSEGV.
- *  - handle_mm_fault() never asks to retry; a fault that does not make
- *    progress is retried until FAULT_RETRY_LIMIT and then reported.
+ *  - The fault is FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE as on x86;
+ *    only drivers' ->fault handlers return VM_FAULT_RETRY (having
+ *    dropped mmap_lock).  An access that does not make progress is
+ *    retried until FAULT_RETRY_LIMIT and then reported.
+ *  - An access to a device MMIO frame asks mmw->mmio_access (src/pci)
+ *    whether the device decodes it: if not it reads all ones (the
+ *    checker reports "mmio-while-disabled" there).
  *
  * Checks made here:
  *  - "stale-tlb": a TLB hit on a frame freed since the entry was filled
@@ -152,6 +157,14 @@ static void cpu_do_access(struct cpu *cpu, struct tlb_entry *e,
 	unsigned long off = va & ~PAGE_MASK;
 
 	check_stale_translation(cpu, e, va, write);
+	if (unlikely(cpu->mmw->mmio_access) &&
+	    page_state(pfn_to_page(pm, e->pfn)) == PAGE_STATE_DEVICE &&
+	    !cpu->mmw->mmio_access(cpu->mmw, cpu, e, va, write)) {
+		/* not decoded: a master abort reads all ones */
+		if (!write)
+			*val = ~0ULL;
+		return;
+	}
 	if (write) {
 		check_missed_dirty(cpu, e, va);
 		phys_write(pm, e->pfn, off, *val);
@@ -289,7 +302,9 @@ int do_user_addr_fault(struct cpu *cpu, struct mm_struct *mm,
 		return CPU_SIGSEGV;
 	if (error_code & X86_PF_WRITE)
 		flags |= FAULT_FLAG_WRITE;
+	flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
 
+retry:
 	mmap_read_lock(mm);
 	vma = find_vma(mm, address);
 	if (!vma || vma->vm_start > address || access_error(error_code, vma)) {
@@ -297,6 +312,14 @@ int do_user_addr_fault(struct cpu *cpu, struct mm_struct *mm,
 		return CPU_SIGSEGV; /* bad_area() */
 	}
 	fault = handle_mm_fault(vma, address, flags);
+	/* VM_FAULT_RETRY: the handler dropped mmap_lock (a driver's ->fault
+	 * waiting for its own lock, vfio-pci's memory_lock); look again */
+	if (fault & VM_FAULT_RETRY) {
+		if (fatal_signal_pending(current))
+			return CPU_SIGBUS; /* the task is dying anyway */
+		flags |= FAULT_FLAG_TRIED;
+		goto retry;
+	}
 	mmap_read_unlock(mm);
 	trace_event_cpu(mm->mmw->w, cpu->id, "page fault va %#lx %s: %#x",
 			address, flags & FAULT_FLAG_WRITE ? "write" : "read",

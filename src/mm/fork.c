@@ -150,12 +150,15 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		tmp->vm_flags &= ~VM_LOCKED;
 		if (tmp->vm_file)
 			get_file(tmp->vm_file);
-		if (tmp->vm_ops && tmp->vm_ops->open)
-			tmp->vm_ops->open(tmp);
 		mm->vmas[mm->map_count++] = tmp;
 		vma_link_file(tmp);
 		if (!(tmp->vm_flags & VM_WIPEONFORK))
 			retval = copy_page_range(tmp, mpnt);
+		/* after the copy, as dup_mmap() does: a driver may drop the
+		 * copied PTEs (vfio-pci's vma_list designs zap them so the
+		 * child faults and is tracked) */
+		if (tmp->vm_ops && tmp->vm_ops->open)
+			tmp->vm_ops->open(tmp);
 		if (retval)
 			break;
 	}

@@ -7,7 +7,8 @@
  * do_anonymous_page, do_fault (do_read_fault, do_cow_fault,
  * do_shared_fault, finish_fault; VM_PFNMAP drivers through ->fault and
  * vmf_insert_pfn), do_wp_page with wp_page_reuse/wp_page_copy,
- * unmap_mapping_pages (truncation),
+ * unmap_mapping_pages/unmap_mapping_range (truncation, device files),
+ * remap_pfn_range and zap_vma_ptes (VM_PFNMAP drivers),
  * zap_pte_range .. unmap_vmas, zap_page_range_single, free_pgd_range ..
  * free_pgtables, copy_pte_range .. copy_page_range; and mm/gup.c's
  * populate loop (mm_populate).
@@ -587,6 +588,58 @@ vm_fault_t vmf_insert_pfn(struct vm_area_struct *vma, unsigned long addr,
 	return VM_FAULT_NOPAGE;
 }
 
+/**
+ * remap_pfn_range - map [addr, addr + size) of @vma to frames from @pfn
+ * @vma: a VM_PFNMAP VMA (VM_IO | VM_PFNMAP are the caller's to set, as
+ *	io_remap_pfn_range() callers in ->fault must: a fault handler may
+ *	not change vm_flags)
+ * @addr: start, page aligned, inside @vma
+ * @pfn: the first frame
+ * @size: length in bytes
+ * @prot: the PTE protection
+ *
+ * Every PTE of the range must be none: Linux's remap_pte_range()
+ * BUG()s on a present one (the reason vfio-pci's whole-VMA fault had to
+ * keep concurrent faults of one VMA apart); here that is a "bad-pte"
+ * report and -EBUSY.  Returns 0, -EINVAL, -ENOMEM or -EBUSY.
+ */
+int remap_pfn_range(struct vm_area_struct *vma, unsigned long addr,
+		    unsigned long pfn, unsigned long size, pgprot_t prot)
+{
+	struct phys_mem *pm = vma->vm_mm->mmw->pm;
+	unsigned long end = addr + PAGE_ALIGN(size);
+	spinlock_t *ptl;
+	pte_t *pte;
+
+	if ((addr & ~PAGE_MASK) || addr < vma->vm_start || end > vma->vm_end ||
+	    !(vma->vm_flags & VM_PFNMAP))
+		return -EINVAL;
+	for (; addr < end; addr += PAGE_SIZE, pfn++) {
+		if (!pfn_valid(pm, pfn))
+			return -EINVAL;
+		if (get_locked_pte_fault(vma, addr, &pte, &ptl))
+			return -ENOMEM;
+		if (!pte_none(ptep_get(pte))) {
+			pte_t old = ptep_get(pte);
+
+			pte_unmap_unlock(pte, ptl);
+			print_bad_pte(vma, addr, old,
+				      "remap_pfn_range over a present PTE (BUG_ON in remap_pte_range)");
+			return -EBUSY;
+		}
+		set_pte_at(vma->vm_mm, addr, pte,
+			   pte_mkspecial(pfn_pte(pfn, prot)));
+		pte_unmap_unlock(pte, ptl);
+	}
+	return 0;
+}
+
+int io_remap_pfn_range(struct vm_area_struct *vma, unsigned long addr,
+		       unsigned long pfn, unsigned long size, pgprot_t prot)
+{
+	return remap_pfn_range(vma, addr, pfn, size, prot);
+}
+
 /*
  * finish_fault - map vmf->cow_page (a private copy) or vmf->page (the
  * file's page, locked) at the faulting address.  The caller's reference
@@ -1118,6 +1171,43 @@ void unmap_mapping_pages(struct address_space *mapping, unsigned long start,
 		zap_page_range_single(vma, zs, ze - zs);
 	}
 	up_read(&mapping->i_mmap_rwsem);
+}
+
+/**
+ * unmap_mapping_range - zap the mappings of [holebegin, holebegin +
+ *	holelen) of @mapping, in bytes
+ * @mapping: the file's address_space (a device's inode for VM_PFNMAP
+ *	drivers such as vfio-pci since 6.10)
+ * @holebegin: first byte
+ * @holelen: length, 0 for "to the end"
+ * @even_cows: also private COW copies
+ */
+void unmap_mapping_range(struct address_space *mapping,
+			 unsigned long holebegin, unsigned long holelen,
+			 bool even_cows)
+{
+	unsigned long first = holebegin >> PAGE_SHIFT;
+	unsigned long nr = (PAGE_ALIGN(holebegin + holelen) >> PAGE_SHIFT) -
+			   first;
+
+	unmap_mapping_pages(mapping, first, holelen ? nr : 0, even_cows);
+}
+
+/**
+ * zap_vma_ptes - remove the PTEs of part of a VM_PFNMAP VMA
+ * @vma: the VMA; nothing happens for any other kind
+ * @address: start
+ * @size: length
+ *
+ * Caller holds the VMA's mmap_lock (read is enough).
+ */
+void zap_vma_ptes(struct vm_area_struct *vma, unsigned long address,
+		  unsigned long size)
+{
+	if (!vma || !(vma->vm_flags & VM_PFNMAP) || address < vma->vm_start ||
+	    address + size > vma->vm_end)
+		return;
+	zap_page_range_single(vma, address, size);
 }
 
 /* ---- freeing page tables ---- */

@@ -508,6 +508,12 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 			   unsigned int flags);
 vm_fault_t vmf_insert_pfn(struct vm_area_struct *vma, unsigned long addr,
 			  unsigned long pfn);
+int remap_pfn_range(struct vm_area_struct *vma, unsigned long addr,
+		    unsigned long pfn, unsigned long size, pgprot_t prot);
+int io_remap_pfn_range(struct vm_area_struct *vma, unsigned long addr,
+		       unsigned long pfn, unsigned long size, pgprot_t prot);
+void zap_vma_ptes(struct vm_area_struct *vma, unsigned long address,
+		  unsigned long size);
 int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pte_t *ptep, pte_t entry, int dirty);
 pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address,
@@ -587,6 +593,9 @@ int vfs_truncate(struct file *file, unsigned long length);
 
 void unmap_mapping_pages(struct address_space *mapping, unsigned long start,
 			 unsigned long nr, bool even_cows);
+void unmap_mapping_range(struct address_space *mapping,
+			 unsigned long holebegin, unsigned long holelen,
+			 bool even_cows);
 void vma_link_file(struct vm_area_struct *vma);
 struct address_space *vma_prepare(struct vm_area_struct *vma);
 void vma_complete(struct address_space *mapping);

@@ -136,6 +136,9 @@ enum vm_fault_reason {
 enum fault_flag {
 	FAULT_FLAG_WRITE = 1 << 0,
 	FAULT_FLAG_ALLOW_RETRY = 1 << 2,
+	FAULT_FLAG_RETRY_NOWAIT = 1 << 3,
+	FAULT_FLAG_KILLABLE = 1 << 4,
+	FAULT_FLAG_TRIED = 1 << 5,
 	FAULT_FLAG_USER = 1 << 6,
 	FAULT_FLAG_REMOTE = 1 << 7,
 	FAULT_FLAG_INSTRUCTION = 1 << 8,
@@ -559,6 +562,16 @@ struct mm_world {
 	struct iommu *iommu;
 	/* the value oracle (src/check/oracle.c), NULL when off */
 	struct oracle_world *oracle;
+	/*
+	 * Device MMIO (src/pci/pci.c): called for every CPU access to a
+	 * PAGE_STATE_DEVICE frame, under cpu_tlb; false if the device does
+	 * not decode it (the access then reads all ones, writes are
+	 * dropped).  NULL when no PCI device exists.
+	 */
+	bool (*mmio_access)(struct mm_world *mmw, struct cpu *cpu,
+			    const struct tlb_entry *e, unsigned long va,
+			    bool write);
+	void *mmio_priv;
 };
 
 #endif

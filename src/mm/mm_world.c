@@ -127,6 +127,8 @@ static void mm_world_init(struct mm_world *mmw)
 	spin_lock_init(w, &mmw->swap.lock, "swap_info");
 	mmw->nw = mmu_notifier_world_create(w);
 	mmw->iommu = NULL; /* iommu_get() makes it again in the new arena */
+	mmw->mmio_access = NULL; /* src/pci attaches its bus again */
+	mmw->mmio_priv = NULL;
 	oracle_world_init(mmw);
 }
 

@@ -26,6 +26,7 @@
  * zap_pte_range() flushes under the PTL.  Pages and tables are freed with
  * no mm lock held but mmap_lock.
  */
+#include "core/policy.h"
 #include "core/trace.h"
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
@@ -211,10 +212,23 @@ void tlb_start_vma(struct mmu_gather *tlb, struct vm_area_struct *vma)
 {
 }
 
-/* flush at each VMA's end so ranges do not span the gaps between VMAs */
+/*
+ * Flush at each VMA's end so ranges do not span the gaps between VMAs.
+ * A VM_PFNMAP/VM_MIXEDMAP VMA must be flushed here in any case: its
+ * frames are not refcounted, so the driver's only way to know no CPU
+ * still maps them is unmap_mapping_range(), which walks i_mmap; munmap
+ * unlinks the VMA from i_mmap (free_pgtables) before tlb_finish_mmu()
+ * flushes, and a zap that no longer finds the VMA returns with the stale
+ * entries live (CVE-2022-39188).  mmu_gather.pfnmap_forced_flush=false
+ * skips the flush for such VMAs, as x86 (which merged the flushes of
+ * all VMAs) did before the fix.
+ */
 void tlb_end_vma(struct mmu_gather *tlb, struct vm_area_struct *vma)
 {
 	if (tlb->fullmm)
+		return;
+	if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) &&
+	    !policy_bool(tlb->mm->mmw->w, KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH))
 		return;
 	tlb_flush_mmu_tlbonly(tlb);
 }

@@ -96,6 +96,11 @@ void *sc_alloc(struct sc_loader *ld, size_t size)
 	return pool_alloc(&ld->sc->pool, size);
 }
 
+const struct sc_object *sc_loader_object(struct sc_loader *ld, int idx)
+{
+	return idx >= 0 && idx < ld->sc->nr_objs ? &ld->sc->objs[idx] : NULL;
+}
+
 char *sc_strdup(struct sc_loader *ld, const char *s)
 {
 	size_t n = strlen(s) + 1;

@@ -243,7 +243,8 @@ static void mm_run_check(struct sc_run *run, void *state)
 			 ((struct mm_sc_file *)run->obj[i])->file)
 			fput(((struct mm_sc_file *)run->obj[i])->file);
 	}
-	phys_check_leaks(st->mmw->pm, 0);
+	/* device MMIO frames (BARs, src/pci) live as long as the world */
+	phys_check_leaks(st->mmw->pm, PAGE_STATE_BIT(PAGE_STATE_DEVICE));
 }
 
 /* ---- parameter decoding at run time ---- */
@@ -1023,6 +1024,14 @@ struct mm_struct *sc_mm_of(struct sc_run *run, int obj)
 				       &mm_kinds[MK_PROCESS] ?
 		       ((struct mm_sc_proc *)run->obj[obj])->mm :
 		       NULL;
+}
+
+/* name [addr, addr + len) `as: NAME` for later ops (pci_ops.c's mmap) */
+void sc_mm_region_set(struct sc_ctx *x, const struct sc_op *op,
+		      const char *name, unsigned long addr, unsigned long len)
+{
+	if (mm_state(x->run))
+		region_set(x, op, name, addr, len);
 }
 
 bool sc_mm_region(struct sc_run *run, const char *name, unsigned long *addr,

@@ -52,6 +52,7 @@ static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_iommu_subsys,
 	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
 	&sc_vfio_subsys, /* vfio_ops.c: on the mm subsystem's processes */
+	&sc_pci_subsys, /* pci_ops.c: vfio-pci devices, after mm */
 	NULL,
 };
 

@@ -272,7 +272,12 @@ struct mm_struct *sc_mm_of(struct sc_run *run, int obj);
 /* ... and the address and length of a region mapped `as: NAME` */
 bool sc_mm_region(struct sc_run *run, const char *name, unsigned long *addr,
 		  unsigned long *len);
+void sc_mm_region_set(struct sc_ctx *x, const struct sc_op *op,
+		      const char *name, unsigned long addr, unsigned long len);
 extern const struct scenario_subsys sc_dma_subsys; /* dma_ops.c */
+extern const struct scenario_subsys sc_pci_subsys; /* pci_ops.c */
+/* the object declared at index @idx (load time: an op's check) */
+const struct sc_object *sc_loader_object(struct sc_loader *ld, int idx);
 
 /* ---- for subsystems: parse helpers (loader.c) ---- */
 
