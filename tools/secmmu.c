@@ -80,6 +80,8 @@ struct cli {
 	const char *save_failure; /* --save-failure FILE */
 	const char *failure_file; /* replaying this failure file */
 	struct failure fail;	  /* ... which holds this */
+	char *input_buf;	  /* a scenario read from a pipe by replay */
+	size_t input_len;
 	unsigned long given;	  /* options given: 1 << (opt - OPT_FIRST) */
 };
 
@@ -775,6 +777,12 @@ static int report(const struct cli *c, struct explore_result *r)
 	print_minimized(out, c, r);
 	if (c->sc && !c->json)
 		print_verdict(out, c, r, matched);
+	/* replaying a failure file succeeds when the failure reproduced */
+	if (c->failure_file)
+		return r->first_violation &&
+				       !strcmp(r->first_kind, c->fail.kind) ?
+			       0 :
+			       EXIT_VIOLATION;
 	return matched ? 0 : EXIT_VIOLATION;
 }
 
@@ -934,7 +942,11 @@ static int load_scenario(struct cli *c, const char *ff)
 {
 	char err[1024];
 
-	c->sc = scenario_load_file(c->model, err, sizeof(err));
+	if (c->input_buf)
+		c->sc = scenario_load_buffer(c->model, c->input_buf,
+					     c->input_len, err, sizeof(err));
+	else
+		c->sc = scenario_load_file(c->model, err, sizeof(err));
 	if (!c->sc) {
 		if (ff)
 			fprintf(stderr, "%s: scenario %s\n", ff, err);
@@ -965,7 +977,7 @@ static const char *opt_name(int opt)
  * `replay FAILURE_FILE`: take the model, policy, seed and schedule from
  * the file.  Only output options may be added on the command line.
  */
-static int use_failure_file(struct cli *c)
+static int use_failure_file(struct cli *c, const char *buf, size_t len)
 {
 	const unsigned long allowed =
 		1UL << (OPT_TRACE - OPT_FIRST) |
@@ -984,7 +996,7 @@ static int use_failure_file(struct cli *c)
 			opt_name(OPT_FIRST + __builtin_ctzl(c->given & ~allowed)));
 		return -1;
 	}
-	if (failure_load(c->model, f, err, sizeof(err))) {
+	if (failure_load_buffer(c->model, buf, len, f, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -1008,7 +1020,56 @@ static int use_failure_file(struct cli *c)
 	return 0;
 }
 
-/* the model of a failure file: its scenario, or a built-in model */
+/*
+ * Is c->model a failure file?  `replay` reads a file whose text is JSON
+ * (failure_looks_json) as one, so a broken one gets the failure file's
+ * own errors; run and explore point a failure file to replay.  A pipe is
+ * read once: a scenario read from one is kept in c->input_buf.
+ */
+static int read_input(struct cli *c, enum cmd_mode mode)
+{
+	char peek[4096];
+	struct stat st;
+	size_t n;
+	FILE *f;
+	char *buf;
+	int ret;
+
+	if (mode != MODE_REPLAY) {
+		if (!is_file(c->model) || !failure_file_sniff(c->model))
+			return 0;
+		fprintf(stderr, "secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
+			c->model, c->model);
+		return -1;
+	}
+	if (stat(c->model, &st) || S_ISDIR(st.st_mode))
+		return 0; /* a built-in model, or the loader's error */
+	if (S_ISREG(st.st_mode)) {
+		f = fopen(c->model, "rb");
+		if (!f)
+			return 0;
+		n = fread(peek, 1, sizeof(peek) - 1, f);
+		fclose(f);
+		peek[n] = '\0';
+		if (!failure_looks_json(peek))
+			return 0;
+	}
+	buf = failure_slurp(c->model, &n);
+	if (!buf) {
+		fprintf(stderr, "%s: cannot read: %s\n", c->model,
+			strerror(errno));
+		return -1;
+	}
+	if (!failure_looks_json(buf)) {
+		c->input_buf = buf;
+		c->input_len = n;
+		return 0;
+	}
+	ret = use_failure_file(c, buf, n);
+	free(buf);
+	return ret;
+}
+
 /* a built-in model under --policy/--set (or a failure file's policy) */
 static const struct model *builtin_with_policy(struct cli *c,
 					       const struct model *m,
@@ -1025,28 +1086,47 @@ static const struct model *builtin_with_policy(struct cli *c,
 	return &c->pm.m;
 }
 
+/*
+ * A failure's scenario: the first of its recorded path (relative to where
+ * secmmu runs) and its absolute path whose text has the recorded hash.
+ * An unrelated file of the same name, or a changed one, is not replayed
+ * in its place: its verdict would be about another scenario.
+ */
+static int failure_scenario(struct cli *c)
+{
+	const char *cand[2] = { c->fail.scenario, c->fail.scenario_abs };
+	const char *ff = c->failure_file, *first = NULL;
+	char hash[17];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!cand[i] || !is_file(cand[i]))
+			continue;
+		first = first ? first : cand[i];
+		if (!c->fail.scenario_hash ||
+		    (!failure_hash_file(cand[i], hash) &&
+		     !strcmp(hash, c->fail.scenario_hash))) {
+			c->model = cand[i];
+			return 0;
+		}
+	}
+	if (!first)
+		fprintf(stderr, "%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
+			ff, c->model);
+	else
+		fprintf(stderr, "%s: scenario '%s' changed since the failure was saved (its text does not have the recorded hash %s), and no other copy has it: not replaying another scenario\n",
+			ff, first, c->fail.scenario_hash);
+	return -1;
+}
+
 static const struct model *failure_model(struct cli *c)
 {
 	const char *ff = c->failure_file;
 	const struct model *m;
-	char hash[17];
 
 	if (c->fail.scenario) {
-		if (!is_file(c->model) && c->fail.scenario_abs &&
-		    is_file(c->fail.scenario_abs))
-			c->model = c->fail.scenario_abs;
-		if (!is_file(c->model)) {
-			fprintf(stderr, "%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
-				ff, c->model);
+		if (failure_scenario(c) || load_scenario(c, ff))
 			return NULL;
-		}
-		if (load_scenario(c, ff))
-			return NULL;
-		if (c->fail.scenario_hash &&
-		    (failure_hash_file(c->model, hash) ||
-		     strcmp(hash, c->fail.scenario_hash)))
-			fprintf(stderr, "secmmu: warning: %s: %s changed since the failure was saved\n",
-				ff, c->model);
 		return scenario_model(c->sc);
 	}
 	m = builtin_find(c->model);
@@ -1183,15 +1263,8 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
-	if (is_file(c.model) && failure_file_sniff(c.model)) {
-		if (mode != MODE_REPLAY) {
-			fprintf(stderr, "secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
-				c.model, c.model);
-			goto out;
-		}
-		if (use_failure_file(&c))
-			goto out;
-	}
+	if (read_input(&c, mode))
+		goto out;
 	m = select_model(&c, mode);
 	if (!m)
 		goto out;
@@ -1251,6 +1324,7 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 out:
 	scenario_free(c.sc);
 	failure_free(&c.fail);
+	free(c.input_buf);
 	return ret;
 }
 

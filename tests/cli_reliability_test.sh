@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Hostile and odd inputs to the secmmu binary (issue 17): failure files,
+# output paths, numbers, environment.  Each check names the item it
+# guards.  Kept apart from cli_test.sh so that file's many authors do not
+# collide.
+# usage: cli_reliability_test.sh path/to/secmmu [path/to/scenarios]
+set -u
+SECMMU=$(realpath "${1:?usage: cli_reliability_test.sh SECMMU [SCENARIOS]}")
+SC=${2:-$(dirname "$0")/../scenarios}
+T=$(mktemp -d)
+trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+no() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect EXIT PATTERN -- ARGS...: exit status and a pattern in stdout+stderr
+expect() {
+	local want=$1 pat=$2
+	shift 3
+	timeout 20 "$SECMMU" "$@" >"$T/out" 2>&1
+	local got=$?
+	if [ "$got" != "$want" ]; then
+		no "secmmu $* exited $got, want $want"; sed 's/^/  | /' "$T/out" | head -20
+	elif ! grep -qE -- "$pat" "$T/out"; then
+		no "secmmu $*: output lacks /$pat/"; sed 's/^/  | /' "$T/out" | head -20
+	else
+		ok
+	fi
+}
+
+# the same, and the output is that one line
+expect_line() {
+	expect "$@"
+	[ "$(wc -l <"$T/out")" = 1 ] && ok || { no "more than one line: ${*:4}"; sed 's/^/  | /' "$T/out" | head -5; }
+}
+
+# ---- item 2: a deeply nested failure file is rejected at once ----
+python3 -c 'import sys; sys.stdout.write("{\"secmmu_failure\": 1, \"x\": " + "[" * 100000 + "]" * 100000 + "}")' >"$T/deep.fail"
+python3 -c 'import sys; sys.stdout.write("[" * 524287 + "]" * 524287)' >"$T/mib.fail"
+start=$(date +%s%N)
+expect_line 2 "^$T/deep.fail: syntax error at line 1, column [0-9]+: maximum parsing depth reached" -- replay "$T/deep.fail"
+expect_line 2 "^$T/mib.fail: syntax error at line 1, column [0-9]+: maximum parsing depth reached" -- replay "$T/mib.fail"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$ms" -lt 3000 ] && ok || no "nested failure files took ${ms} ms"
+
+# ---- item 7: broken failure files by the failure file's rules ----
+"$SECMMU" explore lost-update --save-failure "$T/lu.fail" >/dev/null 2>&1
+printf '{' >"$T/brace.fail"
+printf '{}' >"$T/empty-obj.fail"
+printf '[]\n' >"$T/arr.fail"
+expect_line 2 "^$T/brace.fail: syntax error at line 1, column 1: " -- replay "$T/brace.fail"
+expect_line 2 "^$T/empty-obj.fail: not a secmmu failure file: no 'secmmu_failure' key$" -- replay "$T/empty-obj.fail"
+expect_line 2 "^$T/arr.fail: not a secmmu failure file: a JSON array, not an object$" -- replay "$T/arr.fail"
+{ cat "$T/lu.fail"; echo 'trailing'; } >"$T/trail.fail"
+expect_line 2 "^$T/trail.fail: syntax error at line [0-9]+, column [0-9]+: end of file expected" -- replay "$T/trail.fail"
+{ cat "$T/lu.fail"; echo '{}'; } >"$T/two.fail"
+expect_line 2 "^$T/two.fail: syntax error at line [0-9]+, column [0-9]+: end of file expected" -- replay "$T/two.fail"
+# a failure file read from a pipe: replayed, and a broken one is one line
+expect 0 "VIOLATION lost-update in execution 1 of 1" -- replay <(cat "$T/lu.fail")
+expect_line 2 ": not a secmmu failure file: no 'secmmu_failure' key$" -- replay <(printf '{}')
+# a scenario from a pipe still replays (read once)
+expect 0 "VIOLATION lost-update in execution 1 of 1" -- replay <(cat "$SC/demos/lost-update.yaml") --schedule aba --set rmap.batched_flush_pending=false
+# an unknown strategy (item 8)
+sed 's/"strategy": "random"/"strategy": "bogus"/' "$T/lu.fail" >"$T/strat.fail"
+expect_line 2 "^$T/strat.fail: unknown strategy 'bogus'" -- replay "$T/strat.fail"
+# a seed above INT64_MAX is kept exactly
+"$SECMMU" explore lost-update --seed 18446744073709551610 --save-failure "$T/bigseed.fail" >/dev/null 2>&1
+grep -q '"seed": "1844674407370955' "$T/bigseed.fail" && ok || no "big seed not written as a string"
+expect 0 "VIOLATION lost-update in execution 1 of 1" -- replay "$T/bigseed.fail"
+
+# ---- item 5: replay runs the scenario whose text was recorded ----
+mkdir -p "$T/a" "$T/b"
+cp "$SC/demos/lost-update.yaml" "$T/a/s.yaml"
+(cd "$T/a" && "$SECMMU" run s.yaml --save-failure "$T/s.fail" >/dev/null 2>&1)
+# an unrelated s.yaml in the cwd: the recorded absolute path is used
+cp "$SC/demos/locked-update.yaml" "$T/b/s.yaml" 2>/dev/null ||
+	printf 'name: other\nagents:\n  - ops: [{op: nop}]\n' >"$T/b/s.yaml"
+(cd "$T/b" && "$SECMMU" replay "$T/s.fail") >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q "VIOLATION lost-update in execution 1 of 1" "$T/out" && ok ||
+	{ no "replay next to an unrelated s.yaml: exit $rc"; sed 's/^/  | /' "$T/out" | head; }
+# neither copy has the recorded text: refused
+cp "$T/b/s.yaml" "$T/a/s.yaml"
+(cd "$T/b" && "$SECMMU" replay "$T/s.fail") >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q "^$T/s.fail: scenario 's.yaml' changed since the failure was saved" "$T/out" && ok ||
+	{ no "replay with no matching scenario: exit $rc"; sed 's/^/  | /' "$T/out" | head; }
+
+# ---- item 6: replay FAILURE exits 0 only when the violation reproduced ----
+expect 0 "VIOLATION lost-update" -- replay "$T/lu.fail"
+sed 's/"schedule": "[^"]*"/"schedule": "a9"/' "$T/lu.fail" >"$T/gone.fail"
+expect 1 "this replay found no violation" -- replay "$T/gone.fail"
+sed 's/"kind": "lost-update"/"kind": "deadlock"/' "$T/lu.fail" >"$T/other.fail"
+expect 1 "recorded deadlock; this replay found lost-update" -- replay "$T/other.fail"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
