@@ -180,8 +180,8 @@ int failure_write(const char *path, const struct failure *fl, char *err,
 		bad = "command";
 	if (bad) {
 		json_decref(o);
-		return fail(err, len, path, "cannot write: the %s is not valid UTF-8",
-			    bad);
+		return fail(err, len, path,
+			    "cannot write: the %s is not valid UTF-8", bad);
 	}
 	f = fopen(path, "w");
 	if (!f) {
@@ -282,7 +282,8 @@ static int get_sets(struct reader *rd, const json_t *v, struct failure *f)
 	if (!json_is_array(v))
 		return fail(rd->err, rd->len, rd->path,
 			    "'set' must be a list of \"KNOB=VALUE\" strings");
-	json_array_foreach(v, i, s) {
+	json_array_foreach(v, i, s)
+	{
 		if (f->nr_sets == FAILURE_MAX_SETS)
 			return fail(rd->err, rd->len, rd->path,
 				    "'set' has more than %d entries",
@@ -301,8 +302,7 @@ static int get_sets(struct reader *rd, const json_t *v, struct failure *f)
 /* the strategies a failure can have been found by (cmd_explore's names) */
 static bool known_strategy(const char *s)
 {
-	static const char *const names[] = { "random", "pct", "dfs",
-					     "replay" };
+	static const char *const names[] = { "random", "pct", "dfs", "replay" };
 	unsigned i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++)
@@ -357,9 +357,10 @@ static int get_key(struct reader *rd, const char *key, const json_t *v,
 		if (get_str(rd, key, v, false, &f->strategy))
 			return -1;
 		if (!known_strategy(f->strategy))
-			return fail(rd->err, rd->len, rd->path,
-				    "unknown strategy '%s' (random, pct, dfs or replay)",
-				    f->strategy);
+			return fail(
+				rd->err, rd->len, rd->path,
+				"unknown strategy '%s' (random, pct, dfs or replay)",
+				f->strategy);
 		return 0;
 	}
 	if (!strcmp(key, "seed"))
@@ -389,14 +390,15 @@ static int read_doc(struct reader *rd, const json_t *root, struct failure *f)
 	unsigned i;
 
 	if (!json_is_object(root))
-		return fail(rd->err, rd->len, rd->path,
-			    "not a secmmu failure file: a JSON array, not an object");
+		return fail(
+			rd->err, rd->len, rd->path,
+			"not a secmmu failure file: a JSON array, not an object");
 	if (!json_object_get(root, "secmmu_failure"))
-		return fail(rd->err, rd->len, rd->path,
-			    "not a secmmu failure file: no 'secmmu_failure' key");
-	json_object_foreach((json_t *)root, key, v)
-		if (get_key(rd, key, v, f))
-			return -1;
+		return fail(
+			rd->err, rd->len, rd->path,
+			"not a secmmu failure file: no 'secmmu_failure' key");
+	json_object_foreach((json_t *)root, key,
+			    v) if (get_key(rd, key, v, f)) return -1;
 	for (i = 0; i < ARRAY_SIZE(req); i++)
 		if (!json_object_get(root, req[i]))
 			return fail(rd->err, rd->len, rd->path,
@@ -420,8 +422,7 @@ int failure_load_buffer(const char *path, const char *buf, size_t n,
 	if (n > FAILURE_MAX_FILE)
 		return fail(err, len, path, "larger than %d bytes",
 			    FAILURE_MAX_FILE);
-	root = json_loadb(buf, n, JSON_REJECT_DUPLICATES,
-			  &je);
+	root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
 		return fail(err, len, path,
 			    "syntax error at line %d, column %d: %s", je.line,
