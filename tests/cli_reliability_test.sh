@@ -95,5 +95,42 @@ expect 1 "this replay found no violation" -- replay "$T/gone.fail"
 sed 's/"kind": "lost-update"/"kind": "deadlock"/' "$T/lu.fail" >"$T/other.fail"
 expect 1 "recorded deadlock; this replay found lost-update" -- replay "$T/other.fail"
 
+# ---- item 3: outputs checked before exploring; the report always printed ----
+for o in --trace --trace-text --save-failure; do
+	expect_line 2 "^secmmu: $T/nodir/x: cannot write: No such file or directory$" -- explore lost-update $o "$T/nodir/x"
+	expect_line 2 "^secmmu: $T/a: cannot write: Is a directory$" -- explore lost-update $o "$T/a"
+	expect_line 2 "^secmmu: $T/lu.fail/x: cannot write: Not a directory$" -- explore lost-update $o "$T/lu.fail/x"
+done
+if [ "$(id -u)" != 0 ]; then
+	mkdir "$T/ro" && chmod 555 "$T/ro"
+	expect_line 2 "^secmmu: $T/ro/x: cannot write: Permission denied$" -- explore lost-update --trace "$T/ro/x"
+else
+	echo "SKIP: unwritable directory (running as root)"
+fi
+# a write that fails after exploring (a full device): the report is printed, exit 2
+if [ -w /dev/full ]; then
+	for o in --trace --trace-text --save-failure; do
+		expect 2 "VIOLATION lost-update in execution" -- explore lost-update $o /dev/full
+		grep -q "^secmmu: /dev/full: cannot write: No space left on device$" "$T/out" && grep -q "^replay:  " "$T/out" && ok ||
+			{ no "$o /dev/full: no report or no error"; sed 's/^/  | /' "$T/out" | head; }
+		! grep -q "^saved: " "$T/out" && ok || no "$o /dev/full: 'saved:' for a file not written"
+	done
+fi
+
+# ---- item 4: an output is never an input or another output ----
+cp "$SC/demos/lost-update.yaml" "$T/s.yaml"
+cp "$T/s.yaml" "$T/s.orig"
+expect_line 2 "^secmmu: --save-failure $T/s.yaml: is the scenario being run; write it elsewhere$" -- run "$T/s.yaml" --save-failure "$T/s.yaml"
+expect_line 2 "^secmmu: --trace-text $T/./s.yaml: is the scenario being run" -- run "$T/s.yaml" --trace-text "$T/./s.yaml"
+ln -s "$T/s.yaml" "$T/link.yaml"
+expect_line 2 "^secmmu: --trace $T/link.yaml: is the scenario being run" -- run "$T/s.yaml" --trace "$T/link.yaml"
+cmp -s "$T/s.yaml" "$T/s.orig" && ok || no "the scenario was overwritten"
+expect_line 2 "^secmmu: --save-failure $T/lu.fail: is the failure file being replayed" -- replay "$T/lu.fail" --save-failure "$T/lu.fail"
+expect_line 2 "^secmmu: --trace-text $T/t: is also --trace's file; give each output its own$" -- run "$T/s.yaml" --trace "$T/t" --trace-text "$T/t"
+expect_line 2 "^secmmu: --save-failure $T/../$(basename "$T")/t: is also --trace's file" -- run "$T/s.yaml" --trace "$T/t" --save-failure "$T/../$(basename "$T")/t"
+[ ! -e "$T/t" ] && ok || no "a refused run wrote an output"
+# the null device may take several outputs
+expect 0 "as expected" -- run "$T/s.yaml" --trace /dev/null --trace-text /dev/null
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

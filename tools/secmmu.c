@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,13 +373,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 static int write_file(const char *path, const char *data)
 {
 	FILE *f = fopen(path, "w");
+	int bad;
 
-	if (!f || fputs(data ? data : "", f) < 0 || fclose(f)) {
-		fprintf(stderr, "secmmu: cannot write %s: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
+	if (!f)
+		goto err;
+	bad = fputs(data ? data : "", f) < 0;
+	if (fclose(f) | bad)
+		goto err;
 	return 0;
+err:
+	fprintf(stderr, "secmmu: %s: cannot write: %s\n", path,
+		strerror(errno ? errno : EIO));
+	return -1;
 }
 
 /* @s as one shell word: bare when safe, else in single quotes */
@@ -720,14 +726,18 @@ static int report(const struct cli *c, struct explore_result *r)
 	FILE *out = c->json ? stderr : stdout;
 	const char *name = c->model;
 	bool matched = c->sc ? scenario_matched(c, r) : !r->first_violation;
+	bool saved = false, unwritten = false;
 	char workers[32] = "";
 
+	/* an output that cannot be written does not cost the report */
 	if (c->trace_json && r->trace_json && write_file(c->trace_json, r->trace_json))
-		return EXIT_USAGE;
+		unwritten = true;
 	if (c->trace_text && r->trace_text && write_file(c->trace_text, r->trace_text))
-		return EXIT_USAGE;
-	if (c->save_failure && r->first_violation && save_failure(c, r))
-		return EXIT_USAGE;
+		unwritten = true;
+	if (c->save_failure && r->first_violation) {
+		saved = !save_failure(c, r);
+		unwritten |= !saved;
+	}
 	if (r->nr_workers)
 		snprintf(workers, sizeof(workers), " on %d workers",
 			 r->nr_workers);
@@ -759,7 +769,7 @@ static int report(const struct cli *c, struct explore_result *r)
 				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
 				print_replay(out, c, r);
-			if (c->save_failure && !c->real) {
+			if (saved) {
 				fputs("saved:   ", out);
 				shell_word(out, c->save_failure);
 				fputs(" (secmmu replay ", out);
@@ -777,6 +787,8 @@ static int report(const struct cli *c, struct explore_result *r)
 	print_minimized(out, c, r);
 	if (c->sc && !c->json)
 		print_verdict(out, c, r, matched);
+	if (unwritten)
+		return EXIT_USAGE;
 	/* replaying a failure file succeeds when the failure reproduced */
 	if (c->failure_file)
 		return r->first_violation &&
@@ -1159,6 +1171,121 @@ static const struct model *select_model(struct cli *c, enum cmd_mode mode)
 	return builtin_with_policy(c, m, NULL);
 }
 
+/* @path's directory, resolved, then its last component; NULL if none */
+static char *canonical_path(const char *path)
+{
+	char *copy = strdup(path), *dir, *real, *out = NULL;
+	const char *base;
+
+	if (!copy)
+		abort();
+	real = realpath(path, NULL);
+	if (real) {
+		free(copy);
+		return real;
+	}
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	dir = dirname(copy);
+	real = realpath(dir, NULL);
+	if (real && asprintf(&out, "%s/%s", real, base) < 0)
+		out = NULL;
+	free(real);
+	free(copy);
+	return out;
+}
+
+/* would writing @out overwrite @other (a regular file, or a path yet to be)? */
+static bool same_file(const char *out, const char *other)
+{
+	struct stat so, st;
+	char *a, *b;
+	bool eq;
+
+	if (!stat(out, &so) && !stat(other, &st))
+		return S_ISREG(so.st_mode) && so.st_dev == st.st_dev &&
+		       so.st_ino == st.st_ino;
+	a = canonical_path(out);
+	b = canonical_path(other);
+	eq = a && b && !strcmp(a, b);
+	free(a);
+	free(b);
+	return eq;
+}
+
+/* could @path be created or overwritten? errno when not */
+static int check_writable(const char *path)
+{
+	char *copy, *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		return access(path, W_OK);
+	}
+	if (errno != ENOENT)
+		return -1;
+	copy = strdup(path);
+	if (!copy)
+		abort();
+	dir = dirname(copy);
+	if (stat(dir, &st))
+		ret = -1;
+	else if (!S_ISDIR(st.st_mode))
+		errno = ENOTDIR, ret = -1;
+	else
+		ret = access(dir, W_OK | X_OK);
+	free(copy);
+	return ret;
+}
+
+/*
+ * The output files, checked before exploring so that a long exploration
+ * is not lost to a path that cannot be written, and so that no output
+ * overwrites an input (the scenario, the failure file) or another
+ * output.  A write can still fail later (a full disk): report() prints
+ * the result anyway.
+ */
+static int check_outputs(const struct cli *c)
+{
+	static const char *const opt[] = { "--trace", "--trace-text",
+					   "--save-failure" };
+	const char *out[] = { c->trace_json, c->trace_text, c->save_failure };
+	const char *in[] = { c->sc && !c->input_buf ? c->model : NULL,
+			     c->failure_file };
+	static const char *const in_what[] = { "the scenario being run",
+					       "the failure file being replayed" };
+	unsigned i, j;
+
+	for (i = 0; i < ARRAY_SIZE(out); i++) {
+		if (!out[i])
+			continue;
+		if (check_writable(out[i])) {
+			fprintf(stderr, "secmmu: %s: cannot write: %s\n",
+				out[i], strerror(errno));
+			return -1;
+		}
+		for (j = 0; j < ARRAY_SIZE(in); j++) {
+			if (!in[j] || !same_file(out[i], in[j]))
+				continue;
+			fprintf(stderr, "secmmu: %s %s: is %s; write it elsewhere\n",
+				opt[i], out[i], in_what[j]);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (!out[j] || !same_file(out[i], out[j]))
+				continue;
+			fprintf(stderr, "secmmu: %s %s: is also %s's file; give each output its own\n",
+				opt[i], out[i], opt[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* options that do not go together; one line each */
 static bool given(const struct cli *c, int opt)
 {
@@ -1282,7 +1409,7 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		if (!c.o.depth)
 			c.o.depth = c.sc->zoo->depth;
 	}
-	if (check_combinations(&c))
+	if (check_combinations(&c) || check_outputs(&c))
 		goto out;
 	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY &&
 	    replay_by_seed(&c))
