@@ -132,5 +132,41 @@ expect_line 2 "^secmmu: --save-failure $T/../$(basename "$T")/t: is also --trace
 # the null device may take several outputs
 expect 0 "as expected" -- run "$T/s.yaml" --trace /dev/null --trace-text /dev/null
 
+# ---- item 8: numbers on the command line ----
+# decimal, whatever the leading zeros: --seed 010 is ten (not octal 8)
+"$SECMMU" explore lost-update --seed 010 --save-failure "$T/s010.fail" >/dev/null 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["seed"] >= 10, d' "$T/s010.fail" && ok || no "--seed 010 is not ten"
+expect 0 "clean: 1 executions" -- replay lost-update --seed 09
+expect_line 2 "^secmmu: --seed: '18446744073709551616' is too large" -- explore lost-update --seed 18446744073709551616
+expect_line 2 "^secmmu: --iterations: '99999999999999999999' is too large" -- explore lost-update --iterations 99999999999999999999
+expect_line 2 "^secmmu: --seed: ' 5' is not a non-negative number$" -- explore lost-update --seed " 5"
+expect_line 2 "^secmmu: --seed: '\+5' is not a non-negative number$" -- explore lost-update --seed +5
+
+# ---- item 8: the scenarios directory and the zoo ----
+for cmd in zoo list "zoo --markdown"; do
+	SECMMU_SCENARIOS=/nonexistent "$SECMMU" $cmd >"$T/out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "^secmmu: scenarios directory /nonexistent: No such file or directory" "$T/out" && ok ||
+		{ no "SECMMU_SCENARIOS=/nonexistent secmmu $cmd: exit $rc"; sed 's/^/  | /' "$T/out" | head -3; }
+done
+mkdir -p "$T/zoo/bugs" "$T/zoo/demos"
+SECMMU_SCENARIOS="$T/zoo" "$SECMMU" list >"$T/out" 2>&1 && grep -q "(none)" "$T/out" && ok || no "list of an empty directory"
+cp "$SC/bugs/mirror-read-retry.yaml" "$T/zoo/bugs/"
+cp "$SC/bugs/mirror-read-retry.yaml" "$T/zoo/demos/copy.yaml"
+SECMMU_SCENARIOS="$T/zoo" "$SECMMU" zoo >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "^secmmu: zoo: demos/copy.yaml: zoo name 'mirror-read-retry' is already bugs/mirror-read-retry.yaml's$" "$T/out" && ok ||
+	{ no "duplicate zoo names: exit $rc"; sed 's/^/  | /' "$T/out" | head -5; }
+SECMMU_SCENARIOS="$T/zoo" "$SECMMU" zoo --markdown >"$T/out" 2>&1
+[ $? = 1 ] && grep -q "zoo name 'mirror-read-retry' is already" "$T/out" && ok || no "duplicate zoo names (--markdown)"
+rm "$T/zoo/demos/copy.yaml"
+# a broken file outside bugs/ with a zoo: block fails the zoo; one without is not an entry
+printf 'name: x\nzoo:\n  name: [\n' >"$T/zoo/demos/broken-zoo.yaml"
+printf 'name: [\n' >"$T/zoo/demos/broken.yaml"
+SECMMU_SCENARIOS="$T/zoo" "$SECMMU" zoo >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && grep -q "broken-zoo.yaml:" "$T/out" && ! grep -q "demos/broken.yaml:" "$T/out" && ok ||
+	{ no "a broken zoo file outside bugs/: exit $rc"; sed 's/^/  | /' "$T/out" | head -5; }
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

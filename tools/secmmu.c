@@ -23,6 +23,7 @@
  *
  * Locking: none; single-threaded, apart from the engines it calls.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -148,18 +149,35 @@ static int bad(const char *flag, const char *val, const char *why)
 	return -1;
 }
 
+/*
+ * A number on the command line: decimal (a leading zero does not make it
+ * octal: --seed 010 is ten), or hexadecimal after 0x.
+ */
+static int parse_number(const char *flag, const char *s, uint64_t *out)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
+	char *end;
+
+	if (!(hex ? isxdigit((unsigned char)*digits) :
+		    isdigit((unsigned char)*digits)))
+		return bad(flag, s, "is not a non-negative number");
+	errno = 0;
+	*out = strtoull(digits, &end, hex ? 16 : 10);
+	if (*end)
+		return bad(flag, s, "is not a non-negative number");
+	if (errno == ERANGE)
+		return bad(flag, s, "is too large (the largest is 18446744073709551615)");
+	return 0;
+}
+
 static int parse_ulong(const char *flag, const char *s, unsigned long lo,
 		       unsigned long hi, unsigned long *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	if (!*s || *s == '-')
-		return bad(flag, s, "is not a non-negative number");
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return bad(flag, s, "is not a non-negative number");
+	if (parse_number(flag, s, &v))
+		return -1;
 	if (v < lo || v > hi) {
 		fprintf(stderr, "secmmu: %s: %s is out of range [%lu, %lu]\n",
 			flag, s, lo, hi);
@@ -171,15 +189,7 @@ static int parse_ulong(const char *flag, const char *s, unsigned long lo,
 
 static int parse_u64(const char *flag, const char *s, uint64_t *out)
 {
-	char *end;
-
-	if (!*s || *s == '-')
-		return bad(flag, s, "is not a non-negative number");
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || *end)
-		return bad(flag, s, "is not a non-negative number");
-	return 0;
+	return parse_number(flag, s, out);
 }
 
 static int parse_strategy(struct cli *c, const char *s)
@@ -1485,6 +1495,75 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* qsort() must not be given NULL, even for no elements */
+static void names_sort(struct name_list *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+/* the scenarios directory must exist: an empty zoo is not a passing one */
+static int check_scenarios_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		fprintf(stderr, "secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+			dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+			dir, strerror(ENOTDIR));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Does the file at @path claim to be a zoo entry (a top-level "zoo:"
+ * key), so that failing to load it fails the zoo wherever it lives?
+ */
+static bool claims_zoo(const char *rel, const char *path)
+{
+	char line[256];
+	bool zoo = !!strstr(rel, "bugs/");
+	FILE *f;
+
+	f = zoo ? NULL : fopen(path, "r");
+	while (f && !zoo && fgets(line, sizeof(line), f))
+		zoo = !strncmp(line, "zoo:", 4);
+	if (f)
+		fclose(f);
+	return zoo;
+}
+
+/* another file already has zoo name @name: one line, and it misbehaves */
+static bool zoo_duplicate(struct name_list *seen, const char *name,
+			  const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < seen->n; i += 2)
+		if (!strcmp(seen->v[i], name)) {
+			fprintf(stderr, "secmmu: zoo: %s: zoo name '%s' is already %s's\n",
+				file, name, seen->v[i + 1]);
+			return true;
+		}
+	names_add(seen, name);
+	names_add(seen, file);
+	return false;
+}
+
+static void names_free(struct name_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
 /* every *.yaml under @dir (relative paths), depth-limited */
 static void find_yaml(const char *dir, const char *rel, int depth,
 		      struct name_list *out)
@@ -1525,12 +1604,14 @@ static int cmd_list(void)
 	char path[4096], err[1024];
 	size_t i;
 
+	if (check_scenarios_dir(dir))
+		return EXIT_USAGE;
 	printf("built-in models (secmmu explore MODEL):\n");
 	for (i = 0; builtin_models[i]; i++)
 		printf("  %-18s %s\n", builtin_models[i]->name,
 		       builtin_models[i]->desc);
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	names_sort(&files);
 	printf("\nscenarios in %s (secmmu run %s/FILE):\n", dir, dir);
 	if (!files.n)
 		printf("  (none)\n");
@@ -1768,24 +1849,29 @@ static void zoo_md_entry(FILE *f, const struct scenario *sc, const char *rel)
  */
 static int zoo_markdown(const char *dir, bool table)
 {
-	struct name_list files = { 0 };
+	struct name_list files = { 0 }, seen = { 0 };
 	struct scenario **scs;
 	char path[4096], err[1024];
 	int bad_files = 0;
 	size_t f, n = 0;
 
+	if (check_scenarios_dir(dir))
+		return EXIT_USAGE;
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	names_sort(&files);
 	scs = calloc(files.n + 1, sizeof(*scs));
 	if (!scs)
 		abort();
 	for (f = 0; f < files.n; f++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files.v[f]);
 		scs[f] = scenario_load_file(path, err, sizeof(err));
-		if (!scs[f] && strstr(files.v[f], "bugs/")) {
+		if (!scs[f] && claims_zoo(files.v[f], path)) {
 			fprintf(stderr, "%s\n", err);
 			bad_files++;
 		}
+		if (scs[f] && scs[f]->zoo &&
+		    zoo_duplicate(&seen, scs[f]->zoo->name, files.v[f]))
+			bad_files++;
 		if (scs[f] && scs[f]->zoo)
 			n++;
 	}
@@ -1850,6 +1936,7 @@ out:
 	}
 	free(scs);
 	free(files.v);
+	names_free(&seen);
 	return bad_files ? EXIT_VIOLATION : 0;
 }
 
@@ -1861,7 +1948,7 @@ out:
 static int cmd_zoo(int argc, char **argv)
 {
 	const char *dir = scenarios_dir();
-	struct name_list files = { 0 };
+	struct name_list files = { 0 }, seen = { 0 };
 	bool used[64] = { false };
 	char path[4096], err[1024], *names[64];
 	int nr = 0, bad_entries = 0, entries = 0, ret = 0, i;
@@ -1914,8 +2001,10 @@ static int cmd_zoo(int argc, char **argv)
 		}
 		return zoo_markdown(dir, markdown == 2);
 	}
+	if (check_scenarios_dir(dir))
+		return EXIT_USAGE;
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	names_sort(&files);
 	if (json)
 		printf("{\"jobs\":%lu,\"entries\":[", jobs);
 	else
@@ -1930,13 +2019,15 @@ static int cmd_zoo(int argc, char **argv)
 		sc = scenario_load_file(path, err, sizeof(err));
 		if (!sc) {
 			/* a broken file that claims to be a zoo entry fails */
-			if (strstr(files.v[f], "bugs/")) {
+			if (claims_zoo(files.v[f], path)) {
 				fprintf(stderr, "%s\n", err);
 				bad_entries++;
 			}
 			free(files.v[f]);
 			continue;
 		}
+		if (sc->zoo && zoo_duplicate(&seen, sc->zoo->name, files.v[f]))
+			bad_entries++;
 		if (!sc->zoo || !zoo_wanted(sc, files.v[f], names, nr, used)) {
 			scenario_free(sc);
 			free(files.v[f]);
@@ -1972,6 +2063,7 @@ static int cmd_zoo(int argc, char **argv)
 		free(files.v[f]);
 	}
 	free(files.v);
+	names_free(&seen);
 	for (i = 0; i < nr; i++)
 		if (!used[i]) {
 			fprintf(stderr,
