@@ -168,5 +168,41 @@ rc=$?
 [ "$rc" = 1 ] && grep -q "broken-zoo.yaml:" "$T/out" && ! grep -q "demos/broken.yaml:" "$T/out" && ok ||
 	{ no "a broken zoo file outside bugs/: exit $rc"; sed 's/^/  | /' "$T/out" | head -5; }
 
+# ---- item 8: scenarios the loader used to accept silently ----
+mm_scenario() { # FILE OP-LINE [FINAL-LINE] [EXPECT]
+	{
+		printf 'name: t\nworld:\n  cpus: 1\n  memory: {frames: 64}\n  processes: [p, q]\n'
+		printf 'agents:\n  - name: a\n    ops:\n'
+		printf '      - mmap: {proc: p, len: 8192, prot: read|write, as: buf}\n'
+		printf '      - %s\n' "$2"
+		[ -n "${3-}" ] && printf 'final:\n  - %s\n' "$3"
+		printf 'expect: %s\n' "${4:-any}"
+	} >"$1"
+}
+mm_scenario "$T/both.yaml" "munmap: {proc: p, region: buf, addr: 0x10000000, len: 4096}"
+expect_line 2 "^$T/both.yaml:10:[0-9]+: 'munmap' takes 'addr' or 'region', not both$" -- run "$T/both.yaml"
+mm_scenario "$T/both2.yaml" "read: {proc: p, cpu: 0, region: buf, addr: 0x10000000}"
+expect_line 2 "^$T/both2.yaml:10:[0-9]+: 'read' takes 'addr' or 'region', not both$" -- run "$T/both2.yaml"
+mm_scenario "$T/unal.yaml" "write: {proc: p, cpu: 0, addr: 0x10000004, value: 1}"
+expect_line 2 "^$T/unal.yaml:10:[0-9]+: 'write' of 0x10000004: not 8-byte aligned" -- run "$T/unal.yaml"
+mm_scenario "$T/unal2.yaml" "read: {proc: p, cpu: 0, region: buf, offset: 4097}"
+expect_line 2 "^$T/unal2.yaml:10:[0-9]+: 'read' of 0x1001: not 8-byte aligned" -- run "$T/unal2.yaml"
+mm_scenario "$T/al.yaml" "read: {proc: p, cpu: 0, region: buf, offset: 4104, expect: 0}" "" clean
+expect 0 "as expected: clean" -- run "$T/al.yaml" --iterations 2
+mm_scenario "$T/self.yaml" "fork: {proc: p, child: p}"
+expect_line 2 "^$T/self.yaml:10:[0-9]+: 'fork': 'child' must be another process than 'proc'$" -- run "$T/self.yaml"
+# out-of-range addresses in final checks are reported, not walked
+mm_scenario "$T/far.yaml" "write: {proc: p, cpu: 0, region: buf, value: 1}" "word p 0xffffffffffff0000 == 0" clean
+expect 1 "final check: '0xffffffffffff0000' is outside the user address space" -- run "$T/far.yaml" --iterations 1
+mm_scenario "$T/far2.yaml" "write: {proc: p, cpu: 0, region: buf, value: 1}" "present p buf+0xfffffffffffff000 == 0" clean
+expect 1 "final check: 'buf\+0xfffffffffffff000' is outside the user address space" -- run "$T/far2.yaml" --iterations 1
+mm_scenario "$T/near.yaml" "write: {proc: p, cpu: 0, region: buf, value: 1}" "word p buf == 1" clean
+expect 0 "as expected: clean" -- run "$T/near.yaml" --iterations 1
+# every kind the checker reports may be expected (the value oracle's too)
+for k in permission access-after-munmap lost-write spurious-fault access-after-truncate notifier-bad-return self-join; do
+	mm_scenario "$T/k.yaml" "read: {proc: p, cpu: 0, region: buf}" "" "$k"
+	expect 1 "result: NOT as expected: $k not found" -- run "$T/k.yaml" --iterations 1
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
