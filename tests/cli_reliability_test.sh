@@ -204,5 +204,12 @@ for k in permission access-after-munmap lost-write spurious-fault access-after-t
 	expect 1 "result: NOT as expected: $k not found" -- run "$T/k.yaml" --iterations 1
 done
 
+# ---- item 13: the verdict counts executions, not reports ----
+mm_scenario "$T/twice.yaml" "write: {proc: p, cpu: 0, region: nosuch, value: 1}" "word p nosuch == 0" clean
+expect 1 "found: scenario-error in 1 execution \(first: 1\)" -- run "$T/twice.yaml" --iterations 1
+expect 1 "found: scenario-error in 3 executions \(first: 1\)" -- run "$T/twice.yaml" --iterations 3 --keep-going
+"$SECMMU" run "$T/twice.yaml" --iterations 3 --keep-going --json >"$T/j" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); k=[x for x in d["kinds"] if x["kind"]=="scenario-error"][0]; assert k["executions"]==3, d' "$T/j" && ok || no "--json kinds count executions"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

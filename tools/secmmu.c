@@ -117,7 +117,7 @@ static void usage(FILE *f)
 		"  --engine det|real      deterministic explorer (default) or threads\n"
 		"  --strategy random|pct|dfs   (default random)\n"
 		"  --iterations N         executions (default 1000; dfs: until done)\n"
-		"  --seed S               first seed (default 1); execution i uses S+i\n"
+		"  --seed S               first seed (default 1); execution n uses S+n-1\n"
 		"  --bound K              dfs preemption bound (default: none)\n"
 		"  --depth D              pct depth (default 3)\n"
 		"  --max-steps N          livelock bound per execution (default 200000)\n"

@@ -5,8 +5,9 @@
  * with everything needed to replay it.
  *
  *   random  uniform choice at every step with more than one runnable
- *           agent; execution i of seed S uses seed S+i, so one execution
- *           replays with --seed S+i --iterations 1.
+ *           agent; execution i (0-based) of seed S uses seed S+i, so
+ *           the report's execution n (1-based) replays with
+ *           --seed S+n-1 --iterations 1.
  *   pct     Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS
  *           2010): random distinct priorities, the highest runnable runs,
  *           and at d-1 random steps the running agent drops below all.
@@ -344,6 +345,8 @@ static int run_one(struct world *w, const struct model *m, struct explorer *ex,
 void explore_count_kinds(struct explore_result *r, struct world *w,
 			 unsigned long exec)
 {
+	/* count executions, not reports: one execution may report a kind often */
+	bool seen[ARRAY_SIZE(r->kinds)] = { false };
 	struct report *rep;
 	int i;
 
@@ -360,7 +363,9 @@ void explore_count_kinds(struct explore_result *r, struct world *w,
 			r->kinds[i].first_exec = exec;
 			r->kinds[i].count = 0;
 		}
-		r->kinds[i].count++;
+		if (!seen[i])
+			r->kinds[i].count++;
+		seen[i] = true;
 	}
 }
 
