@@ -211,5 +211,44 @@ expect 1 "found: scenario-error in 3 executions \(first: 1\)" -- run "$T/twice.y
 "$SECMMU" run "$T/twice.yaml" --iterations 3 --keep-going --json >"$T/j" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); k=[x for x in d["kinds"] if x["kind"]=="scenario-error"][0]; assert k["executions"]==3, d' "$T/j" && ok || no "--json kinds count executions"
 
+# ---- item 9: a long input is shortened in a message, never the reason ----
+L=$(python3 -c 'print("x" * 5000)')
+G='world:\n  mutexes: [m]\nagents:\n  - name: a\n    ops: [lock: m, unlock: m]\n'
+printf "name: t\n${G}expect: $L\n" >"$T/l1.yaml"
+printf "name: t\nworld:\n  mutexes: [m]\nagents:\n  - name: a\n    ops: [lock: $L]\n" >"$T/l2.yaml"
+printf "name: t\nworld:\n  mutexes: [m]\nagents:\n  - name: a\n    ops: [$L]\n" >"$T/l3.yaml"
+printf "name: t\nagents:\n  - name: $L\n    ops: [yield]\n" >"$T/l4.yaml"
+python3 - "$T" <<'PY2'
+import json, sys
+t = sys.argv[1]
+for name, change in {"l5": lambda d: d.update(strategy="s" * 5000),
+                     "l6": lambda d: d.update({"k" * 5000: 1}),
+                     "l7": lambda d: d.update(engine="e" * 5000)}.items():
+    d = json.load(open(t + "/lu.fail"))
+    change(d)
+    json.dump(d, open("%s/%s.fail" % (t, name), "w"))
+PY2
+long_line() { # WHAT TAIL-PATTERN -- ARGS
+	local what=$1 pat=$2
+	shift 3
+	"$SECMMU" "$@" >"$T/out" 2>&1
+	local n
+	n=$(wc -c <"$T/out")
+	if [ "$(wc -l <"$T/out")" = 1 ] && [ "$n" -le 1024 ] && grep -qE -- "$pat" "$T/out"; then
+		ok
+	else
+		no "$what: $n bytes, lacks /$pat/"; cut -c1-100 "$T/out" | head -3
+	fi
+}
+long_line expect "x\.\.\.x+' is not one( \(did you mean.*\))?$" -- run "$T/l1.yaml"
+long_line object "x\.\.\.x+' is not defined in 'world'$" -- run "$T/l2.yaml"
+long_line op "unknown operation 'x+\.\.\.x+'$" -- run "$T/l3.yaml"
+long_line agent "' is longer than [0-9]+ characters$" -- run "$T/l4.yaml"
+long_line strategy "s\.\.\.s+' \(random, pct, dfs or replay\)$" -- replay "$T/l5.fail"
+long_line key "^$T/l6.fail: unknown key 'k+\.\.\.k+'$" -- replay "$T/l6.fail"
+long_line engine "e\.\.\.e+' cannot be replayed \(only det\)$" -- replay "$T/l7.fail"
+long_line set "x\.\.\.x+' is not a boolean \(true or false\)$" -- explore lost-update --set "rmap.batched_flush_pending=$L"
+long_line policy "' \(known: default, .*\)$" -- explore lost-update --policy "$L"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

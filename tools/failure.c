@@ -24,25 +24,31 @@
 
 #include "core/world.h"
 #include "core/compiler.h"
+#include "core/suggest.h"
 #include "failure.h"
 
 #define FAILURE_MAX_FILE (1 << 20)
 
 static int fail(char *err, size_t len, const char *path, const char *fmt, ...)
 {
+	char *msg, *line;
 	va_list ap;
 	int n;
 
-	n = snprintf(err, len, "%s: ", path);
-	if (n < 0 || (size_t)n >= len)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err + n, len - n, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0 || asprintf(&line, "%s: %s", path, msg) < 0)
+		abort();
 	/* one line, whatever a key or value quoted from the file holds */
-	for (; *err; err++)
-		if ((unsigned char)*err < 0x20 || *err == 0x7f)
-			*err = '?';
+	for (n = 0; line[n]; n++)
+		if ((unsigned char)line[n] < 0x20 || line[n] == 0x7f)
+			line[n] = '?';
+	/* a long quoted key or value gives way, never the problem */
+	shorten_quoted(line, len - 1);
+	memcpy(err, line, strlen(line) + 1);
+	free(line);
+	free(msg);
 	return -1;
 }
 
