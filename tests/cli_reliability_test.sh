@@ -250,5 +250,17 @@ long_line engine "e\.\.\.e+' cannot be replayed \(only det\)$" -- replay "$T/l7.
 long_line set "x\.\.\.x+' is not a boolean \(true or false\)$" -- explore lost-update --set "rmap.batched_flush_pending=$L"
 long_line policy "' \(known: default, .*\)$" -- explore lost-update --policy "$L"
 
+# ---- item 12: a long violating execution's replays hold one trace ----
+# (not under a sanitizer: its shadow memory needs more than ulimit -v allows)
+if ldd "$SECMMU" 2>/dev/null | grep -qE 'lib(a|t)san'; then
+	echo "SKIP: ulimit -v checks under a sanitizer"
+else
+	printf 'name: spin\nworld:\n  mutexes: [m]\nagents:\n  - name: a\n    copies: 2\n    ops:\n      - loop:\n          times: 1000\n          ops:\n            - loop:\n                times: 1000\n                ops: [lock: m, unlock: m]\nexpect: livelock\n' >"$T/spin.yaml"
+	(ulimit -v 120000; "$SECMMU" run "$T/spin.yaml" --iterations 1 --max-steps 100000) >"$T/out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -q "as expected: livelock found" "$T/out" && ! grep -q "WARNING: replaying" "$T/out" && ok ||
+		{ no "a 100000-step livelock under ulimit -v 120000: exit $rc"; sed 's/^/  | /' "$T/out" | tail -3; }
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -388,7 +388,7 @@ static void keep_first(struct explore_result *r, struct world *w,
 /* One traced replay of the kept failure; false on error. */
 static bool replay_traced(const struct model *m, const struct explore_opts *o,
 			  const struct explore_result *r,
-			  struct explore_result *rr)
+			  struct explore_result *rr, bool hash_only, bool no_text)
 {
 	struct explore_opts ro = *o;
 
@@ -396,6 +396,8 @@ static bool replay_traced(const struct model *m, const struct explore_opts *o,
 	ro.schedule = r->first_schedule;
 	ro.iterations = 1;
 	ro.trace = true;
+	ro.trace_hash_only = hash_only;
+	ro.trace_no_text = no_text;
 	ro.seed = r->first_seed;
 	ro.progress_fd = -1;
 	ro.exec_base = 0;
@@ -408,20 +410,23 @@ static bool replay_traced(const struct model *m, const struct explore_opts *o,
 /*
  * Re-run the kept failure twice with tracing on: the trace shows its
  * timeline, and comparing the two guards against hidden nondeterminism
- * (a model that reads something outside the engine).
+ * (a model that reads something outside the engine).  The second replay
+ * keeps only a hash of its trace, and the first's JSON is dropped unless
+ * the caller traces (--trace): a long execution's trace is held once.
  */
 void explore_replay_first(const struct model *m, const struct explore_opts *o,
 			  struct explore_result *r)
 {
 	struct explore_result a, b;
+	uint64_t ha;
 
-	if (!replay_traced(m, o, r, &a))
+	if (!replay_traced(m, o, r, &a, !o->trace, false))
 		return;
-	if (replay_traced(m, o, r, &b)) {
+	ha = o->trace ? trace_hash_str(a.trace_json) : a.trace_hash;
+	if (replay_traced(m, o, r, &b, true, true)) {
 		r->replay_verified = a.first_violation &&
 				     !strcmp(a.first_kind, r->first_kind) &&
-				     a.trace_json && b.trace_json &&
-				     !strcmp(a.trace_json, b.trace_json);
+				     b.first_violation && ha == b.trace_hash;
 		explore_result_free(&b);
 	}
 	free(r->trace_json);
@@ -580,8 +585,15 @@ int explore(const struct model *m, const struct explore_opts *o,
 						 !r->first_violation)) {
 			free(r->trace_json);
 			free(r->trace_text);
-			r->trace_json = trace_to_json(w);
-			r->trace_text = trace_to_text(w);
+			r->trace_json = r->trace_text = NULL;
+			if (o->trace_hash_only) {
+				r->trace_hash = trace_json_hash(w);
+				if (!o->trace_no_text)
+					r->trace_text = trace_to_text(w);
+			} else {
+				r->trace_json = trace_to_json(w);
+				r->trace_text = trace_to_text(w);
+			}
 		}
 		if (o->after_exec &&
 		    o->after_exec(o->after_arg, r, exec, w->nr_reports))
