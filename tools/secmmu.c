@@ -82,7 +82,7 @@ struct cli {
 	const char *save_failure; /* --save-failure FILE */
 	const char *failure_file; /* replaying this failure file */
 	struct failure fail;	  /* ... which holds this */
-	char *input_buf;	  /* a scenario read from a pipe by replay */
+	char *input_buf; /* a scenario read from a pipe by replay */
 	size_t input_len;
 	unsigned long given;	  /* options given: 1 << (opt - OPT_FIRST) */
 };
@@ -169,7 +169,9 @@ static int parse_number(const char *flag, const char *s, uint64_t *out)
 	if (*end)
 		return bad(flag, s, "is not a non-negative number");
 	if (errno == ERANGE)
-		return bad(flag, s, "is too large (the largest is 18446744073709551615)");
+		return bad(
+			flag, s,
+			"is too large (the largest is 18446744073709551615)");
 	return 0;
 }
 
@@ -1062,7 +1064,8 @@ static int read_input(struct cli *c, enum cmd_mode mode)
 	if (mode != MODE_REPLAY) {
 		if (!is_file(c->model) || !failure_file_sniff(c->model))
 			return 0;
-		fprintf(stderr, "secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
+		fprintf(stderr,
+			"secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
 			c->model, c->model);
 		return -1;
 	}
@@ -1135,10 +1138,12 @@ static int failure_scenario(struct cli *c)
 		}
 	}
 	if (!first)
-		fprintf(stderr, "%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
+		fprintf(stderr,
+			"%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
 			ff, c->model);
 	else
-		fprintf(stderr, "%s: scenario '%s' changed since the failure was saved (its text does not have the recorded hash %s), and no other copy has it: not replaying another scenario\n",
+		fprintf(stderr,
+			"%s: scenario '%s' changed since the failure was saved (its text does not have the recorded hash %s), and no other copy has it: not replaying another scenario\n",
 			ff, first, c->fail.scenario_hash);
 	return -1;
 }
@@ -1268,8 +1273,9 @@ static int check_outputs(const struct cli *c)
 	const char *out[] = { c->trace_json, c->trace_text, c->save_failure };
 	const char *in[] = { c->sc && !c->input_buf ? c->model : NULL,
 			     c->failure_file };
-	static const char *const in_what[] = { "the scenario being run",
-					       "the failure file being replayed" };
+	static const char *const in_what[] = {
+		"the scenario being run", "the failure file being replayed"
+	};
 	unsigned i, j;
 
 	for (i = 0; i < ARRAY_SIZE(out); i++) {
@@ -1283,14 +1289,16 @@ static int check_outputs(const struct cli *c)
 		for (j = 0; j < ARRAY_SIZE(in); j++) {
 			if (!in[j] || !same_file(out[i], in[j]))
 				continue;
-			fprintf(stderr, "secmmu: %s %s: is %s; write it elsewhere\n",
+			fprintf(stderr,
+				"secmmu: %s %s: is %s; write it elsewhere\n",
 				opt[i], out[i], in_what[j]);
 			return -1;
 		}
 		for (j = 0; j < i; j++) {
 			if (!out[j] || !same_file(out[i], out[j]))
 				continue;
-			fprintf(stderr, "secmmu: %s %s: is also %s's file; give each output its own\n",
+			fprintf(stderr,
+				"secmmu: %s %s: is also %s's file; give each output its own\n",
 				opt[i], out[i], opt[j]);
 			return -1;
 		}
@@ -1510,12 +1518,14 @@ static int check_scenarios_dir(const char *dir)
 	struct stat st;
 
 	if (stat(dir, &st)) {
-		fprintf(stderr, "secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+		fprintf(stderr,
+			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
 			dir, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+		fprintf(stderr,
+			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
 			dir, strerror(ENOTDIR));
 		return -1;
 	}
@@ -1548,7 +1558,8 @@ static bool zoo_duplicate(struct name_list *seen, const char *name,
 
 	for (i = 0; i < seen->n; i += 2)
 		if (!strcmp(seen->v[i], name)) {
-			fprintf(stderr, "secmmu: zoo: %s: zoo name '%s' is already %s's\n",
+			fprintf(stderr,
+				"secmmu: zoo: %s: zoo name '%s' is already %s's\n",
 				file, name, seen->v[i + 1]);
 			return true;
 		}

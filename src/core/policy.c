@@ -305,8 +305,8 @@ int policy_set(struct policy *p, const char *knob, const char *value,
 			if (!strcmp(k->values[v], value))
 				break;
 		if (!k->values[v]) {
-			snprintf(err, errlen, "%s: '%s' is not one of ", k->name,
-				 clip(q, value));
+			snprintf(err, errlen, "%s: '%s' is not one of ",
+				 k->name, clip(q, value));
 			list_names(err, errlen, k->values, -1);
 			return -EINVAL;
 		}
@@ -344,8 +344,8 @@ int policy_apply_preset(struct policy *p, const char *name, char *err,
 	if (!ps) {
 		for (i = 0; i < nr_policy_presets && i < 16; i++)
 			names[i] = policy_presets[i].name;
-		snprintf(err, errlen, "unknown policy preset '%s' (known: ",
-			 clip(q, name));
+		snprintf(err, errlen,
+			 "unknown policy preset '%s' (known: ", clip(q, name));
 		list_names(err, errlen, names, i);
 		if (strlen(err) + 1 < errlen)
 			strcat(err, ")");

@@ -271,13 +271,11 @@ static void ev_label(struct world *w, const struct trace_event *e, char *buf,
 /* a named track: thread_name, and thread_sort_index = tid for the order */
 static void json_track(FILE *f, int tid, const char *name)
 {
-	fprintf(
-		f,
+	fprintf(f,
 		",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"ts\":0,\"args\":{\"name\":",
 		tid);
 	json_str(f, name);
-	fprintf(
-		f,
+	fprintf(f,
 		"}},\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"ts\":0,\"args\":{\"sort_index\":%d}}",
 		tid, tid);
 }
@@ -341,12 +339,10 @@ void trace_write_json(struct world *w, FILE *f)
 	int a;
 	bool det = world_is_det(w);
 
-	fprintf(
-		f,
+	fprintf(f,
 		"{\"displayTimeUnit\":\"ns\",\"otherData\":{\"engine\":\"%s\",\"clock\":\"%s\"},\"traceEvents\":[\n",
 		w->ops->name, det ? "schedule step (1 step = 1us)" : "us");
-	fprintf(
-		f,
+	fprintf(f,
 		"{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"ts\":0,\"args\":{\"name\":\"secmmu world\"}}");
 	for (a = -1; a < w->nr_agents; a++)
 		json_track(f, a + 1, agent_name(w, a));
@@ -359,8 +355,7 @@ void trace_write_json(struct world *w, FILE *f)
 		if (e->type == TR_ACQUIRE || e->type == TR_RELEASE) {
 			fprintf(f, ",\n{\"name\":");
 			json_str(f, lockdep_class_name(w, e->cls));
-			fprintf(
-				f,
+			fprintf(f,
 				",\"cat\":\"lock\",\"ph\":\"%s\",\"id\":%u,\"pid\":1,\"tid\":%d,\"ts\":%lu}",
 				e->type == TR_ACQUIRE ? "b" : "e", e->id,
 				e->agent + 1, ts);
@@ -369,8 +364,7 @@ void trace_write_json(struct world *w, FILE *f)
 			res_name(w, e, res, sizeof(res));
 			fprintf(f, ",\n{\"name\":");
 			json_str(f, e->text ? e->text : ev_names[e->type]);
-			fprintf(
-				f,
+			fprintf(f,
 				",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%d,\"ts\":%lu,\"args\":{\"seq\":%zu,\"agent\":",
 				e->track == TRACK_CPU ? "cpu" : "device",
 				res_tid(e), ts, i);
@@ -382,8 +376,7 @@ void trace_write_json(struct world *w, FILE *f)
 		}
 		fprintf(f, ",\n{\"name\":");
 		json_str(f, label);
-		fprintf(
-			f,
+		fprintf(f,
 			",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%d,\"ts\":%lu,\"args\":{\"seq\":%zu",
 			ev_names[e->type], e->agent + 1, ts, i);
 		if (e->track != TRACK_AGENT) {
@@ -449,7 +442,6 @@ uint64_t trace_hash_str(const char *s)
 	}
 	return h;
 }
-
 
 /* ftrace-like: "      name-id   RESOURCE   [  step] event detail" */
 char *trace_to_text(struct world *w)

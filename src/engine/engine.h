@@ -162,7 +162,7 @@ struct explore_result {
 	bool first_hit; /* the first reports stop_kind (any kind without one) */
 	bool exhausted; /* dfs explored the whole bounded tree */
 	bool replay_verified; /* two replays gave the violation, same trace */
-	uint64_t trace_hash;  /* of trace_json, with trace_hash_only */
+	uint64_t trace_hash; /* of trace_json, with trace_hash_only */
 	double seconds;
 	unsigned long total_steps;
 	unsigned long subtrees; /* dfs split: subtrees entered */

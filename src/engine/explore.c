@@ -388,7 +388,8 @@ static void keep_first(struct explore_result *r, struct world *w,
 /* One traced replay of the kept failure; false on error. */
 static bool replay_traced(const struct model *m, const struct explore_opts *o,
 			  const struct explore_result *r,
-			  struct explore_result *rr, bool hash_only, bool no_text)
+			  struct explore_result *rr, bool hash_only,
+			  bool no_text)
 {
 	struct explore_opts ro = *o;
 

@@ -1258,9 +1258,10 @@ static int compile_check(struct sc_loader *ld, const struct sc_node *str,
 		for (i = 0; (s = scenario_subsys_at(i)); i++)
 			for (j = 0; s->values && s->values[j].name && n < 64; j++)
 				names[n++] = s->values[j].name;
-		snprintf(msg, sizeof(msg),
-			 "unknown value '%s' in a final check (write e.g. 'counter x == 2')",
-			 clip(q, tok[0].text));
+		snprintf(
+			msg, sizeof(msg),
+			"unknown value '%s' in a final check (write e.g. 'counter x == 2')",
+			clip(q, tok[0].text));
 		suggest_close(msg, sizeof(msg), tok[0].text, names, n);
 		return error_at(ld, str->line, tok[0].col, "%s", msg);
 	}
@@ -1368,9 +1369,10 @@ static int compile_expect(struct sc_loader *ld, const struct sc_node *n)
 			ld->sc->expect = e;
 			return 0;
 		}
-	snprintf(msg, sizeof(msg),
-		 "'expect' must be 'clean' or a violation kind this scenario can report; '%s' is not one",
-		 clip(q, e));
+	snprintf(
+		msg, sizeof(msg),
+		"'expect' must be 'clean' or a violation kind this scenario can report; '%s' is not one",
+		clip(q, e));
 	suggest_close(msg, sizeof(msg), e, ld->kinds, ld->nr_kinds);
 	return sc_error(ld, n, "%s", msg);
 }

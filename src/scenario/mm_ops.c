@@ -856,10 +856,12 @@ static void op_ksm_merge(struct sc_ctx *x, const struct sc_op *op)
 		"offset", SCP_INT, false, NULL, 0, ADDR_MAX \
 	}
 #define EXPECT STR("expect", false)
-#define OP(n, h, e, ...)                                                 \
-	{                                                                \
+#define OP(n, h, e, ...)                                               \
+	{                                                              \
 		.name = n, .help = h, .exec = e, .check = mm_op_check, \
-		.params = { __VA_ARGS__ }                                \
+		.params = {                                            \
+			__VA_ARGS__                                    \
+		}                                                      \
 	}
 
 /* the index of @op's parameter @name, or -1 */
@@ -896,16 +898,18 @@ static int mm_op_check(struct sc_loader *ld, const struct sc_op *op,
 				"'%s' takes 'addr' or 'region', not both",
 				name);
 	if (!strcmp(name, "fork") && op->args[0].ref == op->args[1].ref)
-		return sc_error(ld, at[1],
-				"'fork': 'child' must be another process than 'proc'");
+		return sc_error(
+			ld, at[1],
+			"'fork': 'child' must be another process than 'proc'");
 	if (strcmp(name, "read") && strcmp(name, "write"))
 		return 0;
 	va = (op->args[addr].set ? op->args[addr].i : 0) +
 	     (op->args[off].set ? op->args[off].i : 0);
 	if (va & 7)
-		return sc_error(ld, at[op->args[off].set ? off : addr],
-				"'%s' of %#lx: not 8-byte aligned (the model accesses whole words)",
-				name, va);
+		return sc_error(
+			ld, at[op->args[off].set ? off : addr],
+			"'%s' of %#lx: not 8-byte aligned (the model accesses whole words)",
+			name, va);
 	return 0;
 }
 
@@ -1005,9 +1009,10 @@ check:
 	/* the page-table walk below covers user addresses only */
 	if (!errno && *va < TASK_SIZE)
 		return true;
-	report_add(run->w, "scenario-error",
-		   "final check: '%s' is outside the user address space [0, %#lx)\n",
-		   s, (unsigned long)TASK_SIZE);
+	report_add(
+		run->w, "scenario-error",
+		"final check: '%s' is outside the user address space [0, %#lx)\n",
+		s, (unsigned long)TASK_SIZE);
 	return false;
 }
 
