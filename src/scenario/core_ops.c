@@ -258,30 +258,13 @@ static const struct scenario_value_type core_values[] = {
 
 /* every kind the core (engines, lockdep, RCU) and these ops report */
 static const char *const core_violations[] = {
-	"deadlock",
-	"livelock",
-	"replay-divergence",
-	"nondeterminism",
-	"block-in-rcu-callback",
-	"lockdep-circular",
-	"recursive-locking",
-	"bad-unlock-balance",
-	"sleep-in-atomic",
-	"block-in-nonblock",
-	"destroy-held-lock",
-	"lockdep-assert",
-	"lockdep-overflow",
-	"bad-downgrade",
-	"rcu-unbalanced",
-	"srcu-unbalanced",
-	"srcu-self-deadlock",
-	"exit-holding-locks",
-	"exit-in-rcu",
-	"too-many-agents",
-	"unexpected-value",
-	"final-check",
-	"self-join",
-	NULL,
+	"deadlock", "livelock", "replay-divergence", "nondeterminism",
+	"block-in-rcu-callback", "lockdep-circular", "recursive-locking",
+	"bad-unlock-balance", "sleep-in-atomic", "block-in-nonblock",
+	"destroy-held-lock", "lockdep-assert", "lockdep-overflow",
+	"bad-downgrade", "rcu-unbalanced", "srcu-unbalanced",
+	"srcu-self-deadlock", "exit-holding-locks", "exit-in-rcu",
+	"too-many-agents", "unexpected-value", "final-check", "self-join", NULL,
 };
 
 const struct scenario_subsys sc_core_subsys = {
