@@ -12,6 +12,7 @@ PACKAGES=(
 	liburcu-dev
 	libyaml-dev
 	libcyaml-dev
+	libjansson-dev
 	python3
 	python3-yaml
 )

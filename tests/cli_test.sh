@@ -136,7 +136,7 @@ expect 2 "unknown model 'nosuch'" -- explore nosuch
 expect 2 "missing MODEL" -- explore
 expect 2 "unexpected argument 'extra'" -- explore lost-update extra
 expect 2 "replay needs --schedule, --seed \(a random execution\) or a failure file" -- replay lost-update
-expect 2 "cannot write $T/nodir/x.json" -- explore lost-update --trace "$T/nodir/x.json"
+expect 2 "$T/nodir/x.json: cannot write" -- explore lost-update --trace "$T/nodir/x.json"
 
 # ---- scenario files ----
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * Failure files (failure.h): writing one as JSON, and reading it back
- * with libyaml's document loader (JSON is a subset of the YAML libyaml
- * reads).  Every problem in a file becomes one line, "PATH: problem".
+ * Failure files (failure.h): written and read with Jansson, a strict
+ * JSON parser with a fixed nesting limit (2048), so a hostile file costs
+ * time linear in its size, at most FAILURE_MAX_FILE bytes.  Every problem
+ * in a file becomes one line, "PATH: problem".
  *
- * Simplifications: the reader accepts any YAML that has the right keys
- * and scalar shapes, not only strict JSON; unknown keys are errors, as in
- * scenario files, and "secmmu_failure" carries the format version for
- * the day the format changes.  Strings must be valid UTF-8 (libyaml).
+ * Simplifications: unknown keys are errors, as in scenario files, and
+ * "secmmu_failure" carries the format version for the day the format
+ * changes.  Strings must be valid UTF-8 without NUL characters; data
+ * after the one JSON document is an error.  A seed above INT64_MAX (the
+ * largest JSON integer Jansson holds) is written as a decimal string.
  *
  * Locking: none; the CLI is single-threaded.
  */
@@ -18,34 +20,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
+#include <jansson.h>
 
 #include "core/world.h"
 #include "core/compiler.h"
+#include "core/suggest.h"
 #include "failure.h"
 
 #define FAILURE_MAX_FILE (1 << 20)
 
 static int fail(char *err, size_t len, const char *path, const char *fmt, ...)
 {
+	char *msg, *line;
 	va_list ap;
 	int n;
 
-	n = snprintf(err, len, "%s: ", path);
-	if (n < 0 || (size_t)n >= len)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err + n, len - n, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0 || asprintf(&line, "%s: %s", path, msg) < 0)
+		abort();
 	/* one line, whatever a key or value quoted from the file holds */
-	for (; *err; err++)
-		if ((unsigned char)*err < 0x20 || *err == 0x7f)
-			*err = '?';
+	for (n = 0; line[n]; n++)
+		if ((unsigned char)line[n] < 0x20 || line[n] == 0x7f)
+			line[n] = '?';
+	/* a long quoted key or value gives way, never the problem */
+	shorten_quoted(line, len - 1);
+	memcpy(err, line, strlen(line) + 1);
+	free(line);
+	free(msg);
 	return -1;
 }
 
 /* the whole file, NUL-terminated; NULL with errno set */
-static char *slurp(const char *path, size_t *lenp)
+char *failure_slurp(const char *path, size_t *lenp)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -74,6 +82,13 @@ static char *slurp(const char *path, size_t *lenp)
 	return buf;
 }
 
+bool failure_looks_json(const char *buf)
+{
+	while (*buf == ' ' || *buf == '\t' || *buf == '\n' || *buf == '\r')
+		buf++;
+	return *buf == '{' || *buf == '[';
+}
+
 bool failure_file_sniff(const char *path)
 {
 	char buf[4096], *p;
@@ -94,7 +109,7 @@ int failure_hash_file(const char *path, char out[17])
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t len, i;
-	char *buf = slurp(path, &len);
+	char *buf = failure_slurp(path, &len);
 
 	if (!buf)
 		return -1;
@@ -109,159 +124,177 @@ int failure_hash_file(const char *path, char out[17])
 
 /* ---- writing ---- */
 
+/* @key: @s, or null for NULL; -1 when @s is not valid UTF-8 */
+static int put_str(json_t *o, const char *key, const char *s)
+{
+	json_t *v = s ? json_string(s) : json_null();
+
+	return v ? json_object_set_new(o, key, v) : -1;
+}
+
 int failure_write(const char *path, const struct failure *fl, char *err,
 		  size_t len)
 {
-	FILE *f = fopen(path, "w");
-	int i;
+	json_t *o = json_object(), *sets = json_array();
+	const char *bad = NULL;
+	FILE *f;
+	int i, ret;
 
-	if (!f)
-		return fail(err, len, path, "cannot write: %s",
-			    strerror(errno));
-	fprintf(f, "{\n  \"secmmu_failure\": %d,\n  \"version\": ",
-		FAILURE_FORMAT);
-	fput_json_str(f, fl->version);
+	if (!o || !sets)
+		abort();
+	json_object_set_new(o, "secmmu_failure", json_integer(FAILURE_FORMAT));
+	if (put_str(o, "version", fl->version))
+		bad = "version";
 	if (fl->scenario) {
-		fputs(",\n  \"scenario\": ", f);
-		fput_json_str(f, fl->scenario);
-		fputs(",\n  \"scenario_abs\": ", f);
-		fput_json_str(f, fl->scenario_abs);
-		fputs(",\n  \"scenario_hash\": ", f);
-		fput_json_str(f, fl->scenario_hash);
-	} else {
-		fputs(",\n  \"model\": ", f);
-		fput_json_str(f, fl->model);
+		if (put_str(o, "scenario", fl->scenario) ||
+		    put_str(o, "scenario_abs", fl->scenario_abs))
+			bad = "scenario";
+		put_str(o, "scenario_hash", fl->scenario_hash);
+	} else if (put_str(o, "model", fl->model)) {
+		bad = "model";
 	}
-	fputs(",\n  \"policy\": ", f);
-	fput_json_str(f, fl->policy);
-	fputs(",\n  \"set\": [", f);
+	if (put_str(o, "policy", fl->policy))
+		bad = "policy";
 	for (i = 0; i < fl->nr_sets; i++) {
-		fputs(i ? ", " : "", f);
-		fput_json_str(f, fl->sets[i]);
+		json_t *s = json_string(fl->sets[i]);
+
+		if (!s)
+			bad = "set";
+		else
+			json_array_append_new(sets, s);
 	}
-	fputs("],\n  \"engine\": \"det\",\n  \"strategy\": ", f);
-	fput_json_str(f, fl->strategy);
-	fprintf(f,
-		",\n  \"seed\": %" PRIu64 ",\n  \"execution\": %lu,\n"
-		"  \"jobs\": %lu,\n  \"max_steps\": %lu,\n  \"schedule\": ",
-		fl->seed, fl->execution, fl->jobs, fl->max_steps);
-	fput_json_str(f, fl->schedule);
-	fputs(",\n  \"kind\": ", f);
-	fput_json_str(f, fl->kind);
-	fprintf(f, ",\n  \"replay_verified\": %s,\n  \"command\": ",
-		fl->replay_verified ? "true" : "false");
-	fput_json_str(f, fl->command);
-	fputs("\n}\n", f);
-	if (ferror(f) | fclose(f))
+	json_object_set_new(o, "set", sets);
+	json_object_set_new(o, "engine", json_string("det"));
+	if (put_str(o, "strategy", fl->strategy))
+		bad = "strategy";
+	if (fl->seed > INT64_MAX) {
+		char seed[24];
+
+		snprintf(seed, sizeof(seed), "%" PRIu64, fl->seed);
+		put_str(o, "seed", seed);
+	} else {
+		json_object_set_new(o, "seed", json_integer(fl->seed));
+	}
+	json_object_set_new(o, "execution", json_integer(fl->execution));
+	json_object_set_new(o, "jobs", json_integer(fl->jobs));
+	json_object_set_new(o, "max_steps", json_integer(fl->max_steps));
+	put_str(o, "schedule", fl->schedule);
+	put_str(o, "kind", fl->kind);
+	json_object_set_new(o, "replay_verified",
+			    json_boolean(fl->replay_verified));
+	if (put_str(o, "command", fl->command))
+		bad = "command";
+	if (bad) {
+		json_decref(o);
+		return fail(err, len, path,
+			    "cannot write: the %s is not valid UTF-8", bad);
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		json_decref(o);
 		return fail(err, len, path, "cannot write: %s",
 			    strerror(errno));
+	}
+	ret = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!ret)
+		ret = fputc('\n', f) == EOF;
+	if (ret | ferror(f) | fclose(f))
+		return fail(err, len, path, "cannot write: %s",
+			    strerror(errno ? errno : EIO));
 	return 0;
 }
 
 /* ---- reading ---- */
 
 struct reader {
-	yaml_document_t doc;
 	const char *path;
 	char *err;
 	size_t len;
 };
 
-static bool is_plain(const yaml_node_t *n)
-{
-	return n->type == YAML_SCALAR_NODE &&
-	       n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-static bool is_null(const yaml_node_t *n)
-{
-	const char *v = (const char *)n->data.scalar.value;
-
-	return is_plain(n) && (!strcmp(v, "null") || !strcmp(v, "~") || !*v);
-}
-
 /* a string, or NULL for null when @nullable */
-static int get_str(struct reader *rd, const char *key, const yaml_node_t *n,
+static int get_str(struct reader *rd, const char *key, const json_t *v,
 		   bool nullable, char **out)
 {
-	if (n->type != YAML_SCALAR_NODE || (is_null(n) && !nullable))
-		return fail(rd->err, rd->len, rd->path, "'%s' must be a string",
-			    key);
-	if (is_null(n)) {
+	if (json_is_null(v) && nullable) {
+		free(*out);
 		*out = NULL;
 		return 0;
 	}
-	if (memchr(n->data.scalar.value, '\0', n->data.scalar.length))
-		return fail(rd->err, rd->len, rd->path,
-			    "'%s' contains a NUL character", key);
+	if (!json_is_string(v))
+		return fail(rd->err, rd->len, rd->path, "'%s' must be a string",
+			    key);
 	free(*out);
-	*out = strdup((const char *)n->data.scalar.value);
+	*out = strdup(json_string_value(v));
 	if (!*out)
 		abort();
 	return 0;
 }
 
-static int get_u64(struct reader *rd, const char *key, const yaml_node_t *n,
+static int get_u64(struct reader *rd, const char *key, const json_t *v,
 		   uint64_t *out)
 {
-	const char *v = (const char *)n->data.scalar.value;
+	const char *s;
 	char *end;
 
-	if (!is_plain(n) || !*v || *v < '0' || *v > '9')
-		goto bad;
-	errno = 0;
-	*out = strtoull(v, &end, 10);
-	if (!errno && !*end)
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = json_integer_value(v);
 		return 0;
-bad:
+	}
+	/* a seed above INT64_MAX is written as a string of digits */
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (*s >= '0' && *s <= '9') {
+			errno = 0;
+			*out = strtoull(s, &end, 10);
+			if (!errno && !*end)
+				return 0;
+		}
+	}
 	return fail(rd->err, rd->len, rd->path,
 		    "'%s' must be a non-negative integer", key);
 }
 
-static int get_ulong(struct reader *rd, const char *key, const yaml_node_t *n,
+static int get_ulong(struct reader *rd, const char *key, const json_t *v,
 		     unsigned long *out)
 {
-	uint64_t v;
+	uint64_t n;
 
-	if (get_u64(rd, key, n, &v))
+	if (get_u64(rd, key, v, &n))
 		return -1;
-	if (v > ULONG_MAX)
+	if (n > ULONG_MAX)
 		return fail(rd->err, rd->len, rd->path, "'%s' is too large",
 			    key);
-	*out = v;
+	*out = n;
 	return 0;
 }
 
-static int get_bool(struct reader *rd, const char *key, const yaml_node_t *n,
+static int get_bool(struct reader *rd, const char *key, const json_t *v,
 		    bool *out)
 {
-	const char *v = (const char *)n->data.scalar.value;
-
-	if (is_plain(n) && (!strcmp(v, "true") || !strcmp(v, "false"))) {
-		*out = v[0] == 't';
-		return 0;
-	}
-	return fail(rd->err, rd->len, rd->path, "'%s' must be true or false",
-		    key);
+	if (!json_is_boolean(v))
+		return fail(rd->err, rd->len, rd->path,
+			    "'%s' must be true or false", key);
+	*out = json_is_true(v);
+	return 0;
 }
 
-static int get_sets(struct reader *rd, const yaml_node_t *n, struct failure *f)
+static int get_sets(struct reader *rd, const json_t *v, struct failure *f)
 {
-	yaml_node_item_t *it;
+	size_t i;
+	json_t *s;
 
-	if (n->type != YAML_SEQUENCE_NODE)
+	if (!json_is_array(v))
 		return fail(rd->err, rd->len, rd->path,
 			    "'set' must be a list of \"KNOB=VALUE\" strings");
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *s = yaml_document_get_node(&rd->doc, *it);
-
+	json_array_foreach(v, i, s)
+	{
 		if (f->nr_sets == FAILURE_MAX_SETS)
 			return fail(rd->err, rd->len, rd->path,
 				    "'set' has more than %d entries",
 				    FAILURE_MAX_SETS);
-		if (!s || s->type != YAML_SCALAR_NODE || is_null(s) ||
-		    !strchr((const char *)s->data.scalar.value, '='))
+		if (!json_is_string(s) || !strchr(json_string_value(s), '='))
 			return fail(
 				rd->err, rd->len, rd->path,
 				"'set' must be a list of \"KNOB=VALUE\" strings");
@@ -272,11 +305,23 @@ static int get_sets(struct reader *rd, const yaml_node_t *n, struct failure *f)
 	return 0;
 }
 
-static int get_key(struct reader *rd, const char *key, const yaml_node_t *v,
+/* the strategies a failure can have been found by (cmd_explore's names) */
+static bool known_strategy(const char *s)
+{
+	static const char *const names[] = { "random", "pct", "dfs", "replay" };
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i]))
+			return true;
+	return false;
+}
+
+static int get_key(struct reader *rd, const char *key, const json_t *v,
 		   struct failure *f)
 {
 	uint64_t fmt;
-	char *engine = NULL;
+	char *s = NULL;
 	int ret;
 
 	if (!strcmp(key, "secmmu_failure")) {
@@ -304,18 +349,26 @@ static int get_key(struct reader *rd, const char *key, const yaml_node_t *v,
 	if (!strcmp(key, "set"))
 		return get_sets(rd, v, f);
 	if (!strcmp(key, "engine")) {
-		if (get_str(rd, key, v, false, &engine))
+		if (get_str(rd, key, v, false, &s))
 			return -1;
-		ret = strcmp(engine, "det") ?
+		ret = strcmp(s, "det") ?
 			      fail(rd->err, rd->len, rd->path,
 				   "engine '%s' cannot be replayed (only det)",
-				   engine) :
+				   s) :
 			      0;
-		free(engine);
+		free(s);
 		return ret;
 	}
-	if (!strcmp(key, "strategy"))
-		return get_str(rd, key, v, false, &f->strategy);
+	if (!strcmp(key, "strategy")) {
+		if (get_str(rd, key, v, false, &f->strategy))
+			return -1;
+		if (!known_strategy(f->strategy))
+			return fail(
+				rd->err, rd->len, rd->path,
+				"unknown strategy '%s' (random, pct, dfs or replay)",
+				f->strategy);
+		return 0;
+	}
 	if (!strcmp(key, "seed"))
 		return get_u64(rd, key, v, &f->seed);
 	if (!strcmp(key, "execution"))
@@ -335,16 +388,25 @@ static int get_key(struct reader *rd, const char *key, const yaml_node_t *v,
 	return fail(rd->err, rd->len, rd->path, "unknown key '%s'", key);
 }
 
-static int check_required(struct reader *rd, const struct failure *f,
-			  unsigned seen)
+static int read_doc(struct reader *rd, const json_t *root, struct failure *f)
 {
-	static const char *const req[] = { "secmmu_failure", "seed", "schedule",
-					   "kind" };
+	static const char *const req[] = { "seed", "schedule", "kind" };
+	const char *key;
+	json_t *v;
 	unsigned i;
 
-	(void)f;
+	if (!json_is_object(root))
+		return fail(
+			rd->err, rd->len, rd->path,
+			"not a secmmu failure file: a JSON array, not an object");
+	if (!json_object_get(root, "secmmu_failure"))
+		return fail(
+			rd->err, rd->len, rd->path,
+			"not a secmmu failure file: no 'secmmu_failure' key");
+	json_object_foreach((json_t *)root, key,
+			    v) if (get_key(rd, key, v, f)) return -1;
 	for (i = 0; i < ARRAY_SIZE(req); i++)
-		if (!(seen & 1u << i))
+		if (!json_object_get(root, req[i]))
 			return fail(rd->err, rd->len, rd->path,
 				    "missing key '%s'", req[i]);
 	if (!f->model == !f->scenario)
@@ -354,86 +416,42 @@ static int check_required(struct reader *rd, const struct failure *f,
 	return 0;
 }
 
-static unsigned required_bit(const char *key)
+int failure_load_buffer(const char *path, const char *buf, size_t n,
+			struct failure *f, char *err, size_t len)
 {
-	if (!strcmp(key, "secmmu_failure"))
-		return 1;
-	if (!strcmp(key, "seed"))
-		return 2;
-	if (!strcmp(key, "schedule"))
-		return 4;
-	if (!strcmp(key, "kind"))
-		return 8;
-	return 0;
-}
+	struct reader rd = { .path = path, .err = err, .len = len };
+	json_error_t je;
+	json_t *root;
+	int ret;
 
-static int read_doc(struct reader *rd, struct failure *f)
-{
-	yaml_node_t *root = yaml_document_get_root_node(&rd->doc);
-	yaml_node_pair_t *p, *q;
-	unsigned seen = 0;
-
-	if (!root || root->type != YAML_MAPPING_NODE)
-		return fail(rd->err, rd->len, rd->path,
-			    "not a secmmu failure file: not a JSON object");
-	for (p = root->data.mapping.pairs.start;
-	     p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(&rd->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(&rd->doc, p->value);
-		const char *key;
-
-		if (!k || !v || k->type != YAML_SCALAR_NODE)
-			return fail(rd->err, rd->len, rd->path,
-				    "keys must be strings");
-		key = (const char *)k->data.scalar.value;
-		for (q = root->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *kq =
-				yaml_document_get_node(&rd->doc, q->key);
-
-			if (!strcmp((const char *)kq->data.scalar.value, key))
-				return fail(rd->err, rd->len, rd->path,
-					    "duplicate key '%s'", key);
-		}
-		seen |= required_bit(key);
-		if (get_key(rd, key, v, f))
-			return -1;
-	}
-	return check_required(rd, f, seen);
+	memset(f, 0, sizeof(*f));
+	if (n > FAILURE_MAX_FILE)
+		return fail(err, len, path, "larger than %d bytes",
+			    FAILURE_MAX_FILE);
+	root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return fail(err, len, path,
+			    "syntax error at line %d, column %d: %s", je.line,
+			    je.column > 0 ? je.column : 1, je.text);
+	ret = read_doc(&rd, root, f);
+	json_decref(root);
+	if (ret)
+		failure_free(f);
+	return ret;
 }
 
 int failure_load(const char *path, struct failure *f, char *err, size_t len)
 {
-	struct reader rd = { .path = path, .err = err, .len = len };
-	yaml_parser_t parser;
 	size_t n;
 	char *buf;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
-	buf = slurp(path, &n);
+	buf = failure_slurp(path, &n);
 	if (!buf)
 		return fail(err, len, path, "cannot read: %s", strerror(errno));
-	if (!yaml_parser_initialize(&parser)) {
-		free(buf);
-		return fail(err, len, path, "out of memory");
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, n);
-	if (!yaml_parser_load(&parser, &rd.doc)) {
-		ret = fail(err, len, path,
-			   "syntax error at line %zu, column %zu: %s",
-			   parser.problem_mark.line + 1,
-			   parser.problem_mark.column + 1,
-			   parser.problem ? parser.problem : "malformed");
-		yaml_parser_delete(&parser);
-		free(buf);
-		return ret;
-	}
-	ret = read_doc(&rd, f);
-	yaml_document_delete(&rd.doc);
-	yaml_parser_delete(&parser);
+	ret = failure_load_buffer(path, buf, n, f, err, len);
 	free(buf);
-	if (ret)
-		failure_free(f);
 	return ret;
 }
 

@@ -7,8 +7,9 @@
  *
  * Simplifications: the file names its scenario by the path given on the
  * command line (relative to where secmmu ran) and by its absolute path,
- * tried second, and records a hash of the scenario's text, so a replay
- * can warn when the file changed; it does not embed the scenario.
+ * and records a hash of the scenario's text: a replay runs the first of
+ * the two whose text has that hash, and refuses when neither has; it
+ * does not embed the scenario.
  *
  * Locking: none; the CLI is single-threaded.
  */
@@ -42,8 +43,19 @@ struct failure {
 
 /* does @path look like a failure file (a JSON object with the key)? */
 bool failure_file_sniff(const char *path);
+/*
+ * Does @buf (NUL-terminated) hold JSON, so that `replay` reads it as a
+ * failure file?  Its first non-blank character is '{' or '['; scenario
+ * files are YAML block mappings and never start so.
+ */
+bool failure_looks_json(const char *buf);
+/* @path's content (at most 1 MiB), NUL-terminated; NULL with errno set */
+char *failure_slurp(const char *path, size_t *lenp);
 /* 0, or -1 with "PATH: problem" in @err */
 int failure_load(const char *path, struct failure *f, char *err, size_t len);
+/* the same, from @path's content already read into @buf */
+int failure_load_buffer(const char *path, const char *buf, size_t n,
+			struct failure *f, char *err, size_t len);
 int failure_write(const char *path, const struct failure *f, char *err,
 		  size_t len);
 void failure_free(struct failure *f);

@@ -23,10 +23,12 @@
  *
  * Locking: none; single-threaded, apart from the engines it calls.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,8 @@ struct cli {
 	const char *save_failure; /* --save-failure FILE */
 	const char *failure_file; /* replaying this failure file */
 	struct failure fail;	  /* ... which holds this */
+	char *input_buf; /* a scenario read from a pipe by replay */
+	size_t input_len;
 	unsigned long given;	  /* options given: 1 << (opt - OPT_FIRST) */
 };
 
@@ -113,10 +117,12 @@ static void usage(FILE *f)
 		"  --engine det|real      deterministic explorer (default) or threads\n"
 		"  --strategy random|pct|dfs   (default random)\n"
 		"  --iterations N         executions (default 1000; dfs: until done)\n"
-		"  --seed S               first seed (default 1); execution i uses S+i\n"
+		"  --seed S               first seed (default 1); execution n uses S+n-1\n"
 		"  --bound K              dfs preemption bound (default: none)\n"
 		"  --depth D              pct depth (default 3)\n"
-		"  --max-steps N          livelock bound per execution (default 200000)\n"
+		"  --max-steps N          livelock bound per execution (default 200000);\n"
+		"                         a violating execution's trace is held in memory:\n"
+		"                         about 260 bytes per step (1.8 KB with --trace)\n"
 		"  --schedule STR         replay this decision list\n"
 		"  --keep-going           do not stop at the first violation\n"
 		"  --jobs J               J worker processes, 1..64 (default 1);\n"
@@ -145,18 +151,37 @@ static int bad(const char *flag, const char *val, const char *why)
 	return -1;
 }
 
+/*
+ * A number on the command line: decimal (a leading zero does not make it
+ * octal: --seed 010 is ten), or hexadecimal after 0x.
+ */
+static int parse_number(const char *flag, const char *s, uint64_t *out)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = hex ? s + 2 : s;
+	char *end;
+
+	if (!(hex ? isxdigit((unsigned char)*digits) :
+		    isdigit((unsigned char)*digits)))
+		return bad(flag, s, "is not a non-negative number");
+	errno = 0;
+	*out = strtoull(digits, &end, hex ? 16 : 10);
+	if (*end)
+		return bad(flag, s, "is not a non-negative number");
+	if (errno == ERANGE)
+		return bad(
+			flag, s,
+			"is too large (the largest is 18446744073709551615)");
+	return 0;
+}
+
 static int parse_ulong(const char *flag, const char *s, unsigned long lo,
 		       unsigned long hi, unsigned long *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
-	if (!*s || *s == '-')
-		return bad(flag, s, "is not a non-negative number");
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		return bad(flag, s, "is not a non-negative number");
+	if (parse_number(flag, s, &v))
+		return -1;
 	if (v < lo || v > hi) {
 		fprintf(stderr, "secmmu: %s: %s is out of range [%lu, %lu]\n",
 			flag, s, lo, hi);
@@ -168,15 +193,7 @@ static int parse_ulong(const char *flag, const char *s, unsigned long lo,
 
 static int parse_u64(const char *flag, const char *s, uint64_t *out)
 {
-	char *end;
-
-	if (!*s || *s == '-')
-		return bad(flag, s, "is not a non-negative number");
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || *end)
-		return bad(flag, s, "is not a non-negative number");
-	return 0;
+	return parse_number(flag, s, out);
 }
 
 static int parse_strategy(struct cli *c, const char *s)
@@ -370,13 +387,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 static int write_file(const char *path, const char *data)
 {
 	FILE *f = fopen(path, "w");
+	int bad;
 
-	if (!f || fputs(data ? data : "", f) < 0 || fclose(f)) {
-		fprintf(stderr, "secmmu: cannot write %s: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
+	if (!f)
+		goto err;
+	bad = fputs(data ? data : "", f) < 0;
+	if (fclose(f) | bad)
+		goto err;
 	return 0;
+err:
+	fprintf(stderr, "secmmu: %s: cannot write: %s\n", path,
+		strerror(errno ? errno : EIO));
+	return -1;
 }
 
 /* @s as one shell word: bare when safe, else in single quotes */
@@ -718,14 +740,18 @@ static int report(const struct cli *c, struct explore_result *r)
 	FILE *out = c->json ? stderr : stdout;
 	const char *name = c->model;
 	bool matched = c->sc ? scenario_matched(c, r) : !r->first_violation;
+	bool saved = false, unwritten = false;
 	char workers[32] = "";
 
+	/* an output that cannot be written does not cost the report */
 	if (c->trace_json && r->trace_json && write_file(c->trace_json, r->trace_json))
-		return EXIT_USAGE;
+		unwritten = true;
 	if (c->trace_text && r->trace_text && write_file(c->trace_text, r->trace_text))
-		return EXIT_USAGE;
-	if (c->save_failure && r->first_violation && save_failure(c, r))
-		return EXIT_USAGE;
+		unwritten = true;
+	if (c->save_failure && r->first_violation) {
+		saved = !save_failure(c, r);
+		unwritten |= !saved;
+	}
 	if (r->nr_workers)
 		snprintf(workers, sizeof(workers), " on %d workers",
 			 r->nr_workers);
@@ -757,7 +783,7 @@ static int report(const struct cli *c, struct explore_result *r)
 				fprintf(out, "WARNING: replaying this schedule did not reproduce the same trace: the model depends on something outside the engine\n");
 			if (!c->real)
 				print_replay(out, c, r);
-			if (c->save_failure && !c->real) {
+			if (saved) {
 				fputs("saved:   ", out);
 				shell_word(out, c->save_failure);
 				fputs(" (secmmu replay ", out);
@@ -775,6 +801,14 @@ static int report(const struct cli *c, struct explore_result *r)
 	print_minimized(out, c, r);
 	if (c->sc && !c->json)
 		print_verdict(out, c, r, matched);
+	if (unwritten)
+		return EXIT_USAGE;
+	/* replaying a failure file succeeds when the failure reproduced */
+	if (c->failure_file)
+		return r->first_violation &&
+				       !strcmp(r->first_kind, c->fail.kind) ?
+			       0 :
+			       EXIT_VIOLATION;
 	return matched ? 0 : EXIT_VIOLATION;
 }
 
@@ -934,7 +968,11 @@ static int load_scenario(struct cli *c, const char *ff)
 {
 	char err[1024];
 
-	c->sc = scenario_load_file(c->model, err, sizeof(err));
+	if (c->input_buf)
+		c->sc = scenario_load_buffer(c->model, c->input_buf,
+					     c->input_len, err, sizeof(err));
+	else
+		c->sc = scenario_load_file(c->model, err, sizeof(err));
 	if (!c->sc) {
 		if (ff)
 			fprintf(stderr, "%s: scenario %s\n", ff, err);
@@ -965,7 +1003,7 @@ static const char *opt_name(int opt)
  * `replay FAILURE_FILE`: take the model, policy, seed and schedule from
  * the file.  Only output options may be added on the command line.
  */
-static int use_failure_file(struct cli *c)
+static int use_failure_file(struct cli *c, const char *buf, size_t len)
 {
 	const unsigned long allowed =
 		1UL << (OPT_TRACE - OPT_FIRST) |
@@ -984,7 +1022,7 @@ static int use_failure_file(struct cli *c)
 			opt_name(OPT_FIRST + __builtin_ctzl(c->given & ~allowed)));
 		return -1;
 	}
-	if (failure_load(c->model, f, err, sizeof(err))) {
+	if (failure_load_buffer(c->model, buf, len, f, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -1008,7 +1046,57 @@ static int use_failure_file(struct cli *c)
 	return 0;
 }
 
-/* the model of a failure file: its scenario, or a built-in model */
+/*
+ * Is c->model a failure file?  `replay` reads a file whose text is JSON
+ * (failure_looks_json) as one, so a broken one gets the failure file's
+ * own errors; run and explore point a failure file to replay.  A pipe is
+ * read once: a scenario read from one is kept in c->input_buf.
+ */
+static int read_input(struct cli *c, enum cmd_mode mode)
+{
+	char peek[4096];
+	struct stat st;
+	size_t n;
+	FILE *f;
+	char *buf;
+	int ret;
+
+	if (mode != MODE_REPLAY) {
+		if (!is_file(c->model) || !failure_file_sniff(c->model))
+			return 0;
+		fprintf(stderr,
+			"secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
+			c->model, c->model);
+		return -1;
+	}
+	if (stat(c->model, &st) || S_ISDIR(st.st_mode))
+		return 0; /* a built-in model, or the loader's error */
+	if (S_ISREG(st.st_mode)) {
+		f = fopen(c->model, "rb");
+		if (!f)
+			return 0;
+		n = fread(peek, 1, sizeof(peek) - 1, f);
+		fclose(f);
+		peek[n] = '\0';
+		if (!failure_looks_json(peek))
+			return 0;
+	}
+	buf = failure_slurp(c->model, &n);
+	if (!buf) {
+		fprintf(stderr, "%s: cannot read: %s\n", c->model,
+			strerror(errno));
+		return -1;
+	}
+	if (!failure_looks_json(buf)) {
+		c->input_buf = buf;
+		c->input_len = n;
+		return 0;
+	}
+	ret = use_failure_file(c, buf, n);
+	free(buf);
+	return ret;
+}
+
 /* a built-in model under --policy/--set (or a failure file's policy) */
 static const struct model *builtin_with_policy(struct cli *c,
 					       const struct model *m,
@@ -1025,28 +1113,49 @@ static const struct model *builtin_with_policy(struct cli *c,
 	return &c->pm.m;
 }
 
+/*
+ * A failure's scenario: the first of its recorded path (relative to where
+ * secmmu runs) and its absolute path whose text has the recorded hash.
+ * An unrelated file of the same name, or a changed one, is not replayed
+ * in its place: its verdict would be about another scenario.
+ */
+static int failure_scenario(struct cli *c)
+{
+	const char *cand[2] = { c->fail.scenario, c->fail.scenario_abs };
+	const char *ff = c->failure_file, *first = NULL;
+	char hash[17];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!cand[i] || !is_file(cand[i]))
+			continue;
+		first = first ? first : cand[i];
+		if (!c->fail.scenario_hash ||
+		    (!failure_hash_file(cand[i], hash) &&
+		     !strcmp(hash, c->fail.scenario_hash))) {
+			c->model = cand[i];
+			return 0;
+		}
+	}
+	if (!first)
+		fprintf(stderr,
+			"%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
+			ff, c->model);
+	else
+		fprintf(stderr,
+			"%s: scenario '%s' changed since the failure was saved (its text does not have the recorded hash %s), and no other copy has it: not replaying another scenario\n",
+			ff, first, c->fail.scenario_hash);
+	return -1;
+}
+
 static const struct model *failure_model(struct cli *c)
 {
 	const char *ff = c->failure_file;
 	const struct model *m;
-	char hash[17];
 
 	if (c->fail.scenario) {
-		if (!is_file(c->model) && c->fail.scenario_abs &&
-		    is_file(c->fail.scenario_abs))
-			c->model = c->fail.scenario_abs;
-		if (!is_file(c->model)) {
-			fprintf(stderr, "%s: scenario '%s' is not a file (paths are relative to where the failure was saved)\n",
-				ff, c->model);
+		if (failure_scenario(c) || load_scenario(c, ff))
 			return NULL;
-		}
-		if (load_scenario(c, ff))
-			return NULL;
-		if (c->fail.scenario_hash &&
-		    (failure_hash_file(c->model, hash) ||
-		     strcmp(hash, c->fail.scenario_hash)))
-			fprintf(stderr, "secmmu: warning: %s: %s changed since the failure was saved\n",
-				ff, c->model);
 		return scenario_model(c->sc);
 	}
 	m = builtin_find(c->model);
@@ -1077,6 +1186,124 @@ static const struct model *select_model(struct cli *c, enum cmd_mode mode)
 		return NULL;
 	}
 	return builtin_with_policy(c, m, NULL);
+}
+
+/* @path's directory, resolved, then its last component; NULL if none */
+static char *canonical_path(const char *path)
+{
+	char *copy = strdup(path), *dir, *real, *out = NULL;
+	const char *base;
+
+	if (!copy)
+		abort();
+	real = realpath(path, NULL);
+	if (real) {
+		free(copy);
+		return real;
+	}
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	dir = dirname(copy);
+	real = realpath(dir, NULL);
+	if (real && asprintf(&out, "%s/%s", real, base) < 0)
+		out = NULL;
+	free(real);
+	free(copy);
+	return out;
+}
+
+/* would writing @out overwrite @other (a regular file, or a path yet to be)? */
+static bool same_file(const char *out, const char *other)
+{
+	struct stat so, st;
+	char *a, *b;
+	bool eq;
+
+	if (!stat(out, &so) && !stat(other, &st))
+		return S_ISREG(so.st_mode) && so.st_dev == st.st_dev &&
+		       so.st_ino == st.st_ino;
+	a = canonical_path(out);
+	b = canonical_path(other);
+	eq = a && b && !strcmp(a, b);
+	free(a);
+	free(b);
+	return eq;
+}
+
+/* could @path be created or overwritten? errno when not */
+static int check_writable(const char *path)
+{
+	char *copy, *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		return access(path, W_OK);
+	}
+	if (errno != ENOENT)
+		return -1;
+	copy = strdup(path);
+	if (!copy)
+		abort();
+	dir = dirname(copy);
+	if (stat(dir, &st))
+		ret = -1;
+	else if (!S_ISDIR(st.st_mode))
+		errno = ENOTDIR, ret = -1;
+	else
+		ret = access(dir, W_OK | X_OK);
+	free(copy);
+	return ret;
+}
+
+/*
+ * The output files, checked before exploring so that a long exploration
+ * is not lost to a path that cannot be written, and so that no output
+ * overwrites an input (the scenario, the failure file) or another
+ * output.  A write can still fail later (a full disk): report() prints
+ * the result anyway.
+ */
+static int check_outputs(const struct cli *c)
+{
+	static const char *const opt[] = { "--trace", "--trace-text",
+					   "--save-failure" };
+	const char *out[] = { c->trace_json, c->trace_text, c->save_failure };
+	const char *in[] = { c->sc && !c->input_buf ? c->model : NULL,
+			     c->failure_file };
+	static const char *const in_what[] = {
+		"the scenario being run", "the failure file being replayed"
+	};
+	unsigned i, j;
+
+	for (i = 0; i < ARRAY_SIZE(out); i++) {
+		if (!out[i])
+			continue;
+		if (check_writable(out[i])) {
+			fprintf(stderr, "secmmu: %s: cannot write: %s\n",
+				out[i], strerror(errno));
+			return -1;
+		}
+		for (j = 0; j < ARRAY_SIZE(in); j++) {
+			if (!in[j] || !same_file(out[i], in[j]))
+				continue;
+			fprintf(stderr,
+				"secmmu: %s %s: is %s; write it elsewhere\n",
+				opt[i], out[i], in_what[j]);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (!out[j] || !same_file(out[i], out[j]))
+				continue;
+			fprintf(stderr,
+				"secmmu: %s %s: is also %s's file; give each output its own\n",
+				opt[i], out[i], opt[j]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* options that do not go together; one line each */
@@ -1183,15 +1410,8 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 
 	if (parse_args(&c, argc, argv))
 		return EXIT_USAGE;
-	if (is_file(c.model) && failure_file_sniff(c.model)) {
-		if (mode != MODE_REPLAY) {
-			fprintf(stderr, "secmmu: %s is a failure file: replay it with 'secmmu replay %s'\n",
-				c.model, c.model);
-			goto out;
-		}
-		if (use_failure_file(&c))
-			goto out;
-	}
+	if (read_input(&c, mode))
+		goto out;
 	m = select_model(&c, mode);
 	if (!m)
 		goto out;
@@ -1209,7 +1429,7 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 		if (!c.o.depth)
 			c.o.depth = c.sc->zoo->depth;
 	}
-	if (check_combinations(&c))
+	if (check_combinations(&c) || check_outputs(&c))
 		goto out;
 	if (mode == MODE_REPLAY && c.o.strategy != STRAT_REPLAY &&
 	    replay_by_seed(&c))
@@ -1251,6 +1471,7 @@ static int cmd_explore(int argc, char **argv, enum cmd_mode mode)
 out:
 	scenario_free(c.sc);
 	failure_free(&c.fail);
+	free(c.input_buf);
 	return ret;
 }
 
@@ -1282,6 +1503,78 @@ static void names_add(struct name_list *l, const char *s)
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* qsort() must not be given NULL, even for no elements */
+static void names_sort(struct name_list *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+/* the scenarios directory must exist: an empty zoo is not a passing one */
+static int check_scenarios_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		fprintf(stderr,
+			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+			dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+			dir, strerror(ENOTDIR));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Does the file at @path claim to be a zoo entry (a top-level "zoo:"
+ * key), so that failing to load it fails the zoo wherever it lives?
+ */
+static bool claims_zoo(const char *rel, const char *path)
+{
+	char line[256];
+	bool zoo = !!strstr(rel, "bugs/");
+	FILE *f;
+
+	f = zoo ? NULL : fopen(path, "r");
+	while (f && !zoo && fgets(line, sizeof(line), f))
+		zoo = !strncmp(line, "zoo:", 4);
+	if (f)
+		fclose(f);
+	return zoo;
+}
+
+/* another file already has zoo name @name: one line, and it misbehaves */
+static bool zoo_duplicate(struct name_list *seen, const char *name,
+			  const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < seen->n; i += 2)
+		if (!strcmp(seen->v[i], name)) {
+			fprintf(stderr,
+				"secmmu: zoo: %s: zoo name '%s' is already %s's\n",
+				file, name, seen->v[i + 1]);
+			return true;
+		}
+	names_add(seen, name);
+	names_add(seen, file);
+	return false;
+}
+
+static void names_free(struct name_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
 }
 
 /* every *.yaml under @dir (relative paths), depth-limited */
@@ -1324,12 +1617,14 @@ static int cmd_list(void)
 	char path[4096], err[1024];
 	size_t i;
 
+	if (check_scenarios_dir(dir))
+		return EXIT_USAGE;
 	printf("built-in models (secmmu explore MODEL):\n");
 	for (i = 0; builtin_models[i]; i++)
 		printf("  %-18s %s\n", builtin_models[i]->name,
 		       builtin_models[i]->desc);
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	names_sort(&files);
 	printf("\nscenarios in %s (secmmu run %s/FILE):\n", dir, dir);
 	if (!files.n)
 		printf("  (none)\n");
@@ -1567,24 +1862,29 @@ static void zoo_md_entry(FILE *f, const struct scenario *sc, const char *rel)
  */
 static int zoo_markdown(const char *dir, bool table)
 {
-	struct name_list files = { 0 };
+	struct name_list files = { 0 }, seen = { 0 };
 	struct scenario **scs;
 	char path[4096], err[1024];
 	int bad_files = 0;
 	size_t f, n = 0;
 
+	if (check_scenarios_dir(dir))
+		return EXIT_USAGE;
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	names_sort(&files);
 	scs = calloc(files.n + 1, sizeof(*scs));
 	if (!scs)
 		abort();
 	for (f = 0; f < files.n; f++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files.v[f]);
 		scs[f] = scenario_load_file(path, err, sizeof(err));
-		if (!scs[f] && strstr(files.v[f], "bugs/")) {
+		if (!scs[f] && claims_zoo(files.v[f], path)) {
 			fprintf(stderr, "%s\n", err);
 			bad_files++;
 		}
+		if (scs[f] && scs[f]->zoo &&
+		    zoo_duplicate(&seen, scs[f]->zoo->name, files.v[f]))
+			bad_files++;
 		if (scs[f] && scs[f]->zoo)
 			n++;
 	}
@@ -1649,6 +1949,7 @@ out:
 	}
 	free(scs);
 	free(files.v);
+	names_free(&seen);
 	return bad_files ? EXIT_VIOLATION : 0;
 }
 
@@ -1660,7 +1961,7 @@ out:
 static int cmd_zoo(int argc, char **argv)
 {
 	const char *dir = scenarios_dir();
-	struct name_list files = { 0 };
+	struct name_list files = { 0 }, seen = { 0 };
 	bool used[64] = { false };
 	char path[4096], err[1024], *names[64];
 	int nr = 0, bad_entries = 0, entries = 0, ret = 0, i;
@@ -1713,8 +2014,10 @@ static int cmd_zoo(int argc, char **argv)
 		}
 		return zoo_markdown(dir, markdown == 2);
 	}
+	if (check_scenarios_dir(dir))
+		return EXIT_USAGE;
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	names_sort(&files);
 	if (json)
 		printf("{\"jobs\":%lu,\"entries\":[", jobs);
 	else
@@ -1729,13 +2032,15 @@ static int cmd_zoo(int argc, char **argv)
 		sc = scenario_load_file(path, err, sizeof(err));
 		if (!sc) {
 			/* a broken file that claims to be a zoo entry fails */
-			if (strstr(files.v[f], "bugs/")) {
+			if (claims_zoo(files.v[f], path)) {
 				fprintf(stderr, "%s\n", err);
 				bad_entries++;
 			}
 			free(files.v[f]);
 			continue;
 		}
+		if (sc->zoo && zoo_duplicate(&seen, sc->zoo->name, files.v[f]))
+			bad_entries++;
 		if (!sc->zoo || !zoo_wanted(sc, files.v[f], names, nr, used)) {
 			scenario_free(sc);
 			free(files.v[f]);
@@ -1771,6 +2076,7 @@ static int cmd_zoo(int argc, char **argv)
 		free(files.v[f]);
 	}
 	free(files.v);
+	names_free(&seen);
 	for (i = 0; i < nr; i++)
 		if (!used[i]) {
 			fprintf(stderr,

@@ -364,6 +364,7 @@ int policy_set(struct policy *p, const char *knob, const char *value,
 	       char *err, size_t errlen)
 {
 	const char *names[NR_KNOBS];
+	char q[CLIP_MAX];
 	const struct knob *k;
 	unsigned long long u;
 	unsigned v;
@@ -373,7 +374,8 @@ int policy_set(struct policy *p, const char *knob, const char *value,
 	if (id < 0) {
 		for (i = 0; i < NR_KNOBS; i++)
 			names[i] = knobs[i].name;
-		snprintf(err, errlen, "unknown policy knob '%s'", knob);
+		snprintf(err, errlen, "unknown policy knob '%s'",
+			 clip(q, knob));
 		suggest_close(err, errlen, knob, names, NR_KNOBS);
 		return -EINVAL;
 	}
@@ -383,7 +385,7 @@ int policy_set(struct policy *p, const char *knob, const char *value,
 		if (parse_bool(value, &v)) {
 			snprintf(err, errlen,
 				 "%s: '%s' is not a boolean (true or false)",
-				 k->name, value);
+				 k->name, clip(q, value));
 			return -EINVAL;
 		}
 		break;
@@ -392,8 +394,8 @@ int policy_set(struct policy *p, const char *knob, const char *value,
 			if (!strcmp(k->values[v], value))
 				break;
 		if (!k->values[v]) {
-			snprintf(err, errlen, "%s: '%s' is not one of ", k->name,
-				 value);
+			snprintf(err, errlen, "%s: '%s' is not one of ",
+				 k->name, clip(q, value));
 			list_names(err, errlen, k->values, -1);
 			return -EINVAL;
 		}
@@ -402,12 +404,12 @@ int policy_set(struct policy *p, const char *knob, const char *value,
 		if (parse_uint(value, &u)) {
 			snprintf(err, errlen,
 				 "%s: '%s' is not a non-negative number",
-				 k->name, value);
+				 k->name, clip(q, value));
 			return -EINVAL;
 		}
 		if (u < k->min || u > k->max) {
 			snprintf(err, errlen, "%s: %s is out of range [%u, %u]",
-				 k->name, value, k->min, k->max);
+				 k->name, clip(q, value), k->min, k->max);
 			return -EINVAL;
 		}
 		v = u;
@@ -425,13 +427,14 @@ int policy_apply_preset(struct policy *p, const char *name, char *err,
 {
 	const struct policy_preset *ps = policy_preset_find(name);
 	const char *names[16];
+	char q[CLIP_MAX];
 	int i;
 
 	if (!ps) {
 		for (i = 0; i < nr_policy_presets && i < 16; i++)
 			names[i] = policy_presets[i].name;
-		snprintf(err, errlen, "unknown policy preset '%s' (known: ",
-			 name);
+		snprintf(err, errlen,
+			 "unknown policy preset '%s' (known: ", clip(q, name));
 		list_names(err, errlen, names, i);
 		if (strlen(err) + 1 < errlen)
 			strcat(err, ")");

@@ -74,3 +74,61 @@ void suggest_close(char *buf, size_t len, const char *word,
 	if (found && used < len)
 		snprintf(buf + used, len - used, "?)");
 }
+
+const char *clip(char buf[CLIP_MAX], const char *s)
+{
+	size_t len = strlen(s), tail = CLIP_MAX - 100;
+
+	if (len < CLIP_MAX)
+		return s;
+	while (tail && ((unsigned char)s[len - tail] & 0xc0) == 0x80)
+		tail--;
+	snprintf(buf, CLIP_MAX, "%.96s...%s", s, s + len - tail);
+	return buf;
+}
+
+/* the longest '...' span of @s: its first byte and length, or NULL */
+static char *longest_quoted(char *s, size_t *lenp)
+{
+	char *p = s, *q, *r, *best = NULL;
+
+	*lenp = 0;
+	while ((q = strchr(p, '\'')) && (r = strchr(q + 1, '\''))) {
+		if ((size_t)(r - q - 1) > *lenp) {
+			best = q + 1;
+			*lenp = r - q - 1;
+		}
+		p = r + 1;
+	}
+	return best;
+}
+
+void shorten_quoted(char *s, size_t max)
+{
+	size_t len = strlen(s), qlen, keep, head, tail;
+	char *q;
+
+	while (len > max) {
+		q = longest_quoted(s, &qlen);
+		/* keep 8 bytes of each side of a span and the dots */
+		if (!q || qlen <= 16 + 3)
+			break;
+		keep = len - max + 3 < qlen - 16 ? qlen - (len - max + 3) : 16;
+		/* head and tail halves, on character boundaries */
+		head = keep / 2;
+		tail = keep - head;
+		while (head && ((unsigned char)q[head] & 0xc0) == 0x80)
+			head--;
+		while (tail && ((unsigned char)q[qlen - tail] & 0xc0) == 0x80)
+			tail--;
+		memcpy(q + head, "...", 3);
+		memmove(q + head + 3, q + qlen - tail,
+			len - (q - s) - (qlen - tail) + 1);
+		len = strlen(s);
+	}
+	if (len > max) {
+		while (max && ((unsigned char)s[max] & 0xc0) == 0x80)
+			max--;
+		s[max] = '\0';
+	}
+}

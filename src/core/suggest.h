@@ -23,4 +23,21 @@ unsigned edit_distance(const char *a, const char *b);
 void suggest_close(char *buf, size_t len, const char *word,
 		   const char *const *names, int nr);
 
+/*
+ * shorten_quoted - fit message @s into @max bytes (without the NUL)
+ *
+ * Cuts the middle of its longest quoted spans ('...'), the input the
+ * message quotes, to "..." until it fits, so the reason around them is
+ * never what is lost; the tail is cut only when that is not enough.
+ * Cuts fall on UTF-8 character boundaries.
+ */
+void shorten_quoted(char *s, size_t max);
+
+/*
+ * clip - @s for quoting in a fixed-size message: @s itself, or its head
+ * and tail around "..." in @buf, so that the message's reason fits
+ */
+#define CLIP_MAX 200
+const char *clip(char buf[CLIP_MAX], const char *s);
+
 #endif

@@ -16,6 +16,8 @@
  * agents finished.
  */
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -235,20 +237,20 @@ static const char *agent_name(struct world *w, int id)
 	return w->agents[id]->name;
 }
 
-static void json_str(struct strbuf *sb, const char *s)
+static void json_str(FILE *f, const char *s)
 {
-	sb_printf(sb, "\"");
+	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\')
-			sb_printf(sb, "\\%c", c);
+			fprintf(f, "\\%c", c);
 		else if (c < 0x20)
-			sb_printf(sb, "\\u%04x", c);
+			fprintf(f, "\\u%04x", c);
 		else
-			sb_printf(sb, "%c", c);
+			fputc(c, f);
 	}
-	sb_printf(sb, "\"");
+	fputc('"', f);
 }
 
 static void ev_label(struct world *w, const struct trace_event *e, char *buf,
@@ -267,21 +269,19 @@ static void ev_label(struct world *w, const struct trace_event *e, char *buf,
 }
 
 /* a named track: thread_name, and thread_sort_index = tid for the order */
-static void json_track(struct strbuf *sb, int tid, const char *name)
+static void json_track(FILE *f, int tid, const char *name)
 {
-	sb_printf(
-		sb,
+	fprintf(f,
 		",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"ts\":0,\"args\":{\"name\":",
 		tid);
-	json_str(sb, name);
-	sb_printf(
-		sb,
+	json_str(f, name);
+	fprintf(f,
 		"}},\n{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"ts\":0,\"args\":{\"sort_index\":%d}}",
 		tid, tid);
 }
 
 /* one track per CPU that has events, ordered by id, and per device */
-static void json_resource_tracks(struct world *w, struct strbuf *sb)
+static void json_resource_tracks(struct world *w, FILE *f)
 {
 	struct trace *t = w->trace;
 	unsigned char seen[0x10000 / 8] = { 0 };
@@ -296,10 +296,10 @@ static void json_resource_tracks(struct world *w, struct strbuf *sb)
 		if (!(seen[c / 8] & (1 << (c % 8))))
 			continue;
 		snprintf(name, sizeof(name), "CPU%d", c);
-		json_track(sb, TID_CPU + c, name);
+		json_track(f, TID_CPU + c, name);
 	}
 	for (c = 0; c < t->nr_devs; c++)
-		json_track(sb, TID_DEV + c, t->devs[c]);
+		json_track(f, TID_DEV + c, t->devs[c]);
 }
 
 /*
@@ -315,7 +315,7 @@ static void json_resource_tracks(struct world *w, struct strbuf *sb)
  * who opens the trace in Perfetto reads the report where it happened.
  * @nr counts from 1 in the order the reports were added (report_add()).
  */
-static void json_report_args(struct world *w, struct strbuf *sb, unsigned nr)
+static void json_report_args(struct world *w, FILE *f, unsigned nr)
 {
 	struct report *r;
 	unsigned i = 0;
@@ -324,77 +324,123 @@ static void json_report_args(struct world *w, struct strbuf *sb, unsigned nr)
 	list_for_each_entry(r, &w->reports, node) {
 		if (++i != nr)
 			continue;
-		sb_printf(sb, ",\"report\":");
-		json_str(sb, r->text ? r->text : "");
+		fprintf(f, ",\"report\":");
+		json_str(f, r->text ? r->text : "");
 		break;
 	}
 	world_unlock(w);
 }
 
-char *trace_to_json(struct world *w)
+void trace_write_json(struct world *w, FILE *f)
 {
 	struct trace *t = w->trace;
-	struct strbuf sb = { 0 };
 	char label[320], res[80];
 	size_t i;
 	int a;
 	bool det = world_is_det(w);
 
-	sb_printf(
-		&sb,
+	fprintf(f,
 		"{\"displayTimeUnit\":\"ns\",\"otherData\":{\"engine\":\"%s\",\"clock\":\"%s\"},\"traceEvents\":[\n",
 		w->ops->name, det ? "schedule step (1 step = 1us)" : "us");
-	sb_printf(
-		&sb,
+	fprintf(f,
 		"{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"ts\":0,\"args\":{\"name\":\"secmmu world\"}}");
 	for (a = -1; a < w->nr_agents; a++)
-		json_track(&sb, a + 1, agent_name(w, a));
-	json_resource_tracks(w, &sb);
+		json_track(f, a + 1, agent_name(w, a));
+	json_resource_tracks(w, f);
 	for (i = 0; i < t->n; i++) {
 		const struct trace_event *e = &t->ev[i];
 		unsigned long ts = det ? e->ts : e->ts / 1000;
 
 		ev_label(w, e, label, sizeof(label));
 		if (e->type == TR_ACQUIRE || e->type == TR_RELEASE) {
-			sb_printf(&sb, ",\n{\"name\":");
-			json_str(&sb, lockdep_class_name(w, e->cls));
-			sb_printf(
-				&sb,
+			fprintf(f, ",\n{\"name\":");
+			json_str(f, lockdep_class_name(w, e->cls));
+			fprintf(f,
 				",\"cat\":\"lock\",\"ph\":\"%s\",\"id\":%u,\"pid\":1,\"tid\":%d,\"ts\":%lu}",
 				e->type == TR_ACQUIRE ? "b" : "e", e->id,
 				e->agent + 1, ts);
 		}
 		if (e->track != TRACK_AGENT) {
 			res_name(w, e, res, sizeof(res));
-			sb_printf(&sb, ",\n{\"name\":");
-			json_str(&sb, e->text ? e->text : ev_names[e->type]);
-			sb_printf(
-				&sb,
+			fprintf(f, ",\n{\"name\":");
+			json_str(f, e->text ? e->text : ev_names[e->type]);
+			fprintf(f,
 				",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%d,\"ts\":%lu,\"args\":{\"seq\":%zu,\"agent\":",
 				e->track == TRACK_CPU ? "cpu" : "device",
 				res_tid(e), ts, i);
-			json_str(&sb, agent_name(w, e->agent));
-			sb_printf(&sb, "}}");
+			json_str(f, agent_name(w, e->agent));
+			fprintf(f, "}}");
 			snprintf(label, sizeof(label), "%s [%s] %s",
 				 ev_names[e->type], res,
 				 e->text ? e->text : "");
 		}
-		sb_printf(&sb, ",\n{\"name\":");
-		json_str(&sb, label);
-		sb_printf(
-			&sb,
+		fprintf(f, ",\n{\"name\":");
+		json_str(f, label);
+		fprintf(f,
 			",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%d,\"ts\":%lu,\"args\":{\"seq\":%zu",
 			ev_names[e->type], e->agent + 1, ts, i);
 		if (e->track != TRACK_AGENT) {
-			sb_printf(&sb, ",\"track\":");
-			json_str(&sb, res);
+			fprintf(f, ",\"track\":");
+			json_str(f, res);
 		}
 		if (e->type == TR_VIOLATION)
-			json_report_args(w, &sb, e->id);
-		sb_printf(&sb, "}}");
+			json_report_args(w, f, e->id);
+		fprintf(f, "}}");
 	}
-	sb_printf(&sb, "\n]}\n");
-	return sb.buf;
+	fprintf(f, "\n]}\n");
+}
+
+char *trace_to_json(struct world *w)
+{
+	size_t len;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	trace_write_json(w, f);
+	/* open_memstream sets buf at fclose */
+	if (fclose(f) || !buf)
+		abort();
+	return buf;
+}
+
+/* a FILE that hashes what is written to it (FNV-1a 64) */
+static ssize_t hash_write(void *cookie, const char *buf, size_t n)
+{
+	uint64_t *h = cookie;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*h ^= (unsigned char)buf[i];
+		*h *= 0x100000001b3ULL;
+	}
+	return n;
+}
+
+uint64_t trace_json_hash(struct world *w)
+{
+	static const cookie_io_functions_t io = { .write = hash_write };
+	uint64_t h = TRACE_HASH_INIT;
+	FILE *f = fopencookie(&h, "w", io);
+
+	if (!f)
+		abort();
+	trace_write_json(w, f);
+	if (fclose(f))
+		abort();
+	return h;
+}
+
+uint64_t trace_hash_str(const char *s)
+{
+	uint64_t h = TRACE_HASH_INIT;
+
+	for (; s && *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
 }
 
 /* ftrace-like: "      name-id   RESOURCE   [  step] event detail" */

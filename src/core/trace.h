@@ -11,6 +11,9 @@
 #ifndef SECMMU_CORE_TRACE_H
 #define SECMMU_CORE_TRACE_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include "world.h"
 
 enum trace_ev {
@@ -62,6 +65,16 @@ void trace_event_cpu(struct world *w, int cpu, const char *fmt, ...)
 void trace_event_dev(struct world *w, const char *kind, const char *name,
 		     int id, const char *fmt, ...) __printf(5, 6);
 char *trace_to_json(struct world *w);
+/* the same JSON, written to @f as it is formatted */
+void trace_write_json(struct world *w, FILE *f);
+/*
+ * FNV-1a 64 of the JSON trace, formatted into the hash without holding
+ * the text: two replays compare equal without either trace in memory.
+ * trace_hash_str() hashes a trace already formatted, to the same value.
+ */
+#define TRACE_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t trace_json_hash(struct world *w);
+uint64_t trace_hash_str(const char *s);
 char *trace_to_text(struct world *w);
 size_t trace_len(struct world *w);
 

@@ -77,6 +77,12 @@ struct explore_opts {
 	const char *schedule; /* STRAT_REPLAY */
 	bool stop_on_violation;
 	bool trace;
+	/*
+	 * with @trace: keep trace_hash instead of trace_json (for a long
+	 * execution the run's largest allocation), and no trace_text
+	 * either with @trace_no_text
+	 */
+	bool trace_hash_only, trace_no_text;
 	const char *model_name; /* for replay commands in reports */
 	int progress_fd;	/* -1: quiet */
 	unsigned progress_ms;	/* refresh interval; 0 = 500 ms */
@@ -156,6 +162,7 @@ struct explore_result {
 	bool first_hit; /* the first reports stop_kind (any kind without one) */
 	bool exhausted; /* dfs explored the whole bounded tree */
 	bool replay_verified; /* two replays gave the violation, same trace */
+	uint64_t trace_hash; /* of trace_json, with trace_hash_only */
 	double seconds;
 	unsigned long total_steps;
 	unsigned long subtrees; /* dfs split: subtrees entered */

@@ -5,8 +5,9 @@
  * with everything needed to replay it.
  *
  *   random  uniform choice at every step with more than one runnable
- *           agent; execution i of seed S uses seed S+i, so one execution
- *           replays with --seed S+i --iterations 1.
+ *           agent; execution i (0-based) of seed S uses seed S+i, so
+ *           the report's execution n (1-based) replays with
+ *           --seed S+n-1 --iterations 1.
  *   pct     Probabilistic Concurrency Testing (Burckhardt et al., ASPLOS
  *           2010): random distinct priorities, the highest runnable runs,
  *           and at d-1 random steps the running agent drops below all.
@@ -344,6 +345,8 @@ static int run_one(struct world *w, const struct model *m, struct explorer *ex,
 void explore_count_kinds(struct explore_result *r, struct world *w,
 			 unsigned long exec)
 {
+	/* count executions, not reports: one execution may report a kind often */
+	bool seen[ARRAY_SIZE(r->kinds)] = { false };
 	struct report *rep;
 	int i;
 
@@ -360,7 +363,9 @@ void explore_count_kinds(struct explore_result *r, struct world *w,
 			r->kinds[i].first_exec = exec;
 			r->kinds[i].count = 0;
 		}
-		r->kinds[i].count++;
+		if (!seen[i])
+			r->kinds[i].count++;
+		seen[i] = true;
 	}
 }
 
@@ -383,7 +388,8 @@ static void keep_first(struct explore_result *r, struct world *w,
 /* One traced replay of the kept failure; false on error. */
 static bool replay_traced(const struct model *m, const struct explore_opts *o,
 			  const struct explore_result *r,
-			  struct explore_result *rr)
+			  struct explore_result *rr, bool hash_only,
+			  bool no_text)
 {
 	struct explore_opts ro = *o;
 
@@ -391,6 +397,8 @@ static bool replay_traced(const struct model *m, const struct explore_opts *o,
 	ro.schedule = r->first_schedule;
 	ro.iterations = 1;
 	ro.trace = true;
+	ro.trace_hash_only = hash_only;
+	ro.trace_no_text = no_text;
 	ro.seed = r->first_seed;
 	ro.progress_fd = -1;
 	ro.exec_base = 0;
@@ -403,20 +411,23 @@ static bool replay_traced(const struct model *m, const struct explore_opts *o,
 /*
  * Re-run the kept failure twice with tracing on: the trace shows its
  * timeline, and comparing the two guards against hidden nondeterminism
- * (a model that reads something outside the engine).
+ * (a model that reads something outside the engine).  The second replay
+ * keeps only a hash of its trace, and the first's JSON is dropped unless
+ * the caller traces (--trace): a long execution's trace is held once.
  */
 void explore_replay_first(const struct model *m, const struct explore_opts *o,
 			  struct explore_result *r)
 {
 	struct explore_result a, b;
+	uint64_t ha;
 
-	if (!replay_traced(m, o, r, &a))
+	if (!replay_traced(m, o, r, &a, !o->trace, false))
 		return;
-	if (replay_traced(m, o, r, &b)) {
+	ha = o->trace ? trace_hash_str(a.trace_json) : a.trace_hash;
+	if (replay_traced(m, o, r, &b, true, true)) {
 		r->replay_verified = a.first_violation &&
 				     !strcmp(a.first_kind, r->first_kind) &&
-				     a.trace_json && b.trace_json &&
-				     !strcmp(a.trace_json, b.trace_json);
+				     b.first_violation && ha == b.trace_hash;
 		explore_result_free(&b);
 	}
 	free(r->trace_json);
@@ -575,8 +586,15 @@ int explore(const struct model *m, const struct explore_opts *o,
 						 !r->first_violation)) {
 			free(r->trace_json);
 			free(r->trace_text);
-			r->trace_json = trace_to_json(w);
-			r->trace_text = trace_to_text(w);
+			r->trace_json = r->trace_text = NULL;
+			if (o->trace_hash_only) {
+				r->trace_hash = trace_json_hash(w);
+				if (!o->trace_no_text)
+					r->trace_text = trace_to_text(w);
+			} else {
+				r->trace_json = trace_to_json(w);
+				r->trace_text = trace_to_text(w);
+			}
 		}
 		if (o->after_exec &&
 		    o->after_exec(o->after_arg, r, exec, w->nr_reports))

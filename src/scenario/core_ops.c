@@ -264,7 +264,7 @@ static const char *const core_violations[] = {
 	"destroy-held-lock", "lockdep-assert", "lockdep-overflow",
 	"bad-downgrade", "rcu-unbalanced", "srcu-unbalanced",
 	"srcu-self-deadlock", "exit-holding-locks", "exit-in-rcu",
-	"too-many-agents", "unexpected-value", "final-check", NULL,
+	"too-many-agents", "unexpected-value", "final-check", "self-join", NULL,
 };
 
 const struct scenario_subsys sc_core_subsys = {

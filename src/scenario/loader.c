@@ -117,31 +117,38 @@ char *sc_strdup(struct sc_loader *ld, const char *s)
 static int verror_at(struct sc_loader *ld, int line, int col, const char *fmt,
 		     va_list ap)
 {
-	char msg[1024];
+	char *msg, *out;
 	size_t used, i;
 	int n;
 
-	if (ld->failed)
+	if (ld->failed || !ld->errlen)
 		return -1;
 	ld->failed = true;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = snprintf(ld->err, ld->errlen, "%s:%d:%d: ", ld->file, line, col);
-	if (n < 0 || (size_t)n >= ld->errlen)
-		return -1;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	/* the whole line, escaped, then fitted: the quoted input gives way */
+	out = malloc(strlen(ld->file) + 32 + 4 * strlen(msg) + 1);
+	if (!out)
+		abort();
+	n = sprintf(out, "%s:%d:%d: ", ld->file, line, col);
 	used = n;
-	for (i = 0; msg[i] && used + 1 < ld->errlen; i++) {
+	for (i = 0; msg[i]; i++) {
 		unsigned char ch = msg[i];
 
 		if (ch >= 0x20 && ch != 0x7f)
-			ld->err[used++] = ch;
-		else if (used + 4 < ld->errlen)
-			used += snprintf(ld->err + used, ld->errlen - used,
-					 ch == '\n' ? "\\n" : ch == '\t' ? "\\t" : "\\x%02x",
-					 ch);
+			out[used++] = ch;
 		else
-			break;
+			used += sprintf(out + used,
+					ch == '\n' ? "\\n" :
+					ch == '\t' ? "\\t" :
+						     "\\x%02x",
+					ch);
 	}
-	ld->err[used] = 0;
+	out[used] = 0;
+	shorten_quoted(out, ld->errlen - 1);
+	memcpy(ld->err, out, strlen(out) + 1);
+	free(msg);
+	free(out);
 	return -1;
 }
 
@@ -509,10 +516,10 @@ static int check_keys(struct sc_loader *ld, const struct sc_node *map,
 			if (!strcmp(allowed[k], key->str))
 				break;
 		if (!allowed[k]) {
-			char msg[512];
+			char msg[512], q[CLIP_MAX];
 
 			snprintf(msg, sizeof(msg), "unknown key '%s' in %s",
-				 key->str, ctx);
+				 clip(q, key->str), ctx);
 			suggest_close(msg, sizeof(msg), key->str, allowed, -1);
 			return sc_error(ld, key, "%s", msg);
 		}
@@ -692,7 +699,7 @@ static int unknown_world_key(struct sc_loader *ld, const struct sc_node *key)
 {
 	const struct scenario_subsys *s;
 	const char *names[64];
-	char msg[512];
+	char msg[512], q[CLIP_MAX];
 	int i, j, n = 0;
 
 	for (i = 0; (s = scenario_subsys_at(i)); i++) {
@@ -701,7 +708,8 @@ static int unknown_world_key(struct sc_loader *ld, const struct sc_node *key)
 		for (j = 0; s->world_keys && s->world_keys[j].key && n < 64; j++)
 			names[n++] = s->world_keys[j].key;
 	}
-	snprintf(msg, sizeof(msg), "unknown key '%s' in 'world'", key->str);
+	snprintf(msg, sizeof(msg), "unknown key '%s' in 'world'",
+		 clip(q, key->str));
 	suggest_close(msg, sizeof(msg), key->str, names, n);
 	return sc_error(ld, key, "%s", msg);
 }
@@ -830,14 +838,14 @@ static int unknown_op(struct sc_loader *ld, const struct sc_node *n)
 {
 	const struct scenario_subsys *s;
 	const char *names[128];
-	char msg[512];
+	char msg[512], q[CLIP_MAX];
 	int i, j, nr = 0;
 
 	names[nr++] = "loop";
 	for (i = 0; (s = scenario_subsys_at(i)); i++)
 		for (j = 0; s->ops && s->ops[j].name && nr < 128; j++)
 			names[nr++] = s->ops[j].name;
-	snprintf(msg, sizeof(msg), "unknown operation '%s'", n->str);
+	snprintf(msg, sizeof(msg), "unknown operation '%s'", clip(q, n->str));
 	suggest_close(msg, sizeof(msg), n->str, names, nr);
 	return sc_error(ld, n, "%s", msg);
 }
@@ -878,7 +886,7 @@ static int parse_arg(struct sc_loader *ld, const char *opname,
 		     int self, struct sc_arg *out)
 {
 	struct scenario *sc = ld->sc;
-	char name[96], buf[160], msg[512];
+	char name[96], buf[160], msg[512], q[CLIP_MAX];
 	const char *s;
 	int idx;
 
@@ -914,7 +922,7 @@ static int parse_arg(struct sc_loader *ld, const char *opname,
 			for (i = 0; i < sc->nr_objs; i++)
 				names[i] = sc->objs[i].name;
 			snprintf(msg, sizeof(msg),
-				 "'%s' is not defined in 'world'", s);
+				 "'%s' is not defined in 'world'", clip(q, s));
 			suggest_close(msg, sizeof(msg), s, names, sc->nr_objs);
 			return sc_error(ld, v, "%s", msg);
 		}
@@ -935,7 +943,8 @@ static int parse_arg(struct sc_loader *ld, const char *opname,
 
 			for (i = 0; i < sc->nr_agents; i++)
 				names[i] = sc->agents[i].name;
-			snprintf(msg, sizeof(msg), "no agent is named '%s'", s);
+			snprintf(msg, sizeof(msg), "no agent is named '%s'",
+				 clip(q, s));
 			suggest_close(msg, sizeof(msg), s, names, sc->nr_agents);
 			return sc_error(ld, v, "%s", msg);
 		}
@@ -1237,7 +1246,7 @@ static int compile_check(struct sc_loader *ld, const struct sc_node *str,
 	const struct scenario_value_type *t;
 	struct token tok[SC_MAX_PARAMS + 3];
 	struct sc_node fake;
-	char msg[512];
+	char msg[512], q[CLIP_MAX];
 	int nr, nr_params, i;
 
 	nr = tokenize(ld, str, tok, ARRAY_SIZE(tok));
@@ -1254,9 +1263,10 @@ static int compile_check(struct sc_loader *ld, const struct sc_node *str,
 		for (i = 0; (s = scenario_subsys_at(i)); i++)
 			for (j = 0; s->values && s->values[j].name && n < 64; j++)
 				names[n++] = s->values[j].name;
-		snprintf(msg, sizeof(msg),
-			 "unknown value '%s' in a final check (write e.g. 'counter x == 2')",
-			 tok[0].text);
+		snprintf(
+			msg, sizeof(msg),
+			"unknown value '%s' in a final check (write e.g. 'counter x == 2')",
+			clip(q, tok[0].text));
 		suggest_close(msg, sizeof(msg), tok[0].text, names, n);
 		return error_at(ld, str->line, tok[0].col, "%s", msg);
 	}
@@ -1346,7 +1356,7 @@ static int compile_final(struct sc_loader *ld, const struct sc_node *list)
 static int compile_expect(struct sc_loader *ld, const struct sc_node *n)
 {
 	const struct scenario_subsys *s;
-	char msg[512];
+	char msg[512], q[CLIP_MAX];
 	const char *e;
 	int i, j;
 
@@ -1364,9 +1374,10 @@ static int compile_expect(struct sc_loader *ld, const struct sc_node *n)
 			ld->sc->expect = e;
 			return 0;
 		}
-	snprintf(msg, sizeof(msg),
-		 "'expect' must be 'clean' or a violation kind this scenario can report; '%s' is not one",
-		 e);
+	snprintf(
+		msg, sizeof(msg),
+		"'expect' must be 'clean' or a violation kind this scenario can report; '%s' is not one",
+		clip(q, e));
 	suggest_close(msg, sizeof(msg), e, ld->kinds, ld->nr_kinds);
 	return sc_error(ld, n, "%s", msg);
 }

@@ -35,6 +35,7 @@
  * serialises nothing here, so scenarios for it should not race on
  * region names).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -856,10 +857,62 @@ static void op_ksm_merge(struct sc_ctx *x, const struct sc_op *op)
 		"offset", SCP_INT, false, NULL, 0, ADDR_MAX \
 	}
 #define EXPECT STR("expect", false)
-#define OP(n, h, e, ...)                                                   \
-	{                                                                  \
-		.name = n, .help = h, .exec = e, .params = { __VA_ARGS__ } \
+#define OP(n, h, e, ...)                                               \
+	{                                                              \
+		.name = n, .help = h, .exec = e, .check = mm_op_check, \
+		.params = {                                            \
+			__VA_ARGS__                                    \
+		}                                                      \
 	}
+
+/* the index of @op's parameter @name, or -1 */
+static int mm_param(const struct sc_op *op, const char *name)
+{
+	int i;
+
+	for (i = 0; i < SC_MAX_PARAMS && op->type->params[i].name; i++)
+		if (!strcmp(op->type->params[i].name, name))
+			return i;
+	return -1;
+}
+
+/*
+ * Load-time checks across an mm op's parameters: one address (`addr`
+ * or `region`, never both, as the mirror ops); a CPU access (read,
+ * write) of an 8-byte-aligned word, since the model moves whole words
+ * and an unaligned one would touch two (x86 would not fault, the model
+ * cannot express it: refused rather than silently rounded); a fork into
+ * another process than its parent.
+ */
+static int mm_op_check(struct sc_loader *ld, const struct sc_op *op,
+		       const struct sc_node *key,
+		       const struct sc_node *const *at)
+{
+	int addr = mm_param(op, "addr"), region = mm_param(op, "region");
+	int off = mm_param(op, "offset");
+	const char *name = op->type->name;
+	unsigned long va;
+
+	if (addr >= 0 && region >= 0 && op->args[addr].set &&
+	    op->args[region].set)
+		return sc_error(ld, at[region],
+				"'%s' takes 'addr' or 'region', not both",
+				name);
+	if (!strcmp(name, "fork") && op->args[0].ref == op->args[1].ref)
+		return sc_error(
+			ld, at[1],
+			"'fork': 'child' must be another process than 'proc'");
+	if (strcmp(name, "read") && strcmp(name, "write"))
+		return 0;
+	va = (op->args[addr].set ? op->args[addr].i : 0) +
+	     (op->args[off].set ? op->args[off].i : 0);
+	if (va & 7)
+		return sc_error(
+			ld, at[op->args[off].set ? off : addr],
+			"'%s' of %#lx: not 8-byte aligned (the model accesses whole words)",
+			name, va);
+	return 0;
+}
 
 static const struct scenario_op_type mm_ops[] = {
 	OP("mmap", "mmap(2) in proc; `as` names the region", op_mmap, PROC,
@@ -928,26 +981,39 @@ static bool where_addr(struct sc_run *run, const char *s, unsigned long *va)
 	size_t n = strcspn(s, "+");
 	struct mm_sc_region *r;
 
+	errno = 0;
 	*va = strtoul(s, &end, 0);
 	if (*s >= '0' && *s <= '9' && !*end)
-		return true;
+		goto check;
 	if (st && n < sizeof(name)) {
 		memcpy(name, s, n);
 		name[n] = 0;
 		r = region_find(st, name);
 		*va = r ? region_addr(r) : 0;
 		if (r && !s[n])
-			return true;
+			goto check;
 		if (r && s[n + 1] >= '0' && s[n + 1] <= '9') {
-			*va += strtoul(s + n + 1, &end, 0);
+			unsigned long off = strtoul(s + n + 1, &end, 0);
+
+			/* no wrapping around to a small address */
+			*va = off < TASK_SIZE ? *va + off : ULONG_MAX;
 			if (!*end)
-				return true;
+				goto check;
 		}
 	}
 	report_add(
 		run->w, "scenario-error",
 		"final check: '%s' is not an address, a mapped region or REGION+OFFSET\n",
 		s);
+	return false;
+check:
+	/* the page-table walk below covers user addresses only */
+	if (!errno && *va < TASK_SIZE)
+		return true;
+	report_add(
+		run->w, "scenario-error",
+		"final check: '%s' is outside the user address space [0, %#lx)\n",
+		s, (unsigned long)TASK_SIZE);
 	return false;
 }
 
@@ -1067,6 +1133,16 @@ static const char *const mm_violations[] = {
 	"syscall-failed",
 	"unexpected-errno",
 	"scenario-error",
+	/* the value oracle's (check/oracle.c), which every mm world runs */
+	"lost-write",
+	"access-after-munmap",
+	"permission",
+	"access-after-truncate",
+	"spurious-fault",
+	/* mm/mmu_notifier.c's, for any subscriber a scenario registers */
+	"notifier-after-unregister",
+	"notifier-bad-return",
+	"notifier-ops-conflict",
 	NULL,
 };
 
