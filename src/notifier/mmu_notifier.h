@@ -337,6 +337,9 @@ int mmu_notifier_invalidate_range_start_nonblock(
 	struct mmu_notifier_range *range);
 void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
 				       struct mmu_notifier_range *range);
+void mmu_notifier_invalidate_range_only_end(
+	struct mmu_notifier_subscriptions *subs,
+	struct mmu_notifier_range *range);
 void mmu_notifier_arch_invalidate_secondary_tlbs(
 	struct mmu_notifier_subscriptions *subs, unsigned long start,
 	unsigned long end);
