@@ -33,6 +33,12 @@ static const char *const iommu_fault_during_invalidation_values[] = {
 	NULL,
 };
 
+static const char *const tlb_flush_batched_values[] = {
+	[TLB_FLUSH_BATCHED_COUNTERS] = "counters",
+	[TLB_FLUSH_BATCHED_BOOL] = "bool",
+	NULL,
+};
+
 static const char *const iommu_dma_invalidation_values[] = {
 	"strict", /* IOMMU_DMA_STRICT (src/iommu/dma-iommu.h) */
 	"deferred", /* IOMMU_DMA_DEFERRED */
@@ -150,6 +156,14 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "move_page_tables() moves a whole PTE table when source, destination and length cover a whole PMD (move_normal_pmd), and a whole PMD table when they cover a whole PUD (move_normal_pud); false moves every PTE one by one, as kernels without CONFIG_HAVE_MOVE_PMD do",
 		.history = "CONFIG_HAVE_MOVE_PMD and move_normal_pmd() came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\"; older kernels, and the linux-4.13/4.12 presets, move PTEs only",
 	},
+	[KNOB_RMAP_TLB_FLUSH_BATCHED] = {
+		.name = "rmap.tlb_flush_batched",
+		.type = KNOB_ENUM,
+		.values = tlb_flush_batched_values,
+		.def = TLB_FLUSH_BATCHED_COUNTERS,
+		.meaning = "what mm->tlb_flush_batched is: counters = pending and flushed generations (reclaim's set_tlb_ubc_flush_pending increments pending; flush_tlb_batched_pending flushes while they differ and records the flush with a cmpxchg that fails if a new flush was deferred meanwhile); bool = a flag that flush_tlb_batched_pending clears after its flush, even when reclaim set it again for another page-table page during that flush, so the next mprotect/munmap on that page skips its flush",
+		.history = "bool from 4.13 (3ea277194daa \"mm, mprotect: flush TLB if potentially racing with a parallel reclaim leaving stale TLB entries\") until 5ee2fa2f0636 \"mm/rmap: fix potential batched TLB flush race\" (Huang Ying, reported by syzbot/KCSAN in Nov 2021; in the Jan 2022 mm merge, so 5.17: version taken from that merge's commit list, not checked against a tag)",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -177,6 +191,7 @@ const struct policy_preset policy_presets[] = {
 		.desc = "before the mremap TLB-flush fix (CVE-2018-18281); has the 4.13 batched-flush fix",
 		.set = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
+			{ KNOB_RMAP_TLB_FLUSH_BATCHED, TLB_FLUSH_BATCHED_BOOL },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
@@ -189,6 +204,7 @@ const struct policy_preset policy_presets[] = {
 		.set = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_RMAP_BATCHED_FLUSH_PENDING, false },
+			{ KNOB_RMAP_TLB_FLUSH_BATCHED, TLB_FLUSH_BATCHED_BOOL },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },

@@ -44,6 +44,7 @@ enum knob_id {
 	KNOB_CHECK_VALUE_ORACLE,
 	KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS,
 	KNOB_MREMAP_MOVE_PMD,
+	KNOB_RMAP_TLB_FLUSH_BATCHED,
 	NR_KNOBS,
 };
 
@@ -52,6 +53,12 @@ enum secondary_tlb_flush {
 	SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH,
 	SECONDARY_TLB_FLUSH_IN_RANGE_END,
 	SECONDARY_TLB_FLUSH_NONE,
+};
+
+/* values of rmap.tlb_flush_batched */
+enum tlb_flush_batched_kind {
+	TLB_FLUSH_BATCHED_COUNTERS,
+	TLB_FLUSH_BATCHED_BOOL,
 };
 
 /* values of iommu.fault_during_invalidation */

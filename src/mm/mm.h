@@ -443,6 +443,7 @@ void try_to_unmap_flush(struct mm_world *mmw,
 			struct tlbflush_unmap_batch *tlb_ubc);
 void try_to_unmap_flush_dirty(struct mm_world *mmw,
 			      struct tlbflush_unmap_batch *tlb_ubc);
+bool mm_tlb_flush_batched_pending(struct mm_struct *mm);
 void flush_tlb_batched_pending(struct mm_struct *mm);
 bool try_to_migrate(struct folio *folio, struct rmap_mm_set *set);
 
