@@ -840,7 +840,8 @@ static void test_models_bugs_found(void **state)
 }
 
 /* the deferral to invalidate_range_end is safe while range_end still
- * invalidates: 4.12's policy (DFS bound 2 in long_test.sh) */
+ * invalidates: 4.10's policy, the last with the deferral (DFS bound 2 in
+ * long_test.sh) */
 static void test_reclaim_deferral_safe_pre66(void **state)
 {
 	struct policy_model pm;
@@ -848,7 +849,7 @@ static void test_reclaim_deferral_safe_pre66(void **state)
 
 	(void)state;
 	policy_init_default(&p);
-	assert_int_equal(policy_apply_preset(&p, "linux-4.12", NULL, 0), 0);
+	assert_int_equal(policy_apply_preset(&p, "linux-4.10", NULL, 0), 0);
 	assert_false(p.v[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL]);
 	policy_model_init(&pm, builtin_find("sva-vs-reclaim"), &p);
 	expect_clean(&pm.m, STRAT_DFS, 0, 1);
