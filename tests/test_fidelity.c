@@ -11,6 +11,9 @@
  *    found with notifier.secondary_tlb_flush=none.
  *  - mm->tlb_flush_batched: the 4.13 boolean loses a deferred flush
  *    (zoo entry reclaim-batched-flag), the 5.17 counters do not.
+ *  - pre-4.19 move_ptes() flushed a dirty move under the old PTL.
+ *  - KSM write_protect_page() flushes a read-only clean PTE of an
+ *    AnonExclusive page or while a flush is pending.
  *
  * `test_fidelity SCENARIOS_DIR` (suite unit).
  */
@@ -28,6 +31,11 @@
 #include "core/world.h"
 #include "engine/engine.h"
 #include "scenario/scenario.h"
+
+#define NR_FRAMES 256
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#include "mm_fixture.h"
 
 static const char *scenarios_dir = "scenarios";
 
@@ -138,12 +146,64 @@ static void test_tlb_flush_batched_counters(void **state)
 			 0);
 }
 
+/* pre-4.19 move_ptes() flushed a dirty move before the old PTL dropped */
+static void test_pre419_dirty_move_flushed(void **state)
+{
+	char kind[40];
+
+	(void)state;
+	assert_int_equal(explore_file("models/mremap-truncate-dirty.yaml",
+				      "linux-4.13", NULL, NULL, 5000, kind),
+			 0);
+	/* the clean page of the CVE is still found */
+	assert_true(explore_file("bugs/mremap-truncate-cve-2018-18281.yaml",
+				 "linux-4.13", NULL, NULL, 5000, kind) > 0);
+	assert_string_equal(kind, "stale-tlb");
+}
+
+/*
+ * KSM's write_protect_page() must clear and flush a PTE that is already
+ * read-only and clean when the page is still AnonExclusive or a flush of
+ * the mm is pending: here mprotect() has write-protected page 1 and not
+ * flushed yet, so CPU0 still holds its writable entry.  Without the flush
+ * page 1 becomes the KSM page that page 2 maps too, and CPU0's write
+ * through the old entry lands in both.
+ */
+static void test_ksm_write_protect_flushes(void **state)
+{
+	struct fx *f = *state;
+	unsigned long a = vm_mmap(f->mm, NULL, 0, 2 * PAGE_SIZE, RW, ANON, 0);
+	spinlock_t *ptl;
+	pte_t *pte;
+	uint64_t v;
+
+	assert_false(IS_ERR_VALUE(a));
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 77), 0);
+	assert_int_equal(cpu_write(f->c1, f->mm, a + PAGE_SIZE + 8, 77), 0);
+	assert_int_equal(do_madvise(f->mm, a, 2 * PAGE_SIZE, MADV_MERGEABLE),
+			 0);
+	/* change_pte_range() of a pending mprotect: PTE changed, no flush */
+	inc_tlb_flush_pending(f->mm);
+	pte = pte_offset_map_lock(f->mm, mm_find_pmd(f->mm, a), a, &ptl);
+	set_pte_at(f->mm, a, pte, pte_mkclean(pte_wrprotect(ptep_get(pte))));
+	pte_unmap_unlock(pte, ptl);
+	assert_int_equal(ksm_merge_pair(f->mm, a, a + PAGE_SIZE), 0);
+	/* CPU0's write must fault and break COW, not reach the KSM page */
+	assert_int_equal(cpu_write(f->c0, f->mm, a + 8, 5), 0);
+	assert_int_equal(cpu_read(f->c1, f->mm, a + PAGE_SIZE + 8, &v), 0);
+	assert_int_equal(v, 77);
+	dec_tlb_flush_pending(f->mm);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pre66_gather_batch_notifies),
 		cmocka_unit_test(test_pre66_cow_break_notifies),
 		cmocka_unit_test(test_tlb_flush_batched_counters),
+		cmocka_unit_test(test_pre419_dirty_move_flushed),
+		cmocka_unit_test_setup_teardown(test_ksm_write_protect_flushes,
+						fx_setup, fx_teardown),
 	};
 
 	if (argc > 1)

@@ -27,7 +27,7 @@
  *    move_page_tables (UNMAP over the old range, mremap.c).
  *    try_to_unmap_one (CLEAR, one page; also for migration entries, as
  *    try_to_migrate_one does; rmap.c), KSM write_protect_page
- *    (PROTECTION_PAGE) and replace_page (CLEAR) (ksm.c).
+ *    (CLEAR, as Linux's) and replace_page (CLEAR) (ksm.c).
  *    clear_refs_write (SOFT_DIRTY, whole address space;
  *    src/fs/proc_task_mmu.c).
  *    Page aging: folio_referenced_one -> clear_flush_young, idle
