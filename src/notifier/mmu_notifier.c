@@ -488,11 +488,16 @@ static void mn_call_release(struct mmu_notifier *sub)
 	MN_CALL_VOID(sub, "release", sub->ops->release(sub, sub->mm));
 }
 
+/*
+ * Not inside non_block_start(): Linux's mn_itree_invalidate() calls
+ * ->invalidate() bare; only the plain subscribers' start and end are
+ * bracketed.  An interval callback's duty in a non-blockable range is
+ * to return false rather than sleep, which nothing enforces.
+ */
 static bool mn_call_invalidate(struct mmu_interval_notifier *isub,
 			       const struct mmu_notifier_range *range,
 			       unsigned long cur_seq)
 {
-	bool saved = mn_noblock_begin(range);
 	bool ok;
 
 	if (mn_cb_enter(&isub->__dead, &isub->__in_cb))
@@ -503,7 +508,6 @@ static bool mn_call_invalidate(struct mmu_interval_notifier *isub,
 			isub->interval_tree.last);
 	ok = isub->ops->invalidate(isub, range, cur_seq);
 	mn_cb_exit(&isub->__in_cb);
-	mn_noblock_end(range, saved);
 	return ok;
 }
 
