@@ -622,9 +622,13 @@ static void test_reuse_upgrade(void **state)
 	const char *kv[] = { "iommu.invalidate_on_upgrade", "false", NULL };
 	struct fx *f = fx_new_policy(NULL, true, true);
 	struct fx *g = fx_new_policy(kv, true, true);
+	struct fx *h = fx_new_policy(kv, true, true);
 	uint64_t v;
 
 	(void)state;
+	/* the livelock is arm64's: an SMMU keeps the read-only entry */
+	f->w->arch = WORLD_ARCH_ARM64;
+	g->w->arch = WORLD_ARCH_ARM64;
 	fx_map_bind(f);
 	fx_run(f, body_reuse);
 	assert_int_equal(f->ret, 0);
@@ -641,6 +645,13 @@ static void test_reuse_upgrade(void **state)
 			 policy_uint(g->w, KNOB_IOMMU_REFAULT_LIMIT) + 1);
 	assert_true(report_has(g->w, "device-failure"));
 	fx_done(g, "iopf-livelock");
+	/* x86: nothing invalidates on the upgrade, and nothing needs to:
+	 * VT-d walks again after the permission fault */
+	fx_map_bind(h);
+	fx_run(h, body_reuse);
+	assert_int_equal(h->ret, 0);
+	assert_false(h->dev->failed);
+	fx_done(h, NULL);
 }
 
 /* AMD IOMMUv2 before 3.19: under "none" the bond brackets invalidations

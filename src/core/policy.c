@@ -110,7 +110,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.name = "iommu.invalidate_on_upgrade",
 		.type = KNOB_BOOL,
 		.def = true,
-		.meaning = "a PTE made more permissive (read-only to writable: mprotect, a write fault reusing the page) also invalidates the secondary TLBs of the mm; false leaves an IOTLB that caches permissions with its read-only entry, and the device faults forever on a page the fault handler finds already writable",
+		.meaning = "under arch arm64 (world: arch:), a PTE made more permissive in ptep_set_access_flags (a write fault reusing the page) also invalidates the secondary TLBs of the mm, through arm64's flush_tlb_page; false leaves an SMMU IOTLB, which keeps a read-only entry after a permission fault, with that entry, and the device faults forever on a page the fault handler finds already writable.  No effect under x86: its ptep_set_access_flags never flushes, and VT-d walks again after a permission fault",
 		.history = "arm64 SMMUv3 SVA, fixed in 6.6 by 6bbd42e2df8f \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (Alistair Popple, 2023): the secondary flush moved into the arch TLB flush, which arm64 also does on a permission upgrade",
 	},
 	[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL] = {

@@ -147,7 +147,13 @@ struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr,
 	return pfn_to_page(pm, pfn);
 }
 
-/* x86: a changed PTE is written only on a write fault */
+/*
+ * A changed PTE is written only on a write fault.  x86 flushes nothing
+ * here (a CPU drops an entry that faults, so the next access walks
+ * again); arm64 (world->arch) flushes the page after a dirty change, and
+ * since 6.6 that flush reaches the secondary TLBs (src/iommu), which an
+ * SMMU needs since it keeps a read-only entry after a permission fault.
+ */
 int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pte_t *ptep, pte_t entry, int dirty)
 {
@@ -156,9 +162,8 @@ int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 
 	if (changed && dirty) {
 		set_pte_at(vma->vm_mm, address, ptep, entry);
-		/* a read-only PTE made writable: arm64 flushes here, and
-		 * since 6.6 that reaches the secondary TLBs (src/iommu) */
-		if (!pte_write(old) && pte_write(entry))
+		if (vma->vm_mm->mmw->w->arch == WORLD_ARCH_ARM64 &&
+		    !pte_write(old) && pte_write(entry))
 			mmu_notifier_invalidate_secondary_upgrade(
 				vma, address & PAGE_MASK,
 				(address & PAGE_MASK) + PAGE_SIZE);
