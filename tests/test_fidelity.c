@@ -198,8 +198,9 @@ static void test_arch_upgrade(void **state)
 	text = calloc(1, len + 1);
 	assert_int_equal(fread(text, 1, len, fp), len);
 	fclose(fp);
-	at = strstr(text, "arch: arm64");
+	at = strstr(text, "\n  arch: arm64"); /* the key, not a comment */
 	assert_non_null(at);
+	at += 3;
 	memcpy(at, "arch:   x86", 11);
 	sc = scenario_load_buffer("x86.yaml", text, len, err, sizeof(err));
 	assert_non_null(sc);
