@@ -138,7 +138,8 @@ static void test_tlb_flush_batched_counters(void **state)
 	/* the write after mprotect() returned, seen by the access check or
 	 * the permission check, whichever runs first */
 	assert_true(!strcmp(kind, "value") || !strcmp(kind, "permission"));
-	assert_int_equal(explore_file_depth(file, NULL, "rmap.tlb_flush_batched",
+	assert_int_equal(explore_file_depth(file, NULL,
+					    "rmap.tlb_flush_batched",
 					    "counters", 4, 10000, kind),
 			 0);
 	/* linux-6.1 has the counters */
@@ -213,8 +214,8 @@ static void test_arch_upgrade(void **state)
 	scenario_free(sc);
 	/* a bad arch is a load error at its place */
 	memcpy(at, "arch:  mips", 11);
-	assert_null(scenario_load_buffer("bad.yaml", text, len, err,
-					 sizeof(err)));
+	assert_null(
+		scenario_load_buffer("bad.yaml", text, len, err, sizeof(err)));
 	assert_non_null(strstr(err, "bad.yaml:"));
 	assert_non_null(strstr(err, "unknown arch 'mips' (x86 or arm64)"));
 	free(text);
