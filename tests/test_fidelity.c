@@ -11,7 +11,8 @@
  *    found with notifier.secondary_tlb_flush=none.
  *  - mm->tlb_flush_batched: the 4.13 boolean loses a deferred flush
  *    (zoo entry reclaim-batched-flag), the 5.17 counters do not.
- *  - world: arch: the 2023 upgrade livelock is arm64's, clean on x86.
+ *  - world: arch: the 2023 upgrade livelock is arm64's, clean on x86;
+ *    an mprotect upgrade reaches secondaries through the gather's flush.
  *  - pre-4.19 move_ptes() flushed a dirty move under the old PTL.
  *  - KSM write_protect_page() flushes a read-only clean PTE of an
  *    AnonExclusive page or while a flush is pending.
@@ -31,6 +32,7 @@
 #include "core/policy.h"
 #include "core/world.h"
 #include "engine/engine.h"
+#include "notifier/mmu_notifier.h"
 #include "scenario/scenario.h"
 
 #define NR_FRAMES 256
@@ -221,6 +223,61 @@ static void test_arch_upgrade(void **state)
 	free(text);
 }
 
+struct count_sub {
+	struct mmu_notifier mn;
+	int calls;
+};
+
+static void count_tlbs(struct mmu_notifier *mn, struct mm_struct *mm,
+		       unsigned long start, unsigned long end)
+{
+	container_of(mn, struct count_sub, mn)->calls++;
+}
+
+static const struct mmu_notifier_ops count_ops = {
+	.arch_invalidate_secondary_tlbs = count_tlbs,
+};
+
+/* secondary invalidations made by mprotect(PROT_READ|PROT_WRITE) of a
+ * read-only page under @arch */
+static int mprotect_upgrade_calls(struct fx *f, int arch)
+{
+	struct count_sub c = { .mn.ops = &count_ops };
+	unsigned long a =
+		vm_mmap(f->mm, NULL, 0, PAGE_SIZE, PROT_READ, ANON, 0);
+	uint64_t v;
+
+	assert_false(IS_ERR_VALUE(a));
+	f->w->arch = arch;
+	assert_int_equal(cpu_read(f->c0, f->mm, a, &v), 0);
+	assert_int_equal(
+		mmu_notifier_register(&c.mn, f->mm->notifier_subscriptions), 0);
+	assert_int_equal(do_mprotect_pkey(f->mm, a, PAGE_SIZE, RW, -1), 0);
+	mmu_notifier_unregister(&c.mn, f->mm->notifier_subscriptions);
+	assert_int_equal(vm_munmap(f->mm, a, PAGE_SIZE), 0);
+	return c.calls;
+}
+
+/*
+ * An mprotect upgrade reaches the secondaries through the gather's flush
+ * on both architectures (x86's pte_needs_flush() flushes a change of RW
+ * either way), before 6.6 too (tlb_flush_mmu_tlbonly()'s
+ * ->invalidate_range()): the explicit upgrade call is gone from
+ * change_pte_range().
+ */
+static void test_arch_mprotect_upgrade(void **state)
+{
+	struct fx *f = *state;
+
+	assert_true(mprotect_upgrade_calls(f, WORLD_ARCH_X86) > 0);
+	assert_true(mprotect_upgrade_calls(f, WORLD_ARCH_ARM64) > 0);
+	f->w->policy->v[KNOB_NOTIFIER_SECONDARY_TLB_FLUSH] =
+		SECONDARY_TLB_FLUSH_IN_RANGE_END;
+	f->w->policy->v[KNOB_IOMMU_INVALIDATE_ON_UPGRADE] = false;
+	assert_true(mprotect_upgrade_calls(f, WORLD_ARCH_X86) > 0);
+	f->w->arch = WORLD_ARCH_X86;
+}
+
 /*
  * KSM's write_protect_page() must clear and flush a PTE that is already
  * read-only and clean when the page is still AnonExclusive or a flush of
@@ -263,6 +320,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_tlb_flush_batched_counters),
 		cmocka_unit_test(test_pre419_dirty_move_flushed),
 		cmocka_unit_test(test_arch_upgrade),
+		cmocka_unit_test_setup_teardown(test_arch_mprotect_upgrade,
+						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_ksm_write_protect_flushes,
 						fx_setup, fx_teardown),
 	};
