@@ -513,8 +513,8 @@ int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pte_t *ptep, pte_t entry, int dirty);
 pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address,
 		       pte_t *ptep);
-pte_t ptep_clear_flush_notify(struct vm_area_struct *vma,
-			      unsigned long address, pte_t *ptep);
+pte_t ptep_clear_flush_notify(struct vm_area_struct *vma, unsigned long address,
+			      pte_t *ptep);
 void unmap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		      unsigned long addr, unsigned long end);
 void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,

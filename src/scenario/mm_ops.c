@@ -163,8 +163,10 @@ static int memory_parse(struct sc_loader *ld, void *cfg,
 /* `arch: x86 | arm64`: where the two differ (world->arch) */
 static int arch_parse(struct sc_loader *ld, void *cfg, const struct sc_node *n)
 {
-	static const char *const names[] = { [WORLD_ARCH_X86] = "x86",
-					     [WORLD_ARCH_ARM64] = "arm64" };
+	static const char *const names[] = {
+		[WORLD_ARCH_X86] = "x86",
+		[WORLD_ARCH_ARM64] = "arm64",
+	};
 	unsigned i;
 
 	if (!sc_is_scalar(n))
