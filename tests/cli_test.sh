@@ -335,8 +335,8 @@ expect 1 "timeline \([0-9]+ steps up to the violation" -- explore abba
 
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
-expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race, fixed in 4.13 by 3ea277194daa" -- zoo
-expect 0 "^clear-refs-flush +ok +[0-9]+ execs / [0-9.]+s +1000 execs +5.10 era" -- zoo
+expect 0 "^reclaim-mprotect +ok +[0-9]+ execs / [0-9.]+s +5000 execs +2017 race \(batched unmap flush: x86 only then\), fixed in 4.13 by 3ea277194daa" -- zoo
+expect 0 "^clear-refs-flush +ok +[0-9]+ execs / [0-9.]+s +1000 execs +5.5-5.11 \(0758cd830494" -- zoo
 expect 0 "^mirror-read-retry +ok +[0-9]+ execs / [0-9.]+s +2000 execs +driver bug: HMM mirrors must check mmu_interval_read_retry" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mirror-read-retry
 expect 0 "bugs/mirror-read-retry.yaml +expect install-in-invalidation +a mirror device installs without" -- list
@@ -349,15 +349,15 @@ expect 0 "^sva-nested-flush +ok +[0-9]+ execs / [0-9.]+s +2000 execs +6.6 6bbd42
 expect 1 "a window of [0-9]+ steps" -- explore dma-unmap-vs-dma-deferred --strategy pct --iterations 2000
 # the IOMMU/SVA entries (issue 5)
 expect 0 "^sva-refault +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2014" -- zoo sva-refault
-expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +2023" -- zoo sva-upgrade
-expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +2017" -- zoo rmap-secondary
-expect 0 "^sva-clear-refs +ok +[0-9]+ execs / [0-9.]+s +500 execs +the soft-dirty write-protect must reach secondary TLBs" -- zoo sva-clear-refs
-expect 0 "^sva-mremap-merge +ok +[0-9]+ execs / [0-9.]+s +2000 execs +pre-6.6" -- zoo sva-mremap-merge
+expect 0 "^sva-upgrade +ok +[0-9]+ execs / [0-9.]+s +500 execs +arm64 only" -- zoo sva-upgrade
+expect 0 "^rmap-secondary +ok +[0-9]+ execs / [0-9.]+s +2000 execs +model's counterfactual" -- zoo rmap-secondary
+expect 0 "^sva-clear-refs +ok +[0-9]+ execs / [0-9.]+s +500 execs +not a Linux version \(the model's negative control\)" -- zoo sva-clear-refs
+expect 0 "^sva-mremap-merge +ok +[0-9]+ execs / [0-9.]+s +2000 execs +model's finding, no upstream report" -- zoo sva-mremap-merge
 # the device-side missed-dirty check: its report names the cached secondary translation
 expect 0 "through a cached secondary translation, but the PTE" -- run "$SC/bugs/sva-clear-refs-soft-dirty.yaml"
 expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
 expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
-expect 0 "^mremap-pmd-rmap-locks +ok +[0-9]+ execs / [0-9.]+s +8000 execs +2021 race, fixed by 97113eb39fa7" -- zoo
+expect 0 "^mremap-pmd-rmap-locks +ok +[0-9]+ execs / [0-9.]+s +8000 execs +2021 race \(CONFIG_HAVE_MOVE_PMD" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate
 expect 0 "1 entry, 0 misbehaving" -- zoo reclaim-mprotect
 # the 2017 race as a scenario: the buggy kernel lets a write land after mprotect returned

@@ -59,7 +59,7 @@ done
 for m in sva-vs-munmap sva-vs-mprotect sva-refault sva-upgrade sva-vs-reclaim; do
 	run 0 explore "$m" --strategy dfs --bound 2
 done
-run 0 explore sva-vs-reclaim --policy linux-4.12 --strategy dfs --bound 2
+run 0 explore sva-vs-reclaim --policy linux-4.10 --strategy dfs --bound 2
 # DMA-API and SVA secondary-flush models (issue 5, dma): the pre-6.6
 # range-end deferral is clean for mremap and KSM, exhaustively
 run 0 explore sva-mremap-vs-truncate --strategy dfs --bound 2 --set notifier.secondary_tlb_flush=in_range_end

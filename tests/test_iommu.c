@@ -353,12 +353,14 @@ static void test_stale_atc_hit(void **state)
 	fx_free(f, "stale-atc");
 }
 
+/* arm64 (SMMU): a cached read-only entry faults until invalidated */
 static void test_cached_permission(void **state)
 {
 	struct fx *f = fx_new(false, false, IOMMU_NO_PASID);
 	uint64_t v;
 
 	(void)state;
+	f->w->arch = WORLD_ARCH_ARM64;
 	f->tpt.writable[4] = false;
 	assert_int_equal(iommu_dma_read(f->dev, IOMMU_NO_PASID, pg(4), &v), 0);
 	assert_int_equal(iommu_dma_write(f->dev, IOMMU_NO_PASID, pg(4), 1),
@@ -376,6 +378,23 @@ static void test_cached_permission(void **state)
 	f->tpt.writable[4] = false;
 	assert_int_equal(iommu_check_quiescent(f->iommu), 1);
 	fx_free(f, "iotlb-coherence");
+}
+
+/* x86 (VT-d): a write through a cached read-only entry walks again */
+static void test_cached_permission_vtd(void **state)
+{
+	struct fx *f = fx_new(false, false, IOMMU_NO_PASID);
+	uint64_t v;
+
+	(void)state;
+	f->tpt.writable[4] = false;
+	assert_int_equal(iommu_dma_read(f->dev, IOMMU_NO_PASID, pg(4), &v), 0);
+	assert_int_equal(iommu_dma_write(f->dev, IOMMU_NO_PASID, pg(4), 1),
+			 -EFAULT);
+	/* the tables allow it now: no invalidation needed */
+	f->tpt.writable[4] = true;
+	assert_int_equal(iommu_dma_write(f->dev, IOMMU_NO_PASID, pg(4), 1), 0);
+	fx_free(f, NULL);
 }
 
 static void test_pasid_attach_rules(void **state)
@@ -595,6 +614,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_stale_iotlb_hit),
 		cmocka_unit_test(test_stale_atc_hit),
 		cmocka_unit_test(test_cached_permission),
+		cmocka_unit_test(test_cached_permission_vtd),
 		cmocka_unit_test(test_pasid_attach_rules),
 		cmocka_unit_test(test_page_request_resolved),
 		cmocka_unit_test(test_page_request_invalid),

@@ -65,13 +65,14 @@ static void test_presets(void **state)
 		{ "linux-6.1", 1, 1, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 		{ "linux-4.13", 0, 1, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 		{ "linux-4.12", 0, 0, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+		{ "linux-4.10", 0, 0, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 	};
 	struct policy p;
 	char err[256];
 	unsigned i;
 
 	(void)state;
-	assert_int_equal(nr_policy_presets, 5);
+	assert_int_equal(nr_policy_presets, 6);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		/* start dirty: a preset resets every knob first */
 		policy_init_default(&p);
@@ -86,11 +87,20 @@ static void test_presets(void **state)
 				 want[i].batched);
 		assert_int_equal(policy_get(&p, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH),
 				 want[i].secondary);
+		/* 4.11 (c7ab0d2fdc84) notified under the PT lock already */
+		assert_int_equal(
+			policy_get(&p, KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL),
+			strcmp(want[i].name, "linux-4.10") != 0);
+		/* the counters came in 5.17 (5ee2fa2f0636) */
+		assert_int_equal(policy_get(&p, KNOB_RMAP_TLB_FLUSH_BATCHED),
+				 !strncmp(want[i].name, "linux-4.", 8) ?
+					 TLB_FLUSH_BATCHED_BOOL :
+					 TLB_FLUSH_BATCHED_COUNTERS);
 	}
 	assert_int_equal(policy_apply_preset(&p, "linux-2.6", err, sizeof(err)),
 			 -22);
 	assert_string_equal(err,
-			    "unknown policy preset 'linux-2.6' (known: default, linux-6.6, linux-6.1, linux-4.13, linux-4.12)");
+			    "unknown policy preset 'linux-2.6' (known: default, linux-6.6, linux-6.1, linux-4.13, linux-4.12, linux-4.10)");
 }
 
 static void test_set(void **state)

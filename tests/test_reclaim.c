@@ -452,13 +452,13 @@ static void batched(struct fx *f, bool knob)
 	assert_true(folio_alloc_swap(f->mmw, folio).val != 0);
 	assert_true(try_to_unmap(folio, TTU_BATCH_FLUSH, &f->ubc));
 	assert_true(f->ubc.flush_required);
-	assert_true(f->mm->tlb_flush_batched);
+	assert_true(mm_tlb_flush_batched_pending(f->mm));
 	assert_int_equal(do_mprotect_pkey(f->mm, a, PAGE_SIZE, PROT_READ, -1),
 			 0);
 	ret = cpu_write(f->c1, f->mm, a, 2);
 	if (knob) {
 		assert_int_equal(ret, CPU_SIGSEGV);
-		assert_false(f->mm->tlb_flush_batched);
+		assert_false(mm_tlb_flush_batched_pending(f->mm));
 	} else {
 		assert_int_equal(ret, 0); /* the stale writable entry */
 		/* the value oracle reports the write */

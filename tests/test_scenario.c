@@ -334,7 +334,7 @@ static const struct bad_case bad_cases[] = {
 	  "    ops:\n"
 	  "      - sched\n"
 	  "",
-	  "t.yaml:3:11: unknown policy preset 'linux-9.9' (known: default, linux-6.6, linux-6.1, linux-4.13, linux-4.12)" },
+	  "t.yaml:3:11: unknown policy preset 'linux-9.9' (known: default, linux-6.6, linux-6.1, linux-4.13, linux-4.12, linux-4.10)" },
 	{ "policy_key",
 	  "name: t\n"
 	  "policy:\n"

@@ -44,6 +44,12 @@ static const char *const vfio_pci_design_values[] = {
 	NULL,
 };
 
+static const char *const tlb_flush_batched_values[] = {
+	[TLB_FLUSH_BATCHED_COUNTERS] = "counters",
+	[TLB_FLUSH_BATCHED_BOOL] = "bool",
+	NULL,
+};
+
 static const char *const iommu_dma_invalidation_values[] = {
 	"strict", /* IOMMU_DMA_STRICT (src/iommu/dma-iommu.h) */
 	"deferred", /* IOMMU_DMA_DEFERRED */
@@ -84,7 +90,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.values = secondary_tlb_flush_values,
 		.def = SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH,
 		.meaning = "when secondary TLBs are invalidated: with_tlb_flush = wherever the CPU TLB is flushed (arch_invalidate_secondary_tlbs), in_range_end = ->invalidate_range() from the _notify helpers and invalidate_range_end, none = only start/end (refault until end)",
-		.history = "6.6: \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (and renamed arch_invalidate_secondary_tlbs); ->invalidate_range() itself came in 3.19 (\"mmu_notifier: Add mmu_notifier_invalidate_range()\", 2014)",
+		.history = "with_tlb_flush since 6.6: 6bbd42e2df8f \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (the callback renamed arch_invalidate_secondary_tlbs by 1af5a8109904); in_range_end = 3.19-6.5: ->invalidate_range() came with 0f0a327fa12c \"mmu_notifier: add the callback for mmu_notifier_invalidate_range()\" (2014-11-13) and was called from invalidate_range_end, from tlb_flush_mmu_tlbonly() right after tlb_flush(), and from the _notify helpers under the PT lock (ptep_clear_flush_notify in wp_page_copy and try_to_unmap_one); none = before 3.19 (start/end only)",
 	},
 	[KNOB_MIRROR_READ_RETRY] = {
 		.name = "mirror.read_retry",
@@ -105,7 +111,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_BOOL,
 		.def = true,
 		.meaning = "clear_refs (writing 4: soft-dirty) flushes the mm's TLBs after write-protecting and cleaning the PTEs; false skips the flush, so a CPU keeps a writable TLB entry and its next writes set no soft-dirty bit (missed-dirty)",
-		.history = "5.10: clear_refs' fullmm mmu_gather let arm64 elide the TLB invalidation, so soft-dirty missed writes; fixed in 5.11 by Will Deacon's \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (flush_tlb_mm under inc_tlb_flush_pending)",
+		.history = "false = 5.5-5.11: since 0758cd830494 \"asm-generic/tlb: avoid potential double flush\" (5.5, also in 4.19.y stable) tlb_finish_mmu() flushes nothing when no entry went through tlb_remove_*(), so clear_refs' mmu_gather write-protected the PTEs without any TLB flush (generic mmu_gather: x86 and arm64 alike); fixed by 912efa17e512 \"mm: proc: Invalidate TLB after clearing soft-dirty page state\" (Will Deacon, posted 2021-01-27, merged for 5.12 as far as its tip Link shows, backported to 5.10.y): flush_tlb_mm under inc_tlb_flush_pending",
 	},
 	[KNOB_IOMMU_FAULT_DURING_INVALIDATION] = {
 		.name = "iommu.fault_during_invalidation",
@@ -113,7 +119,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.values = iommu_fault_during_invalidation_values,
 		.def = IOMMU_FAULT_INV_WAIT,
 		.meaning = "an SVA page request that arrives while an invalidation brackets the mm (the pre-3.19 AMD IOMMUv2 glue under notifier.secondary_tlb_flush=none points the PASID at an empty table from invalidate_range_start to _end): wait = the iopf worker waits for the end, then faults the page in; refault = it fixes the CPU page table and answers success at once, the IOMMU still cannot translate, the device faults again",
-		.history = "the AMD IOMMUv2 driver (drivers/iommu/amd_iommu_v2.c, 3.5-6.6) answered such requests with success and let the device refault; with devices that give up after a few retries this is why ->invalidate_range() was added in 3.19 (0f0a327fa12c \"mmu_notifier: add mmu_notifier_invalidate_range()\", 2014)",
+		.history = "the AMD IOMMUv2 driver (drivers/iommu/amd_iommu_v2.c; the versions it shipped in were not checked here) answered such requests with success and let the device refault; with devices that give up after a few retries this is why ->invalidate_range() was added in 3.19 (0f0a327fa12c \"mmu_notifier: add the callback for mmu_notifier_invalidate_range()\", 2014-11-13)",
 	},
 	[KNOB_IOMMU_REFAULT_LIMIT] = {
 		.name = "iommu.refault_limit",
@@ -128,7 +134,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.name = "iommu.invalidate_on_upgrade",
 		.type = KNOB_BOOL,
 		.def = true,
-		.meaning = "a PTE made more permissive (read-only to writable: mprotect, a write fault reusing the page) also invalidates the secondary TLBs of the mm; false leaves an IOTLB that caches permissions with its read-only entry, and the device faults forever on a page the fault handler finds already writable",
+		.meaning = "under arch arm64 (world: arch:), a PTE made more permissive in ptep_set_access_flags (a write fault reusing the page) also invalidates the secondary TLBs of the mm, through arm64's flush_tlb_page; false leaves an SMMU IOTLB, which keeps a read-only entry after a permission fault, with that entry, and the device faults forever on a page the fault handler finds already writable.  No effect under x86: its ptep_set_access_flags never flushes, and VT-d walks again after a permission fault",
 		.history = "arm64 SMMUv3 SVA, fixed in 6.6 by 6bbd42e2df8f \"mmu_notifiers: call invalidate_range() when invalidating TLBs\" (Alistair Popple, 2023): the secondary flush moved into the arch TLB flush, which arm64 also does on a permission upgrade",
 	},
 	[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL] = {
@@ -136,7 +142,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_BOOL,
 		.def = true,
 		.meaning = "try_to_unmap_one() invalidates the secondary TLBs of the page while it holds the page-table lock (ptep_clear_flush_notify); false leaves it to invalidate_range_end after the lock is dropped, when a new PTE may already be installed",
-		.history = "2017 discussion (Andrea Arcangeli, Jerome Glisse): the old mmu_notifier_invalidate_page() ran after the PT lock was released; replaced in 4.13 by 369ea8242c0f \"mm/rmap: update to new mmu_notifier semantic v2\"",
+		.history = "false = up to 4.10: try_to_unmap_one() called mmu_notifier_invalidate_page() after dropping the PT lock; 4.11's c7ab0d2fdc84 \"mm: convert try_to_unmap_one() to use page_vma_mapped_walk()\" moved that call under the lock (unintended: sleeping notifiers broke, 2017 reports), and 4.13's 369ea8242c0f \"mm/rmap: update to new mmu_notifier semantic v2\" (2017-08-31) made it ptep_clear_flush_notify() under the lock inside a start/end bracket; true ever since (6.6: arch_tlbbatch_add_pending / flush_tlb_page reach the secondaries)",
 	},
 	[KNOB_IOMMU_DMA_INVALIDATION] = {
 		.name = "iommu.dma_invalidation",
@@ -151,7 +157,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_BOOL,
 		.def = true,
 		.meaning = "the SVA driver's arch_invalidate_secondary_tlbs recognizes the full-address-space range [0, -1UL) that full CPU flushes pass (tlb_finish_mmu's nested flush, flush_tlb_mm, ranges above the flush ceiling) and invalidates the whole PASID; false keeps the older page-count arithmetic, which wraps to 0 for that range: nothing is invalidated",
-		.history = "6.6's 6bbd42e2df8f (\"mmu_notifiers: call invalidate_range() when invalidating TLBs\") began sending [0, -1UL); the Intel driver's overflow was fixed by \"iommu/vt-d: Fix incorrect cache invalidation for mm notification\" (Nov 2023, Cc stable); the same series fixed arm64 SMMU (\"arm64/smmu: use TLBI ASID when invalidating entire range\")",
+		.history = "6.6's 6bbd42e2df8f (\"mmu_notifiers: call invalidate_range() when invalidating TLBs\") began sending [0, -1UL); the Intel driver's overflow was fixed by e7ad6c2a4b1a \"iommu/vt-d: Fix incorrect cache invalidation for mm notification\" (Lu Baolu, Nov 2023, Cc stable); the same series fixed arm64 SMMU (\"arm64/smmu: use TLBI ASID when invalidating entire range\")",
 	},
 	[KNOB_CHECK_VALUE_ORACLE] = {
 		.name = "check.value_oracle",
@@ -165,7 +171,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_BOOL,
 		.def = true,
 		.meaning = "move_page_tables() takes the rmap locks (i_mmap_rwsem for write) around every whole-table move (move_normal_pmd/pud), which does not take the moved table's PTE lock; false takes them only when copy_vma() asks (need_rmap_locks, never for a fresh VMA), so truncation that locked the table through the old VMA clears a PTE that now maps the new address, flushes only the old one and frees the page while a CPU caches the new address",
-		.history = "the whole-table move came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\" (CONFIG_HAVE_MOVE_PMD; PUD: c49dd3401802); fixed in 2021 by 97113eb39fa7 \"mm/mremap: hold the rmap lock in write mode when moving page table entries\" (move_pgt_entry(NORMAL_PMD/PUD, ..., true))",
+		.history = "the whole-table move came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\" (CONFIG_HAVE_MOVE_PMD; PUD: c49dd3401802); fixed in 2021 by 97113eb39fa7 \"mm/mremap: hold the rmap lock in write mode when moving page table entries.\" (5.14, stable 5.13.3; move_pgt_entry(NORMAL_PMD/PUD, ..., true)); 2c91bd4a4e2e and c49dd3401802 as cited by that commit's context, not checked here",
 	},
 	[KNOB_MREMAP_MOVE_PMD] = {
 		.name = "mremap.move_pmd",
@@ -233,6 +239,14 @@ const struct knob knobs[NR_KNOBS] = {
 		.meaning = "tlb_end_vma() flushes the TLB of a VM_PFNMAP/VM_MIXEDMAP VMA before munmap unlinks it from i_mmap; false defers the flush to tlb_finish_mmu(), so a driver's unmap_mapping_range() that no longer finds the VMA returns while CPUs still map the device frames",
 		.history = "CVE-2022-39188, fixed in 5.19 by b67fbebd4cf9 \"mmu_gather: Force tlb-flush VM_PFNMAP vmas\" (verified: stable backports and the 2025 follow-up by Roman Gushchin cite it)",
 	},
+	[KNOB_RMAP_TLB_FLUSH_BATCHED] = {
+		.name = "rmap.tlb_flush_batched",
+		.type = KNOB_ENUM,
+		.values = tlb_flush_batched_values,
+		.def = TLB_FLUSH_BATCHED_COUNTERS,
+		.meaning = "what mm->tlb_flush_batched is: counters = pending and flushed generations (reclaim's set_tlb_ubc_flush_pending increments pending; flush_tlb_batched_pending flushes while they differ and records the flush with a cmpxchg that fails if a new flush was deferred meanwhile); bool = a flag that flush_tlb_batched_pending clears after its flush, even when reclaim set it again for another page-table page during that flush, so the next mprotect/munmap on that page skips its flush",
+		.history = "bool from 4.13 (3ea277194daa \"mm, mprotect: flush TLB if potentially racing with a parallel reclaim leaving stale TLB entries\") until 5ee2fa2f0636 \"mm/rmap: fix potential batched TLB flush race\" (Huang Ying, reported by syzbot/KCSAN in Nov 2021; in the Jan 2022 mm merge, so 5.17: version taken from that merge's commit list, not checked against a tag)",
+	},
 };
 
 const struct policy_preset policy_presets[] = {
@@ -258,9 +272,10 @@ const struct policy_preset policy_presets[] = {
 	},
 	{
 		.name = "linux-4.13",
-		.desc = "before the mremap TLB-flush fix (CVE-2018-18281); has the 4.13 batched-flush fix",
+		.desc = "before the mremap TLB-flush fix (CVE-2018-18281); has the 4.13 batched-flush fix, with the boolean mm->tlb_flush_batched (until 5.17)",
 		.set = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
+			{ KNOB_RMAP_TLB_FLUSH_BATCHED, TLB_FLUSH_BATCHED_BOOL },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_MREMAP_MOVE_PMD, false },
@@ -272,10 +287,27 @@ const struct policy_preset policy_presets[] = {
 	},
 	{
 		.name = "linux-4.12",
-		.desc = "also before flush_tlb_batched_pending() (4.13-rc5); its invalidate_page() era is approximated by in_range_end",
+		.desc = "also before flush_tlb_batched_pending() (3ea277194daa, 4.13); try_to_unmap_one already notified under the PT lock (invalidate_page since 4.11's c7ab0d2fdc84, approximated by in_range_end)",
 		.set = {
 			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
 			{ KNOB_RMAP_BATCHED_FLUSH_PENDING, false },
+			{ KNOB_RMAP_TLB_FLUSH_BATCHED, TLB_FLUSH_BATCHED_BOOL },
+			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
+			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
+			{ KNOB_MREMAP_MOVE_PMD, false },
+			{ KNOB_VFIO_PCI_ZAP_ON_MEMORY_DISABLE, false },
+			{ KNOB_VFIO_PCI_DESIGN, VFIO_PCI_DESIGN_VMA_LIST },
+			{ KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH, false },
+			{ NR_KNOBS, 0 },
+		},
+	},
+	{
+		.name = "linux-4.10",
+		.desc = "also before 4.11's c7ab0d2fdc84: try_to_unmap_one told secondaries (invalidate_page) only after dropping the PT lock",
+		.set = {
+			{ KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK, false },
+			{ KNOB_RMAP_BATCHED_FLUSH_PENDING, false },
+			{ KNOB_RMAP_TLB_FLUSH_BATCHED, TLB_FLUSH_BATCHED_BOOL },
 			{ KNOB_NOTIFIER_SECONDARY_TLB_FLUSH, SECONDARY_TLB_FLUSH_IN_RANGE_END },
 			{ KNOB_IOMMU_INVALIDATE_ON_UPGRADE, false },
 			{ KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL, false },

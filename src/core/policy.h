@@ -52,6 +52,7 @@ enum knob_id {
 	KNOB_VFIO_PCI_ZAP_ON_MEMORY_DISABLE,
 	KNOB_VFIO_PCI_DESIGN,
 	KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH,
+	KNOB_RMAP_TLB_FLUSH_BATCHED,
 	NR_KNOBS,
 };
 
@@ -70,6 +71,12 @@ enum secondary_tlb_flush {
 	SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH,
 	SECONDARY_TLB_FLUSH_IN_RANGE_END,
 	SECONDARY_TLB_FLUSH_NONE,
+};
+
+/* values of rmap.tlb_flush_batched */
+enum tlb_flush_batched_kind {
+	TLB_FLUSH_BATCHED_COUNTERS,
+	TLB_FLUSH_BATCHED_BOOL,
 };
 
 /* values of iommu.fault_during_invalidation */

@@ -99,6 +99,12 @@ struct arena {
 
 struct policy;
 
+/* world->arch */
+enum world_arch {
+	WORLD_ARCH_X86,
+	WORLD_ARCH_ARM64,
+};
+
 struct world_opts {
 	enum engine_kind engine;
 	unsigned long max_steps; /* det: livelock bound per execution */
@@ -140,6 +146,15 @@ struct world {
 	/* knobs (src/core/policy.h): read-only while agents run; kept by
 	 * world_reset() */
 	struct policy *policy;
+
+	/*
+	 * The architecture the model follows where x86 and arm64 differ
+	 * (enum world_arch): ptep_set_access_flags() on a permission
+	 * upgrade (src/mm/memory.c) and the IOMMU after a permission fault
+	 * on a cached entry (src/iommu/iommu.c).  WORLD_ARCH_X86 (0) unless
+	 * a scenario's `world: arch:` says otherwise; set before agents run.
+	 */
+	int arch;
 
 	/*
 	 * The mm subsystem's state (src/mm/mm_world.c), made by a model's

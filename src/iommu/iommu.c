@@ -20,11 +20,11 @@
  *    once), no paging-structure caches, no 2-stage translation.
  *  - A DMA access is one aligned 8-byte read or write.  The IOTLB and the
  *    ATC are small FIFO caches (IOMMU_IOTLB_ENTRIES, DEV_ATC_ENTRIES).
- *  - The IOTLB caches the permission of the walk, and a write through a
- *    cached read-only entry faults without walking again and without
- *    dropping the entry (as an SMMU does): only an invalidation makes
- *    the IOMMU see a PTE that became writable.  The CPU model, like x86,
- *    drops its entry on a fault instead.
+ *  - The IOTLB caches the permission of the walk.  What a write through a
+ *    cached read-only entry does depends on world->arch: arm64 (an SMMU)
+ *    faults without walking again and keeps the entry, so only an
+ *    invalidation makes the IOMMU see a PTE that became writable; x86
+ *    (VT-d) drops the entry and walks again, as the CPU model does.
  *  - Invalidation commands complete synchronously (a queued invalidation
  *    followed by its wait descriptor), ATS invalidation too.
  *  - A page request is delivered to the registered handler by the
@@ -709,10 +709,18 @@ static enum dma_xlate iommu_translate_locked(struct pci_dev *dev,
 	if (e && write && e->writable && e->clean)
 		e = NULL; /* walk again to set the dirty bit */
 	if (e) {
-		if (write && !e->writable) {
-			/* the cached permission says no: fault, keep the entry */
+		if (write && !e->writable && w->arch == WORLD_ARCH_ARM64) {
+			/* SMMU: the cached permission says no: fault, keep it */
 			return XLATE_FAULT;
 		}
+		if (write && !e->writable) {
+			/* VT-d: no fault from a cached read-only entry: the
+			 * walk below decides, with the PTE as it is now */
+			e->valid = false;
+			e = NULL;
+		}
+	}
+	if (e) {
 		stat_add(&iommu->stats.iotlb_hits, 1);
 		check_stale_iotlb(iommu, dev, e, iova, write);
 		if (domain->ops->check_hit)

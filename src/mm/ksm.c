@@ -3,7 +3,8 @@
  * KSM: merging two identical anonymous pages into one write-protected
  * page that both map, broken again by COW on the first write.
  *
- * Models mm/ksm.c: write_protect_page (clear and flush the PTE, give up
+ * Models mm/ksm.c: write_protect_page (clear and flush the PTE when it
+ * is writable, dirty or AnonExclusive or a flush is pending, give up
  * if someone holds a reference the mappings do not explain, then map it
  * clean and read-only), replace_page (map the KSM page instead, flushing
  * the old PTE first), try_to_merge_one_page and try_to_merge_two_pages;
@@ -55,6 +56,14 @@ static struct page *ksm_follow_page(struct vm_area_struct *vma,
  * clean, flushed from every TLB, unless a reference besides the mappings
  * and ours exists (a GUP pin could write it behind our back).  *orig_pte
  * gets the PTE as it now is.  Returns 0 or -EFAULT.
+ *
+ * As in Linux the PTE is cleared and flushed not only when it is writable
+ * or dirty but also when the page is still AnonExclusive (sharing it
+ * needs the PTE cleared and flushed first: folio_try_share_anon_rmap_pte)
+ * or when a flush of the mm is pending (mprotect or another gather may
+ * have made the PTE read-only and clean while a CPU still holds the old
+ * writable entry).  A read-only, clean, shared PTE with no flush pending
+ * is left alone.  The notifier event is MMU_NOTIFY_CLEAR, as Linux's.
  */
 static int write_protect_page(struct vm_area_struct *vma, struct page *page,
 			      unsigned long addr, pte_t *orig_pte)
@@ -69,7 +78,7 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page,
 
 	if (!pmd)
 		return err;
-	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_PAGE, 0, mm, addr,
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr,
 				addr + PAGE_SIZE);
 	mmu_notifier_invalidate_range_start(mm->notifier_subscriptions, &range);
 	ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
@@ -78,7 +87,8 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page,
 	entry = ptep_get(ptep);
 	if (!pte_present(entry) || pte_pfn(entry) != page_to_pfn(page))
 		goto out_unlock;
-	if (pte_write(entry) || pte_dirty(entry)) {
+	if (pte_write(entry) || pte_dirty(entry) || PageAnonExclusive(page) ||
+	    mm_tlb_flush_pending(mm)) {
 		/* no CPU may keep writing through a stale entry from here */
 		entry = ptep_clear_flush(vma, addr, ptep);
 		if (folio_mapcount(folio) + 1 + folio_test_swapcache(folio) !=
@@ -92,8 +102,6 @@ static int write_protect_page(struct vm_area_struct *vma, struct page *page,
 		ClearPageAnonExclusive(page);
 		entry = pte_mkclean(pte_wrprotect(entry));
 		set_pte_at(mm, addr, ptep, entry);
-	} else {
-		ClearPageAnonExclusive(page);
 	}
 	*orig_pte = entry;
 	err = 0;

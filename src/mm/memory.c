@@ -28,7 +28,7 @@
  *    move_page_tables (UNMAP over the old range, mremap.c).
  *    try_to_unmap_one (CLEAR, one page; also for migration entries, as
  *    try_to_migrate_one does; rmap.c), KSM write_protect_page
- *    (PROTECTION_PAGE) and replace_page (CLEAR) (ksm.c).
+ *    (CLEAR, as Linux's) and replace_page (CLEAR) (ksm.c).
  *    clear_refs_write (SOFT_DIRTY, whole address space;
  *    src/fs/proc_task_mmu.c).
  *    Page aging: folio_referenced_one -> clear_flush_young, idle
@@ -82,6 +82,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/policy.h"
 #include "iommu/iommu-sva.h" /* mmu_notifier_invalidate_secondary_upgrade */
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
@@ -147,7 +148,13 @@ struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr,
 	return pfn_to_page(pm, pfn);
 }
 
-/* x86: a changed PTE is written only on a write fault */
+/*
+ * A changed PTE is written only on a write fault.  x86 flushes nothing
+ * here (a CPU drops an entry that faults, so the next access walks
+ * again); arm64 (world->arch) flushes the page after a dirty change, and
+ * since 6.6 that flush reaches the secondary TLBs (src/iommu), which an
+ * SMMU needs since it keeps a read-only entry after a permission fault.
+ */
 int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pte_t *ptep, pte_t entry, int dirty)
 {
@@ -156,9 +163,8 @@ int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 
 	if (changed && dirty) {
 		set_pte_at(vma->vm_mm, address, ptep, entry);
-		/* a read-only PTE made writable: arm64 flushes here, and
-		 * since 6.6 that reaches the secondary TLBs (src/iommu) */
-		if (!pte_write(old) && pte_write(entry))
+		if (vma->vm_mm->mmw->w->arch == WORLD_ARCH_ARM64 &&
+		    !pte_write(old) && pte_write(entry))
 			mmu_notifier_invalidate_secondary_upgrade(
 				vma, address & PAGE_MASK,
 				(address & PAGE_MASK) + PAGE_SIZE);
@@ -183,6 +189,29 @@ pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address,
 
 	if (pte_accessible(mm, pte))
 		flush_tlb_page(vma, address);
+	return pte;
+}
+
+/*
+ * ptep_clear_flush_notify - ptep_clear_flush() that also invalidates the
+ * secondary TLBs under the PTL.  Before 6.6 (in_range_end) it called
+ * ->invalidate_range() itself, so its users ended their bracket with
+ * mmu_notifier_invalidate_range_only_end(); since 6.6 (with_tlb_flush)
+ * flush_tlb_page() reaches the secondaries and it is plain
+ * ptep_clear_flush().  With secondary_tlb_flush=none nothing is told.
+ */
+pte_t ptep_clear_flush_notify(struct vm_area_struct *vma, unsigned long address,
+			      pte_t *ptep)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t pte = ptep_clear_flush(vma, address, ptep);
+
+	address &= PAGE_MASK;
+	if (policy_enum(mm->mmw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
+	    SECONDARY_TLB_FLUSH_IN_RANGE_END)
+		mmu_notifier_arch_invalidate_secondary_tlbs(
+			mm->notifier_subscriptions, address,
+			address + PAGE_SIZE);
 	return pte;
 }
 
@@ -299,7 +328,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 		entry = pte_sw_mkyoung(
 			pfn_pte(page_to_pfn(new_page), vma->vm_page_prot));
 		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
-		ptep_clear_flush(vma, vmf->address, vmf->pte);
+		ptep_clear_flush_notify(vma, vmf->address, vmf->pte);
 		folio_add_new_anon_rmap(page_folio(new_page), vma,
 					vmf->address);
 		set_pte_at(mm, vmf->address, vmf->pte, entry);
@@ -311,7 +340,9 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf)
 	}
 	if (vmf->pte)
 		pte_unmap_unlock(vmf->pte, vmf->ptl);
-	mmu_notifier_invalidate_range_end(mm->notifier_subscriptions, &range);
+	/* the secondaries were told under the PTL (before 6.6) */
+	mmu_notifier_invalidate_range_only_end(mm->notifier_subscriptions,
+					       &range);
 	if (new_page)
 		put_page(new_page);
 	if (old_page)

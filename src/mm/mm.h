@@ -443,6 +443,7 @@ void try_to_unmap_flush(struct mm_world *mmw,
 			struct tlbflush_unmap_batch *tlb_ubc);
 void try_to_unmap_flush_dirty(struct mm_world *mmw,
 			      struct tlbflush_unmap_batch *tlb_ubc);
+bool mm_tlb_flush_batched_pending(struct mm_struct *mm);
 void flush_tlb_batched_pending(struct mm_struct *mm);
 bool try_to_migrate(struct folio *folio, struct rmap_mm_set *set);
 
@@ -518,6 +519,8 @@ int ptep_set_access_flags(struct vm_area_struct *vma, unsigned long address,
 			  pte_t *ptep, pte_t entry, int dirty);
 pte_t ptep_clear_flush(struct vm_area_struct *vma, unsigned long address,
 		       pte_t *ptep);
+pte_t ptep_clear_flush_notify(struct vm_area_struct *vma, unsigned long address,
+			      pte_t *ptep);
 void unmap_page_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		      unsigned long addr, unsigned long end);
 void unmap_vmas(struct mmu_gather *tlb, struct vm_area_struct **vmas, int nr,

@@ -381,7 +381,9 @@ enum mm_counter {
  * @mm_users: users of the address space (exit_mmap() when it drops to 0)
  * @mm_count: references to the struct (the pgd is freed with it)
  * @tlb_flush_pending: mmu_gathers in progress (inc/dec_tlb_flush_pending)
- * @tlb_flush_batched: reclaim deferred a flush (flush_tlb_batched_pending)
+ * @tlb_flush_batched: reclaim deferred a flush (flush_tlb_batched_pending):
+ *	pending generations in bits 0-14, flushed ones in bits 16-30, or
+ *	0/1 under rmap.tlb_flush_batched=bool
  * @cpu_bitmap: CPUs that may hold TLB entries of this mm (mm_cpumask)
  * @locked_vm: pages of VM_LOCKED VMAs (mmap_lock)
  * @pinned_vm: FOLL_LONGTERM pins
@@ -406,7 +408,7 @@ struct mm_struct {
 	atomic_t mm_users;
 	atomic_t mm_count;
 	atomic_t tlb_flush_pending;
-	bool tlb_flush_batched;
+	int tlb_flush_batched;
 	unsigned long cpu_bitmap;
 	unsigned long locked_vm;
 	atomic_long_t pinned_vm;

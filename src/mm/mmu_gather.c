@@ -88,6 +88,28 @@ static void tlb_flush(struct mmu_gather *tlb)
 	flush_tlb_mm_range(tlb->mm, start, end, PAGE_SHIFT, tlb->freed_tables);
 }
 
+/*
+ * Before 6.6 (notifier.secondary_tlb_flush=in_range_end) the generic
+ * tlb_flush_mmu_tlbonly() called mmu_notifier_invalidate_range() right
+ * after tlb_flush(), so a batch flushed under the PTL (a full gather in
+ * zap_pte_range) reached the secondary TLBs before its pages were freed.
+ * That call was added in 3.19 with the ->invalidate_range() callback and
+ * removed by 6.6's 6bbd42e2df8f, which moved it into the arch flush
+ * (flush_tlb_mm_range here).  A full-mm gather's range is [~0, ~0): an
+ * empty range, nothing to invalidate, as in Linux.
+ */
+static void tlb_notify_secondary_tlbs(struct mmu_gather *tlb)
+{
+	struct mm_struct *mm = tlb->mm;
+
+	if (tlb->skip_flush || tlb->start >= tlb->end)
+		return;
+	if (policy_enum(mm->mmw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
+	    SECONDARY_TLB_FLUSH_IN_RANGE_END)
+		mmu_notifier_arch_invalidate_secondary_tlbs(
+			mm->notifier_subscriptions, tlb->start, tlb->end);
+}
+
 /**
  * tlb_flush_mmu_tlbonly - flush the TLBs for what was gathered so far
  * @tlb: the gather
@@ -99,6 +121,7 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 	if (!(tlb->freed_tables || tlb->cleared_ptes || tlb->cleared_pmds))
 		return;
 	tlb_flush(tlb);
+	tlb_notify_secondary_tlbs(tlb);
 	__tlb_reset_range(tlb);
 }
 

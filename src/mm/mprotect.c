@@ -21,7 +21,6 @@
  */
 #include "check/oracle.h"
 #include "core/trace.h"
-#include "iommu/iommu-sva.h" /* mmu_notifier_invalidate_secondary_upgrade */
 #include "mm/mm.h"
 #include "mm/mmu_gather.h"
 
@@ -84,13 +83,17 @@ static long change_pte_range(struct mmu_gather *tlb, struct vm_area_struct *vma,
 		    can_change_pte_writable(vma, addr, ptent))
 			ptent = pte_mkwrite(ptent);
 		set_pte_at(mm, addr, pte, ptent);
-		if (pte_needs_flush(oldpte, ptent))
+		/*
+		 * pte_needs_flush() is x86's, which flushes any change of
+		 * RW, upgrades included; arm64 has no such helper and
+		 * flushes every change.  Either way an upgrade reaches the
+		 * secondary TLBs through the gather's flush: with it since
+		 * 6.6, through tlb_flush_mmu_tlbonly()'s ->invalidate_range()
+		 * before.
+		 */
+		if (pte_needs_flush(oldpte, ptent) ||
+		    mm->mmw->w->arch == WORLD_ARCH_ARM64)
 			tlb_flush_pte_range(tlb, addr, PAGE_SIZE);
-		/* an upgrade needs no x86 flush, but a secondary TLB that
-		 * caches permissions does (iommu.invalidate_on_upgrade) */
-		if (!pte_write(oldpte) && pte_write(ptent))
-			mmu_notifier_invalidate_secondary_upgrade(
-				vma, addr, addr + PAGE_SIZE);
 		pages++;
 	}
 	pte_unmap_unlock(start_pte, ptl);

@@ -201,11 +201,17 @@ static void move_ptes(struct vm_area_struct *vma, pmd_t *old_pmd,
 	if (new_ptl != old_ptl)
 		spin_unlock(new_ptl);
 	pte_unmap(new_first);
-	pte_unmap_unlock(old_first, old_ptl);
+	/*
+	 * Before 4.19 a dirty move (force_flush, since 4.9's page_mkclean()
+	 * race fix) was flushed here, after the new table's lock but
+	 * before the old one's: a clean one waited for the caller's flush
+	 * after every lock was dropped (CVE-2018-18281).
+	 */
 	if (!fixed && dirty)
 		flush_tlb_range(vma, old_end - len, old_end);
 	else if (!fixed && moved)
 		*flush_later = true;
+	pte_unmap_unlock(old_first, old_ptl);
 out:
 	if (need_rmap_locks)
 		drop_rmap_locks(vma);

@@ -25,8 +25,8 @@
  *  - The batch of deferred flushes (tlbflush_unmap_batch) is passed by
  *    the reclaiming agent instead of living in current->tlb_ubc; its
  *    flush is a full flush of the recorded CPUs, as on x86.
- *  - mm->tlb_flush_batched is the 4.13 boolean, not the later
- *    generation counter.
+ *  - mm->tlb_flush_batched is the pair of generation counters of 5.17
+ *    (5ee2fa2f0636), or the 4.13 boolean under rmap.tlb_flush_batched=bool.
  *
  * Lock order (see memory.c): mmap_lock -> page_table_lock (installing
  * vma->anon_vma, as __anon_vma_prepare does); the mapcount updates are
@@ -587,6 +587,71 @@ int page_idle_clear_pte_refs(struct folio *folio)
  * (mprotect, munmap, madvise, mremap) that a flush is still owed: they
  * must call flush_tlb_batched_pending() before relying on it.
  */
+/*
+ * mm->tlb_flush_batched as generation counters: bits 0-14 count deferred
+ * flushes (pending), bits 16-30 the pending value the last completed
+ * flush_tlb_batched_pending() saw (flushed).  A flusher records its
+ * flush with a cmpxchg against the value it read, so a flush deferred
+ * meanwhile (another page-table page, another PTL) keeps pending ahead.
+ */
+#define TLB_FLUSH_BATCH_FLUSHED_SHIFT 16
+#define TLB_FLUSH_BATCH_PENDING_MASK \
+	((1 << (TLB_FLUSH_BATCH_FLUSHED_SHIFT - 1)) - 1)
+#define TLB_FLUSH_BATCH_PENDING_LARGE (TLB_FLUSH_BATCH_PENDING_MASK / 2)
+
+static bool tlb_flush_batched_bool(struct mm_struct *mm)
+{
+	return policy_enum(mm->mmw->w, KNOB_RMAP_TLB_FLUSH_BATCHED) ==
+	       TLB_FLUSH_BATCHED_BOOL;
+}
+
+/* atomic_try_cmpxchg() on mm->tlb_flush_batched: a schedule point */
+static bool tlb_flush_batched_try_cmpxchg(struct mm_struct *mm, int *old,
+					  int new)
+{
+	sched_point(SP_ATOMIC, &mm->tlb_flush_batched);
+	return __atomic_compare_exchange_n(&mm->tlb_flush_batched, old, new,
+					   false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+/**
+ * mm_tlb_flush_batched_pending - has reclaim deferred a flush of @mm that
+ * no flush_tlb_batched_pending() has done yet?  (for checks and tests)
+ */
+bool mm_tlb_flush_batched_pending(struct mm_struct *mm)
+{
+	int batch = __atomic_load_n(&mm->tlb_flush_batched, __ATOMIC_RELAXED);
+
+	if (tlb_flush_batched_bool(mm))
+		return batch != 0;
+	return (batch & TLB_FLUSH_BATCH_PENDING_MASK) !=
+	       batch >> TLB_FLUSH_BATCH_FLUSHED_SHIFT;
+}
+
+static void tlb_flush_batched_add_pending(struct mm_struct *mm)
+{
+	int batch;
+
+	if (tlb_flush_batched_bool(mm)) {
+		WRITE_ONCE(mm->tlb_flush_batched, 1);
+		return;
+	}
+	batch = READ_ONCE(mm->tlb_flush_batched);
+	for (;;) {
+		/* keep pending from wrapping onto flushed: restart at 1/0 */
+		if ((batch & TLB_FLUSH_BATCH_PENDING_MASK) <=
+		    TLB_FLUSH_BATCH_PENDING_LARGE) {
+			sched_point(SP_ATOMIC, &mm->tlb_flush_batched);
+			__atomic_fetch_add(&mm->tlb_flush_batched, 1,
+					   __ATOMIC_SEQ_CST);
+			return;
+		}
+		if (tlb_flush_batched_try_cmpxchg(mm, &batch, 1))
+			return;
+	}
+}
+
 static void set_tlb_ubc_flush_pending(struct mm_struct *mm,
 				      struct tlbflush_unmap_batch *tlb_ubc,
 				      pte_t pteval)
@@ -594,7 +659,7 @@ static void set_tlb_ubc_flush_pending(struct mm_struct *mm,
 	tlb_ubc->cpumask |= mm_cpumask(mm);
 	tlb_ubc->flush_required = true;
 	/* ordered after the PTE clear: the PTL's unlock publishes both */
-	WRITE_ONCE(mm->tlb_flush_batched, true);
+	tlb_flush_batched_add_pending(mm);
 	if (pte_write(pteval) || pte_dirty(pteval))
 		tlb_ubc->writable = true;
 }
@@ -640,11 +705,27 @@ void try_to_unmap_flush_dirty(struct mm_world *mmw,
  */
 void flush_tlb_batched_pending(struct mm_struct *mm)
 {
+	int batch, pending, flushed;
+
 	if (!policy_bool(mm->mmw->w, KNOB_RMAP_BATCHED_FLUSH_PENDING))
 		return;
-	if (READ_ONCE(mm->tlb_flush_batched)) {
+	if (tlb_flush_batched_bool(mm)) {
+		/* 4.13-5.16: a flush deferred during ours is forgotten */
+		if (READ_ONCE(mm->tlb_flush_batched)) {
+			flush_tlb_mm(mm);
+			WRITE_ONCE(mm->tlb_flush_batched, 0);
+		}
+		return;
+	}
+	batch = READ_ONCE(mm->tlb_flush_batched);
+	pending = batch & TLB_FLUSH_BATCH_PENDING_MASK;
+	flushed = batch >> TLB_FLUSH_BATCH_FLUSHED_SHIFT;
+	if (pending != flushed) {
 		flush_tlb_mm(mm);
-		WRITE_ONCE(mm->tlb_flush_batched, false);
+		/* fails if reclaim deferred another flush meanwhile */
+		tlb_flush_batched_try_cmpxchg(
+			mm, &batch,
+			pending | (pending << TLB_FLUSH_BATCH_FLUSHED_SHIFT));
 	}
 }
 

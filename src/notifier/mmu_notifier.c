@@ -488,11 +488,16 @@ static void mn_call_release(struct mmu_notifier *sub)
 	MN_CALL_VOID(sub, "release", sub->ops->release(sub, sub->mm));
 }
 
+/*
+ * Not inside non_block_start(): Linux's mn_itree_invalidate() calls
+ * ->invalidate() bare; only the plain subscribers' start and end are
+ * bracketed.  An interval callback's duty in a non-blockable range is
+ * to return false rather than sleep, which nothing enforces.
+ */
 static bool mn_call_invalidate(struct mmu_interval_notifier *isub,
 			       const struct mmu_notifier_range *range,
 			       unsigned long cur_seq)
 {
-	bool saved = mn_noblock_begin(range);
 	bool ok;
 
 	if (mn_cb_enter(&isub->__dead, &isub->__in_cb))
@@ -503,7 +508,6 @@ static bool mn_call_invalidate(struct mmu_interval_notifier *isub,
 			isub->interval_tree.last);
 	ok = isub->ops->invalidate(isub, range, cur_seq);
 	mn_cb_exit(&isub->__in_cb);
-	mn_noblock_end(range, saved);
 	return ok;
 }
 
@@ -879,17 +883,20 @@ int mmu_notifier_invalidate_range_start_nonblock(
 }
 
 /**
- * mmu_notifier_invalidate_range_end - close an invalidation bracket
+ * __mmu_notifier_invalidate_range_end - close an invalidation bracket
  * @subs: the subscriptions the range was started on
  * @range: a range whose start succeeded
+ * @only_end: skip the pre-6.6 ->invalidate_range() (the _only_end form)
  *
  * Ends the interval-tree epoch (the last active range makes
  * invalidate_seq even, applies deferred inserts and removes, and wakes
  * mmu_interval_read_begin() and remove waiters), then calls every
  * subscriber's invalidate_range_end.  May sleep if the range is blockable.
  */
-void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
-				       struct mmu_notifier_range *range)
+static void
+__mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
+				    struct mmu_notifier_range *range,
+				    bool only_end)
 {
 	struct mmu_notifier_world *nw;
 
@@ -913,8 +920,9 @@ void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
 		range->__itree = false;
 	}
 	/* before 6.6, ->invalidate_range() also ran from range_end */
-	if (policy_enum(nw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
-	    SECONDARY_TLB_FLUSH_IN_RANGE_END)
+	if (!only_end &&
+	    policy_enum(nw->w, KNOB_NOTIFIER_SECONDARY_TLB_FLUSH) ==
+		    SECONDARY_TLB_FLUSH_IN_RANGE_END)
 		mmu_notifier_arch_invalidate_secondary_tlbs(subs, range->start,
 							    range->end);
 	if (mn_load(subs->list))
@@ -925,6 +933,30 @@ void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
 		mn_rec_close(subs, range->__rec, true);
 		range->__rec = NULL;
 	}
+}
+
+void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
+				       struct mmu_notifier_range *range)
+{
+	__mmu_notifier_invalidate_range_end(subs, range, false);
+}
+
+/**
+ * mmu_notifier_invalidate_range_only_end - end without ->invalidate_range
+ * @subs: the subscriptions the range was started on
+ * @range: a range whose start succeeded
+ *
+ * Before 6.6, callers that had already invalidated the secondary TLBs
+ * under the page-table lock (ptep_clear_flush_notify: wp_page_copy, THP
+ * splits, migrate_vma_pages) ended the bracket with this to spare the
+ * second ->invalidate_range() that range_end would make.  Since 6.6 it
+ * is the same as mmu_notifier_invalidate_range_end().
+ */
+void mmu_notifier_invalidate_range_only_end(
+	struct mmu_notifier_subscriptions *subs,
+	struct mmu_notifier_range *range)
+{
+	__mmu_notifier_invalidate_range_end(subs, range, true);
 }
 
 /**

@@ -32,10 +32,11 @@
  *    stores and read with acquire loads (hlist_add_head_rcu semantics).
  *    The deferred add and remove "lists" are one list, as in Linux: a
  *    node in the tree is a pending remove, a node outside is a pending add.
- *  - Non-blockable ranges set current->in_noblock around every callback,
- *    interval callbacks included (Linux marks only the hlist ones, but the
- *    interval contract is the same), so lockdep reports a callback that may
- *    sleep there as "block-in-nonblock".  arch_invalidate_secondary_tlbs
+ *  - Non-blockable ranges set current->in_noblock around the plain
+ *    subscribers' invalidate_range_start/end, as Linux's non_block_start()
+ *    does, so lockdep reports one that may sleep there as
+ *    "block-in-nonblock".  Interval callbacks run unmarked, as in Linux
+ *    (mn_itree_invalidate): they are to return false instead of sleeping.  arch_invalidate_secondary_tlbs
  *    and free_notifier run with preempt_count raised: they may not sleep.
  *  - A non-blockable start whose interval part succeeded and whose hlist
  *    part failed returns -EAGAIN (the caller may not call end) with the
@@ -337,6 +338,9 @@ int mmu_notifier_invalidate_range_start_nonblock(
 	struct mmu_notifier_range *range);
 void mmu_notifier_invalidate_range_end(struct mmu_notifier_subscriptions *subs,
 				       struct mmu_notifier_range *range);
+void mmu_notifier_invalidate_range_only_end(
+	struct mmu_notifier_subscriptions *subs,
+	struct mmu_notifier_range *range);
 void mmu_notifier_arch_invalidate_secondary_tlbs(
 	struct mmu_notifier_subscriptions *subs, unsigned long start,
 	unsigned long end);

@@ -237,6 +237,7 @@ int sva_race_setup(struct world *w, void *arg)
 	unsigned long a;
 
 	r->o = o;
+	w->arch = o->arch;
 	if (o->force_policy)
 		o->force_policy(w->policy);
 	r->mmw = mm_world_get(w, SVA_FRAMES, 2);
@@ -338,13 +339,16 @@ static const struct sva_race_opts opts_refault_2014 = {
 	.amd_v2 = true,
 	.force_policy = force_refault_2014,
 };
+/* the upgrade races are arm64's: an SMMU keeps a read-only entry */
 static const struct sva_race_opts opts_upgrade = {
 	.op = SVA_RACE_UPGRADE,
 	.iters = 1,
+	.arch = WORLD_ARCH_ARM64,
 };
 static const struct sva_race_opts opts_upgrade_2023 = {
 	.op = SVA_RACE_UPGRADE,
 	.iters = 1,
+	.arch = WORLD_ARCH_ARM64,
 	.force_policy = force_upgrade_2023,
 };
 static const struct sva_race_opts opts_reclaim = {

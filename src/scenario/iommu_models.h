@@ -29,6 +29,7 @@ struct sva_race_opts {
 	enum sva_race_op op;
 	int iters;
 	bool amd_v2;
+	int arch; /* world->arch for the run (enum world_arch) */
 	void (*force_policy)(struct policy *p);
 };
 

@@ -54,6 +54,7 @@
 struct mm_sc_cfg {
 	long frames;
 	long cpus;
+	long arch; /* enum world_arch */
 };
 
 struct mm_sc_file {
@@ -160,9 +161,29 @@ static int memory_parse(struct sc_loader *ld, void *cfg,
 	return 0;
 }
 
+/* `arch: x86 | arm64`: where the two differ (world->arch) */
+static int arch_parse(struct sc_loader *ld, void *cfg, const struct sc_node *n)
+{
+	static const char *const names[] = {
+		[WORLD_ARCH_X86] = "x86",
+		[WORLD_ARCH_ARM64] = "arm64",
+	};
+	unsigned i;
+
+	if (!sc_is_scalar(n))
+		return sc_error(ld, n, "'arch' must be x86 or arm64");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(sc_str(n), names[i])) {
+			((struct mm_sc_cfg *)cfg)->arch = i;
+			return 0;
+		}
+	return sc_error(ld, n, "unknown arch '%s' (x86 or arm64)", sc_str(n));
+}
+
 static const struct scenario_world_key mm_world_keys[] = {
 	{ "cpus", cpus_parse },
 	{ "memory", memory_parse },
+	{ "arch", arch_parse },
 	{ NULL, NULL },
 };
 
@@ -192,6 +213,7 @@ static void *mm_run_init(struct sc_run *run, const void *cfgp)
 	struct mm_sc_state *st;
 	int i;
 
+	run->w->arch = cfg->arch;
 	for (i = 0; i < sc->nr_objs; i++)
 		if (is_mm_kind(&sc->objs[i]))
 			break;
