@@ -44,6 +44,11 @@ enum knob_id {
 	KNOB_CHECK_VALUE_ORACLE,
 	KNOB_MREMAP_PMD_MOVE_RMAP_LOCKS,
 	KNOB_MREMAP_MOVE_PMD,
+	/* KVM (src/kvm) */
+	KNOB_KVM_MMU_INVALIDATE_RETRY,
+	KNOB_TDP_NX_RECOVERY_CAN_YIELD,
+	KNOB_TDP_ZAP_MMU_LOCK,
+	KNOB_KVM_PFNCACHE_RETRY,
 	NR_KNOBS,
 };
 
@@ -52,6 +57,18 @@ enum secondary_tlb_flush {
 	SECONDARY_TLB_FLUSH_WITH_TLB_FLUSH,
 	SECONDARY_TLB_FLUSH_IN_RANGE_END,
 	SECONDARY_TLB_FLUSH_NONE,
+};
+
+/* values of tdp.zap_mmu_lock */
+enum tdp_zap_mmu_lock {
+	TDP_ZAP_LOCK_WRITE,
+	TDP_ZAP_LOCK_READ,
+};
+
+/* values of kvm.pfncache_retry */
+enum kvm_pfncache_retry {
+	PFNCACHE_RETRY_ACTIVE_COUNT,
+	PFNCACHE_RETRY_IN_PROGRESS,
 };
 
 /* values of iommu.fault_during_invalidation */
