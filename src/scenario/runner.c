@@ -43,6 +43,7 @@ struct sc_agent_rt {
 /* ---- the registry ---- */
 
 extern const struct scenario_subsys sc_iommu_subsys; /* iommu_ops.c */
+extern const struct scenario_subsys sc_kvm_subsys; /* kvm_ops.c */
 
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
@@ -50,6 +51,7 @@ static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_mirror_subsys,
 	&sc_iommu_subsys,
 	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
+	&sc_kvm_subsys, /* kvm_ops.c: after mm, torn down before it */
 	NULL,
 };
 
