@@ -144,6 +144,12 @@ void kvm_recover_nx_huge_pages(struct kvm *kvm)
 	bool flush = false;
 
 	kvm_mmu_lock(kvm, shared);
+	/*
+	 * Zapped tables are freed by RCU callbacks and vCPUs may still walk
+	 * them until the flush: the flush must come before the grace period
+	 * can end, so the loop stays an RCU reader until it has flushed.
+	 */
+	rcu_read_lock();
 	to_zap = kvm->nx_huge_pages_recovery_ratio ?
 			 (kvm->nx_lpage_splits +
 			  kvm->nx_huge_pages_recovery_ratio - 1) /
@@ -181,13 +187,16 @@ void kvm_recover_nx_huge_pages(struct kvm *kvm)
 			if (flush)
 				kvm_flush_remote_tlbs(kvm);
 			flush = false;
+			rcu_read_unlock();
 			kvm_mmu_unlock(kvm, shared);
 			cond_resched();
 			kvm_mmu_lock(kvm, shared);
+			rcu_read_lock();
 		}
 	}
 	if (flush)
 		kvm_flush_remote_tlbs(kvm);
+	rcu_read_unlock();
 	kvm_mmu_unlock(kvm, shared);
 }
 
@@ -217,10 +226,12 @@ void kvm_zap_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end)
 	bool flush;
 
 	kvm_mmu_lock(kvm, shared);
+	rcu_read_lock(); /* freed tables outlive the flush, as above */
 	flush = __kvm_tdp_mmu_zap_gfn_range(kvm, start, end, true, false,
 					    shared);
 	if (flush)
 		kvm_flush_remote_tlbs_range(kvm, start, end - start);
+	rcu_read_unlock();
 	kvm_mmu_unlock(kvm, shared);
 }
 

@@ -403,10 +403,12 @@ void kvm_tdp_mmu_zap_all(struct kvm *kvm)
 	bool flush;
 
 	write_lock(&kvm->mmu_lock);
+	rcu_read_lock();
 	flush = __kvm_tdp_mmu_zap_gfn_range(kvm, 0, 1ul << 36, false, false,
 					    false);
 	if (flush)
 		kvm_flush_remote_tlbs(kvm);
+	rcu_read_unlock();
 	write_unlock(&kvm->mmu_lock);
 }
 

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KVM (src/kvm) through scenario files: memslot errnos, guest accesses
+ * agreeing with the process's memory, MMIO exits, dirty logging, the
+ * kvm-mmu-invalidate-retry zoo entry (found when buggy, clean when
+ * fixed), the NX recovery forward-progress model under the write lock
+ * (exhaustive DFS; bound 1 here, bound 2 in the long suite), and bad
+ * input.  Argument: the scenarios directory; "long" as a second
+ * argument runs the bound-2 exploration only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/policy.h"
+#include "engine/engine.h"
+#include "scenario/scenario.h"
+
+#include "explore_helpers.h"
+
+static const char *scenarios_dir = "scenarios";
+
+static struct scenario *load_str(const char *text)
+{
+	char err[512];
+	struct scenario *sc =
+		scenario_load_buffer("test.yaml", text, strlen(text), err,
+				     sizeof(err));
+
+	if (!sc)
+		fprintf(stderr, "%s\n", err);
+	assert_non_null(sc);
+	return sc;
+}
+
+static struct scenario *load_file(const char *rel)
+{
+	char path[4096], err[512];
+	struct scenario *sc;
+
+	snprintf(path, sizeof(path), "%s/%s", scenarios_dir, rel);
+	sc = scenario_load_file(path, err, sizeof(err));
+	if (!sc)
+		fprintf(stderr, "%s\n", err);
+	assert_non_null(sc);
+	return sc;
+}
+
+/* run @sc once per schedule of a short random search; expect clean */
+static void expect_clean(struct scenario *sc, unsigned long iters)
+{
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, iters, -1,
+			     XCLEAN_ALL_RUNS);
+}
+
+#define WORLD                                                                 \
+	"world:\n"                                                            \
+	"  cpus: 1\n"                                                         \
+	"  memory: {frames: 256}\n"                                           \
+	"  processes: [p]\n"                                                  \
+	"  vms: {vm: {proc: p, vcpus: 2, slots: [{slot: 0, gpa: 0, size: "    \
+	"0x4000, addr: 0x40000000}]}}\n"
+#define MAP                                                                   \
+	"      - mmap: {proc: p, addr: 0x40000000, len: 0x4000, prot: "       \
+	"read|write, flags: private|anonymous|fixed, as: ram}\n"
+
+/* KVM_SET_USER_MEMORY_REGION: Linux's errnos, deletion, re-creation */
+static void test_memslot_errnos(void **state)
+{
+	static const char text[] =
+		"name: memslots\n" WORLD "agents:\n"
+		"  - name: a\n"
+		"    ops:\n" MAP
+		"      - kvm_set_memslot: {vm: vm, slot: 1, gpa: 0x2000, size: 0x1000, addr: 0x50000000, expect: EEXIST}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 1, gpa: 0x10001, size: 0x1000, addr: 0x50000000, expect: EINVAL}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 1, gpa: 0x10000, size: 0x1001, addr: 0x50000000, expect: EINVAL}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 1, gpa: 0x10000, size: 0x1000, addr: 0x50000800, expect: EINVAL}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 8, gpa: 0x10000, size: 0x1000, addr: 0x50000000, expect: EINVAL}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 2, size: 0, expect: EINVAL}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 0, gpa: 0x1000, size: 0x4000, addr: 0x40000000, expect: EINVAL}\n"
+		"      - write: {proc: p, cpu: 0, region: ram, value: 5}\n"
+		"      - guest_read: {vm: vm, gpa: 0, expect: 5}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 0, size: 0, expect: ok}\n"
+		"      - guest_read: {vm: vm, gpa: 0, expect: MMIO}\n"
+		"      - kvm_set_memslot: {vm: vm, slot: 3, gpa: 0x8000, size: 0x4000, addr: 0x40000000, flags: readonly, expect: ok}\n"
+		"      - guest_read: {vm: vm, gpa: 0x8000, expect: 5}\n"
+		"      - guest_write: {vm: vm, gpa: 0x8000, value: 1, expect: MMIO}\n"
+		"final:\n"
+		"  - kvm_sptes vm == 1\n";
+	struct scenario *sc = load_str(text);
+
+	(void)state;
+	expect_clean(sc, 20);
+	scenario_free(sc);
+}
+
+/* guest and process see the same memory; DONTNEED reaches the guest */
+static void test_guest_access(void **state)
+{
+	static const char text[] =
+		"name: access\n" WORLD "agents:\n"
+		"  - name: a\n"
+		"    ops:\n" MAP
+		"      - write: {proc: p, cpu: 0, region: ram, value: 7}\n"
+		"      - guest_read: {vm: vm, vcpu: 0, gpa: 0, expect: 7}\n"
+		"      - guest_write: {vm: vm, vcpu: 1, gpa: 0x1008, value: 9}\n"
+		"      - read: {proc: p, cpu: 0, region: ram, offset: 0x1008, expect: 9}\n"
+		"      - guest_read: {vm: vm, vcpu: 0, gpa: 0x1008, expect: 9}\n"
+		"      - madvise: {proc: p, region: ram, len: 0x4000, advice: dontneed}\n"
+		"      - guest_read: {vm: vm, vcpu: 1, gpa: 0x1008, expect: 0}\n"
+		"      - guest_read: {vm: vm, vcpu: 0, gpa: 0x100000, expect: MMIO}\n"
+		"      - munmap: {proc: p, region: ram, len: 0x4000}\n"
+		"      - guest_read: {vm: vm, vcpu: 0, gpa: 0, expect: EFAULT}\n"
+		"final:\n"
+		"  - kvm_sptes vm == 0\n";
+	struct scenario *sc = load_str(text);
+
+	(void)state;
+	expect_clean(sc, 20);
+	scenario_free(sc);
+}
+
+/* a guest write racing with the process's writes and a DONTNEED */
+static void test_guest_races_clean(void **state)
+{
+	static const char text[] =
+		"name: races\n" WORLD "agents:\n"
+		"  - name: setup\n"
+		"    ops:\n" MAP
+		"      - write: {proc: p, cpu: 0, region: ram, value: 3}\n"
+		"  - name: guest\n"
+		"    ops:\n"
+		"      - wait: setup\n"
+		"      - guest_read: {vm: vm, vcpu: 0, gpa: 0}\n"
+		"      - guest_write: {vm: vm, vcpu: 1, gpa: 0, value: 4}\n"
+		"  - name: vmm\n"
+		"    ops:\n"
+		"      - wait: setup\n"
+		"      - madvise: {proc: p, region: ram, len: 4096, advice: dontneed}\n"
+		"      - mprotect: {proc: p, region: ram, len: 4096, prot: read}\n";
+	struct scenario *sc = load_str(text);
+
+	(void)state;
+	expect_clean(sc, 500);
+	scenario_free(sc);
+}
+
+/* dirty logging: the write shows in KVM_GET_DIRTY_LOG, once */
+static void test_dirty_log(void **state)
+{
+	static const char text[] =
+		"name: dirty\n"
+		"world:\n"
+		"  cpus: 1\n"
+		"  memory: {frames: 256}\n"
+		"  processes: [p]\n"
+		"  vms: {vm: {proc: p, slots: [{slot: 0, gpa: 0, size: 0x4000, addr: 0x40000000, flags: log_dirty}]}}\n"
+		"agents:\n"
+		"  - name: a\n"
+		"    ops:\n" MAP
+		"      - guest_write: {vm: vm, gpa: 0x2000, value: 1}\n"
+		"      - guest_write: {vm: vm, gpa: 0x2008, value: 2}\n"
+		"      - kvm_get_dirty_log: {vm: vm, slot: 0, expect: 4}\n"
+		"      - kvm_get_dirty_log: {vm: vm, slot: 0, expect: 0}\n"
+		"      - guest_write: {vm: vm, gpa: 0x2000, value: 3}\n"
+		"      - guest_write: {vm: vm, gpa: 0, value: 3}\n"
+		"      - kvm_get_dirty_log: {vm: vm, slot: 0, expect: 5}\n"
+		"      - guest_read: {vm: vm, gpa: 0x2000, expect: 3}\n"
+		"      - kvm_clear_dirty_log: {vm: vm, slot: 0, first: 1, num: 1, expect: EINVAL}\n"
+		"      - kvm_clear_dirty_log: {vm: vm, slot: 0, first: 0, num: 4, expect: ok}\n"
+		"      - kvm_get_dirty_log: {vm: vm, slot: 1, expect: ENOENT}\n";
+	struct scenario *sc = load_str(text);
+
+	(void)state;
+	expect_clean(sc, 5);
+	scenario_free(sc);
+}
+
+/* the zoo entry: found under kvm.mmu_invalidate_retry=false only */
+static void test_zoo_invalidate_retry(void **state)
+{
+	struct scenario *sc = load_file("bugs/kvm-mmu-invalidate-retry.yaml");
+	struct explore_opts o = xopts(STRAT_RANDOM, 1000, -1);
+	struct explore_result r;
+
+	(void)state;
+	assert_non_null(sc->zoo);
+	o.stop_kind = sc->zoo->violation;
+	sc->policy = sc->zoo->buggy;
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "install-in-invalidation");
+	explore_result_free(&r);
+	sc->policy = sc->zoo->fixed;
+	assert_true(policy_get(&sc->policy, KNOB_KVM_MMU_INVALIDATE_RETRY));
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 1000, -1,
+			     XCLEAN_ALL_RUNS);
+	scenario_free(sc);
+}
+
+/* NX recovery, can_yield=true under the write lock: never yields dirty */
+static void nx_write_lock(int bound, unsigned long min_execs)
+{
+	struct scenario *sc = load_file("models/kvm-nx-recovery-write-lock.yaml");
+	struct explore_opts o = xopts(STRAT_DFS, 0, bound);
+	struct explore_result r;
+
+	assert_true(policy_get(&sc->policy, KNOB_TDP_NX_RECOVERY_CAN_YIELD));
+	assert_int_equal(policy_get(&sc->policy, KNOB_TDP_ZAP_MMU_LOCK),
+			 TDP_ZAP_LOCK_WRITE);
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	if (r.first_report)
+		fprintf(stderr, "%s\n", r.first_report);
+	assert_int_equal(r.violating, 0);
+	assert_true(r.exhausted);
+	assert_true(r.executions >= min_execs);
+	printf("kvm-nx-recovery-write-lock: dfs bound %d: %lu executions, exhausted\n",
+	       bound, r.executions);
+	explore_result_free(&r);
+	scenario_free(sc);
+}
+
+static void test_nx_recovery_write_lock(void **state)
+{
+	(void)state;
+	nx_write_lock(1, 100);
+}
+
+/* the same scenario under the read lock and with can_yield=false */
+static void test_nx_recovery_other_policies(void **state)
+{
+	struct scenario *sc = load_file("models/kvm-nx-recovery-write-lock.yaml");
+	char err[256];
+
+	(void)state;
+	assert_int_equal(policy_set(&sc->policy, "tdp.zap_mmu_lock", "read",
+				    err, sizeof(err)),
+			 0);
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 300, -1,
+			     XCLEAN_ALL_RUNS);
+	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
+				    "false", err, sizeof(err)),
+			 0);
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 300, -1,
+			     XCLEAN_ALL_RUNS);
+	scenario_free(sc);
+}
+
+/* bad input: FILE:LINE:COL messages */
+static void test_bad_input(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "name: x\nworld: {processes: [p], vms: {vm: {proc: p, slots: [{slot: 0, gpa: 0, size: 4096, addr: 0, flags: dirty}]}}}\nagents: []\n",
+		  "test.yaml:2:" },
+		{ "name: x\nworld: {processes: [p], vms: {vm: {slots: []}}}\nagents: []\n",
+		  "needs 'proc'" },
+		{ "name: x\nworld: {processes: [p], vms: {vm: {proc: q}}}\nagents: []\n",
+		  "test.yaml:2:" },
+		{ "name: x\nworld: {processes: [p], vms: {vm: {proc: p}}}\nagents:\n  - name: a\n    ops:\n      - guest_read: {vm: vm, gpa: 0, expect: maybe}\n",
+		  "test.yaml:6:" },
+	};
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[512] = "";
+		struct scenario *sc = scenario_load_buffer(
+			"test.yaml", bad[i].text, strlen(bad[i].text), err,
+			sizeof(err));
+
+		assert_null(sc);
+		if (!strstr(err, bad[i].msg))
+			fprintf(stderr, "case %u: %s\n", i, err);
+		assert_non_null(strstr(err, bad[i].msg));
+	}
+}
+
+static void test_long_nx_bound2(void **state)
+{
+	(void)state;
+	nx_write_lock(2, 1000);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memslot_errnos),
+		cmocka_unit_test(test_guest_access),
+		cmocka_unit_test(test_guest_races_clean),
+		cmocka_unit_test(test_dirty_log),
+		cmocka_unit_test(test_zoo_invalidate_retry),
+		cmocka_unit_test(test_nx_recovery_write_lock),
+		cmocka_unit_test(test_nx_recovery_other_policies),
+		cmocka_unit_test(test_bad_input),
+	};
+	const struct CMUnitTest long_tests[] = {
+		cmocka_unit_test(test_long_nx_bound2),
+	};
+
+	if (argc > 1)
+		scenarios_dir = argv[1];
+	if (argc > 2 && !strcmp(argv[2], "long"))
+		return cmocka_run_group_tests(long_tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
