@@ -252,6 +252,66 @@ static void test_nx_recovery_other_policies(void **state)
 	scenario_free(sc);
 }
 
+/* the 2021 thread's read-lock case, by its witness schedule */
+static void test_nx_recovery_read_lock_witness(void **state)
+{
+	struct scenario *sc = load_file("models/kvm-nx-recovery-read-lock.yaml");
+	struct explore_opts o = xopts(STRAT_REPLAY, 1, -1);
+	struct explore_result r;
+	bool yield = false, stale = false;
+	int i;
+
+	(void)state;
+	o.schedule = "a170b26c23bd78b3e55";
+	o.no_replay = true;
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	for (i = 0; i < r.nr_kinds; i++) {
+		yield |= !strcmp(r.kinds[i].kind, "tdp-yield-pending-flush");
+		stale |= !strcmp(r.kinds[i].kind, "stale-tlb");
+	}
+	assert_true(yield);
+	assert_true(stale);
+	explore_result_free(&r);
+	scenario_free(sc);
+}
+
+/* can_yield=false under the read lock: the same scenario is clean */
+static void test_nx_recovery_read_lock_fixed(void **state)
+{
+	struct scenario *sc = load_file("models/kvm-nx-recovery-read-lock.yaml");
+	char err[256];
+
+	(void)state;
+	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
+				    "false", err, sizeof(err)),
+			 0);
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 300, -1,
+			     XCLEAN_ALL_RUNS);
+	scenario_free(sc);
+}
+
+/* the 2022 pfn cache race: found with in_progress, clean with the fix */
+static void test_zoo_pfncache(void **state)
+{
+	struct scenario *sc = load_file("bugs/kvm-pfncache-refresh-2022.yaml");
+	struct explore_opts o = xopts(STRAT_RANDOM, 2000, -1);
+	struct explore_result r;
+
+	(void)state;
+	o.stop_kind = sc->zoo->violation;
+	sc->policy = sc->zoo->buggy;
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	assert_string_equal(r.first_kind, "stale-pfncache");
+	explore_result_free(&r);
+	sc->policy = sc->zoo->fixed;
+	assert_int_equal(policy_get(&sc->policy, KNOB_KVM_PFNCACHE_RETRY),
+			 PFNCACHE_RETRY_ACTIVE_COUNT);
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 2000, -1,
+			     XCLEAN_ALL_RUNS);
+	scenario_free(sc);
+}
+
 /* bad input: FILE:LINE:COL messages */
 static void test_bad_input(void **state)
 {
@@ -289,6 +349,24 @@ static void test_long_nx_bound2(void **state)
 	nx_write_lock(2, 1000);
 }
 
+/* the read-lock case found by the search itself, not a given schedule */
+static void test_long_nx_read_lock_dfs(void **state)
+{
+	struct scenario *sc = load_file("models/kvm-nx-recovery-read-lock.yaml");
+	struct explore_opts o = xopts(STRAT_DFS, 0, 2);
+	struct explore_result r;
+
+	(void)state;
+	o.stop_kind = "tdp-yield-pending-flush";
+	o.no_replay = true;
+	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+	assert_true(r.first_violation > 0);
+	printf("kvm-nx-recovery-read-lock: dfs bound 2 finds %s in execution %lu\n",
+	       r.first_kind, r.first_violation);
+	explore_result_free(&r);
+	scenario_free(sc);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,10 +377,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_zoo_invalidate_retry),
 		cmocka_unit_test(test_nx_recovery_write_lock),
 		cmocka_unit_test(test_nx_recovery_other_policies),
+		cmocka_unit_test(test_nx_recovery_read_lock_witness),
+		cmocka_unit_test(test_nx_recovery_read_lock_fixed),
+		cmocka_unit_test(test_zoo_pfncache),
 		cmocka_unit_test(test_bad_input),
 	};
 	const struct CMUnitTest long_tests[] = {
 		cmocka_unit_test(test_long_nx_bound2),
+		cmocka_unit_test(test_long_nx_read_lock_dfs),
 	};
 
 	if (argc > 1)

@@ -158,6 +158,8 @@ struct kvm {
 	spinlock_t gpc_lock;
 
 	struct kvm_pending_flush pending[MAX_AGENTS];
+	/* others' schedule points when each agent last checked need_resched */
+	unsigned long resched_mark[MAX_AGENTS];
 	/* statistics */
 	unsigned long nr_remote_tlb_flushes, nr_zapped, nr_faults,
 		nr_fault_retries, nr_yields, nr_invalidations;
@@ -222,6 +224,9 @@ void kvm_mmu_slot_remove_write_access(struct kvm *kvm,
 				      unsigned long nr);
 /* write lock, or read when the knob says so */
 bool kvm_zap_lock_shared(struct kvm *kvm);
+/* need_resched() at the TDP MMU's yield points (see mmu.c) */
+bool kvm_need_resched(struct kvm *kvm);
+void kvm_resched_mark(struct kvm *kvm);
 
 /* ---- mmu/tdp_mmu.c ---- */
 

@@ -192,6 +192,11 @@ static void kvm_flush_remote_tlbs_gfns(struct kvm *kvm, gfn_t start, gfn_t end)
 	int i;
 
 	__atomic_add_fetch(&kvm->nr_remote_tlb_flushes, 1, __ATOMIC_RELAXED);
+	if (end == ~0ul)
+		trace_eventf(kvm->w, "kvm: remote TLB flush (all)");
+	else
+		trace_eventf(kvm->w, "kvm: remote TLB flush gfns [%#lx, %#lx)",
+			     start, end);
 	kvm_pending_flushed(kvm, start, end);
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		kvm_make_vcpu_request(&kvm->vcpus[i], start, end);

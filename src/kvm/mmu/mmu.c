@@ -37,12 +37,46 @@ bool kvm_zap_lock_shared(struct kvm *kvm)
 	return policy_enum(kvm->w, KNOB_TDP_ZAP_MMU_LOCK) == TDP_ZAP_LOCK_READ;
 }
 
+/*
+ * need_resched() at the TDP MMU's yield points.  In Linux the flag is set
+ * by a tick or a wakeup at any moment while mmu_lock is held, and stays
+ * set until the task schedules; the two checks of NX recovery (the loop
+ * and the walk) can therefore disagree.  Here a tick is the explorer's
+ * decision to run another agent while this one is inside its section:
+ * true once another agent has taken a step since this agent last
+ * yielded or took mmu_lock, and another agent can run now.  Every
+ * placement of the tick is thus explored with the preemptions, and the
+ * answer is deterministic and replays.
+ */
+static unsigned long others_steps(void)
+{
+	return __atomic_load_n(&current->w->step, __ATOMIC_RELAXED) -
+	       current->steps;
+}
+
+void kvm_resched_mark(struct kvm *kvm)
+{
+	if (current)
+		kvm->resched_mark[current->id] = others_steps();
+}
+
+bool kvm_need_resched(struct kvm *kvm)
+{
+	if (!current)
+		return false;
+	if (!world_is_det(kvm->w))
+		return need_resched();
+	return others_steps() != kvm->resched_mark[current->id] &&
+	       need_resched();
+}
+
 static void kvm_mmu_lock(struct kvm *kvm, bool shared)
 {
 	if (shared)
 		read_lock(&kvm->mmu_lock);
 	else
 		write_lock(&kvm->mmu_lock);
+	kvm_resched_mark(kvm);
 }
 
 static void kvm_mmu_unlock(struct kvm *kvm, bool shared)
@@ -183,7 +217,7 @@ void kvm_recover_nx_huge_pages(struct kvm *kvm)
 			if (shared)
 				spin_unlock(&kvm->tdp_mmu_pages_lock);
 		}
-		if (need_resched()) {
+		if (kvm_need_resched(kvm)) {
 			if (flush)
 				kvm_flush_remote_tlbs(kvm);
 			flush = false;

@@ -289,7 +289,7 @@ static bool tdp_mmu_iter_cond_resched(struct kvm *kvm, struct tdp_iter *iter,
 {
 	if (iter->next_last_level_gfn == iter->yielded_gfn)
 		return false;
-	if (!need_resched())
+	if (!kvm_need_resched(kvm))
 		return false;
 	if (flush)
 		kvm_flush_remote_tlbs(kvm);
@@ -299,6 +299,7 @@ static bool tdp_mmu_iter_cond_resched(struct kvm *kvm, struct tdp_iter *iter,
 		     iter->next_last_level_gfn, shared ? " (read)" : "");
 	kvm->nr_yields++;
 	cond_resched_rwlock(kvm, shared);
+	kvm_resched_mark(kvm);
 	rcu_read_lock();
 	iter->yielded = true;
 	return true;
