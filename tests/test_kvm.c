@@ -312,6 +312,30 @@ static void test_zoo_pfncache(void **state)
 	scenario_free(sc);
 }
 
+static const char *const mm_models[] = {
+	"kvm-vs-munmap",  "kvm-vs-mprotect", "kvm-vs-mremap",
+	"kvm-vs-dontneed", "kvm-vs-fork",    "kvm-vs-truncate",
+	"kvm-vs-migrate", "kvm-vs-ksm",	     "kvm-vs-reclaim",
+};
+
+/* KVM against every MM operation: clean under the default policy */
+static void test_mm_models(void **state)
+{
+	char rel[128];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(mm_models) / sizeof(mm_models[0]); i++) {
+		struct scenario *sc;
+
+		snprintf(rel, sizeof(rel), "models/%s.yaml", mm_models[i]);
+		sc = load_file(rel);
+		assert_null(sc->expect);
+		expect_clean(sc, 200);
+		scenario_free(sc);
+	}
+}
+
 /* bad input: FILE:LINE:COL messages */
 static void test_bad_input(void **state)
 {
@@ -349,6 +373,31 @@ static void test_long_nx_bound2(void **state)
 	nx_write_lock(2, 1000);
 }
 
+static void test_long_mm_models_dfs(void **state)
+{
+	char rel[128];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(mm_models) / sizeof(mm_models[0]); i++) {
+		struct scenario *sc;
+		struct explore_opts o = xopts(STRAT_DFS, 0, 2);
+		struct explore_result r;
+
+		snprintf(rel, sizeof(rel), "models/%s.yaml", mm_models[i]);
+		sc = load_file(rel);
+		assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
+		if (r.first_report)
+			fprintf(stderr, "%s: %s\n", rel, r.first_report);
+		assert_int_equal(r.violating, 0);
+		assert_true(r.exhausted);
+		printf("%s: dfs bound 2: %lu executions, exhausted\n",
+		       mm_models[i], r.executions);
+		explore_result_free(&r);
+		scenario_free(sc);
+	}
+}
+
 /* the read-lock case found by the search itself, not a given schedule */
 static void test_long_nx_read_lock_dfs(void **state)
 {
@@ -380,11 +429,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nx_recovery_read_lock_witness),
 		cmocka_unit_test(test_nx_recovery_read_lock_fixed),
 		cmocka_unit_test(test_zoo_pfncache),
+		cmocka_unit_test(test_mm_models),
 		cmocka_unit_test(test_bad_input),
 	};
 	const struct CMUnitTest long_tests[] = {
 		cmocka_unit_test(test_long_nx_bound2),
 		cmocka_unit_test(test_long_nx_read_lock_dfs),
+		cmocka_unit_test(test_long_mm_models_dfs),
 	};
 
 	if (argc > 1)
