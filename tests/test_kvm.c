@@ -29,9 +29,8 @@ static const char *scenarios_dir = "scenarios";
 static struct scenario *load_str(const char *text)
 {
 	char err[512];
-	struct scenario *sc =
-		scenario_load_buffer("test.yaml", text, strlen(text), err,
-				     sizeof(err));
+	struct scenario *sc = scenario_load_buffer(
+		"test.yaml", text, strlen(text), err, sizeof(err));
 
 	if (!sc)
 		fprintf(stderr, "%s\n", err);
@@ -59,15 +58,15 @@ static void expect_clean(struct scenario *sc, unsigned long iters)
 			     XCLEAN_ALL_RUNS);
 }
 
-#define WORLD                                                                 \
-	"world:\n"                                                            \
-	"  cpus: 1\n"                                                         \
-	"  memory: {frames: 256}\n"                                           \
-	"  processes: [p]\n"                                                  \
-	"  vms: {vm: {proc: p, vcpus: 2, slots: [{slot: 0, gpa: 0, size: "    \
+#define WORLD                                                              \
+	"world:\n"                                                         \
+	"  cpus: 1\n"                                                      \
+	"  memory: {frames: 256}\n"                                        \
+	"  processes: [p]\n"                                               \
+	"  vms: {vm: {proc: p, vcpus: 2, slots: [{slot: 0, gpa: 0, size: " \
 	"0x4000, addr: 0x40000000}]}}\n"
-#define MAP                                                                   \
-	"      - mmap: {proc: p, addr: 0x40000000, len: 0x4000, prot: "       \
+#define MAP                                                             \
+	"      - mmap: {proc: p, addr: 0x40000000, len: 0x4000, prot: " \
 	"read|write, flags: private|anonymous|fixed, as: ram}\n"
 
 /* KVM_SET_USER_MEMORY_REGION: Linux's errnos, deletion, re-creation */
@@ -207,7 +206,8 @@ static void test_zoo_invalidate_retry(void **state)
 /* NX recovery, can_yield=true under the write lock: never yields dirty */
 static void nx_write_lock(int bound, unsigned long min_execs)
 {
-	struct scenario *sc = load_file("models/kvm-nx-recovery-write-lock.yaml");
+	struct scenario *sc =
+		load_file("models/kvm-nx-recovery-write-lock.yaml");
 	struct explore_opts o = xopts(STRAT_DFS, 0, bound);
 	struct explore_result r;
 
@@ -235,7 +235,8 @@ static void test_nx_recovery_write_lock(void **state)
 /* the same scenario under the read lock and with can_yield=false */
 static void test_nx_recovery_other_policies(void **state)
 {
-	struct scenario *sc = load_file("models/kvm-nx-recovery-write-lock.yaml");
+	struct scenario *sc =
+		load_file("models/kvm-nx-recovery-write-lock.yaml");
 	char err[256];
 
 	(void)state;
@@ -255,7 +256,8 @@ static void test_nx_recovery_other_policies(void **state)
 /* the 2021 thread's read-lock case, by its witness schedule */
 static void test_nx_recovery_read_lock_witness(void **state)
 {
-	struct scenario *sc = load_file("models/kvm-nx-recovery-read-lock.yaml");
+	struct scenario *sc =
+		load_file("models/kvm-nx-recovery-read-lock.yaml");
 	struct explore_opts o = xopts(STRAT_REPLAY, 1, -1);
 	struct explore_result r;
 	bool yield = false, stale = false;
@@ -278,7 +280,8 @@ static void test_nx_recovery_read_lock_witness(void **state)
 /* can_yield=false under the read lock: the same scenario is clean */
 static void test_nx_recovery_read_lock_fixed(void **state)
 {
-	struct scenario *sc = load_file("models/kvm-nx-recovery-read-lock.yaml");
+	struct scenario *sc =
+		load_file("models/kvm-nx-recovery-read-lock.yaml");
 	char err[256];
 
 	(void)state;
@@ -313,9 +316,9 @@ static void test_zoo_pfncache(void **state)
 }
 
 static const char *const mm_models[] = {
-	"kvm-vs-munmap",  "kvm-vs-mprotect", "kvm-vs-mremap",
-	"kvm-vs-dontneed", "kvm-vs-fork",    "kvm-vs-truncate",
-	"kvm-vs-migrate", "kvm-vs-ksm",	     "kvm-vs-reclaim",
+	"kvm-vs-munmap",   "kvm-vs-mprotect", "kvm-vs-mremap",
+	"kvm-vs-dontneed", "kvm-vs-fork",     "kvm-vs-truncate",
+	"kvm-vs-migrate",  "kvm-vs-ksm",      "kvm-vs-reclaim",
 };
 
 /* KVM against every MM operation: clean under the default policy */
@@ -356,9 +359,10 @@ static void test_bad_input(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char err[512] = "";
-		struct scenario *sc = scenario_load_buffer(
-			"test.yaml", bad[i].text, strlen(bad[i].text), err,
-			sizeof(err));
+		struct scenario *sc = scenario_load_buffer("test.yaml",
+							   bad[i].text,
+							   strlen(bad[i].text),
+							   err, sizeof(err));
 
 		assert_null(sc);
 		if (!strstr(err, bad[i].msg))
@@ -401,7 +405,8 @@ static void test_long_mm_models_dfs(void **state)
 /* the read-lock case found by the search itself, not a given schedule */
 static void test_long_nx_read_lock_dfs(void **state)
 {
-	struct scenario *sc = load_file("models/kvm-nx-recovery-read-lock.yaml");
+	struct scenario *sc =
+		load_file("models/kvm-nx-recovery-read-lock.yaml");
 	struct explore_opts o = xopts(STRAT_DFS, 0, 2);
 	struct explore_result r;
 

@@ -86,7 +86,7 @@ struct kvm_mmu_page {
 	bool nx_huge_page_disallowed;
 	bool on_nx_list; /* on kvm->possible_nx_huge_pages */
 	bool role_invalid; /* roots only */
-	bool freed;	   /* the RCU callback ran */
+	bool freed; /* the RCU callback ran */
 	int tdp_mmu_root_count;
 	struct list_head possible_nx_huge_page_link;
 	struct rcu_head rcu_head;
@@ -178,7 +178,8 @@ void kvm_destroy_vm(struct kvm *kvm);
  */
 int kvm_set_memory_region(struct kvm *kvm, unsigned int slot,
 			  unsigned int flags, gpa_t guest_phys_addr,
-			  unsigned long memory_size, unsigned long userspace_addr);
+			  unsigned long memory_size,
+			  unsigned long userspace_addr);
 /* the model's flag for host 2 MiB backing, set before any vCPU runs */
 int kvm_memslot_set_huge(struct kvm *kvm, unsigned int slot, bool huge);
 struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn);
@@ -210,8 +211,7 @@ void kvm_check_yield(struct kvm *kvm, const char *where);
 
 /* ---- mmu/mmu.c ---- */
 
-int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, bool write,
-		       bool exec);
+int kvm_mmu_page_fault(struct kvm_vcpu *vcpu, gpa_t gpa, bool write, bool exec);
 void kvm_recover_nx_huge_pages(struct kvm *kvm);
 bool kvm_unmap_gfn_range(struct kvm *kvm, struct kvm_memory_slot *slot,
 			 gfn_t start, gfn_t end, bool may_block);

@@ -171,8 +171,7 @@ void kvm_check_yield(struct kvm *kvm, const char *where)
  * outside guest mode; it services the request before it next uses its
  * TLB (vcpu_enter_guest).
  */
-static void kvm_make_vcpu_request(struct kvm_vcpu *vcpu, gfn_t start,
-				  gfn_t end)
+static void kvm_make_vcpu_request(struct kvm_vcpu *vcpu, gfn_t start, gfn_t end)
 {
 	spin_lock(&vcpu->mode_lock);
 	if (start == 0 && end == ~0ul) {
@@ -323,13 +322,13 @@ int kvm_hva_to_pfn(struct kvm *kvm, unsigned long hva, bool write,
 /* ---- the invalidation sequence ---- */
 
 /* mmu_lock held: did an invalidation touch @gfn since @mmu_seq? */
-bool mmu_invalidate_retry_gfn(struct kvm *kvm, unsigned long mmu_seq,
-			      gfn_t gfn)
+bool mmu_invalidate_retry_gfn(struct kvm *kvm, unsigned long mmu_seq, gfn_t gfn)
 {
 	if (kvm->mmu_invalidate_in_progress) {
 		if (kvm->mmu_invalidate_range_start == INVALID_GPA)
-			report_add(kvm->w, "kvm-bug",
-				   "KVM: invalidation in progress without a range\n");
+			report_add(
+				kvm->w, "kvm-bug",
+				"KVM: invalidation in progress without a range\n");
 		if (gfn >= kvm->mmu_invalidate_range_start &&
 		    gfn < kvm->mmu_invalidate_range_end)
 			return true;
@@ -393,8 +392,8 @@ static bool __kvm_handle_hva_range(struct kvm *kvm, unsigned long start,
 	slots = kvm_memslots_get(kvm);
 	for (i = 0; i < KVM_USER_MEM_SLOTS; i++) {
 		struct kvm_memory_slot *s = &slots->slots[i];
-		unsigned long s_end = s->userspace_addr +
-				      (s->npages << PAGE_SHIFT);
+		unsigned long s_end =
+			s->userspace_addr + (s->npages << PAGE_SHIFT);
 		unsigned long hs, he;
 		gfn_t gs, ge;
 
@@ -445,8 +444,9 @@ static struct kvm *mmu_notifier_to_kvm(struct mmu_notifier *mn)
 	return container_of(mn, struct kvm, mmu_notifier);
 }
 
-static int kvm_mmu_notifier_invalidate_range_start(
-	struct mmu_notifier *mn, const struct mmu_notifier_range *range)
+static int
+kvm_mmu_notifier_invalidate_range_start(struct mmu_notifier *mn,
+					const struct mmu_notifier_range *range)
 {
 	struct kvm *kvm = mmu_notifier_to_kvm(mn);
 
@@ -461,8 +461,9 @@ static int kvm_mmu_notifier_invalidate_range_start(
 	return 0;
 }
 
-static void kvm_mmu_notifier_invalidate_range_end(
-	struct mmu_notifier *mn, const struct mmu_notifier_range *range)
+static void
+kvm_mmu_notifier_invalidate_range_end(struct mmu_notifier *mn,
+				      const struct mmu_notifier_range *range)
 {
 	struct kvm *kvm = mmu_notifier_to_kvm(mn);
 	bool wake;
@@ -531,8 +532,7 @@ static const struct mmu_notifier_ops kvm_mmu_notifier_ops = {
  * Then readers are waited for (synchronize_srcu) before the old set may
  * be written.  slots_lock held.
  */
-static void kvm_swap_active_memslots(struct kvm *kvm,
-				     struct kvm_memslots *next)
+static void kvm_swap_active_memslots(struct kvm *kvm, struct kvm_memslots *next)
 {
 	struct kvm_memslots *old = kvm->memslots;
 
@@ -644,8 +644,8 @@ static int __kvm_set_memory_region(struct kvm *kvm, unsigned int id,
 		.id = id,
 	};
 	if (flags & KVM_MEM_LOG_DIRTY_PAGES) {
-		s->dirty_bitmap =
-			arena_alloc(kvm->w, ((npages + 63) / 64) * sizeof(long));
+		s->dirty_bitmap = arena_alloc(kvm->w, ((npages + 63) / 64) *
+							      sizeof(long));
 		memset(s->dirty_bitmap, 0, ((npages + 63) / 64) * sizeof(long));
 	}
 	kvm_swap_active_memslots(kvm, next);
@@ -656,7 +656,8 @@ static int __kvm_set_memory_region(struct kvm *kvm, unsigned int id,
 
 int kvm_set_memory_region(struct kvm *kvm, unsigned int slot,
 			  unsigned int flags, gpa_t guest_phys_addr,
-			  unsigned long memory_size, unsigned long userspace_addr)
+			  unsigned long memory_size,
+			  unsigned long userspace_addr)
 {
 	int r;
 
@@ -760,8 +761,8 @@ int kvm_clear_dirty_log(struct kvm *kvm, unsigned int id, gfn_t first,
 		kvm_flush_remote_tlbs(kvm);
 	for (i = first; i < first + num; i++) {
 		sched_point(SP_ATOMIC, &s->dirty_bitmap[i / 64]);
-		__atomic_fetch_and(&s->dirty_bitmap[i / 64],
-				   ~(1ul << (i % 64)), __ATOMIC_ACQ_REL);
+		__atomic_fetch_and(&s->dirty_bitmap[i / 64], ~(1ul << (i % 64)),
+				   __ATOMIC_ACQ_REL);
 	}
 	write_unlock(&kvm->mmu_lock);
 	mutex_unlock(&kvm->slots_lock);
@@ -784,8 +785,8 @@ static struct kvm_tlb_entry *kvm_vcpu_tlb_lookup(struct kvm_vcpu *vcpu,
 	return NULL;
 }
 
-static void kvm_vcpu_check_stale(struct kvm_vcpu *vcpu,
-				 struct kvm_tlb_entry *e, gpa_t gpa, bool write)
+static void kvm_vcpu_check_stale(struct kvm_vcpu *vcpu, struct kvm_tlb_entry *e,
+				 gpa_t gpa, bool write)
 {
 	struct page *page = pfn_to_page(vcpu->kvm->mm->mmw->pm, e->pfn);
 	unsigned long gen = page_generation(page);
@@ -1007,7 +1008,8 @@ unsigned long kvm_check_quiescent(struct kvm *kvm)
 				pte = __pte(__atomic_load_n(
 					&pte_offset_kernel(pmd, hva)->pte,
 					__ATOMIC_ACQUIRE));
-			if (pte_present(pte) && pte_pfn(pte) == spte_to_pfn(spte))
+			if (pte_present(pte) &&
+			    pte_pfn(pte) == spte_to_pfn(spte))
 				continue;
 			nr++;
 			report_add(

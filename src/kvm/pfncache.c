@@ -136,8 +136,7 @@ bool kvm_gpc_check(struct gfn_to_pfn_cache *gpc)
 	       gpc->generation == gpc->kvm->memslots->generation;
 }
 
-int kvm_gpc_read(struct gfn_to_pfn_cache *gpc, unsigned long off,
-		 uint64_t *val)
+int kvm_gpc_read(struct gfn_to_pfn_cache *gpc, unsigned long off, uint64_t *val)
 {
 	struct kvm *kvm = gpc->kvm;
 	struct page *page;

@@ -114,8 +114,9 @@ static int parse_slot(struct sc_loader *ld, const struct sc_node *n,
 	int i;
 
 	if (!sc_is_map(n))
-		return sc_error(ld, n,
-				"a memslot must be a map {slot, gpa, size, addr, flags, huge}");
+		return sc_error(
+			ld, n,
+			"a memslot must be a map {slot, gpa, size, addr, flags, huge}");
 	for (i = 0; i < sc_len(n); i++) {
 		const struct sc_node *k = sc_map_key(n, i);
 		const struct sc_node *v = sc_map_value(n, i);
@@ -140,8 +141,10 @@ static int parse_slot(struct sc_loader *ld, const struct sc_node *n,
 			if (parse_flags(ld, v, &c->flags))
 				return -1;
 		} else if (!strcmp(key, "huge")) {
-			if (strcmp(sc_str(v), "true") && strcmp(sc_str(v), "false"))
-				return sc_error(ld, v, "'huge' must be true or false");
+			if (strcmp(sc_str(v), "true") &&
+			    strcmp(sc_str(v), "false"))
+				return sc_error(ld, v,
+						"'huge' must be true or false");
 			b = !strcmp(sc_str(v), "true");
 			c->huge = b;
 		} else {
@@ -163,8 +166,9 @@ static int vm_parse(struct sc_loader *ld, struct sc_object *o,
 	int i, j;
 
 	if (!sc_is_map(n))
-		return sc_error(ld, n,
-				"a vm's settings must be a map {proc, vcpus, nx_ratio, slots}");
+		return sc_error(
+			ld, n,
+			"a vm's settings must be a map {proc, vcpus, nx_ratio, slots}");
 	cfg->vcpus = 1;
 	cfg->nx_ratio = 60;
 	for (i = 0; i < sc_len(n); i++) {
@@ -183,8 +187,9 @@ static int vm_parse(struct sc_loader *ld, struct sc_object *o,
 				return -1;
 		} else if (!strcmp(sc_str(k), "slots")) {
 			if (!sc_is_seq(v))
-				return sc_error(ld, v,
-						"'slots' must be a list of memslots");
+				return sc_error(
+					ld, v,
+					"'slots' must be a list of memslots");
 			if (sc_len(v) > KVM_SC_MAX_SLOTS)
 				return sc_error(ld, v,
 						"at most %d memslots in a vm",
@@ -362,8 +367,10 @@ static void guest_access(struct sc_ctx *x, const struct sc_op *op, bool write)
 	ret = kvm_vcpu_guest_access(&kvm->vcpus[vcpu], gpa, write, exec, &v);
 	trace_eventf(x->w, "vm %s vcpu%ld %s gpa %#lx = %s/%llu",
 		     sc_obj_name(x, op, KV_VM), vcpu,
-		     write ? "write" : exec ? "fetch" : "read", gpa,
-		     kvm_outcome(ret), (unsigned long long)v);
+		     write ? "write" :
+		     exec  ? "fetch" :
+			     "read",
+		     gpa, kvm_outcome(ret), (unsigned long long)v);
 	sc_check_expect(x, op, op_expect(op), kvm_outcome(ret), ret, v,
 			kvm_outcomes, "guest %s of gpa %#lx",
 			write ? "write" : "read", gpa);
@@ -393,9 +400,9 @@ static void op_set_memslot(struct sc_ctx *x, const struct sc_op *op)
 		flags = !strcmp(f, "log_dirty") ? KVM_MEM_LOG_DIRTY_PAGES :
 			!strcmp(f, "readonly")	? KVM_MEM_READONLY :
 			!strcmp(f, "log_dirty+readonly") ?
-						  KVM_MEM_LOG_DIRTY_PAGES |
-							  KVM_MEM_READONLY :
-						  0;
+						 KVM_MEM_LOG_DIRTY_PAGES |
+							 KVM_MEM_READONLY :
+						 0;
 	}
 	ret = kvm_set_memory_region(kvm, op->args[KV_A].i, flags,
 				    op->args[KV_B].i, op->args[KV_C].i,
@@ -435,8 +442,8 @@ static void op_get_dirty_log(struct sc_ctx *x, const struct sc_op *op)
 	if (!kvm)
 		return;
 	ret = kvm_get_dirty_log(kvm, op->args[KV_A].i, bitmap, 1);
-	sc_check_expect(x, op, op_expect(op), kvm_outcome(ret), ret,
-			bitmap[0], kvm_outcomes, "KVM_GET_DIRTY_LOG of slot %ld",
+	sc_check_expect(x, op, op_expect(op), kvm_outcome(ret), ret, bitmap[0],
+			kvm_outcomes, "KVM_GET_DIRTY_LOG of slot %ld",
 			op->args[KV_A].i);
 }
 
@@ -475,33 +482,53 @@ static void op_gpc_read(struct sc_ctx *x, const struct sc_op *op)
 
 	if (!op_kvm(x, op))
 		return;
-	ret = kvm_gpc_read(&vi->gpc,
-			   op->args[KV_A].set ? op->args[KV_A].i : 0, &v);
+	ret = kvm_gpc_read(&vi->gpc, op->args[KV_A].set ? op->args[KV_A].i : 0,
+			   &v);
 	sc_check_expect(x, op, op_expect(op), kvm_outcome(ret), ret, v,
 			kvm_outcomes, "pfn cache read");
 }
 
-#define VM { "vm", SCP_REF, true, "vm", 0, 0 }
-#define EXPECT { "expect", SCP_STRING, false, NULL, 0, 0 }
-#define VCPU { "vcpu", SCP_INT, false, NULL, 0, KVM_MAX_VCPUS - 1 }
-#define GPA(req) { "gpa", SCP_INT, req, NULL, 0, LONG_MAX }
+#define VM                                      \
+	{                                       \
+		"vm", SCP_REF, true, "vm", 0, 0 \
+	}
+#define EXPECT                                          \
+	{                                               \
+		"expect", SCP_STRING, false, NULL, 0, 0 \
+	}
+#define VCPU                                                       \
+	{                                                          \
+		"vcpu", SCP_INT, false, NULL, 0, KVM_MAX_VCPUS - 1 \
+	}
+#define GPA(req)                                       \
+	{                                              \
+		"gpa", SCP_INT, req, NULL, 0, LONG_MAX \
+	}
 
 static const struct scenario_op_type kvm_ops[] = {
 	{ .name = "guest_read",
 	  .help = "vCPU vcpu of vm reads the word at gpa (exec: a fetch)",
-	  .params = { VM, EXPECT, VCPU, GPA(true),
+	  .params = { VM,
+		      EXPECT,
+		      VCPU,
+		      GPA(true),
 		      { "exec", SCP_BOOL, false, NULL, 0, 0 } },
 	  .exec = op_guest_read,
 	  .check = kvm_check_op },
 	{ .name = "guest_write",
 	  .help = "vCPU vcpu of vm writes value to the word at gpa",
-	  .params = { VM, EXPECT, VCPU, GPA(true),
+	  .params = { VM,
+		      EXPECT,
+		      VCPU,
+		      GPA(true),
 		      { "value", SCP_INT, true, NULL, LONG_MIN, LONG_MAX } },
 	  .exec = op_guest_write,
 	  .check = kvm_check_op },
 	{ .name = "kvm_set_memslot",
 	  .help = "KVM_SET_USER_MEMORY_REGION: slot, gpa, size (0 deletes), addr, flags",
-	  .params = { VM, EXPECT, { "slot", SCP_INT, true, NULL, 0, 65535 },
+	  .params = { VM,
+		      EXPECT,
+		      { "slot", SCP_INT, true, NULL, 0, 65535 },
 		      GPA(false),
 		      { "size", SCP_INT, true, NULL, 0, LONG_MAX },
 		      { "addr", SCP_INT, false, NULL, 0, LONG_MAX },
@@ -514,7 +541,9 @@ static const struct scenario_op_type kvm_ops[] = {
 	  .exec = op_nx_recover },
 	{ .name = "kvm_zap_gfn",
 	  .help = "kvm_zap_gfn_range of [gpa, gpa + size) with a ranged flush",
-	  .params = { VM, EXPECT, GPA(true),
+	  .params = { VM,
+		      EXPECT,
+		      GPA(true),
 		      { "size", SCP_INT, true, NULL, 1, LONG_MAX } },
 	  .exec = op_zap_gfn },
 	{ .name = "kvm_get_dirty_log",
@@ -524,7 +553,9 @@ static const struct scenario_op_type kvm_ops[] = {
 	  .check = kvm_check_op },
 	{ .name = "kvm_clear_dirty_log",
 	  .help = "KVM_CLEAR_DIRTY_LOG of slot pages [first, first + num)",
-	  .params = { VM, EXPECT, { "slot", SCP_INT, true, NULL, 0, 65535 },
+	  .params = { VM,
+		      EXPECT,
+		      { "slot", SCP_INT, true, NULL, 0, 65535 },
 		      { "first", SCP_INT, true, NULL, 0, LONG_MAX },
 		      { "num", SCP_INT, true, NULL, 0, LONG_MAX } },
 	  .exec = op_clear_dirty_log,
@@ -536,7 +567,8 @@ static const struct scenario_op_type kvm_ops[] = {
 	  .check = kvm_check_op },
 	{ .name = "kvm_gpc_read",
 	  .help = "KVM reads a word through the pfn cache (refreshing it)",
-	  .params = { VM, EXPECT,
+	  .params = { VM,
+		      EXPECT,
 		      { "offset", SCP_INT, false, NULL, 0, PAGE_SIZE - 8 } },
 	  .exec = op_gpc_read,
 	  .check = kvm_check_op },

@@ -112,8 +112,8 @@ static int kvm_faultin_pfn(struct kvm *kvm, struct kvm_page_fault *fault)
 	if (ret)
 		return ret;
 	fault->pfn_gen = phys_generation(kvm->mm->mmw->pm, fault->pfn);
-	fault->map_writable =
-		writable && !(fault->slot->flags & KVM_MEM_READONLY);
+	fault->map_writable = writable &&
+			      !(fault->slot->flags & KVM_MEM_READONLY);
 	return 0;
 }
 
@@ -190,7 +190,8 @@ void kvm_recover_nx_huge_pages(struct kvm *kvm)
 				 kvm->nx_huge_pages_recovery_ratio :
 			 0;
 	trace_eventf(kvm->w, "kvm: NX recovery zaps %lu of %lu split pages%s",
-		     to_zap, kvm->nx_lpage_splits, shared ? " (read lock)" : "");
+		     to_zap, kvm->nx_lpage_splits,
+		     shared ? " (read lock)" : "");
 	for (; to_zap; --to_zap) {
 		struct kvm_mmu_page *sp = NULL;
 

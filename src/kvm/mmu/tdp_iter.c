@@ -25,8 +25,7 @@ static gfn_t round_gfn_for_level(gfn_t gfn, int level)
 	return gfn & ~(KVM_PAGES_PER_HPAGE(level) - 1);
 }
 
-struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, uint64_t spte,
-				      int level)
+struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, uint64_t spte, int level)
 {
 	unsigned long pfn;
 

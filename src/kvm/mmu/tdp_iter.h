@@ -42,11 +42,11 @@ uint64_t tdp_iter_read_spte(struct tdp_iter *iter);
 struct kvm_mmu_page *spte_to_child_sp(struct kvm *kvm, uint64_t spte,
 				      int level);
 
-#define for_each_tdp_pte_min_level(iter, kvm, root, min_level, start, end)    \
-	for (tdp_iter_start(&iter, kvm, root, min_level, start);              \
+#define for_each_tdp_pte_min_level(iter, kvm, root, min_level, start, end) \
+	for (tdp_iter_start(&iter, kvm, root, min_level, start);           \
 	     iter.valid && iter.gfn < (end); tdp_iter_next(&iter))
 
-#define tdp_root_for_each_pte(iter, kvm, root, start, end)                    \
+#define tdp_root_for_each_pte(iter, kvm, root, start, end) \
 	for_each_tdp_pte_min_level(iter, kvm, root, PG_LEVEL_4K, start, end)
 
 #endif

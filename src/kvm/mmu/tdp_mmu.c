@@ -84,8 +84,8 @@ static void tdp_mmu_free_sp(struct kvm_mmu_page *sp)
 
 static void tdp_mmu_free_sp_rcu_callback(struct rcu_head *head)
 {
-	struct kvm_mmu_page *sp = container_of(head, struct kvm_mmu_page,
-					       rcu_head);
+	struct kvm_mmu_page *sp =
+		container_of(head, struct kvm_mmu_page, rcu_head);
 
 	tdp_mmu_free_sp(sp);
 }
@@ -216,8 +216,7 @@ static void handle_changed_spte(struct kvm *kvm, gfn_t gfn, uint64_t old_spte,
 		kvm->nr_zapped++;
 	}
 	if (was_present && !was_leaf && (!is_present || is_leaf))
-		handle_removed_pt(kvm,
-				  spte_to_child_sp(kvm, old_spte, level),
+		handle_removed_pt(kvm, spte_to_child_sp(kvm, old_spte, level),
 				  shared);
 }
 
@@ -324,7 +323,8 @@ bool __kvm_tdp_mmu_zap_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end,
 	if (!root)
 		return flush;
 	rcu_read_lock();
-	tdp_root_for_each_pte(iter, kvm, root, start, end) {
+	tdp_root_for_each_pte(iter, kvm, root, start, end)
+	{
 retry:
 		if (can_yield &&
 		    tdp_mmu_iter_cond_resched(kvm, &iter, flush, shared)) {
@@ -360,7 +360,8 @@ bool kvm_tdp_mmu_zap_leafs(struct kvm *kvm, gfn_t start, gfn_t end,
 	if (!root)
 		return flush;
 	rcu_read_lock();
-	tdp_root_for_each_pte(iter, kvm, root, start, end) {
+	tdp_root_for_each_pte(iter, kvm, root, start, end)
+	{
 retry:
 		if (can_yield &&
 		    tdp_mmu_iter_cond_resched(kvm, &iter, flush, shared)) {
@@ -478,7 +479,8 @@ int kvm_tdp_mmu_map(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	if (!root)
 		return RET_PF_RETRY;
 	rcu_read_lock();
-	tdp_root_for_each_pte(iter, kvm, root, fault->gfn, fault->gfn + 1) {
+	tdp_root_for_each_pte(iter, kvm, root, fault->gfn, fault->gfn + 1)
+	{
 		struct kvm_mmu_page *sp;
 
 		if (kvm->nx_huge_pages)
@@ -578,7 +580,8 @@ bool kvm_tdp_mmu_age_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end,
 	if (!kvm->root)
 		return false;
 	rcu_read_lock();
-	tdp_root_for_each_pte(iter, kvm, kvm->root, start, end) {
+	tdp_root_for_each_pte(iter, kvm, kvm->root, start, end)
+	{
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_last_spte(iter.old_spte, iter.level) ||
 		    !(iter.old_spte & SPTE_ACCESSED))
@@ -602,7 +605,8 @@ bool kvm_tdp_mmu_wrprot_gfn_range(struct kvm *kvm, gfn_t start, gfn_t end)
 	if (!kvm->root)
 		return false;
 	rcu_read_lock();
-	tdp_root_for_each_pte(iter, kvm, kvm->root, start, end) {
+	tdp_root_for_each_pte(iter, kvm, kvm->root, start, end)
+	{
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_last_spte(iter.old_spte, iter.level) ||
 		    !is_writable_pte(iter.old_spte))
