@@ -20,6 +20,8 @@
 
 #include "core/policy.h"
 #include "engine/engine.h"
+#include "kvm/kvm_host.h"
+#include "mm/tlb.h"
 #include "scenario/scenario.h"
 
 #include "explore_helpers.h"
@@ -339,6 +341,71 @@ static void test_mm_models(void **state)
 	}
 }
 
+/* ---- the KVM_BUG_ON of handle_changed_spte, driven directly ---- */
+
+struct repoint {
+	struct mm_struct *mm;
+	struct kvm *kvm;
+	int bad;
+};
+
+static void repoint_agent(void *arg)
+{
+	struct repoint *t = arg;
+	struct kvm *kvm = t->kvm;
+	struct kvm_page_fault f = { .gfn = 0, .req_level = PG_LEVEL_4K,
+				    .goal_level = PG_LEVEL_4K };
+	uint64_t v;
+
+	if (vm_mmap(t->mm, NULL, 0x40000000, 0x2000, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0) != 0x40000000)
+		t->bad++;
+	/* gfn 0 and gfn 1 mapped: two present leaves, two frames */
+	if (kvm_vcpu_guest_access(&kvm->vcpus[0], 0, false, false, &v) ||
+	    kvm_vcpu_guest_access(&kvm->vcpus[0], 0x1000, false, false, &v))
+		t->bad++;
+	/* a fault that installs gfn 1's frame over gfn 0's present leaf */
+	f.slot = gfn_to_memslot(kvm, 0);
+	f.pfn = pte_pfn(ptep_get(pte_offset_kernel(
+		mm_find_pmd(t->mm, 0x40001000), 0x40001000)));
+	f.write = true;
+	f.map_writable = true;
+	read_lock(&kvm->mmu_lock);
+	if (kvm_tdp_mmu_map(&kvm->vcpus[0], &f) != RET_PF_FIXED)
+		t->bad++;
+	read_unlock(&kvm->mmu_lock);
+}
+
+static void test_spte_pfn_change(void **state)
+{
+	struct world *w = world_create(&(struct world_opts){
+		.engine = ENGINE_DET, .max_steps = ~0UL, .seed = 1 });
+	struct mm_world *mmw = mm_world_get(w, 256, 1);
+	struct repoint t = { .mm = mm_alloc(mmw) };
+
+	(void)state;
+	t.kvm = kvm_create_vm(t.mm, 1);
+	assert_false(IS_ERR(t.kvm));
+	assert_int_equal(kvm_set_memory_region(t.kvm, 0, 0, 0, 0x2000,
+					       0x40000000),
+			 0);
+	/* Linux's errnos, the API way */
+	assert_int_equal(kvm_set_memory_region(t.kvm, 1, 0, 0x1000, 0x1000,
+					       0x50000000),
+			 -EEXIST);
+	assert_int_equal(kvm_set_memory_region(t.kvm, 1, 4, 0x10000, 0x1000,
+					       0x50000000),
+			 -EINVAL);
+	assert_non_null(agent_create(w, "repoint", repoint_agent, &t));
+	assert_int_equal(world_run(w), 0);
+	assert_int_equal(t.bad, 0);
+	assert_true(report_has(w, "spte-pfn-change"));
+	kvm_destroy_vm(t.kvm);
+	cpu_idle(mm_cpu(mmw, 0));
+	mmput(t.mm);
+	world_destroy(w);
+}
+
 /* bad input: FILE:LINE:COL messages */
 static void test_bad_input(void **state)
 {
@@ -435,6 +502,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nx_recovery_read_lock_fixed),
 		cmocka_unit_test(test_zoo_pfncache),
 		cmocka_unit_test(test_mm_models),
+		cmocka_unit_test(test_spte_pfn_change),
 		cmocka_unit_test(test_bad_input),
 	};
 	const struct CMUnitTest long_tests[] = {
