@@ -318,9 +318,10 @@ static void test_zoo_pfncache(void **state)
 }
 
 static const char *const mm_models[] = {
-	"kvm-vs-munmap",   "kvm-vs-mprotect", "kvm-vs-mremap",
-	"kvm-vs-dontneed", "kvm-vs-fork",     "kvm-vs-truncate",
-	"kvm-vs-migrate",  "kvm-vs-ksm",      "kvm-vs-reclaim",
+	"kvm-vs-munmap",      "kvm-vs-mprotect", "kvm-vs-mremap",
+	"kvm-vs-dontneed",    "kvm-vs-fork",	 "kvm-vs-truncate",
+	"kvm-vs-migrate",     "kvm-vs-ksm",	 "kvm-vs-reclaim",
+	"kvm-memslot-delete",
 };
 
 /* KVM against every MM operation: clean under the default policy */
@@ -353,7 +354,8 @@ static void repoint_agent(void *arg)
 {
 	struct repoint *t = arg;
 	struct kvm *kvm = t->kvm;
-	struct kvm_page_fault f = { .gfn = 0, .req_level = PG_LEVEL_4K,
+	struct kvm_page_fault f = { .gfn = 0,
+				    .req_level = PG_LEVEL_4K,
 				    .goal_level = PG_LEVEL_4K };
 	uint64_t v;
 
@@ -366,8 +368,8 @@ static void repoint_agent(void *arg)
 		t->bad++;
 	/* a fault that installs gfn 1's frame over gfn 0's present leaf */
 	f.slot = gfn_to_memslot(kvm, 0);
-	f.pfn = pte_pfn(ptep_get(pte_offset_kernel(
-		mm_find_pmd(t->mm, 0x40001000), 0x40001000)));
+	f.pfn = pte_pfn(ptep_get(
+		pte_offset_kernel(mm_find_pmd(t->mm, 0x40001000), 0x40001000)));
 	f.write = true;
 	f.map_writable = true;
 	read_lock(&kvm->mmu_lock);
@@ -386,9 +388,8 @@ static void test_spte_pfn_change(void **state)
 	(void)state;
 	t.kvm = kvm_create_vm(t.mm, 1);
 	assert_false(IS_ERR(t.kvm));
-	assert_int_equal(kvm_set_memory_region(t.kvm, 0, 0, 0, 0x2000,
-					       0x40000000),
-			 0);
+	assert_int_equal(
+		kvm_set_memory_region(t.kvm, 0, 0, 0, 0x2000, 0x40000000), 0);
 	/* Linux's errnos, the API way */
 	assert_int_equal(kvm_set_memory_region(t.kvm, 1, 0, 0x1000, 0x1000,
 					       0x50000000),
