@@ -263,9 +263,13 @@ static void test_nx_recovery_read_lock_witness(void **state)
 	struct explore_opts o = xopts(STRAT_REPLAY, 1, -1);
 	struct explore_result r;
 	bool yield = false, stale = false;
+	char err[256];
 	int i;
 
 	(void)state;
+	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
+				    "true", err, sizeof(err)),
+			 0);
 	o.schedule = "a170b26c23bd78b3e55";
 	o.no_replay = true;
 	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
@@ -284,12 +288,11 @@ static void test_nx_recovery_read_lock_fixed(void **state)
 {
 	struct scenario *sc =
 		load_file("models/kvm-nx-recovery-read-lock.yaml");
-	char err[256];
 
 	(void)state;
-	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
-				    "false", err, sizeof(err)),
-			 0);
+	assert_false(policy_get(&sc->policy, KNOB_TDP_NX_RECOVERY_CAN_YIELD));
+	assert_int_equal(policy_get(&sc->policy, KNOB_TDP_ZAP_MMU_LOCK),
+			 TDP_ZAP_LOCK_READ);
 	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 300, -1,
 			     XCLEAN_ALL_RUNS);
 	scenario_free(sc);
@@ -321,7 +324,7 @@ static const char *const mm_models[] = {
 	"kvm-vs-munmap",      "kvm-vs-mprotect", "kvm-vs-mremap",
 	"kvm-vs-dontneed",    "kvm-vs-fork",	 "kvm-vs-truncate",
 	"kvm-vs-migrate",     "kvm-vs-ksm",	 "kvm-vs-reclaim",
-	"kvm-memslot-delete",
+	"kvm-memslot-delete", "kvm-dirty-log",
 };
 
 /* KVM against every MM operation: clean under the default policy */
@@ -479,6 +482,9 @@ static void test_long_nx_read_lock_dfs(void **state)
 	struct explore_result r;
 
 	(void)state;
+	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
+				    "true", NULL, 0),
+			 0);
 	o.stop_kind = "tdp-yield-pending-flush";
 	o.no_replay = true;
 	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);

@@ -163,6 +163,7 @@ struct kvm {
 	/* statistics */
 	unsigned long nr_remote_tlb_flushes, nr_zapped, nr_faults,
 		nr_fault_retries, nr_yields, nr_invalidations;
+	int dirty_log_in_flight; /* GET/CLEAR_DIRTY_LOG running */
 	bool dead;
 };
 

@@ -57,7 +57,8 @@
  *  - the value oracle: every guest access is an access to the HVA the
  *    memslot maps it to (oracle_access);
  *  - "kvm-missed-dirty": a guest write into a dirty-logged slot whose
- *    dirty bit is clear (the SPTE should have been write-protected);
+ *    dirty bit is clear (the SPTE should have been write-protected),
+ *    outside a GET/CLEAR_DIRTY_LOG in flight;
  *  - "tdp-yield-pending-flush": mmu_lock dropped with zapped SPTEs not
  *    yet flushed by the agent that zapped them;
  *  - "kvm-stale-spte" (quiescent): a present leaf SPTE whose frame is no
@@ -711,6 +712,7 @@ int kvm_get_dirty_log(struct kvm *kvm, unsigned int id, unsigned long *out,
 		return -ENOENT;
 	}
 	n = min(nr_longs, (s->npages + 63) / 64);
+	WRITE_ONCE(kvm->dirty_log_in_flight, kvm->dirty_log_in_flight + 1);
 	write_lock(&kvm->mmu_lock);
 	for (i = 0; i < n; i++) {
 		unsigned long mask;
@@ -729,6 +731,7 @@ int kvm_get_dirty_log(struct kvm *kvm, unsigned int id, unsigned long *out,
 	if (flush)
 		kvm_flush_remote_tlbs(kvm);
 	write_unlock(&kvm->mmu_lock);
+	WRITE_ONCE(kvm->dirty_log_in_flight, kvm->dirty_log_in_flight - 1);
 	mutex_unlock(&kvm->slots_lock);
 	return 0;
 }
@@ -753,6 +756,7 @@ int kvm_clear_dirty_log(struct kvm *kvm, unsigned int id, gfn_t first,
 		mutex_unlock(&kvm->slots_lock);
 		return -EINVAL;
 	}
+	WRITE_ONCE(kvm->dirty_log_in_flight, kvm->dirty_log_in_flight + 1);
 	write_lock(&kvm->mmu_lock);
 	/* protect first, then clear: a write in between sets the bit again */
 	flush = kvm_tdp_mmu_wrprot_gfn_range(kvm, s->base_gfn + first,
@@ -765,6 +769,7 @@ int kvm_clear_dirty_log(struct kvm *kvm, unsigned int id, gfn_t first,
 				   __ATOMIC_ACQ_REL);
 	}
 	write_unlock(&kvm->mmu_lock);
+	WRITE_ONCE(kvm->dirty_log_in_flight, kvm->dirty_log_in_flight - 1);
 	mutex_unlock(&kvm->slots_lock);
 	return 0;
 }
@@ -851,7 +856,15 @@ static int kvm_vcpu_access_in_guest(struct kvm_vcpu *vcpu,
 		if (write) {
 			unsigned long rel = gfn - slot->base_gfn;
 
+			/*
+			 * A write racing with GET/CLEAR_DIRTY_LOG may land
+			 * before the write-protection takes effect: the
+			 * page was logged when it was faulted writable, and
+			 * userspace copies it after the ioctl returns.
+			 */
 			if (slot->dirty_bitmap &&
+			    !__atomic_load_n(&kvm->dirty_log_in_flight,
+					     __ATOMIC_ACQUIRE) &&
 			    !(__atomic_load_n(&slot->dirty_bitmap[rel / 64],
 					      __ATOMIC_ACQUIRE) &
 			      (1ul << (rel % 64))))
