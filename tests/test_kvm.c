@@ -295,6 +295,17 @@ static void test_nx_recovery_read_lock_fixed(void **state)
 			 TDP_ZAP_LOCK_READ);
 	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 300, -1,
 			     XCLEAN_ALL_RUNS);
+	/* today's recovery: the parent SPTE only, under the read lock */
+	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_zap",
+				    "parent_spte", NULL, 0),
+			 0);
+	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
+				    "true", NULL, 0),
+			 0);
+	explore_expect_clean(scenario_model(sc), STRAT_RANDOM, 300, -1,
+			     XCLEAN_ALL_RUNS);
+	explore_expect_clean(scenario_model(sc), STRAT_PCT, 300, -1,
+			     XCLEAN_ALL_RUNS);
 	scenario_free(sc);
 }
 

@@ -40,6 +40,8 @@ static const char *const iommu_dma_invalidation_values[] = {
 };
 
 static const char *const tdp_zap_mmu_lock_values[] = { "write", "read", NULL };
+static const char *const tdp_nx_recovery_zap_values[] = { "parent_spte",
+							    "range", NULL };
 static const char *const kvm_pfncache_retry_values[] = { "active_count",
 							   "in_progress", NULL };
 
@@ -184,6 +186,14 @@ const struct knob knobs[NR_KNOBS] = {
 		.def = PFNCACHE_RETRY_ACTIVE_COUNT,
 		.meaning = "what a gfn=>pfn cache refresh checks before installing the pfn it faulted in (mmu_notifier_retry_cache): active_count = mn_active_invalidate_count, raised before the notifier invalidates the caches; in_progress = mmu_invalidate_in_progress, raised only after, so a refresh between the two installs a stale pfn",
 		.history = "in_progress in the 5.17 cache (982ed0de4753 \"KVM: Reinstate gfn_to_pfn_cache with invalidation support\", mmu_notifier_retry_hva); active_count since 58cd407ca4c6 (2022, \"KVM: Fix multiple races in gfn=>pfn cache refresh\"), whose mmu_notifier_retry_cache comment explains the ordering",
+	},
+	[KNOB_TDP_NX_RECOVERY_ZAP] = {
+		.name = "tdp.nx_recovery_zap",
+		.type = KNOB_ENUM,
+		.values = tdp_nx_recovery_zap_values,
+		.def = TDP_NX_ZAP_PARENT_SPTE,
+		.meaning = "how NX recovery zaps a split table: parent_spte = only the SPTE that links it, and (mmu_lock shared) only if it still points at the table, with one cmpxchg: no walk, so nothing can yield; range = a range zap over the 2 MiB the table covers (kvm_tdp_mmu_zap_sp of 2021), whose yielding tdp.nx_recovery_can_yield decides",
+		.history = "range in 5.10-5.19 (33a3164161fc made it non-yielding); parent_spte since c10743a1824b (2022, \"KVM: x86/mmu: Zap only the target TDP MMU shadow page in NX recovery\"); under the read lock since a57750909580 (2025, \"KVM: x86/mmu: Recover TDP MMU NX huge pages using MMU read lock\"), which zaps the parent only while it still points at the table",
 	},
 };
 

@@ -49,6 +49,7 @@ enum knob_id {
 	KNOB_TDP_NX_RECOVERY_CAN_YIELD,
 	KNOB_TDP_ZAP_MMU_LOCK,
 	KNOB_KVM_PFNCACHE_RETRY,
+	KNOB_TDP_NX_RECOVERY_ZAP,
 	NR_KNOBS,
 };
 
@@ -63,6 +64,12 @@ enum secondary_tlb_flush {
 enum tdp_zap_mmu_lock {
 	TDP_ZAP_LOCK_WRITE,
 	TDP_ZAP_LOCK_READ,
+};
+
+/* values of tdp.nx_recovery_zap */
+enum tdp_nx_recovery_zap {
+	TDP_NX_ZAP_PARENT_SPTE,
+	TDP_NX_ZAP_RANGE,
 };
 
 /* values of kvm.pfncache_retry */

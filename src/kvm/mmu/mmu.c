@@ -14,7 +14,9 @@
  *    DIV_ROUND_UP(nx_lpage_splits, ratio) NX-split tables, the flush
  *    accumulated across them and done before the loop yields and at the
  *    end (the 2021 loop, with "flush |=" from the follow-up fix);
- *    mmu_lock for write, or for read with tdp.zap_mmu_lock=read;
+ *    mmu_lock for write, or for read with tdp.zap_mmu_lock=read; each
+ *    table zapped by its parent SPTE (today) or by a range zap (2021),
+ *    policy tdp.nx_recovery_zap;
  *  - kvm_unmap_gfn_range() / kvm_age_gfn_range() for the notifier,
  *    kvm_zap_gfn_range(), the memslot flush and write-protection.
  *
@@ -205,7 +207,12 @@ void kvm_recover_nx_huge_pages(struct kvm *kvm)
 			spin_unlock(&kvm->tdp_mmu_pages_lock);
 		if (!sp)
 			break;
-		flush |= kvm_tdp_mmu_zap_sp(kvm, sp, shared);
+		if (policy_enum(kvm->w, KNOB_TDP_NX_RECOVERY_ZAP) ==
+		    TDP_NX_ZAP_RANGE)
+			flush |= kvm_tdp_mmu_zap_sp(kvm, sp, shared);
+		else
+			flush |= kvm_tdp_mmu_zap_possible_nx_huge_page(kvm, sp,
+								       shared);
 		/* the table was not found where the walk looked: drop it */
 		if (sp->on_nx_list) {
 			if (shared)

@@ -400,6 +400,35 @@ bool kvm_tdp_mmu_zap_sp(struct kvm *kvm, struct kvm_mmu_page *sp, bool shared)
 		shared);
 }
 
+/*
+ * kvm_tdp_mmu_zap_possible_nx_huge_page - zap the SPTE linking @sp, and
+ * (mmu_lock shared) only while it still points at @sp: another walker
+ * may have zapped or replaced it.  No walk, so no yield.  Returns
+ * whether the caller must flush.
+ */
+bool kvm_tdp_mmu_zap_possible_nx_huge_page(struct kvm *kvm,
+					   struct kvm_mmu_page *sp, bool shared)
+{
+	struct tdp_iter iter = {
+		.kvm = kvm,
+		.sptep = sp->ptep,
+		.level = sp->level + 1,
+		.gfn = sp->gfn,
+		.valid = true,
+	};
+
+	if (!sp->ptep)
+		return false;
+	iter.old_spte = READ_ONCE(*sp->ptep);
+	if (spte_to_child_sp(kvm, iter.old_spte, iter.level) != sp)
+		return false;
+	if (!shared) {
+		tdp_mmu_set_spte(kvm, &iter, 0);
+		return true;
+	}
+	return !tdp_mmu_set_spte_atomic(kvm, &iter, 0);
+}
+
 void kvm_tdp_mmu_zap_all(struct kvm *kvm)
 {
 	bool flush;
