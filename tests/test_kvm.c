@@ -435,6 +435,10 @@ static void test_bad_input(void **state)
 		  "test.yaml:2:" },
 		{ "name: x\nworld: {processes: [p], vms: {vm: {proc: p}}}\nagents:\n  - name: a\n    ops:\n      - guest_read: {vm: vm, gpa: 0, expect: maybe}\n",
 		  "test.yaml:6:" },
+		{ "name: x\nworld: {processes: [p], vms: {vm: {proc: p}}}\nagents:\n  - name: a\n    ops:\n      - kvm_set_memslot: {vm: vm, slot: 0, size: 4096, flags: dirty}\n",
+		  "test.yaml:6:" },
+		{ "name: x\nworld: {processes: [p], vms: {vm: {proc: p}}}\nagents:\n  - name: a\n    ops:\n      - kvm_nx_recover: {vm: vm, expect: ok}\n",
+		  "takes no 'expect'" },
 	};
 	unsigned i;
 

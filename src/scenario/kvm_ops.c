@@ -317,6 +317,21 @@ static int kvm_check_op(struct sc_loader *ld, const struct sc_op *op,
 	const char *const *o;
 	char *end;
 
+	if (!strcmp(op->type->name, "kvm_set_memslot") && op->args[KV_E].set) {
+		const char *f = op->args[KV_E].s;
+
+		if (strcmp(f, "none") && strcmp(f, "log_dirty") &&
+		    strcmp(f, "readonly") && strcmp(f, "log_dirty+readonly"))
+			return sc_error(
+				ld, at[KV_E],
+				"'flags': '%s' is not none, log_dirty, readonly or log_dirty+readonly",
+				f);
+	}
+	if (e && (!strcmp(op->type->name, "kvm_nx_recover") ||
+		  !strcmp(op->type->name, "kvm_zap_gfn")))
+		return sc_error(ld, at[KV_EXPECT],
+				"'%s' returns nothing: it takes no 'expect'",
+				op->type->name);
 	if (!e || !strcmp(e, "any"))
 		return 0;
 	for (o = kvm_outcomes; *o; o++)
@@ -538,14 +553,16 @@ static const struct scenario_op_type kvm_ops[] = {
 	{ .name = "kvm_nx_recover",
 	  .help = "one pass of the NX huge page recovery worker",
 	  .params = { VM, EXPECT },
-	  .exec = op_nx_recover },
+	  .exec = op_nx_recover,
+	  .check = kvm_check_op },
 	{ .name = "kvm_zap_gfn",
 	  .help = "kvm_zap_gfn_range of [gpa, gpa + size) with a ranged flush",
 	  .params = { VM,
 		      EXPECT,
 		      GPA(true),
 		      { "size", SCP_INT, true, NULL, 1, LONG_MAX } },
-	  .exec = op_zap_gfn },
+	  .exec = op_zap_gfn,
+	  .check = kvm_check_op },
 	{ .name = "kvm_get_dirty_log",
 	  .help = "KVM_GET_DIRTY_LOG of slot; expect the first 64 bits",
 	  .params = { VM, EXPECT, { "slot", SCP_INT, true, NULL, 0, 65535 } },
