@@ -270,7 +270,7 @@ static void test_nx_recovery_read_lock_witness(void **state)
 	assert_int_equal(policy_set(&sc->policy, "tdp.nx_recovery_can_yield",
 				    "true", err, sizeof(err)),
 			 0);
-	o.schedule = "a170b26c23bd78b3e55";
+	o.schedule = "a170b26c23bd78b4e40";
 	o.no_replay = true;
 	assert_int_equal(explore(scenario_model(sc), &o, &r), 0);
 	for (i = 0; i < r.nr_kinds; i++) {

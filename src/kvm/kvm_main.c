@@ -86,7 +86,7 @@
 #include "kvm/mmu/tdp_iter.h"
 
 #define KVM_MAX_ACCESS_TRIES 64
-#define HVA_TO_PFN_TRIES 16
+#define HVA_TO_PFN_TRIES 64
 
 static inline struct kvm_memslots *kvm_memslots_get(struct kvm *kvm)
 {
@@ -308,6 +308,8 @@ static int hva_to_pfn_slow(struct kvm *kvm, unsigned long hva, bool write,
 						(write ? FAULT_FLAG_WRITE : 0));
 		if (fault & VM_FAULT_ERROR)
 			break;
+		/* e.g. a migration entry whose folio is frozen: let it finish */
+		cond_resched();
 	}
 	mmap_read_unlock(mm);
 	mmput(mm);
