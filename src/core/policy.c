@@ -69,6 +69,12 @@ static const char *const vfio_cache_flush_bookkeeping_values[] = {
 	NULL,
 };
 
+static const char *const tdp_zap_mmu_lock_values[] = { "write", "read", NULL };
+static const char *const tdp_nx_recovery_zap_values[] = { "parent_spte",
+							    "range", NULL };
+static const char *const kvm_pfncache_retry_values[] = { "active_count",
+							   "in_progress", NULL };
+
 const struct knob knobs[NR_KNOBS] = {
 	[KNOB_MREMAP_FLUSH_BEFORE_PTL_UNLOCK] = {
 		.name = "mremap.flush_before_ptl_unlock",
@@ -246,6 +252,45 @@ const struct knob knobs[NR_KNOBS] = {
 		.def = TLB_FLUSH_BATCHED_COUNTERS,
 		.meaning = "what mm->tlb_flush_batched is: counters = pending and flushed generations (reclaim's set_tlb_ubc_flush_pending increments pending; flush_tlb_batched_pending flushes while they differ and records the flush with a cmpxchg that fails if a new flush was deferred meanwhile); bool = a flag that flush_tlb_batched_pending clears after its flush, even when reclaim set it again for another page-table page during that flush, so the next mprotect/munmap on that page skips its flush",
 		.history = "bool from 4.13 (3ea277194daa \"mm, mprotect: flush TLB if potentially racing with a parallel reclaim leaving stale TLB entries\") until 5ee2fa2f0636 \"mm/rmap: fix potential batched TLB flush race\" (Huang Ying, reported by syzbot/KCSAN in Nov 2021; in the Jan 2022 mm merge, so 5.17: version taken from that merge's commit list, not checked against a tag)",
+	},
+	/* KVM (src/kvm, docs/kvm.md) */
+	[KNOB_KVM_MMU_INVALIDATE_RETRY] = {
+		.name = "kvm.mmu_invalidate_retry",
+		.type = KNOB_BOOL,
+		.def = true,
+		.meaning = "the TDP fault path, under read_lock(mmu_lock), drops a fault whose gfn an invalidation has touched since it read mmu_invalidate_seq (is_page_fault_stale -> mmu_invalidate_retry_gfn: in progress over the gfn, or the sequence moved); false installs the SPTE from the pfn read before the invalidation",
+		.history = "the check exists since the mmu_notifier glue came (2008, e930bffe95e1 \"KVM: Synchronize guest physical memory map to host virtual memory map\": mmu_notifier_seq/mmu_notifier_count, later renamed mmu_invalidate_seq/_in_progress, the rename commit not verified here); the per-gfn range check (mmu_invalidate_range_start/end) came later, version not verified here; false is the driver bug the check prevents, not a kernel version",
+	},
+	[KNOB_TDP_NX_RECOVERY_CAN_YIELD] = {
+		.name = "tdp.nx_recovery_can_yield",
+		.type = KNOB_BOOL,
+		.def = false,
+		.meaning = "NX huge page recovery zaps each split table with kvm_tdp_mmu_zap_sp(), a range zap over the 2 MiB it covers; true lets that zap yield mmu_lock (tdp_mmu_iter_cond_resched) although the recovery loop may hold a flush accumulated from earlier tables that the zap does not know about; false passes can_yield=false",
+		.history = "true before 33a3164161fc (5.12-rc, March 2021, \"KVM: x86/mmu: Don't allow TDP MMU to yield when recovering NX pages\"; with 048f49809c52 and a835429cda91 in the same series, and the follow-up \"KVM: x86/mmu: preserve pending TLB flush across calls to kvm_tdp_mmu_zap_sp\" making it flush |=); the commit message argues that with the write lock the zap never yields there (the forward-progress rule) and that zapping under the read lock would break that; since 2022 kvm_tdp_mmu_zap_sp zaps the one parent SPTE and cannot yield",
+	},
+	[KNOB_TDP_ZAP_MMU_LOCK] = {
+		.name = "tdp.zap_mmu_lock",
+		.type = KNOB_ENUM,
+		.values = tdp_zap_mmu_lock_values,
+		.def = TDP_ZAP_LOCK_WRITE,
+		.meaning = "the lock NX recovery and kvm_zap_gfn_range take: write = mmu_lock for write (Linux for the 2021 code); read = mmu_lock for read with every SPTE change made by cmpxchg and the flush still left to the caller: the same code under the read lock, the hypothetical the 2021 commit message warns about (vCPU faults then run concurrently with the zap)",
+		.history = "write in the 2021 code (33a3164161fc's comment: the forward-progress argument needs mmu_lock held for write); Linux's own read-lock zaps (e.g. tdp_mmu_zap_spte_atomic, 5.13+) flush each SPTE before unfreezing it, which read does not model; read-lock NX recovery upstream (2025 series \"KVM: x86/mmu: Recover TDP MMU NX huge pages using MMU read lock\") zaps only the parent SPTE with a cmpxchg and was not verified against a commit id here",
+	},
+	[KNOB_KVM_PFNCACHE_RETRY] = {
+		.name = "kvm.pfncache_retry",
+		.type = KNOB_ENUM,
+		.values = kvm_pfncache_retry_values,
+		.def = PFNCACHE_RETRY_ACTIVE_COUNT,
+		.meaning = "what a gfn=>pfn cache refresh checks before installing the pfn it faulted in (mmu_notifier_retry_cache): active_count = mn_active_invalidate_count, raised before the notifier invalidates the caches; in_progress = mmu_invalidate_in_progress, raised only after, so a refresh between the two installs a stale pfn",
+		.history = "in_progress in the 5.17 cache (982ed0de4753 \"KVM: Reinstate gfn_to_pfn_cache with invalidation support\", mmu_notifier_retry_hva); active_count since 58cd407ca4c6 (2022, \"KVM: Fix multiple races in gfn=>pfn cache refresh\"), whose mmu_notifier_retry_cache comment explains the ordering",
+	},
+	[KNOB_TDP_NX_RECOVERY_ZAP] = {
+		.name = "tdp.nx_recovery_zap",
+		.type = KNOB_ENUM,
+		.values = tdp_nx_recovery_zap_values,
+		.def = TDP_NX_ZAP_PARENT_SPTE,
+		.meaning = "how NX recovery zaps a split table: parent_spte = only the SPTE that links it, and (mmu_lock shared) only if it still points at the table, with one cmpxchg: no walk, so nothing can yield; range = a range zap over the 2 MiB the table covers (kvm_tdp_mmu_zap_sp of 2021), whose yielding tdp.nx_recovery_can_yield decides",
+		.history = "range in 5.10-5.19 (33a3164161fc made it non-yielding); parent_spte since c10743a1824b (2022, \"KVM: x86/mmu: Zap only the target TDP MMU shadow page in NX recovery\"); under the read lock since a57750909580 (2025, \"KVM: x86/mmu: Recover TDP MMU NX huge pages using MMU read lock\"), which zaps the parent only while it still points at the table",
 	},
 };
 

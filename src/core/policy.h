@@ -53,6 +53,12 @@ enum knob_id {
 	KNOB_VFIO_PCI_DESIGN,
 	KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH,
 	KNOB_RMAP_TLB_FLUSH_BATCHED,
+	/* KVM (src/kvm) */
+	KNOB_KVM_MMU_INVALIDATE_RETRY,
+	KNOB_TDP_NX_RECOVERY_CAN_YIELD,
+	KNOB_TDP_ZAP_MMU_LOCK,
+	KNOB_KVM_PFNCACHE_RETRY,
+	KNOB_TDP_NX_RECOVERY_ZAP,
 	NR_KNOBS,
 };
 
@@ -77,6 +83,24 @@ enum secondary_tlb_flush {
 enum tlb_flush_batched_kind {
 	TLB_FLUSH_BATCHED_COUNTERS,
 	TLB_FLUSH_BATCHED_BOOL,
+};
+
+/* values of tdp.zap_mmu_lock */
+enum tdp_zap_mmu_lock {
+	TDP_ZAP_LOCK_WRITE,
+	TDP_ZAP_LOCK_READ,
+};
+
+/* values of tdp.nx_recovery_zap */
+enum tdp_nx_recovery_zap {
+	TDP_NX_ZAP_PARENT_SPTE,
+	TDP_NX_ZAP_RANGE,
+};
+
+/* values of kvm.pfncache_retry */
+enum kvm_pfncache_retry {
+	PFNCACHE_RETRY_ACTIVE_COUNT,
+	PFNCACHE_RETRY_IN_PROGRESS,
 };
 
 /* values of iommu.fault_during_invalidation */

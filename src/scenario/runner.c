@@ -44,6 +44,7 @@ struct sc_agent_rt {
 
 extern const struct scenario_subsys sc_iommu_subsys; /* iommu_ops.c */
 extern const struct scenario_subsys sc_vfio_subsys; /* vfio_ops.c */
+extern const struct scenario_subsys sc_kvm_subsys; /* kvm_ops.c */
 
 static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_core_subsys,
@@ -53,6 +54,7 @@ static const struct scenario_subsys *const builtin_subsys[] = {
 	&sc_dma_subsys, /* dma_ops.c: after mm, whose world it may share */
 	&sc_vfio_subsys, /* vfio_ops.c: on the mm subsystem's processes */
 	&sc_pci_subsys, /* pci_ops.c: vfio-pci devices, after mm */
+	&sc_kvm_subsys, /* kvm_ops.c: after mm, torn down before it */
 	NULL,
 };
 
