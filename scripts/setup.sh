@@ -14,6 +14,7 @@ PACKAGES=(
 	libcyaml-dev
 	python3
 	python3-yaml
+	man-db
 )
 
 missing=()

@@ -20,6 +20,7 @@
 #include "core/locking.h"
 #include "engine/engine.h"
 #include "scenario/builtin.h"
+#include "shipped.h"
 
 static struct explore_opts opts(enum strategy s, unsigned long iters)
 {
@@ -85,7 +86,7 @@ static void check_workers(const struct explore_result *r, int jobs,
 
 static void compare(const char *model, struct explore_opts o, int jobs)
 {
-	const struct model *m = builtin_find(model);
+	const struct model *m = model_by_name(model);
 	struct explore_result a, b;
 	char err[256];
 
@@ -207,7 +208,7 @@ static void test_dfs_same_as_one_job(void **state)
 /* the split by hand: subtrees k mod J, for every k, add up to the walk */
 static void test_dfs_split_partition(void **state)
 {
-	const struct model *m = builtin_find("write-vs-fork");
+	const struct model *m = model_by_name("write-vs-fork");
 	struct explore_opts o = opts(STRAT_DFS, 0);
 	struct explore_result one, part;
 	unsigned long sum, subtrees;
@@ -242,7 +243,7 @@ static void test_dfs_split_partition(void **state)
 
 static void test_refused(void **state)
 {
-	const struct model *m = builtin_find("lost-update");
+	const struct model *m = model_by_name("lost-update");
 	struct explore_opts o = opts(STRAT_DFS, 100);
 	struct explore_result r;
 

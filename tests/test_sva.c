@@ -39,6 +39,7 @@
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
+#include "shipped.h"
 #include "scenario/iommu_models.h"
 #include "scenario/mm_models.h"
 #include "scenario/scenario.h"
@@ -820,14 +821,14 @@ static void test_models_bugs_found(void **state)
 {
 	(void)state;
 	/* the 2014 refaults: PCT and DFS bound 1 */
-	expect_found(builtin_find("sva-refault-2014"), STRAT_PCT, 1000, -1,
+	expect_found(shipped("sva-refault-2014"), STRAT_PCT, 1000, -1,
 		     "device-failure");
-	expect_found(builtin_find("sva-refault-2014"), STRAT_DFS, 0, 1,
+	expect_found(shipped("sva-refault-2014"), STRAT_DFS, 0, 1,
 		     "device-failure");
 	/* the 2023 upgrade: every schedule that reads before the reuse */
-	expect_found(builtin_find("sva-upgrade-2023"), STRAT_RANDOM, 100, -1,
+	expect_found(shipped("sva-upgrade-2023"), STRAT_RANDOM, 100, -1,
 		     "iopf-livelock");
-	expect_found(builtin_find("sva-upgrade-2023"), STRAT_DFS, 0, 1,
+	expect_found(shipped("sva-upgrade-2023"), STRAT_DFS, 0, 1,
 		     "iopf-livelock");
 	/* no secondary invalidation at all (Intel glue under "none") */
 	expect_found_with("sva-vs-munmap", "notifier.secondary_tlb_flush",
