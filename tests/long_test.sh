@@ -44,7 +44,13 @@ for f in "$SC"/models/*.yaml; do
 	run 0 explore "$f" --strategy random --iterations 100000
 	run 0 explore "$f" --strategy pct --iterations 100000
 done
-for m in fault-vs-munmap fault-vs-mprotect write-vs-fork mirror-vs-munmap mirror-vs-mprotect; do
+# DFS bound 2 of the converted fault-vs-X races and CVE-2018-18281's
+# fixed policy (the default suite runs bound 1)
+for m in fault-vs-munmap fault-vs-mprotect fault-vs-truncate write-vs-fork; do
+	run 0 explore "$m" --strategy dfs --bound 2
+done
+run 0 explore mremap-truncate-cve-2018-18281 --policy linux-6.6 --strategy dfs --bound 2
+for m in mirror-vs-munmap mirror-vs-mprotect; do
 	run 0 explore "$m" --strategy dfs --bound 3
 done
 # issue 4: every primary MM operation racing with the mirror device, under

@@ -20,6 +20,7 @@
 
 #include "core/policy.h"
 #include "scenario/builtin.h"
+#include "scenario/mm_models.h"
 #include "scenario/scenario.h"
 
 #ifndef SECMMU_SOURCE_SCENARIOS
@@ -125,6 +126,20 @@ static inline const struct model *model_by_name(const char *name)
 	return m ? m : shipped(name);
 }
 
+/* the same, a zoo entry under its fixed policy: the clean program */
+static inline const struct model *model_by_name_fixed(const char *name)
+{
+	const struct model *m = builtin_find(name);
+	struct scenario *sc;
+
+	if (m)
+		return m;
+	sc = shipped_load(name);
+	if (sc->zoo)
+		sc->policy = sc->zoo->fixed;
+	return scenario_model(sc);
+}
+
 /*
  * Every shipped scenario (models/, demos/, bugs/) under its own policy,
  * into @out (at most @max); returns how many.
@@ -159,6 +174,29 @@ static inline int shipped_all(const struct model **out, int max)
 			free(de);
 	}
 	return nr;
+}
+
+/*
+ * @pm runs @name under @p: policy_model_init() for a built-in model, a
+ * fresh copy of the shipped scenario with its policy replaced otherwise;
+ * pass &pm->m to explore() or run_real().
+ */
+static inline void policy_model_by_name(struct policy_model *pm,
+					const char *name,
+					const struct policy *p)
+{
+	const struct model *m = builtin_find(name);
+	struct scenario *sc;
+
+	if (m) {
+		policy_model_init(pm, m, p);
+		return;
+	}
+	sc = shipped_load(name);
+	sc->policy = *p;
+	pm->inner = NULL;
+	pm->policy = *p;
+	pm->m = *scenario_model(sc);
 }
 
 /* a zoo entry under its buggy (@buggy) or fixed policy */

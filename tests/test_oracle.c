@@ -26,11 +26,13 @@
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
 #include "scenario/mm_models.h"
+#include "mm_race.h"
 
 #define NR_FRAMES 1024UL
 
 #include "explore_helpers.h"
 #include "mm_fixture.h"
+#include "shipped.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -432,7 +434,7 @@ static const char *const clean_models[] = {
 	"fault-vs-munmap",    "fault-vs-mprotect",   "fault-vs-truncate",
 	"read-vs-dontneed",   "write-vs-fork",	     "reclaim-vs-mprotect",
 	"reclaim-vs-munmap",  "migrate-vs-write",    "ksm-vs-write",
-	"mremap-vs-truncate", "write-vs-clear-refs", "mirror-vs-munmap",
+	"mremap-truncate-cve-2018-18281", "write-vs-clear-refs", "mirror-vs-munmap",
 	"mirror-vs-mprotect", "mirror-vs-mremap",    "mirror-vs-dontneed",
 	"mirror-vs-fork",     "mirror-vs-truncate",  "mirror-vs-migrate",
 	"mirror-vs-ksm",      "mirror-vs-reclaim",   "mirror-vs-exit",
@@ -444,7 +446,7 @@ static void test_clean_models_stay_clean(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(clean_models); i++) {
-		const struct model *m = builtin_find(clean_models[i]);
+		const struct model *m = model_by_name_fixed(clean_models[i]);
 
 		assert_non_null(m);
 		explore_clean(m, STRAT_RANDOM, 300, -1);
@@ -610,11 +612,11 @@ static void test_injected_bugs_found(void **state)
 				   .cold = true };
 	m = race_model(&o);
 	expect_oracle_finds(&m, STRAT_DFS, 0, 2, "access-after-truncate");
-	expect_oracle_finds(builtin_find("read-vs-dontneed-nonested"),
+	expect_oracle_finds(model_by_name("read-vs-dontneed-nonested"),
 			    STRAT_DFS, 0, 2, "value");
-	expect_oracle_finds(builtin_find("reclaim-vs-munmap-2017"), STRAT_DFS,
+	expect_oracle_finds(model_by_name("reclaim-vs-munmap-2017"), STRAT_DFS,
 			    0, 2, "access-after-munmap");
-	expect_oracle_finds(builtin_find("reclaim-vs-mprotect-2017"), STRAT_DFS,
+	expect_oracle_finds(model_by_name("reclaim-vs-mprotect-2017"), STRAT_DFS,
 			    0, 2, "permission");
 }
 

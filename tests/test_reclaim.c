@@ -31,6 +31,7 @@
 
 #include "explore_helpers.h"
 #include "mm_fixture.h"
+#include "shipped.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -487,7 +488,7 @@ static void test_batched_flush_pending_off(void **state)
 static void expect_clean(const char *name, enum strategy s, unsigned long iters,
 			 int bound)
 {
-	const struct model *m = builtin_find(name);
+	const struct model *m = model_by_name(name);
 
 	assert_non_null(m);
 	explore_expect_clean(m, s, iters, bound, XCLEAN_EXHAUSTED);
@@ -500,7 +501,7 @@ static const char *const reclaim_texts[] = { "deferred flush",
 static void expect_found(const char *name, enum strategy s, unsigned long iters,
 			 int bound, const char *kind)
 {
-	const struct model *m = builtin_find(name);
+	const struct model *m = model_by_name(name);
 
 	assert_non_null(m);
 	explore_expect_found(m, s, iters, bound, XONE(kind), reclaim_texts);
@@ -536,14 +537,14 @@ static void test_reclaim_knob_via_policy(void **state)
 	assert_int_equal(policy_set(&p, "rmap.batched_flush_pending", "false",
 				    err, sizeof(err)),
 			 0);
-	policy_model_init(&pm, builtin_find("reclaim-vs-mprotect"), &p);
+	policy_model_by_name(&pm, "reclaim-vs-mprotect", &p);
 	assert_int_equal(explore(&pm.m, &o, &r), 0);
 	assert_true(r.first_violation > 0);
 	assert_string_equal(r.first_kind, "permission");
 	explore_result_free(&r);
 	assert_int_equal(
 		policy_apply_preset(&p, "linux-4.12", err, sizeof(err)), 0);
-	policy_model_init(&pm, builtin_find("reclaim-vs-munmap"), &p);
+	policy_model_by_name(&pm, "reclaim-vs-munmap", &p);
 	assert_int_equal(explore(&pm.m, &o, &r), 0);
 	assert_true(r.first_violation > 0);
 	assert_string_equal(r.first_kind, "access-after-munmap");
@@ -752,7 +753,7 @@ static void test_reclaim_models_real(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		real_expect_clean(builtin_find(clean[i]), 50, 30);
+		real_expect_clean(model_by_name(clean[i]), 50, 30);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, teardown)

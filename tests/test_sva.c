@@ -787,7 +787,7 @@ static void test_models_clean(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		const struct model *m = builtin_find(names[i]);
+		const struct model *m = model_by_name(names[i]);
 
 		assert_non_null(m);
 		expect_clean(m, STRAT_RANDOM, 1000, -1);
@@ -813,7 +813,7 @@ static void expect_found_with(const char *name, const char *knob,
 	if (knob)
 		assert_int_equal(policy_set(&p, knob, value, err, sizeof(err)),
 				 0);
-	policy_model_init(&pm, builtin_find(name), &p);
+	policy_model_by_name(&pm, name, &p);
 	expect_found(&pm.m, st, iters, bound, kind);
 }
 
@@ -851,7 +851,7 @@ static void test_reclaim_deferral_safe_pre66(void **state)
 	policy_init_default(&p);
 	assert_int_equal(policy_apply_preset(&p, "linux-4.12", NULL, 0), 0);
 	assert_false(p.v[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL]);
-	policy_model_init(&pm, builtin_find("sva-vs-reclaim"), &p);
+	policy_model_by_name(&pm, "sva-vs-reclaim", &p);
 	expect_clean(&pm.m, STRAT_DFS, 0, 1);
 	expect_clean(&pm.m, STRAT_PCT, 1000, -1);
 	/* the 2014 driver without refaults: waiting is enough */
@@ -859,7 +859,7 @@ static void test_reclaim_deferral_safe_pre66(void **state)
 	assert_int_equal(policy_set(&p, "notifier.secondary_tlb_flush", "none",
 				    NULL, 0),
 			 0);
-	policy_model_init(&pm, builtin_find("sva-refault"), &p);
+	policy_model_by_name(&pm, "sva-refault", &p);
 	expect_clean(&pm.m, STRAT_DFS, 0, 1);
 	expect_clean(&pm.m, STRAT_PCT, 1000, -1);
 }
@@ -978,7 +978,7 @@ static void test_real_models(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(clean); i++)
-		real_expect_clean(builtin_find(clean[i]), 50, 30);
+		real_expect_clean(model_by_name(clean[i]), 50, 30);
 }
 
 int main(int argc, char **argv)

@@ -21,22 +21,12 @@
 #include "scenario/mm_models.h"
 
 const struct model *const builtin_models[] = {
-	&model_fault_vs_munmap,
-	&model_fault_vs_munmap_noflush,
-	&model_fault_vs_mprotect,
-	&model_fault_vs_mprotect_noflush,
-	&model_fault_vs_truncate,
-	&model_read_vs_dontneed,
-	&model_read_vs_dontneed_nonested,
-	&model_write_vs_fork,
-	&model_write_vs_fork_noflush,
 	&model_reclaim_vs_mprotect,
 	&model_reclaim_vs_munmap,
 	&model_reclaim_vs_mprotect_2017,
 	&model_reclaim_vs_munmap_2017,
 	&model_migrate_vs_write,
 	&model_ksm_vs_write,
-	&model_mremap_vs_truncate,
 	&model_write_vs_clear_refs,
 	&model_write_vs_clear_refs_noflush,
 	&model_mirror_vs_munmap,
