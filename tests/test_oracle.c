@@ -614,10 +614,14 @@ static void test_injected_bugs_found(void **state)
 	expect_oracle_finds(&m, STRAT_DFS, 0, 2, "access-after-truncate");
 	expect_oracle_finds(model_by_name("read-vs-dontneed-nonested"),
 			    STRAT_DFS, 0, 2, "value");
-	expect_oracle_finds(model_by_name("reclaim-vs-munmap-2017"), STRAT_DFS,
-			    0, 2, "access-after-munmap");
-	expect_oracle_finds(model_by_name("reclaim-vs-mprotect-2017"), STRAT_DFS,
-			    0, 2, "permission");
+	expect_oracle_finds(shipped_with("reclaim-vs-munmap", NULL,
+					 "rmap.batched_flush_pending=false",
+					 NULL),
+			    STRAT_DFS, 0, 2, "access-after-munmap");
+	expect_oracle_finds(shipped_with("reclaim-vs-mprotect", NULL,
+					 "rmap.batched_flush_pending=false",
+					 NULL),
+			    STRAT_DFS, 0, 2, "permission");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)

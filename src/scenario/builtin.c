@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The table of built-in models: the races written in C, in
- * mm_models.c, mm_reclaim_models.c, mirror_models.c, iommu_models.c,
+ * mm_models.c, mirror_models.c, iommu_models.c,
  * dma_models.c and sva_mremap_models.c.  A race the scenario format can
  * express is a shipped scenario instead (scenarios/models/, demos/,
  * bugs/); each C model says in its file's header why it is not one.
@@ -21,12 +21,6 @@
 #include "scenario/mm_models.h"
 
 const struct model *const builtin_models[] = {
-	&model_reclaim_vs_mprotect,
-	&model_reclaim_vs_munmap,
-	&model_reclaim_vs_mprotect_2017,
-	&model_reclaim_vs_munmap_2017,
-	&model_migrate_vs_write,
-	&model_ksm_vs_write,
 	&model_write_vs_clear_refs,
 	&model_write_vs_clear_refs_noflush,
 	&model_mirror_vs_munmap,

@@ -16,7 +16,9 @@
  * The fault-vs-X races (fault-vs-munmap, fault-vs-mprotect,
  * fault-vs-truncate, read-vs-dontneed, write-vs-fork and their -noflush
  * and -nonested twins) are shipped scenarios in scenarios/models/;
- * mremap-vs-truncate is the zoo entry
+ * reclaim-vs-mprotect, reclaim-vs-munmap (their 2017 bug under
+ * rmap.batched_flush_pending=false), migrate-vs-write and ksm-vs-write
+ * are scenarios/models/ files too; mremap-vs-truncate is the zoo entry
  * scenarios/bugs/mremap-truncate-cve-2018-18281.yaml under its fixed
  * policy.  The unit tests keep a parameterised C harness of the same
  * programs (tests/mm_race.c).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Built-in models of the primary MMU in C (mm_models.c,
- * mm_reclaim_models.c) and policy_model_init().
+ * Built-in models of the primary MMU in C (mm_models.c) and
+ * policy_model_init().
  */
 #ifndef SECMMU_SCENARIO_MM_MODELS_H
 #define SECMMU_SCENARIO_MM_MODELS_H
@@ -28,33 +28,6 @@ struct policy_model {
 void policy_model_init(struct policy_model *pm, const struct model *inner,
 		       const struct policy *policy);
 
-/**
- * struct reclaim_race_opts - one variant of reclaim-vs-X
- *	(mm_reclaim_models.c)
- * @munmap: the operation is munmap, else mprotect(PROT_READ)
- * @force_2017: set rmap.batched_flush_pending=false in the world's policy
- * @migrate: no kswapd and no operation: a migrator moves the page
- * @ksm: ksmd merges the page with its (identical) neighbour while CPU0
- *	and CPU1 write them
- * @iters: write+read pairs of the toucher
- */
-struct reclaim_race_opts {
-	bool munmap;
-	bool force_2017;
-	bool migrate;
-	bool ksm;
-	int iters;
-};
-
-int reclaim_race_setup(struct world *w, void *arg);
-void reclaim_race_check(struct world *w, void *arg);
-
-extern const struct model model_reclaim_vs_mprotect;
-extern const struct model model_reclaim_vs_munmap;
-extern const struct model model_reclaim_vs_mprotect_2017;
-extern const struct model model_reclaim_vs_munmap_2017;
-extern const struct model model_migrate_vs_write;
-extern const struct model model_ksm_vs_write;
 
 /**
  * struct softdirty_race_opts - write-vs-clear-refs (mm_models.c)
