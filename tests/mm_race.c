@@ -423,5 +423,3 @@ void mm_race_check(struct world *w, void *arg)
 		fput(r->file);
 	phys_check_leaks(r->mmw->pm, 0);
 }
-
-

@@ -48,5 +48,4 @@ struct mm_race_opts {
 int mm_race_setup(struct world *w, void *arg);
 void mm_race_check(struct world *w, void *arg);
 
-
 #endif

@@ -98,8 +98,8 @@ static inline const struct model *shipped_with(const char *name,
 	const char *kv, *eq;
 	va_list ap;
 
-	if (preset && policy_apply_preset(&sc->policy, preset, err,
-					  sizeof(err))) {
+	if (preset &&
+	    policy_apply_preset(&sc->policy, preset, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", name, err);
 		abort();
 	}
@@ -162,7 +162,8 @@ static inline int shipped_all(const struct model **out, int max)
 		for (j = 0; j < n; j++) {
 			size_t len = strlen(de[j]->d_name);
 
-			if (len > 5 && !strcmp(de[j]->d_name + len - 5, ".yaml") &&
+			if (len > 5 &&
+			    !strcmp(de[j]->d_name + len - 5, ".yaml") &&
 			    nr < max) {
 				snprintf(name, sizeof(name), "%.*s",
 					 (int)len - 5, de[j]->d_name);
