@@ -44,6 +44,7 @@ done
 # fixed policy (the default suite runs bound 1)
 for m in fault-vs-munmap fault-vs-mprotect fault-vs-truncate write-vs-fork \
 	reclaim-vs-mprotect reclaim-vs-munmap migrate-vs-write ksm-vs-write; do
+	run 0 explore "$m" --strategy dfs --bound 1
 	run 0 explore "$m" --strategy dfs --bound 2
 done
 # reclaim's deferred flush before 4.13: a narrow window that PCT finds and

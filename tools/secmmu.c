@@ -1035,7 +1035,8 @@ static int scenario_lookup(const char *name, char *path, size_t len)
 	size_t i;
 
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	if (files.n) /* qsort(NULL, 0) is undefined */
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
 	for (i = 0; i < files.n; i++) {
 		struct scenario *sc = NULL;
 		bool match = yaml_basename_is(files.v[i], name);
@@ -1551,7 +1552,8 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	if (files.n) /* qsort(NULL, 0) is undefined */
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
 	if (names) {
 		list_names(dir, &files);
 		goto out;
@@ -1812,7 +1814,8 @@ static int cmd_zoo(int argc, char **argv)
 		names[nr++] = argv[i];
 	}
 	find_yaml(dir, "", 0, &files);
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	if (files.n) /* qsort(NULL, 0) is undefined */
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
 	if (json)
 		printf("{\"jobs\":%lu,\"entries\":[", jobs);
 	else
