@@ -44,6 +44,17 @@
  * the iopf handler iopf-livelock; the end runs iommu_check_quiescent,
  * the mm's quiescent checks and the notifier's.
  *
+ * Why C, not scenarios/models/: written as scenarios (mmap, writes and
+ * sva_bind in a setup agent, then the device and CPU agents) these races
+ * give the same verdicts under every policy the tests use, but the setup
+ * agent's schedule points and the iopf worker multiply the DFS tree: at
+ * preemption bound 1, sva-vs-munmap is 590,731 executions as a scenario
+ * against 1,123 here (sva-vs-mprotect 465,468 / 710, sva-vs-reclaim
+ * 406,113 / 1,353).  They move once the format has a setup phase that
+ * runs before the agents, without schedule points, as this setup does.
+ * sva-refault-2014 and sva-upgrade-2023 are the zoo scenarios of the same
+ * programs (scenarios/bugs/).
+ *
  * Locking: the agents use the model's locks; `done` flags are published
  * with WRITE_ONCE.  The device agent unbinds and stops the iopf worker
  * (iopf_queue_free) when it is done, as a driver's release would.

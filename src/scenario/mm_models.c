@@ -12,6 +12,10 @@
  *   mremap-pmd-vs-truncate, mremap-pmd-vs-munmap (below)
  *
  * and policy_model_init(), which runs a built-in model under a policy.
+ * Not yet scenarios (not converted in this round): write-vs-clear-refs
+ * (its -noflush twin is clear_refs.flush_tlb=false) and the two
+ * mremap-pmd races (scenarios/bugs/clear-refs-soft-dirty-flush.yaml and
+ * mremap-pmd-rmap-locks-2021.yaml tell the same bugs).
  *
  * The fault-vs-X races (fault-vs-munmap, fault-vs-mprotect,
  * fault-vs-truncate, read-vs-dontneed, write-vs-fork and their -noflush
