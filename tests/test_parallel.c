@@ -181,10 +181,11 @@ static void test_dfs_same_as_one_job(void **state)
 		{ "lost-update", 2 },
 		{ "abba", 2 },
 		{ "fault-vs-munmap", 1 },
-		{ "write-vs-fork-noflush", 2 },
+		/* scenarios: their setup agent grows the trees (889, 96) */
+		{ "write-vs-fork-noflush", 1 },
 		{ "mirror-vs-mprotect-noretry", 2 },
 		{ "mirror-vs-munmap", 2 },
-		{ "read-vs-dontneed-nonested", 1 },
+		{ "read-vs-dontneed-nonested", 0 },
 	};
 	unsigned i;
 
