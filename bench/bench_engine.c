@@ -36,6 +36,7 @@
 #include "engine/det_ctl.h"
 #include "engine/engine.h"
 #include "scenario/builtin.h"
+#include "../tests/shipped.h"
 
 #define SWITCH_POINTS 200000 /* schedule points per agent */
 #define SWITCH_REPS 7
@@ -163,13 +164,8 @@ out:
 
 static const struct model *model_or_die(const char *name)
 {
-	const struct model *m = builtin_find(name);
-
-	if (!m) {
-		fprintf(stderr, "bench_engine: no built-in model %s\n", name);
-		exit(1);
-	}
-	return m;
+	/* a built-in model, else a shipped scenario (aborts when neither) */
+	return model_by_name(name);
 }
 
 /* expect: 1 = some execution must violate, 0 = none may, -1 = either */

@@ -45,6 +45,7 @@
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
 #include "scenario/mm_models.h"
+#include "../tests/shipped.h"
 
 enum bench_op { OP_MUNMAP, OP_DONTNEED, OP_MPROTECT, NR_OPS };
 
@@ -309,7 +310,7 @@ static void real_engine_bench(bool quick)
 static void explorer_rate(const char *model, enum strategy strat,
 			  const char *sname, unsigned long iters)
 {
-	const struct model *m = builtin_find(model);
+	const struct model *m = model_by_name_fixed(model);
 	struct explore_opts o = { .strategy = strat,
 				  .seed = 1,
 				  .iterations = iters,
@@ -353,7 +354,7 @@ static int cmp_double(const void *a, const void *b)
 static void time_to_detection(const char *model, const char *knob,
 			      const char *kind, int nseeds)
 {
-	const struct model *inner = builtin_find(model);
+	const struct model *inner = model_by_name_fixed(model);
 	unsigned long execs[MAX_SEEDS];
 	double secs[MAX_SEEDS];
 	struct policy_model pm;
@@ -366,7 +367,7 @@ static void time_to_detection(const char *model, const char *knob,
 		broken(model);
 		return;
 	}
-	policy_model_init(&pm, inner, &pol);
+	policy_model_by_name(&pm, model, &pol);
 	for (i = 0; i < nseeds; i++) {
 		struct explore_opts o = { .strategy = STRAT_PCT,
 					  .seed = i + 1,
@@ -411,7 +412,7 @@ static void time_to_detection(const char *model, const char *knob,
  */
 static void oracle_cost(const char *model, unsigned long iters, int rounds)
 {
-	const struct model *inner = builtin_find(model);
+	const struct model *inner = model_by_name_fixed(model);
 	double best[2] = { 0, 0 };
 	struct policy_model pm;
 	struct policy pol;
@@ -435,7 +436,7 @@ static void oracle_cost(const char *model, unsigned long iters, int rounds)
 				broken(model);
 				return;
 			}
-			policy_model_init(&pm, inner, &pol);
+			policy_model_by_name(&pm, model, &pol);
 			t = now_sec();
 			if (explore(&pm.m, &o, &r) || r.violating)
 				broken("explore of a clean model");
@@ -457,11 +458,12 @@ static void explorer_bench(bool quick)
 {
 	int nseeds = quick ? 5 : MAX_SEEDS;
 
-	explorer_rate("mremap-vs-truncate", STRAT_RANDOM, "random", 5000);
-	explorer_rate("mremap-vs-truncate", STRAT_PCT, "pct", 5000);
-	oracle_cost("mremap-vs-truncate", 5000, quick ? 2 : 5);
+	explorer_rate("mremap-truncate-cve-2018-18281", STRAT_RANDOM, "random",
+		      5000);
+	explorer_rate("mremap-truncate-cve-2018-18281", STRAT_PCT, "pct", 5000);
+	oracle_cost("mremap-truncate-cve-2018-18281", 5000, quick ? 2 : 5);
 	oracle_cost("ksm-vs-write", 5000, quick ? 2 : 5);
-	time_to_detection("mremap-vs-truncate",
+	time_to_detection("mremap-truncate-cve-2018-18281",
 			  "mremap.flush_before_ptl_unlock", "stale-tlb",
 			  nseeds);
 	time_to_detection("reclaim-vs-mprotect", "rmap.batched_flush_pending",

@@ -15,6 +15,7 @@ PACKAGES=(
 	libjansson-dev
 	python3
 	python3-yaml
+	man-db
 )
 
 missing=()

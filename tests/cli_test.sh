@@ -54,21 +54,21 @@ expect 0 "fault-vs-munmap-noflush +random +BUG +stale-tlb" -- demo
 expect 0 "read-vs-dontneed-nonested +pct +BUG +value" -- demo
 expect 0 "VIOLATION stale-tlb in execution 1 of 1" -- demo
 expect 2 "usage: secmmu" --
-expect 1 "VIOLATION lost-update" -- explore lost-update --seed 1
-expect 1 "replay:  secmmu replay lost-update --schedule" -- explore lost-update
+expect 0 "VIOLATION lost-update" -- explore lost-update --seed 1
+expect 0 "replay:  secmmu replay lost-update --schedule" -- explore lost-update
 expect 0 "clean: 6 executions \(search exhausted\)" -- explore steps-2x2 --strategy dfs
 expect 0 "clean: 2 executions" -- explore steps-2x2 --strategy dfs --bound 0
-expect 1 "possible circular locking dependency" -- explore abba --strategy dfs
-expect 1 "wait-for cycle: ab -> ba -> ab" -- replay abba --schedule ab
+expect 0 "possible circular locking dependency" -- explore abba --strategy dfs
+expect 0 "wait-for cycle: ab -> ba -> ab" -- replay abba --schedule ab
 expect 1 "VIOLATION lockdep-circular" -- explore abba --engine real --iterations 3
-expect 1 "sleeping function called from invalid context" -- explore sleep-in-atomic
+expect 0 "sleeping function called from invalid context" -- explore sleep-in-atomic
 expect 0 "clean" -- explore locked-update --engine real --iterations 5 --delay 30
-expect 0 "fault-vs-munmap +CPU0 uses a page" -- list
+expect 0 "models/fault-vs-munmap.yaml +expect clean +CPU0 uses a page" -- list
 expect 0 "clean: [0-9]+ executions \(search exhausted\)" -- explore fault-vs-munmap --strategy dfs --bound 1
-expect 1 "VIOLATION stale-tlb" -- explore fault-vs-munmap-noflush
-expect 1 "VIOLATION tlb-coherence" -- explore fault-vs-mprotect-noflush --strategy dfs
+expect 0 "VIOLATION stale-tlb" -- explore fault-vs-munmap-noflush
+expect 0 "VIOLATION tlb-coherence" -- explore fault-vs-mprotect-noflush --strategy dfs
 expect 0 "clean" -- explore fault-vs-munmap --engine real --iterations 20
-expect 1 "returned 5 after MADV_DONTNEED had returned" -- explore read-vs-dontneed-nonested --strategy pct --iterations 5000
+expect 0 "read 0x5 .* after MADV_DONTNEED had returned" -- explore read-vs-dontneed-nonested --strategy pct --iterations 5000
 expect 0 "clean: [0-9]+ executions \(search exhausted\)" -- explore mirror-vs-munmap --strategy dfs --bound 2
 expect 1 "VIOLATION stale-secondary" -- explore mirror-vs-munmap-noretry --strategy dfs --bound 2
 expect 1 "replay:  secmmu replay mirror-vs-mprotect-noretry --schedule" -- explore mirror-vs-mprotect-noretry
@@ -77,13 +77,13 @@ expect 1 "replay:  secmmu replay mirror-vs-mprotect-noretry --schedule" -- explo
 "$SECMMU" explore rcu-free-early --strategy random --seed 5 >"$T/first" 2>&1
 cmd=$(sed -n 's/^replay:  secmmu //p' "$T/first" | tr -d "'")
 if [ -n "$cmd" ]; then
-	expect 1 "VIOLATION use-after-free" -- $cmd
+	expect 0 "VIOLATION use-after-free" -- $cmd
 else
 	no "no replay command printed"
 fi
 cmd=$(sed -n 's/^     or: secmmu //p' "$T/first")
 if [ -n "$cmd" ]; then
-	expect 1 "VIOLATION use-after-free in execution 1 of 1" -- $cmd
+	expect 0 "VIOLATION use-after-free in execution 1 of 1" -- $cmd
 else
 	no "no seed replay command printed"
 fi
@@ -101,7 +101,7 @@ d = json.load(open(sys.argv[1]))
 ev = d["traceEvents"]
 assert isinstance(ev, list) and ev
 names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
-assert {"inc0", "inc1"} <= names, names
+assert {"inc.1", "inc.2"} <= names, names
 for e in ev:
     assert e["ph"] in ("M", "i", "b", "e", "X", "B", "E"), e
     assert isinstance(e["pid"], int) and isinstance(e["tid"], int), e
@@ -201,7 +201,7 @@ fi
 if cmp -s "$T/s1.json" "$T/s2.json" && cmp -s "$T/s1.txt" "$T/s2.txt"; then ok; else no "replayed scenario traces differ"; fi
 grep -q "wait-for cycle: ab -> ba -> ab" "$T/r1" && ok || no "scenario replay lacks the deadlock cycle"
 # a built-in model of the same name still replays as a model
-expect 1 "wait-for cycle: ab -> ba -> ab" -- replay abba --schedule aba
+expect 0 "wait-for cycle: ab -> ba -> ab" -- replay abba --schedule aba
 
 # --json for a scenario run
 "$SECMMU" run "$SC/demos/lost-update.yaml" --strategy dfs --json >"$T/j2" 2>/dev/null
@@ -258,15 +258,16 @@ expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush' \(did you mean 'mre
 expect 2 "^secmmu: --set: mremap.flush_before_ptl_unlock: 'sure' is not a boolean" -- run "$SC/demos/abba.yaml" --set mremap.flush_before_ptl_unlock=sure
 expect 2 "^secmmu: --set: 'nothing' is not KNOB=VALUE$" -- run "$SC/demos/abba.yaml" --set nothing
 expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- run "$SC/demos/abba.yaml" --policy linux-0
-expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- explore mremap-vs-truncate --policy linux-0
-expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush'" -- explore mremap-vs-truncate --set mremap.flush=false
+expect 2 "^secmmu: --policy: unknown policy preset 'linux-0'" -- explore mremap-truncate-cve-2018-18281 --policy linux-0
+expect 2 "^secmmu: --set: unknown policy knob 'mremap.flush'" -- explore mremap-truncate-cve-2018-18281 --set mremap.flush=false
 # built-in models run under --policy/--set; replay keeps the flags
-expect 0 "clean: 2000 executions" -- explore mremap-vs-truncate --iterations 2000
-expect 0 "clean: 1000 executions" -- explore mremap-vs-truncate --strategy pct --policy linux-6.6
-expect 1 "VIOLATION stale-tlb" -- explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000
-expect 1 "replay:  secmmu replay mremap-vs-truncate --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-vs-truncate --strategy pct --set mremap.flush_before_ptl_unlock=false --iterations 5000
-sched=$("$SECMMU" explore mremap-vs-truncate --strategy pct --policy linux-4.13 --iterations 5000 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
-expect 1 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-vs-truncate --policy linux-4.13 --schedule "$sched"
+# CVE-2018-18281 under the fixed policy: clean, which is not its expect
+expect 1 "NOT as expected: stale-tlb not found in 2000 executions" -- explore mremap-truncate-cve-2018-18281 --policy linux-6.6 --iterations 2000
+expect 1 "clean: 1000 executions" -- explore mremap-truncate-cve-2018-18281 --strategy pct --policy linux-6.6
+expect 0 "VIOLATION stale-tlb" -- explore mremap-truncate-cve-2018-18281 --strategy pct --policy linux-4.13 --iterations 5000
+expect 0 "replay:  secmmu replay mremap-truncate-cve-2018-18281 --policy linux-6.6 --set mremap.flush_before_ptl_unlock=false --schedule" -- explore mremap-truncate-cve-2018-18281 --strategy pct --policy linux-6.6 --set mremap.flush_before_ptl_unlock=false --iterations 5000
+sched=$("$SECMMU" explore mremap-truncate-cve-2018-18281 --strategy pct --policy linux-4.13 --iterations 5000 2>&1 | sed -n "s/^replay: .*--schedule '\(.*\)'$/\1/p")
+expect 0 "VIOLATION stale-tlb in execution 1 of 1" -- replay mremap-truncate-cve-2018-18281 --policy linux-4.13 --schedule "$sched"
 # the demos of the mirror device and of reclaim/migration/KSM run clean
 expect 0 "result: as expected: clean in 1000 executions" -- run "$SC/demos/mirror-munmap.yaml"
 # a scenario mirror has a trace track of its own name; invalidations name their event
@@ -302,13 +303,13 @@ PY
 then ok; else no "the parts of a violation report"; fi
 sched=$(sed -n "s/^replay: .*--max-steps 50000 --schedule '\(.*\)'$/\1/p" "$T/rep")
 expect 0 "result: as expected: stale-tlb found in execution 1 of 1" -- replay "$SC/bugs/mremap-truncate-cve-2018-18281.yaml" --max-steps 50000 --schedule "$sched"
-expect 1 "or: secmmu replay lost-update --max-steps 999 --seed [0-9]+$" -- explore lost-update --max-steps 999
+expect 0 "or: secmmu replay lost-update --max-steps 999 --seed [0-9]+$" -- explore lost-update --max-steps 999
 # replay by seed: the printed command reproduces the same execution, byte for byte
 seed=$(sed -n 's/^     or: secmmu replay lost-update --max-steps 999 --seed \([0-9]*\)$/\1/p' "$T/out")
 "$SECMMU" explore lost-update --max-steps 999 --seed "$seed" --iterations 1 --trace-text "$T/seed-a" >/dev/null 2>&1
-expect 1 "VIOLATION lost-update in execution 1 of 1" -- replay lost-update --max-steps 999 --seed "$seed" --trace-text "$T/seed-b"
+expect 0 "VIOLATION lost-update in execution 1 of 1" -- replay lost-update --max-steps 999 --seed "$seed" --trace-text "$T/seed-b"
 if [ -s "$T/seed-a" ] && cmp -s "$T/seed-a" "$T/seed-b"; then ok; else no "replay --seed $seed: trace differs from explore's execution"; fi
-expect 0 "lost-update: clean: 1 executions" -- replay lost-update --seed 2
+expect 1 "lost-update: clean: 1 executions" -- replay lost-update --seed 2
 expect 2 "^secmmu: --seed: replay by seed is for random executions; replay a pct execution by its --schedule" -- replay lost-update --seed 2 --strategy pct
 expect 2 "^secmmu: --iterations: a replay is one execution" -- replay lost-update --seed 2 --iterations 3
 expect 0 "result: as expected: install-in-invalidation found in execution 1 of 1" -- replay "$SC/bugs/mirror-read-retry.yaml" --seed 209
@@ -316,7 +317,7 @@ expect 0 "result: as expected: install-in-invalidation found in execution 1 of 1
 expect 1 "^minimized: install-in-invalidation with 2 preemptions \(dfs bound 2, [0-9]+ executions tried\), 2 context switches \(the first schedule had [0-9]+\)$" -- explore mirror-vs-fork-noretry --strategy random --minimize
 msched=$(sed -n '/^minimized:/,$ s/^replay:  secmmu replay mirror-vs-fork-noretry --schedule .\(.*\).$/\1/p' "$T/out")
 expect 1 "VIOLATION install-in-invalidation in execution 1 of 1" -- replay mirror-vs-fork-noretry --schedule "$msched"
-expect 1 "^minimized: lost-update with 1 preemption \(dfs bound 1, [0-9]+ executions tried\), 1 context switch " -- explore lost-update --minimize
+expect 0 "^minimized: lost-update with 1 preemption \(dfs bound 1, [0-9]+ executions tried\), 1 context switch " -- explore lost-update --minimize
 if grep -q "^minimized" "$T/out" && ! "$SECMMU" explore locked-update --minimize | grep -q minimized; then ok; else no "--minimize on a clean run printed a minimized line"; fi
 expect 2 "^secmmu: --minimize: searches schedules, which needs --engine det$" -- explore lost-update --minimize --engine real
 # search options that do not apply to the run are errors, not ignored
@@ -331,7 +332,7 @@ expect 0 "result: as expected: stale-tlb found" -- run "$SC/bugs/mremap-truncate
 "$SECMMU" explore mirror-vs-fork-noretry --strategy random --minimize --json >"$T/min.json" 2>/dev/null
 if python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["minimized"]; sys.exit(0 if m["found"] and m["bound"] == 2 and m["schedule"] == sys.argv[2] else 1)' "$T/min.json" "$msched"; then ok; else no "--minimize --json: $(cat "$T/min.json")"; fi
 # a model with few trace events shows its lock steps instead
-expect 1 "timeline \([0-9]+ steps up to the violation" -- explore abba
+expect 0 "timeline \([0-9]+ steps up to the violation" -- explore abba
 
 # the bug zoo: each entry detected under its buggy policy, clean when fixed
 expect 0 "^mremap-truncate +ok +[0-9]+ execs / [0-9.]+s +5000 execs +CVE-2018-18281" -- zoo
@@ -355,7 +356,7 @@ expect 0 "^sva-clear-refs +ok +[0-9]+ execs / [0-9.]+s +500 execs +not a Linux v
 expect 0 "^sva-mremap-merge +ok +[0-9]+ execs / [0-9.]+s +2000 execs +model's finding, no upstream report" -- zoo sva-mremap-merge
 # the device-side missed-dirty check: its report names the cached secondary translation
 expect 0 "through a cached secondary translation, but the PTE" -- run "$SC/bugs/sva-clear-refs-soft-dirty.yaml"
-expect 1 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
+expect 0 "device-failure" -- explore sva-refault-2014 --strategy pct --iterations 200
 expect 0 "clean" -- explore sva-refault --strategy dfs --bound 2
 expect 0 "^mremap-pmd-rmap-locks +ok +[0-9]+ execs / [0-9.]+s +8000 execs +2021 race \(CONFIG_HAVE_MOVE_PMD" -- zoo
 expect 0 "1 entry, 0 misbehaving" -- zoo mremap-truncate

@@ -15,6 +15,7 @@
 #include "core/trace.h"
 #include "engine/engine.h"
 #include "scenario/builtin.h"
+#include "shipped.h"
 
 static struct explore_opts opts(enum strategy s, unsigned long iters)
 {
@@ -33,7 +34,7 @@ static unsigned long dfs_count(const char *model, int bound)
 	unsigned long n;
 
 	o.bound = bound;
-	assert_int_equal(explore(builtin_find(model), &o, &r), 0);
+	assert_int_equal(explore(model_by_name(model), &o, &r), 0);
 	assert_true(r.exhausted);
 	assert_int_equal(r.violating, 0);
 	n = r.executions;
@@ -60,7 +61,7 @@ static void expect_found(const char *model, enum strategy s,
 	struct explore_opts o = opts(s, iters);
 	struct explore_result r;
 
-	assert_int_equal(explore(builtin_find(model), &o, &r), 0);
+	assert_int_equal(explore(model_by_name(model), &o, &r), 0);
 	assert_true(r.first_violation > 0);
 	assert_string_equal(r.first_kind, kind);
 	assert_non_null(r.first_schedule);
@@ -82,13 +83,13 @@ static void test_locked_update_clean(void **state)
 	struct explore_result r;
 
 	(void)state;
-	assert_int_equal(explore(builtin_find("locked-update"), &o, &r), 0);
+	assert_int_equal(explore(shipped("locked-update"), &o, &r), 0);
 	assert_true(r.exhausted);
 	assert_int_equal(r.violating, 0);
 	assert_true(r.executions > 1);
 	explore_result_free(&r);
 	o = opts(STRAT_RANDOM, 2000);
-	assert_int_equal(explore(builtin_find("locked-update"), &o, &r), 0);
+	assert_int_equal(explore(shipped("locked-update"), &o, &r), 0);
 	assert_int_equal(r.violating, 0);
 	assert_int_equal(r.executions, 2000);
 	explore_result_free(&r);
@@ -111,33 +112,33 @@ static void test_abba_lockdep_then_deadlock(void **state)
 
 	(void)state;
 	o.stop_on_violation = false;
-	assert_int_equal(explore(builtin_find("abba"), &o, &r), 0);
+	assert_int_equal(explore(shipped("abba"), &o, &r), 0);
 	assert_true(r.exhausted);
 	/* the first execution runs ab to completion, then ba: no deadlock */
 	assert_int_equal(kind_first_exec(&r, "lockdep-circular"), 1);
 	assert_true(kind_first_exec(&r, "deadlock") > 1);
 	assert_non_null(strstr(r.first_report, "circular locking dependency"));
-	assert_non_null(strstr(r.first_report, "lock_A"));
-	assert_non_null(strstr(r.first_report, "lock_B"));
+	assert_non_null(strstr(r.first_report, "(a)"));
+	assert_non_null(strstr(r.first_report, "(b)"));
 	explore_result_free(&r);
 
 	/* the deadlocking schedule, replayed, reports the wait-for cycle */
 	o = opts(STRAT_REPLAY, 1);
 	o.schedule = "ab";
-	assert_int_equal(explore(builtin_find("abba"), &o, &r), 0);
+	assert_int_equal(explore(shipped("abba"), &o, &r), 0);
 	assert_int_equal(kind_first_exec(&r, "deadlock"), 1);
 	assert_non_null(r.first_report);
 	assert_non_null(
 		strstr(r.first_report, "wait-for cycle: ab -> ba -> ab"));
 	/* each blocked agent: what it waits for, who holds it, its own locks */
 	assert_non_null(strstr(r.first_report,
-			       "  ab waits for lock_B held by ba\n"
+			       "  ab waits for b held by ba\n"
 			       "    1 lock held by ab:\n"
-			       "     #0: (lock_A)#0, taken at step"));
+			       "     #0: (a)#0, taken at step"));
 	assert_non_null(strstr(r.first_report,
-			       "  ba waits for lock_A held by ab\n"
+			       "  ba waits for a held by ab\n"
 			       "    1 lock held by ba:\n"
-			       "     #0: (lock_B)#1, taken at step"));
+			       "     #0: (b)#1, taken at step"));
 	explore_result_free(&r);
 }
 
@@ -162,7 +163,7 @@ static char *traced_run(const char *model, struct explore_opts o)
 {
 	char *json, *text, *schedule;
 
-	traced_once(builtin_find(model), o, &json, &text, &schedule);
+	traced_once(model_by_name(model), o, &json, &text, &schedule);
 	free(text);
 	free(schedule);
 	return json;
@@ -176,7 +177,7 @@ static void test_replay_identical(void **state)
 
 	(void)state;
 	o.trace = true;
-	assert_int_equal(explore(builtin_find("rcu-free-early"), &o, &r), 0);
+	assert_int_equal(explore(shipped("rcu-free-early"), &o, &r), 0);
 	assert_true(r.first_violation > 0);
 	a = r.trace_json;
 	r.trace_json = NULL;
@@ -203,7 +204,7 @@ static void test_replay_identical(void **state)
 	*e = '\0';
 	assert_non_null(strstr(
 		v,
-		",\"report\":\"reader read an object freed while it was inside rcu_read_lock()\"}"));
+		",\"report\":\"reader read an object of gp freed while it was inside rcu_read_lock() (line 12)\"}"));
 	*e = '\n';
 	free(a);
 	free(b);
@@ -225,7 +226,8 @@ static unsigned long count_str(const char *s, const char *needle)
 
 
 /*
- * Every built-in model, under random and under pct: the same seed gives
+ * Every built-in model and shipped scenario, under random and under
+ * pct: the same seed gives
  * byte-identical JSON and text traces, and a violating execution's
  * schedule replays to the same bytes.  A model that read anything outside
  * the engine (an address, the clock, a global) would differ here.
@@ -233,11 +235,16 @@ static unsigned long count_str(const char *s, const char *needle)
 static void test_all_models_deterministic(void **state)
 {
 	static const enum strategy strats[] = { STRAT_RANDOM, STRAT_PCT };
-	const struct model *const *m;
+	const struct model *all[256], *const *m;
 	unsigned s, nr = 0, replayed = 0;
+	int n = 0, k;
 
 	(void)state;
-	for (m = builtin_models; *m; m++) {
+	for (m = builtin_models; *m; m++)
+		all[n++] = *m;
+	n += shipped_all(all + n, ARRAY_SIZE(all) - n);
+	for (k = 0; k < n; k++) {
+		m = &all[k];
 		for (s = 0; s < ARRAY_SIZE(strats); s++) {
 			struct explore_opts o = opts(strats[s], 1);
 			char *j1, *t1, *s1, *j2, *t2, *s2;
@@ -302,7 +309,7 @@ static void test_resource_tracks(void **state)
 
 		o.seed = 7;
 		o.trace = true;
-		assert_int_equal(explore(builtin_find(models[m]), &o, &r), 0);
+		assert_int_equal(explore(model_by_name(models[m]), &o, &r), 0);
 		a = r.trace_json;
 		r.trace_json = NULL;
 		assert_non_null(a);
@@ -354,11 +361,11 @@ static void test_rcu_models(void **state)
 	struct explore_result r;
 
 	(void)state;
-	assert_int_equal(explore(builtin_find("rcu-call-rcu"), &o, &r), 0);
+	assert_int_equal(explore(shipped("rcu-call-rcu"), &o, &r), 0);
 	assert_true(r.exhausted);
 	assert_int_equal(r.violating, 0);
 	explore_result_free(&r);
-	assert_int_equal(explore(builtin_find("rcu-sync"), &o, &r), 0);
+	assert_int_equal(explore(shipped("rcu-sync"), &o, &r), 0);
 	assert_true(r.exhausted);
 	assert_int_equal(r.violating, 0);
 	explore_result_free(&r);
@@ -737,7 +744,7 @@ static void test_nondeterminism_flagged(void **state)
 	explore_result_free(&r);
 	/* a deterministic model's failure replays */
 	o = opts(STRAT_RANDOM, 1000);
-	assert_int_equal(explore(builtin_find("lost-update"), &o, &r), 0);
+	assert_int_equal(explore(shipped("lost-update"), &o, &r), 0);
 	assert_true(r.replay_verified);
 	explore_result_free(&r);
 }
@@ -772,7 +779,7 @@ static void test_replay_divergence(void **state)
 
 	(void)state;
 	o.schedule = "z"; /* no agent 25 */
-	assert_int_equal(explore(builtin_find("lost-update"), &o, &r), 0);
+	assert_int_equal(explore(shipped("lost-update"), &o, &r), 0);
 	assert_string_equal(r.first_kind, "replay-divergence");
 	explore_result_free(&r);
 }
@@ -781,16 +788,16 @@ static void test_world_reuse(void **state)
 {
 	struct world *w =
 		world_create(&(struct world_opts){ .engine = ENGINE_DET });
-	const struct model *m = builtin_find("locked-update");
+	const struct model *m = shipped("locked-update");
 	int i;
 
 	(void)state;
 	for (i = 0; i < 200; i++) {
 		if (i)
 			world_reset(w);
-		assert_int_equal(m->setup(w, NULL), 0);
+		assert_int_equal(m->setup(w, m->arg), 0);
 		assert_int_equal(world_run(w), 0);
-		m->check(w, NULL);
+		m->check(w, m->arg);
 		assert_int_equal(w->nr_reports, 0);
 		assert_int_equal(w->nr_agents, 2);
 	}

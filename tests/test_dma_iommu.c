@@ -41,6 +41,7 @@
 #include "scenario/dma_models.h"
 #include "scenario/mm_models.h"
 #include "scenario/scenario.h"
+#include "shipped.h"
 
 static struct world *det_world(void)
 {
@@ -729,8 +730,8 @@ static void test_dma_fq_timeout_flush(void **state)
 /* the race models: strict clean, deferred found with its window */
 static void test_dma_explore(void **state)
 {
-	const struct model *clean = builtin_find("dma-unmap-vs-dma");
-	const struct model *bug = builtin_find("dma-unmap-vs-dma-deferred");
+	const struct model *clean = model_by_name("dma-unmap-vs-dma");
+	const struct model *bug = model_by_name("dma-unmap-vs-dma-deferred");
 	struct explore_opts o = { .stop_on_violation = true,
 				  .progress_fd = -1 };
 	struct explore_result r;
@@ -780,7 +781,7 @@ static void explore_policy(const char *name, const char *knob,
 			   const char *value, const struct explore_opts *o,
 			   struct explore_result *r)
 {
-	const struct model *m = builtin_find(name);
+	const struct model *m = model_by_name(name);
 	struct policy_model pm;
 	struct policy pol;
 	char err[160];
@@ -918,7 +919,7 @@ static void test_sva_ksm(void **state)
 	int i;
 
 	(void)state;
-	ksm_count.inner = builtin_find("sva-ksm-vs-write");
+	ksm_count.inner = model_by_name("sva-ksm-vs-write");
 	assert_non_null(ksm_count.inner);
 	for (i = 0; i < 2; i++) {
 		memset(&ksm_count.merged, 0, 3 * sizeof(unsigned long));
@@ -1041,7 +1042,7 @@ static void test_real_models(void **state)
 	(void)state;
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(
-			run_real(builtin_find(names[i]), 40, 30, 1, &r), 0);
+			run_real(model_by_name(names[i]), 40, 30, 1, &r), 0);
 		if (i == 1) {
 			/* the lazy window: nothing else may show up */
 			for (k = 0; k < r.nr_kinds; k++)

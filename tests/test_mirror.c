@@ -39,6 +39,7 @@
 #include "scenario/mm_models.h"
 
 #include "explore_helpers.h"
+#include "shipped.h"
 
 #define NR_FRAMES 2048UL
 #define RW (PROT_READ | PROT_WRITE)
@@ -666,7 +667,7 @@ static void test_explore_clean(void **state)
 
 		if (strstr(b->name, "-noretry"))
 			continue;
-		assert_ptr_equal(builtin_find(b->name), b);
+		assert_ptr_equal(model_by_name(b->name), b);
 		expect_clean(b, STRAT_RANDOM, 300, -1);
 		expect_clean(b, STRAT_PCT, 200, -1);
 		expect_clean(b, STRAT_DFS, 0, quick_bound(b));
@@ -681,8 +682,8 @@ static void test_explore_clean(void **state)
 /* mirror.read_retry=false is found against every operation but exit */
 static void test_explore_noretry_found(void **state)
 {
-	const struct model *mu = builtin_find("mirror-vs-munmap-noretry");
-	const struct model *mp = builtin_find("mirror-vs-mprotect-noretry");
+	const struct model *mu = model_by_name("mirror-vs-munmap-noretry");
+	const struct model *mp = model_by_name("mirror-vs-mprotect-noretry");
 	int i, n = 0;
 
 	(void)state;
@@ -691,7 +692,7 @@ static void test_explore_noretry_found(void **state)
 
 		if (!strstr(b->name, "-noretry"))
 			continue;
-		assert_ptr_equal(builtin_find(b->name), b);
+		assert_ptr_equal(model_by_name(b->name), b);
 		expect_found(b, STRAT_DFS, 0, quick_bound(b));
 		expect_found(b, STRAT_RANDOM, 5000, -1);
 		expect_found(b, STRAT_PCT, 5000, -1);
@@ -703,9 +704,9 @@ static void test_explore_noretry_found(void **state)
 	assert_true(dfs_reports_kind(mu, "install-in-invalidation"));
 	assert_true(dfs_reports_kind(mp, "install-in-invalidation"));
 	/* and the value oracle sees the stale data itself */
-	assert_true(dfs_reports_kind(builtin_find("mirror-vs-migrate-noretry"),
+	assert_true(dfs_reports_kind(model_by_name("mirror-vs-migrate-noretry"),
 				     "value"));
-	assert_true(dfs_reports_kind(builtin_find("mirror-vs-fork-noretry"),
+	assert_true(dfs_reports_kind(model_by_name("mirror-vs-fork-noretry"),
 				     "value"));
 }
 

@@ -29,6 +29,7 @@
 #include "scenario/builtin.h"
 
 #include "explore_helpers.h"
+#include "shipped.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -312,9 +313,9 @@ static void test_race_models_real(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(clean); i++)
-		real_expect_clean(builtin_find(clean[i]), 50, 30);
+		real_expect_clean(model_by_name(clean[i]), 50, 30);
 	/* the quiescent check catches the missing flush on any schedule */
-	assert_int_equal(run_real(builtin_find("fault-vs-munmap-noflush"), 5, 0,
+	assert_int_equal(run_real(model_by_name("fault-vs-munmap-noflush"), 5, 0,
 				  1, &r),
 			 0);
 	assert_int_equal(r.violating, 5);

@@ -32,6 +32,7 @@
 
 #include "explore_helpers.h"
 #include "mm_fixture.h"
+#include "shipped.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -389,7 +390,7 @@ static void expect_missed_dirty(const struct model *m, enum strategy s)
 
 static void test_write_vs_clear_refs_clean(void **state)
 {
-	const struct model *m = builtin_find("write-vs-clear-refs");
+	const struct model *m = model_by_name("write-vs-clear-refs");
 
 	(void)state;
 	assert_non_null(m);
@@ -400,7 +401,7 @@ static void test_write_vs_clear_refs_clean(void **state)
 
 static void test_write_vs_clear_refs_noflush_found(void **state)
 {
-	const struct model *m = builtin_find("write-vs-clear-refs-noflush");
+	const struct model *m = model_by_name("write-vs-clear-refs-noflush");
 	struct policy pol;
 	struct policy_model pm;
 	char err[128];
@@ -415,7 +416,7 @@ static void test_write_vs_clear_refs_noflush_found(void **state)
 	assert_int_equal(policy_set(&pol, "clear_refs.flush_tlb", "false", err,
 				    sizeof(err)),
 			 0);
-	policy_model_init(&pm, builtin_find("write-vs-clear-refs"), &pol);
+	policy_model_by_name(&pm, "write-vs-clear-refs", &pol);
 	expect_missed_dirty(&pm.m, STRAT_PCT);
 }
 

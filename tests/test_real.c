@@ -18,6 +18,7 @@
 #include "core/locking.h"
 #include "engine/engine.h"
 #include "scenario/builtin.h"
+#include "shipped.h"
 
 #define ITERS 10000
 #define HANDOFFS 2000
@@ -461,7 +462,7 @@ static void test_builtin_models_real(void **state)
 	unsigned i;
 
 	for (i = 0; i < ARRAY_SIZE(clean); i++) {
-		assert_int_equal(run_real(builtin_find(clean[i]), 50,
+		assert_int_equal(run_real(model_by_name(clean[i]), 50,
 					  delay_of(state), 1, &r),
 				 0);
 		assert_int_equal(r.executions, 50);
@@ -471,7 +472,7 @@ static void test_builtin_models_real(void **state)
 		explore_result_free(&r);
 	}
 	/* lockdep sees the ABBA order in every real execution too */
-	assert_int_equal(run_real(builtin_find("abba"), 10, delay_of(state), 1,
+	assert_int_equal(run_real(model_by_name("abba"), 10, delay_of(state), 1,
 				  &r),
 			 0);
 	assert_int_equal(r.violating, 10);

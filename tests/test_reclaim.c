@@ -31,6 +31,7 @@
 
 #include "explore_helpers.h"
 #include "mm_fixture.h"
+#include "shipped.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -487,7 +488,7 @@ static void test_batched_flush_pending_off(void **state)
 static void expect_clean(const char *name, enum strategy s, unsigned long iters,
 			 int bound)
 {
-	const struct model *m = builtin_find(name);
+	const struct model *m = model_by_name(name);
 
 	assert_non_null(m);
 	explore_expect_clean(m, s, iters, bound, XCLEAN_EXHAUSTED);
@@ -497,11 +498,16 @@ static void expect_clean(const char *name, enum strategy s, unsigned long iters,
 static const char *const reclaim_texts[] = { "deferred flush",
 					     "oracle:", NULL };
 
-static void expect_found(const char *name, enum strategy s, unsigned long iters,
-			 int bound, const char *kind)
+/* @name (scenarios/models/) under 2017's rmap.batched_flush_pending=false */
+static const struct model *policy_2017(const char *name)
 {
-	const struct model *m = builtin_find(name);
+	return shipped_with(name, NULL, "rmap.batched_flush_pending=false",
+			    NULL);
+}
 
+static void expect_found(const struct model *m, enum strategy s,
+			 unsigned long iters, int bound, const char *kind)
+{
 	assert_non_null(m);
 	explore_expect_found(m, s, iters, bound, XONE(kind), reclaim_texts);
 }
@@ -509,7 +515,7 @@ static void expect_found(const char *name, enum strategy s, unsigned long iters,
 static void test_reclaim_vs_mprotect_clean(void **state)
 {
 	(void)state;
-	expect_clean("reclaim-vs-mprotect", STRAT_DFS, 0, 2);
+	expect_clean("reclaim-vs-mprotect", STRAT_DFS, 0, 0); /* 1, 2: long_test.sh */
 	expect_clean("reclaim-vs-mprotect", STRAT_PCT, 2000, -1);
 	expect_clean("reclaim-vs-mprotect", STRAT_RANDOM, 2000, -1);
 }
@@ -517,7 +523,7 @@ static void test_reclaim_vs_mprotect_clean(void **state)
 static void test_reclaim_vs_munmap_clean(void **state)
 {
 	(void)state;
-	expect_clean("reclaim-vs-munmap", STRAT_DFS, 0, 2);
+	expect_clean("reclaim-vs-munmap", STRAT_DFS, 0, 0); /* 1, 2: long_test.sh */
 	expect_clean("reclaim-vs-munmap", STRAT_PCT, 2000, -1);
 	expect_clean("reclaim-vs-munmap", STRAT_RANDOM, 2000, -1);
 }
@@ -536,14 +542,14 @@ static void test_reclaim_knob_via_policy(void **state)
 	assert_int_equal(policy_set(&p, "rmap.batched_flush_pending", "false",
 				    err, sizeof(err)),
 			 0);
-	policy_model_init(&pm, builtin_find("reclaim-vs-mprotect"), &p);
+	policy_model_by_name(&pm, "reclaim-vs-mprotect", &p);
 	assert_int_equal(explore(&pm.m, &o, &r), 0);
 	assert_true(r.first_violation > 0);
 	assert_string_equal(r.first_kind, "permission");
 	explore_result_free(&r);
 	assert_int_equal(
 		policy_apply_preset(&p, "linux-4.12", err, sizeof(err)), 0);
-	policy_model_init(&pm, builtin_find("reclaim-vs-munmap"), &p);
+	policy_model_by_name(&pm, "reclaim-vs-munmap", &p);
 	assert_int_equal(explore(&pm.m, &o, &r), 0);
 	assert_true(r.first_violation > 0);
 	assert_string_equal(r.first_kind, "access-after-munmap");
@@ -553,7 +559,7 @@ static void test_reclaim_knob_via_policy(void **state)
 static void test_migrate_vs_write_clean(void **state)
 {
 	(void)state;
-	expect_clean("migrate-vs-write", STRAT_DFS, 0, 2);
+	expect_clean("migrate-vs-write", STRAT_DFS, 0, 1); /* bound 2: long_test.sh */
 	expect_clean("migrate-vs-write", STRAT_PCT, 2000, -1);
 	expect_clean("migrate-vs-write", STRAT_RANDOM, 2000, -1);
 }
@@ -561,7 +567,7 @@ static void test_migrate_vs_write_clean(void **state)
 static void test_ksm_vs_write_clean(void **state)
 {
 	(void)state;
-	expect_clean("ksm-vs-write", STRAT_DFS, 0, 2);
+	expect_clean("ksm-vs-write", STRAT_DFS, 0, 0); /* 1, 2: long_test.sh */
 	expect_clean("ksm-vs-write", STRAT_PCT, 2000, -1);
 	expect_clean("ksm-vs-write", STRAT_RANDOM, 2000, -1);
 }
@@ -569,12 +575,12 @@ static void test_ksm_vs_write_clean(void **state)
 static void test_reclaim_2017_found(void **state)
 {
 	(void)state;
-	expect_found("reclaim-vs-mprotect-2017", STRAT_DFS, 0, 2, "permission");
-	expect_found("reclaim-vs-mprotect-2017", STRAT_PCT, 2000, -1,
+	expect_found(policy_2017("reclaim-vs-mprotect"), STRAT_DFS, 0, 2, "permission");
+	expect_found(policy_2017("reclaim-vs-mprotect"), STRAT_PCT, 2000, -1,
 		     "permission");
-	expect_found("reclaim-vs-munmap-2017", STRAT_DFS, 0, 2,
+	expect_found(policy_2017("reclaim-vs-munmap"), STRAT_DFS, 0, 2,
 		     "access-after-munmap");
-	expect_found("reclaim-vs-munmap-2017", STRAT_PCT, 2000, -1,
+	expect_found(policy_2017("reclaim-vs-munmap"), STRAT_PCT, 2000, -1,
 		     "access-after-munmap");
 }
 
@@ -752,7 +758,7 @@ static void test_reclaim_models_real(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++)
-		real_expect_clean(builtin_find(clean[i]), 50, 30);
+		real_expect_clean(model_by_name(clean[i]), 50, 30);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, teardown)

@@ -39,6 +39,7 @@
 #include "mm/mm.h"
 #include "mm/tlb.h"
 #include "scenario/builtin.h"
+#include "shipped.h"
 #include "scenario/iommu_models.h"
 #include "scenario/mm_models.h"
 #include "scenario/scenario.h"
@@ -797,7 +798,7 @@ static void test_models_clean(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		const struct model *m = builtin_find(names[i]);
+		const struct model *m = model_by_name(names[i]);
 
 		assert_non_null(m);
 		expect_clean(m, STRAT_RANDOM, 1000, -1);
@@ -823,7 +824,7 @@ static void expect_found_with(const char *name, const char *knob,
 	if (knob)
 		assert_int_equal(policy_set(&p, knob, value, err, sizeof(err)),
 				 0);
-	policy_model_init(&pm, builtin_find(name), &p);
+	policy_model_by_name(&pm, name, &p);
 	expect_found(&pm.m, st, iters, bound, kind);
 }
 
@@ -831,14 +832,14 @@ static void test_models_bugs_found(void **state)
 {
 	(void)state;
 	/* the 2014 refaults: PCT and DFS bound 1 */
-	expect_found(builtin_find("sva-refault-2014"), STRAT_PCT, 1000, -1,
+	expect_found(shipped("sva-refault-2014"), STRAT_PCT, 1000, -1,
 		     "device-failure");
-	expect_found(builtin_find("sva-refault-2014"), STRAT_DFS, 0, 1,
+	expect_found(shipped("sva-refault-2014"), STRAT_DFS, 0, 1,
 		     "device-failure");
 	/* the 2023 upgrade: every schedule that reads before the reuse */
-	expect_found(builtin_find("sva-upgrade-2023"), STRAT_RANDOM, 100, -1,
+	expect_found(shipped("sva-upgrade-2023"), STRAT_RANDOM, 100, -1,
 		     "iopf-livelock");
-	expect_found(builtin_find("sva-upgrade-2023"), STRAT_DFS, 0, 1,
+	expect_found(shipped("sva-upgrade-2023"), STRAT_DFS, 0, 1,
 		     "iopf-livelock");
 	/* no secondary invalidation at all (Intel glue under "none") */
 	expect_found_with("sva-vs-munmap", "notifier.secondary_tlb_flush",
@@ -862,7 +863,7 @@ static void test_reclaim_deferral_safe_pre66(void **state)
 	policy_init_default(&p);
 	assert_int_equal(policy_apply_preset(&p, "linux-4.10", NULL, 0), 0);
 	assert_false(p.v[KNOB_RMAP_SECONDARY_FLUSH_UNDER_PTL]);
-	policy_model_init(&pm, builtin_find("sva-vs-reclaim"), &p);
+	policy_model_by_name(&pm, "sva-vs-reclaim", &p);
 	expect_clean(&pm.m, STRAT_DFS, 0, 1);
 	expect_clean(&pm.m, STRAT_PCT, 1000, -1);
 	/* the 2014 driver without refaults: waiting is enough */
@@ -870,7 +871,7 @@ static void test_reclaim_deferral_safe_pre66(void **state)
 	assert_int_equal(policy_set(&p, "notifier.secondary_tlb_flush", "none",
 				    NULL, 0),
 			 0);
-	policy_model_init(&pm, builtin_find("sva-refault"), &p);
+	policy_model_by_name(&pm, "sva-refault", &p);
 	expect_clean(&pm.m, STRAT_DFS, 0, 1);
 	expect_clean(&pm.m, STRAT_PCT, 1000, -1);
 }
@@ -989,7 +990,7 @@ static void test_real_models(void **state)
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(clean); i++)
-		real_expect_clean(builtin_find(clean[i]), 50, 30);
+		real_expect_clean(model_by_name(clean[i]), 50, 30);
 }
 
 int main(int argc, char **argv)

@@ -31,6 +31,7 @@
 #include "scenario/builtin.h"
 #include "scenario/dma_models.h"
 #include "scenario/mm_models.h"
+#include "shipped.h"
 
 /* the wrapped model and what its executions did */
 static struct {
@@ -72,7 +73,7 @@ static void explore_counted(const char *name, const char *how,
 	char err[160];
 
 	memset(&cnt, 0, sizeof(cnt));
-	cnt.inner = builtin_find(name);
+	cnt.inner = model_by_name(name);
 	assert_non_null(cnt.inner);
 	policy_init_default(&pol);
 	assert_int_equal(policy_set(&pol, "notifier.secondary_tlb_flush", how,

@@ -2,13 +2,14 @@
 /*
  * secmmu: the command-line tool.  Subcommands:
  *
- *   run FILE [options]        run a scenario file; compare with its expect
- *   explore MODEL [options]   explore a built-in model (det or real engine)
- *   replay FILE|MODEL --schedule S   replay one recorded execution
- *   replay FILE|MODEL --seed S       replay random execution S
+ *   run FILE|NAME [options]   run a scenario; compare with its expect
+ *   explore NAME|FILE [options]  explore a shipped scenario (by name), a
+ *                             scenario file or a built-in model
+ *   replay NAME|FILE --schedule S   replay one recorded execution
+ *   replay NAME|FILE --seed S       replay random execution S
  *   replay FAILURE_FILE       replay a violation saved by --save-failure
- *   list                      built-in models and shipped scenarios
- *   policies [--json|--markdown]  presets and every knob
+ *   list [--names] [NAME...]  built-in models and shipped scenarios
+ *   policies [--json|--markdown|--names]  presets and every knob
  *   demo                      the main demo: find, explain, replay
  *   zoo [--jobs J] [--json] [NAME...]  the bug zoo (scenarios with a
  *                             zoo: block)
@@ -43,9 +44,16 @@
 #include "scenario/mm_models.h"
 #include "scenario/scenario.h"
 #include "secmmu/secmmu.h"
+#include "version.h"
 
 #ifndef SECMMU_SCENARIOS_DIR
 #define SECMMU_SCENARIOS_DIR "scenarios"
+#endif
+#ifndef SECMMU_INSTALL_SCENARIOS_DIR
+#define SECMMU_INSTALL_SCENARIOS_DIR SECMMU_SCENARIOS_DIR
+#endif
+#ifndef SECMMU_REL_SCENARIOS_DIR
+#define SECMMU_REL_SCENARIOS_DIR ""
 #endif
 
 #define MAX_SETS 64
@@ -85,22 +93,32 @@ struct cli {
 	char *input_buf; /* a scenario read from a pipe by replay */
 	size_t input_len;
 	unsigned long given;	  /* options given: 1 << (opt - OPT_FIRST) */
+	/* a shipped scenario given by name: its file (model is the name) */
+	const char *sc_file;
+	char model_path[2 * PATH_MAX];
 };
+
+static const char *scenarios_dir(char *buf, size_t len);
 
 static void usage(FILE *f)
 {
+	char dbuf[PATH_MAX];
+
 	fprintf(f,
 		"usage: secmmu <command> [options]\n"
 		"\n"
 		"commands:\n"
-		"  run FILE           run a scenario file (YAML); exit 0 when the\n"
+		"  run FILE|NAME      run a scenario (YAML); exit 0 when the\n"
 		"                     outcome matches its 'expect'\n"
-		"  explore MODEL      explore a built-in model's interleavings\n"
-		"  replay FILE|MODEL  replay one execution (--schedule, or\n"
+		"  explore NAME|FILE  explore a shipped scenario (by file name\n"
+		"                     without .yaml, or by its 'name:'), a\n"
+		"                     scenario file or a built-in model\n"
+		"  replay NAME|FILE   replay one execution (--schedule, or\n"
 		"                     --seed for a random one)\n"
 		"  replay FAILURE     replay a violation saved by --save-failure\n"
-		"  list               built-in models and shipped scenarios\n"
-		"  policies [--json|--markdown]  policy presets and every knob\n"
+		"  list [NAME...]     built-in models and shipped scenarios, or\n"
+		"                     the named ones in full (--names: names only)\n"
+		"  policies [--json|--markdown|--names]  policy presets and every knob\n"
 		"  demo               find a bug, explain it, replay it\n"
 		"  zoo [--jobs J] [--json] [NAME...]  the bug zoo: each entry's\n"
 		"                     buggy policy must find its violation, its\n"
@@ -142,7 +160,11 @@ static void usage(FILE *f)
 		"                         executions at most) and report it too\n"
 		"\n"
 		"  -h, --help             this help\n"
-		"  -V, --version          print the version\n");
+		"  -V, --version          print the version and git revision\n"
+		"\n"
+		"environment: SECMMU_SCENARIOS=DIR  the shipped scenarios'\n"
+		"directory (here: %s).  See secmmu(1).\n",
+		scenarios_dir(dbuf, sizeof(dbuf)));
 }
 
 static int bad(const char *flag, const char *val, const char *why)
@@ -715,9 +737,11 @@ static int save_failure(const struct cli *c, const struct explore_result *r)
 	for (i = 0; i < c->nr_sets; i++)
 		f.sets[i] = (char *)c->sets[i];
 	if (c->sc) {
-		f.scenario = (char *)c->model;
-		f.scenario_abs = realpath(c->model, NULL);
-		if (!failure_hash_file(c->model, hash))
+		const char *file = c->sc_file ? c->sc_file : c->model;
+
+		f.scenario = (char *)file;
+		f.scenario_abs = realpath(file, NULL);
+		if (!failure_hash_file(file, hash))
 			f.scenario_hash = hash;
 	} else {
 		f.model = (char *)c->model;
@@ -930,6 +954,225 @@ static bool is_file(const char *path)
 	return !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
+/* ---- shipped scenarios ---- */
+
+/*
+ * The shipped scenarios' directory, in @buf: $SECMMU_SCENARIOS when set;
+ * the source tree's scenarios/ when this binary runs from its build
+ * directory; else <the binary's directory>/SECMMU_REL_SCENARIOS_DIR when
+ * that exists (an install, relocated or under DESTDIR); else the
+ * configured datadir.  An installed binary never looks in the source tree.
+ */
+static const char *scenarios_dir(char *buf, size_t len)
+{
+	const char *env = getenv("SECMMU_SCENARIOS");
+	char exe[PATH_MAX], bdir[PATH_MAX], *slash;
+	ssize_t n;
+	struct stat st;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return SECMMU_INSTALL_SCENARIOS_DIR;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return SECMMU_INSTALL_SCENARIOS_DIR;
+	*slash = 0;
+	if (realpath(SECMMU_BUILD_DIR, bdir) && !strcmp(bdir, exe))
+		return SECMMU_SCENARIOS_DIR;
+	if (*SECMMU_REL_SCENARIOS_DIR &&
+	    snprintf(buf, len, "%s/%s", exe, SECMMU_REL_SCENARIOS_DIR) <
+		    (int)len &&
+	    !stat(buf, &st) && S_ISDIR(st.st_mode)) {
+		/* show /usr/share/..., not /usr/bin/../share/... */
+		if (realpath(buf, bdir) && strlen(bdir) < len)
+			strcpy(buf, bdir);
+		return buf;
+	}
+	return SECMMU_INSTALL_SCENARIOS_DIR;
+}
+
+struct name_list {
+	char **v;
+	size_t n, cap;
+};
+
+static void names_add(struct name_list *l, const char *s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 32;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	l->v[l->n++] = strdup(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every *.yaml under @dir (relative paths), depth-limited */
+static void find_yaml(const char *dir, const char *rel, int depth,
+		      struct name_list *out)
+{
+	char path[4096], sub[4096];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
+			     de->d_name) >= (int)sizeof(sub) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, sub) >=
+			    (int)sizeof(path) ||
+		    stat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth < 8)
+			find_yaml(dir, sub, depth + 1, out);
+		else if (S_ISREG(st.st_mode) && len > 5 &&
+			 !strcmp(de->d_name + len - 5, ".yaml"))
+			names_add(out, sub);
+	}
+	closedir(d);
+}
+
+/* qsort() must not be given NULL, even for no elements */
+static void names_sort(struct name_list *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+/* the scenarios directory must exist: an empty zoo is not a passing one */
+static int check_scenarios_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		fprintf(stderr,
+			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+			dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
+			dir, strerror(ENOTDIR));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Does the file at @path claim to be a zoo entry (a top-level "zoo:"
+ * key), so that failing to load it fails the zoo wherever it lives?
+ */
+static bool claims_zoo(const char *rel, const char *path)
+{
+	char line[256];
+	bool zoo = !!strstr(rel, "bugs/");
+	FILE *f;
+
+	f = zoo ? NULL : fopen(path, "r");
+	while (f && !zoo && fgets(line, sizeof(line), f))
+		zoo = !strncmp(line, "zoo:", 4);
+	if (f)
+		fclose(f);
+	return zoo;
+}
+
+/* another file already has zoo name @name: one line, and it misbehaves */
+static bool zoo_duplicate(struct name_list *seen, const char *name,
+			  const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < seen->n; i += 2)
+		if (!strcmp(seen->v[i], name)) {
+			fprintf(stderr,
+				"secmmu: zoo: %s: zoo name '%s' is already %s's\n",
+				file, name, seen->v[i + 1]);
+			return true;
+		}
+	names_add(seen, name);
+	names_add(seen, file);
+	return false;
+}
+
+static void names_free(struct name_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* a file's basename without ".yaml" */
+static bool yaml_basename_is(const char *rel, const char *name)
+{
+	const char *b = strrchr(rel, '/');
+	size_t len;
+
+	b = b ? b + 1 : rel;
+	len = strlen(b) - 5;
+	return strlen(name) == len && !strncmp(b, name, len);
+}
+
+/*
+ * A shipped scenario by name: a file NAME.yaml in any directory under
+ * the scenarios directory, or the file whose `name:` is NAME.  Returns 1 with the path in @path, 0 when
+ * nothing matches, -1 (after a one-line error) when several files do.
+ */
+static int scenario_lookup(const char *name, char *path, size_t len)
+{
+	struct name_list files = { 0 };
+	char dbuf[PATH_MAX], p[PATH_MAX * 2], err[1024];
+	const char *dir = scenarios_dir(dbuf, sizeof(dbuf));
+	int found = 0;
+	size_t i;
+
+	find_yaml(dir, "", 0, &files);
+	if (files.n) /* qsort(NULL, 0) is undefined */
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	for (i = 0; i < files.n; i++) {
+		struct scenario *sc = NULL;
+		bool match = yaml_basename_is(files.v[i], name);
+
+		snprintf(p, sizeof(p), "%s/%s", dir, files.v[i]);
+		if (!match) {
+			sc = scenario_load_file(p, err, sizeof(err));
+			match = sc && sc->name && !strcmp(sc->name, name);
+			scenario_free(sc);
+		}
+		if (!match)
+			continue;
+		if (found++) {
+			fprintf(stderr,
+				"secmmu: '%s' is ambiguous: %s and %s/%s; give the path\n",
+				name, path, dir, files.v[i]);
+		} else {
+			snprintf(path, len, "%s", p);
+		}
+	}
+	for (i = 0; i < files.n; i++)
+		free(files.v[i]);
+	free(files.v);
+	return found > 1 ? -1 : found;
+}
+
 /*
  * Apply --policy and --set to @p.  Errors are one line, prefixed with
  * "FILE: " when they come from failure file @ff.
@@ -972,7 +1215,8 @@ static int load_scenario(struct cli *c, const char *ff)
 		c->sc = scenario_load_buffer(c->model, c->input_buf,
 					     c->input_len, err, sizeof(err));
 	else
-		c->sc = scenario_load_file(c->model, err, sizeof(err));
+		c->sc = scenario_load_file(c->sc_file ? c->sc_file : c->model,
+					   err, sizeof(err));
 	if (!c->sc) {
 		if (ff)
 			fprintf(stderr, "%s: scenario %s\n", ff, err);
@@ -1159,6 +1403,12 @@ static const struct model *failure_model(struct cli *c)
 		return scenario_model(c->sc);
 	}
 	m = builtin_find(c->model);
+	/* a model that has become a shipped scenario since */
+	if (!m && scenario_lookup(c->model, c->model_path,
+				  sizeof(c->model_path)) == 1) {
+		c->sc_file = c->model_path;
+		return load_scenario(c, ff) ? NULL : scenario_model(c->sc);
+	}
 	if (!m) {
 		fprintf(stderr, "%s: unknown model '%s' (see 'secmmu list')\n",
 			ff, c->model);
@@ -1174,15 +1424,31 @@ static const struct model *select_model(struct cli *c, enum cmd_mode mode)
 
 	if (c->failure_file)
 		return failure_model(c);
-	/* a path to an existing file is a scenario, else a built-in model */
-	if (is_file(c->model) || (!builtin_find(c->model) &&
-				  (strchr(c->model, '/') ||
-				   strstr(c->model, ".yaml") || mode == MODE_RUN)))
+	/*
+	 * A path to an existing file is a scenario; a plain name is a
+	 * built-in model or a shipped scenario (by file name or `name:`),
+	 * and an error when it is both.
+	 */
+	if (is_file(c->model) || strchr(c->model, '/') ||
+	    strstr(c->model, ".yaml"))
 		return load_scenario(c, NULL) ? NULL : scenario_model(c->sc);
 	m = builtin_find(c->model);
+	switch (scenario_lookup(c->model, c->model_path,
+				sizeof(c->model_path))) {
+	case -1:
+		return NULL;
+	case 1:
+		if (m) {
+			fprintf(stderr, "secmmu: '%s' is both a built-in model and %s; give the path for the scenario\n",
+				c->model, c->model_path);
+			return NULL;
+		}
+		c->sc_file = c->model_path;
+		return load_scenario(c, NULL) ? NULL : scenario_model(c->sc);
+	}
 	if (!m) {
-		fprintf(stderr, "secmmu: unknown model '%s' (see 'secmmu list')\n",
-			c->model);
+		fprintf(stderr, "secmmu: unknown %s '%s': no such file, built-in model or shipped scenario (see 'secmmu list')\n",
+			mode == MODE_RUN ? "scenario" : "model", c->model);
 		return NULL;
 	}
 	return builtin_with_policy(c, m, NULL);
@@ -1477,155 +1743,129 @@ out:
 
 /* ---- list ---- */
 
-static const char *scenarios_dir(void)
+/* `secmmu list NAME`: one scenario in full */
+static int list_one(const char *name)
 {
-	const char *env = getenv("SECMMU_SCENARIOS");
+	char path[2 * PATH_MAX], err[1024], buf[64];
+	const struct model *m = builtin_find(name);
+	struct scenario *sc;
+	struct policy def;
+	int i, found;
 
-	return env && *env ? env : SECMMU_SCENARIOS_DIR;
-}
-
-struct name_list {
-	char **v;
-	size_t n, cap;
-};
-
-static void names_add(struct name_list *l, const char *s)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 32;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-		if (!l->v)
-			abort();
+	found = scenario_lookup(name, path, sizeof(path));
+	if (found < 0)
+		return EXIT_USAGE;
+	if (!found && m) {
+		printf("%s: built-in model (C): %s\n", m->name, m->desc);
+		return 0;
 	}
-	l->v[l->n++] = strdup(s);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* qsort() must not be given NULL, even for no elements */
-static void names_sort(struct name_list *l)
-{
-	if (l->n)
-		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
-}
-
-/* the scenarios directory must exist: an empty zoo is not a passing one */
-static int check_scenarios_dir(const char *dir)
-{
-	struct stat st;
-
-	if (stat(dir, &st)) {
+	if (!found) {
 		fprintf(stderr,
-			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
-			dir, strerror(errno));
-		return -1;
+			"secmmu: list: no built-in model or shipped scenario named '%s'\n",
+			name);
+		return EXIT_USAGE;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr,
-			"secmmu: scenarios directory %s: %s (set SECMMU_SCENARIOS=DIR)\n",
-			dir, strerror(ENOTDIR));
-		return -1;
+	sc = scenario_load_file(path, err, sizeof(err));
+	if (!sc) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
 	}
+	printf("name:        %s\nfile:        %s\n", sc->name, path);
+	if (sc->description)
+		printf("description: %s\n", sc->description);
+	printf("expect:      %s\npolicy:      %s",
+	       sc->expect ? sc->expect : "clean",
+	       sc->policy.preset ? sc->policy.preset : "default");
+	policy_init_default(&def);
+	for (i = 0; i < NR_KNOBS; i++)
+		if (sc->policy.v[i] != def.v[i])
+			printf(" %s=%s", knobs[i].name,
+			       policy_value_str(&sc->policy, i, buf,
+						sizeof(buf)));
+	printf("\n");
+	if (sc->zoo)
+		printf("zoo entry:   %s (%s): %s\n", sc->zoo->name,
+		       sc->zoo->violation, sc->zoo->history);
+	if (m)
+		printf("warning: a built-in model has the same name; give the path for the scenario\n");
+	scenario_free(sc);
 	return 0;
 }
 
 /*
- * Does the file at @path claim to be a zoo entry (a top-level "zoo:"
- * key), so that failing to load it fails the zoo wherever it lives?
+ * `secmmu list --names`: what `explore`, `run` and `replay` accept by
+ * name, one a line (for shell completion): built-in models, then each
+ * shipped scenario's file name without .yaml, and its `name:` when that
+ * differs.
  */
-static bool claims_zoo(const char *rel, const char *path)
+static void list_names(const char *dir, struct name_list *files)
 {
-	char line[256];
-	bool zoo = !!strstr(rel, "bugs/");
-	FILE *f;
-
-	f = zoo ? NULL : fopen(path, "r");
-	while (f && !zoo && fgets(line, sizeof(line), f))
-		zoo = !strncmp(line, "zoo:", 4);
-	if (f)
-		fclose(f);
-	return zoo;
-}
-
-/* another file already has zoo name @name: one line, and it misbehaves */
-static bool zoo_duplicate(struct name_list *seen, const char *name,
-			  const char *file)
-{
+	char path[2 * PATH_MAX], err[1024];
+	const char *b;
 	size_t i;
 
-	for (i = 0; i < seen->n; i += 2)
-		if (!strcmp(seen->v[i], name)) {
-			fprintf(stderr,
-				"secmmu: zoo: %s: zoo name '%s' is already %s's\n",
-				file, name, seen->v[i + 1]);
-			return true;
-		}
-	names_add(seen, name);
-	names_add(seen, file);
-	return false;
-}
+	for (i = 0; builtin_models[i]; i++)
+		printf("%s\n", builtin_models[i]->name);
+	for (i = 0; i < files->n; i++) {
+		struct scenario *sc;
 
-static void names_free(struct name_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
-/* every *.yaml under @dir (relative paths), depth-limited */
-static void find_yaml(const char *dir, const char *rel, int depth,
-		      struct name_list *out)
-{
-	char path[4096], sub[4096];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
-	d = opendir(path);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
-			     de->d_name) >= (int)sizeof(sub) ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, sub) >=
-			    (int)sizeof(path) ||
-		    stat(path, &st))
-			continue;
-		if (S_ISDIR(st.st_mode) && depth < 8)
-			find_yaml(dir, sub, depth + 1, out);
-		else if (S_ISREG(st.st_mode) && len > 5 &&
-			 !strcmp(de->d_name + len - 5, ".yaml"))
-			names_add(out, sub);
+		b = strrchr(files->v[i], '/');
+		b = b ? b + 1 : files->v[i];
+		printf("%.*s\n", (int)strlen(b) - 5, b);
+		snprintf(path, sizeof(path), "%s/%s", dir, files->v[i]);
+		sc = scenario_load_file(path, err, sizeof(err));
+		if (sc && sc->name && !yaml_basename_is(files->v[i], sc->name))
+			printf("%s\n", sc->name);
+		scenario_free(sc);
 	}
-	closedir(d);
 }
 
-static int cmd_list(void)
+static int cmd_list(int argc, char **argv)
 {
-	const char *dir = scenarios_dir();
+	char dbuf[PATH_MAX];
+	const char *dir = scenarios_dir(dbuf, sizeof(dbuf));
 	struct name_list files = { 0 };
-	char path[4096], err[1024];
+	char path[2 * PATH_MAX], err[1024];
+	bool names = false;
+	int ret = 0, a;
 	size_t i;
 
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--names")) {
+			names = true;
+		} else if (argv[a][0] == '-') {
+			fprintf(stderr, "secmmu: list: unknown option '%s'\n",
+				argv[a]);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc > 1 && !names) {
+		for (a = 1; a < argc; a++) {
+			if (a > 1)
+				printf("\n");
+			if (list_one(argv[a]))
+				ret = EXIT_USAGE;
+		}
+		return ret;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "secmmu: list: --names takes no names\n");
+		return EXIT_USAGE;
+	}
 	if (check_scenarios_dir(dir))
 		return EXIT_USAGE;
+	find_yaml(dir, "", 0, &files);
+	names_sort(&files);
+	if (names) {
+		list_names(dir, &files);
+		goto out;
+	}
 	printf("built-in models (secmmu explore MODEL):\n");
 	for (i = 0; builtin_models[i]; i++)
 		printf("  %-18s %s\n", builtin_models[i]->name,
 		       builtin_models[i]->desc);
-	find_yaml(dir, "", 0, &files);
-	names_sort(&files);
-	printf("\nscenarios in %s (secmmu run %s/FILE):\n", dir, dir);
+	printf("\nscenarios in %s (secmmu explore NAME, or secmmu run FILE):\n",
+	       dir);
 	if (!files.n)
 		printf("  (none)\n");
 	for (i = 0; i < files.n; i++) {
@@ -1640,10 +1880,37 @@ static int cmd_list(void)
 		else
 			printf("  %-28s does not load: %s\n", files.v[i], err);
 		scenario_free(sc);
-		free(files.v[i]);
 	}
+out:
+	for (i = 0; i < files.n; i++)
+		free(files.v[i]);
 	free(files.v);
-	return 0;
+	return ret;
+}
+
+/*
+ * `secmmu policies --names`, for shell completion: "preset NAME" lines,
+ * then "knob NAME VALUE..." (a bool's true/false, an enum's values; an
+ * unsigned knob's range as MIN..MAX).
+ */
+static void policies_names(void)
+{
+	const char *const *v;
+	int i;
+
+	for (i = 0; i < nr_policy_presets; i++)
+		printf("preset %s\n", policy_presets[i].name);
+	for (i = 0; i < NR_KNOBS; i++) {
+		printf("knob %s", knobs[i].name);
+		if (knobs[i].type == KNOB_BOOL)
+			printf(" true false");
+		else if (knobs[i].type == KNOB_UINT)
+			printf(" %u..%u", knobs[i].min, knobs[i].max);
+		else
+			for (v = knobs[i].values; *v; v++)
+				printf(" %s", *v);
+		printf("\n");
+	}
 }
 
 static int cmd_policies(int argc, char **argv)
@@ -1656,6 +1923,9 @@ static int cmd_policies(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--markdown")) {
 			markdown = true;
+		} else if (!strcmp(argv[i], "--names") && argc == 2) {
+			policies_names();
+			return 0;
 		} else {
 			fprintf(stderr, "secmmu: policies: unexpected argument '%s'\n",
 				argv[i]);
@@ -1960,7 +2230,8 @@ out:
  */
 static int cmd_zoo(int argc, char **argv)
 {
-	const char *dir = scenarios_dir();
+	char dbuf[PATH_MAX];
+	const char *dir = scenarios_dir(dbuf, sizeof(dbuf));
 	struct name_list files = { 0 }, seen = { 0 };
 	bool used[64] = { false };
 	char path[4096], err[1024], *names[64];
@@ -2132,11 +2403,27 @@ static int cmd_demo(void)
 					  .bound = strchr(steps[i].strat_name, '/') ? 2 : -1,
 					  .stop_on_violation = true,
 					  .progress_fd = -1 };
+		const struct model *m = builtin_find(steps[i].model);
+		struct scenario *sc = NULL;
 		struct explore_result r;
+		char path[2 * PATH_MAX], err[1024];
 		bool found;
 
-		if (explore(builtin_find(steps[i].model), &o, &r))
+		/* a race written as a shipped scenario, under its policy */
+		if (!m && scenario_lookup(steps[i].model, path, sizeof(path)) == 1)
+			sc = scenario_load_file(path, err, sizeof(err));
+		if (sc)
+			m = scenario_model(sc);
+		if (!m) {
+			fprintf(stderr, "secmmu: demo: no model or scenario '%s'\n",
+				steps[i].model);
 			return EXIT_USAGE;
+		}
+		if (explore(m, &o, &r)) {
+			scenario_free(sc);
+			return EXIT_USAGE;
+		}
+		scenario_free(sc);
 		found = r.first_violation != 0;
 		printf("%-26s %-8s %-6s %-18s %lu%s\n", steps[i].model,
 		       steps[i].strat_name, found ? "BUG" : "clean",
@@ -2171,7 +2458,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("secmmu %s\n", secmmu_version());
+		printf("secmmu %s (git %s)\n", secmmu_version(),
+		       SECMMU_GIT_REVISION);
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))
@@ -2181,7 +2469,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "replay"))
 		return cmd_explore(argc - 1, argv + 1, MODE_REPLAY);
 	if (!strcmp(cmd, "list"))
-		return cmd_list();
+		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policies"))
 		return cmd_policies(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))

@@ -7,6 +7,7 @@
 #define SECMMU_SECMMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -63,6 +64,17 @@ const char *secmmu_model_desc(unsigned i);
  */
 int secmmu_explore(const char *model, const struct secmmu_explore_opts *o,
 		   struct secmmu_result *r);
+
+/**
+ * secmmu_explore_file - load the scenario file @path (YAML, see
+ * docs/scenario-format.md) and explore it with its own policy under the
+ * deterministic engine.  Returns 0; -EINVAL with a one-line
+ * "FILE:LINE:COL: problem" in @err (@errlen bytes) when the file does not
+ * load, or for bad options.  The result says what was found; comparing it
+ * with the file's `expect` is the caller's (secmmu run does it).
+ */
+int secmmu_explore_file(const char *path, const struct secmmu_explore_opts *o,
+			struct secmmu_result *r, char *err, size_t errlen);
 void secmmu_result_free(struct secmmu_result *r);
 
 #ifdef __cplusplus

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scenario/builtin.h"
+#include "scenario/scenario.h"
 #include "secmmu/secmmu.h"
 
 SECMMU_API const char *secmmu_version(void)
@@ -29,11 +30,10 @@ SECMMU_API const char *secmmu_model_desc(unsigned i)
 	return secmmu_model_name(i) ? builtin_models[i]->desc : NULL;
 }
 
-SECMMU_API int secmmu_explore(const char *model,
-			      const struct secmmu_explore_opts *o,
-			      struct secmmu_result *r)
+static int explore_model(const struct model *m, const char *name,
+			 const struct secmmu_explore_opts *o,
+			 struct secmmu_result *r)
 {
-	const struct model *m = builtin_find(model);
 	struct explore_opts eo = {
 		.strategy = (enum strategy)o->strategy,
 		.seed = o->seed,
@@ -45,14 +45,11 @@ SECMMU_API int secmmu_explore(const char *model,
 		.trace = o->trace,
 		.stop_on_violation = true,
 		.progress_fd = -1,
-		.model_name = model,
+		.model_name = name,
 	};
 	struct explore_result er;
 	int ret;
 
-	memset(r, 0, sizeof(*r));
-	if (!m)
-		return -ENOENT;
 	if (o->strategy > SECMMU_STRATEGY_REPLAY)
 		return -EINVAL;
 	ret = explore(m, &eo, &er);
@@ -70,6 +67,35 @@ SECMMU_API int secmmu_explore(const char *model,
 	r->exhausted = er.exhausted;
 	r->seconds = er.seconds;
 	return 0;
+}
+
+SECMMU_API int secmmu_explore(const char *model,
+			      const struct secmmu_explore_opts *o,
+			      struct secmmu_result *r)
+{
+	const struct model *m = builtin_find(model);
+
+	memset(r, 0, sizeof(*r));
+	if (!m)
+		return -ENOENT;
+	return explore_model(m, model, o, r);
+}
+
+SECMMU_API int secmmu_explore_file(const char *path,
+				   const struct secmmu_explore_opts *o,
+				   struct secmmu_result *r, char *err,
+				   size_t errlen)
+{
+	struct scenario *sc;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	sc = scenario_load_file(path, err, errlen);
+	if (!sc)
+		return -EINVAL;
+	ret = explore_model(scenario_model(sc), path, o, r);
+	scenario_free(sc);
+	return ret;
 }
 
 SECMMU_API void secmmu_result_free(struct secmmu_result *r)

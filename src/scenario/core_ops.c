@@ -5,14 +5,19 @@
  * (and for the memory model's scenarios to mix in).
  *
  *   world:  mutexes, spinlocks, rwsems: lists of names (the name is also
- *           the lockdep class); counters: names, or name: initial value
+ *           the lockdep class); counters: names, or name: initial value;
+ *           rcu_pointers: names of RCU-protected pointers, each to an
+ *           object that records whether it was freed
  *   ops:    lock/unlock (mutex, spinlock or rwsem-as-writer), down_read,
  *           up_read, down_write, up_write, read (optionally checking the
  *           value), write, inc (unlocked read-modify-write: the schedule
  *           point between the read and the write is the lost-update
  *           window), atomic_inc, atomic_dec, rcu_read_lock,
- *           rcu_read_unlock, synchronize_rcu, sched (a bare schedule
- *           point), wait (for another agent to finish)
+ *           rcu_read_unlock, synchronize_rcu, rcu_dereference (a read
+ *           of the object: use-after-free when it was freed),
+ *           rcu_replace (publish a new object, free the old one by
+ *           call_rcu, after synchronize_rcu, or at once: the bug), sched
+ *           (a bare schedule point), wait (for another agent to finish)
  *   final:  counter NAME
  *
  * Simplifications: a counter is an int; `read`/`write`/`inc` are
@@ -22,6 +27,7 @@
  * Locking: none of its own; the ops are the primitives.
  */
 #include <limits.h>
+#include <string.h>
 
 #include "core/locking.h"
 #include "core/trace.h"
@@ -31,7 +37,17 @@ struct sc_counter {
 	atomic_t v;
 };
 
-enum core_kind { CK_MUTEX, CK_SPINLOCK, CK_RWSEM, CK_COUNTER };
+/* an object behind an RCU-protected pointer; freeing only marks it */
+struct sc_rcu_obj {
+	struct rcu_head rcu;
+	bool freed;
+};
+
+struct sc_rcu_ptr {
+	struct sc_rcu_obj *p;
+};
+
+enum core_kind { CK_MUTEX, CK_SPINLOCK, CK_RWSEM, CK_COUNTER, CK_RCU_PTR };
 
 static void mutex_obj_init(struct world *w, void *inst, const struct sc_object *o)
 {
@@ -61,6 +77,13 @@ static void counter_init(struct world *w, void *inst, const struct sc_object *o)
 	((struct sc_counter *)inst)->v.counter = o->value;
 }
 
+/* setup runs outside any agent: the first object, plainly */
+static void rcu_ptr_init(struct world *w, void *inst, const struct sc_object *o)
+{
+	((struct sc_rcu_ptr *)inst)->p =
+		arena_alloc(w, sizeof(struct sc_rcu_obj));
+}
+
 #define KIND(k, key, type, p, i)                                               \
 	{ .kind = k, .world_key = key, .size = sizeof(type), .parse = p,       \
 	  .init = i }
@@ -74,6 +97,8 @@ static const struct scenario_obj_kind core_kinds[] = {
 			  rwsem_obj_init),
 	[CK_COUNTER] = KIND("counter", "counters", struct sc_counter,
 			    counter_parse, counter_init),
+	[CK_RCU_PTR] = KIND("rcu_pointer", "rcu_pointers", struct sc_rcu_ptr,
+			    NULL, rcu_ptr_init),
 	{ .kind = NULL },
 };
 
@@ -199,6 +224,75 @@ static void op_synchronize_rcu(struct sc_ctx *x, const struct sc_op *op)
 	synchronize_rcu();
 }
 
+/*
+ * rcu_dereference: the reader's access to the object it found; between
+ * the load and the access is a schedule point (the window a free without
+ * a grace period hits).  Only meaningful inside rcu_read_lock.
+ */
+static void op_rcu_dereference(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct sc_rcu_ptr *ptr = sc_obj(x, op, 0);
+	struct sc_rcu_obj *p = rcu_dereference(ptr->p);
+
+	sched_point(SP_MEM, p);
+	if (p->freed)
+		report_add(
+			x->w, "use-after-free",
+			"%s read an object of %s freed while it was inside rcu_read_lock() (line %d)",
+			current->name, sc_obj_name(x, op, 0), op->line);
+}
+
+static void rcu_obj_free(struct rcu_head *h)
+{
+	container_of(h, struct sc_rcu_obj, rcu)->freed = true;
+}
+
+static const char *const rcu_free_names[] = { "call_rcu", "synchronize_rcu",
+					      "now", NULL };
+
+static const char *rcu_free_how(const struct sc_op *op)
+{
+	return op->args[1].set ? op->args[1].s : "call_rcu";
+}
+
+/*
+ * rcu_replace: the updater publishes a new object with
+ * rcu_assign_pointer() and frees the old one: by call_rcu(), after
+ * synchronize_rcu(), or at once (`now`, no grace period: the bug).  The
+ * pointer has one updater at a time, so the old value is read plainly.
+ */
+static void op_rcu_replace(struct sc_ctx *x, const struct sc_op *op)
+{
+	struct sc_rcu_ptr *ptr = sc_obj(x, op, 0);
+	struct sc_rcu_obj *old = ptr->p;
+	struct sc_rcu_obj *new = arena_alloc(x->w, sizeof(*new));
+	const char *how = rcu_free_how(op);
+
+	rcu_assign_pointer(ptr->p, new);
+	if (!strcmp(how, "call_rcu")) {
+		call_rcu(&old->rcu, rcu_obj_free);
+		return;
+	}
+	if (!strcmp(how, "synchronize_rcu"))
+		synchronize_rcu();
+	old->freed = true;
+}
+
+static int rcu_replace_check(struct sc_loader *ld, const struct sc_op *op,
+			     const struct sc_node *key,
+			     const struct sc_node *const *at)
+{
+	const char *f = rcu_free_how(op);
+	int i;
+
+	for (i = 0; rcu_free_names[i]; i++)
+		if (!strcmp(f, rcu_free_names[i]))
+			return 0;
+	return sc_error(
+		ld, at[1] ? at[1] : key,
+		"'free' is '%s', not one of call_rcu, synchronize_rcu, now", f);
+}
+
 static void op_sched(struct sc_ctx *x, const struct sc_op *op)
 {
 	sched_point(SP_EXPLICIT, NULL);
@@ -240,6 +334,15 @@ static const struct scenario_op_type core_ops[] = {
 	OP("rcu_read_unlock", "leave an RCU read-side section",
 	   op_rcu_read_unlock),
 	OP("synchronize_rcu", "wait for a grace period", op_synchronize_rcu),
+	OP("rcu_dereference",
+	   "inside rcu_read_lock: load an RCU pointer and read its object (use-after-free when freed)",
+	   op_rcu_dereference, REF("rcu_pointer", "rcu_pointer")),
+	{ .name = "rcu_replace",
+	  .help = "publish a new object and free the old one: free: call_rcu (default), synchronize_rcu, now (no grace period)",
+	  .exec = op_rcu_replace,
+	  .check = rcu_replace_check,
+	  .params = { REF("ptr", "rcu_pointer"),
+		      { "free", SCP_STRING, false, NULL, 0, 0 } } },
 	OP("sched", "a bare schedule point", op_sched),
 	OP("wait", "wait until every copy of another agent has finished",
 	   op_wait, { "agent", SCP_AGENT, true, NULL, 0, 0 }),
@@ -264,7 +367,8 @@ static const char *const core_violations[] = {
 	"destroy-held-lock", "lockdep-assert", "lockdep-overflow",
 	"bad-downgrade", "rcu-unbalanced", "srcu-unbalanced",
 	"srcu-self-deadlock", "exit-holding-locks", "exit-in-rcu",
-	"too-many-agents", "unexpected-value", "final-check", "self-join", NULL,
+	"too-many-agents", "unexpected-value", "final-check", "self-join",
+	"use-after-free", NULL,
 };
 
 const struct scenario_subsys sc_core_subsys = {

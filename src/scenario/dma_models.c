@@ -51,6 +51,17 @@
  *                           in_range_end: the compare comes after
  *                           write_protect_page()'s range end (docs)
  *
+ * Why C: in dma-unmap-vs-dma the device reads whichever DMA address the
+ * driver handed it last (published with WRITE_ONCE, so it may get the
+ * second buffer's address, possibly the first's reused IOVA); the
+ * scenario ops name one fixed mapping each (`dma: NAME`).  The
+ * deferred-invalidation bug alone is the zoo scenario
+ * scenarios/bugs/dma-deferred-unmap.yaml.  The three SVA models here have
+ * scenario twins in scenarios/bugs/ (sva-mremap-truncate,
+ * sva-nested-flush-range, sva-ksm-write-protect) but were not converted
+ * yet: their tests sweep policies and count executions against these
+ * programs, which would have to be checked against the files.
+ *
  * Locking: the agents use the DMA layer's and the IOMMU's locks; the DMA
  * address is published with WRITE_ONCE, the hand-offs are completions.
  */

@@ -19,16 +19,18 @@
  *                      driver) the device refaults through every
  *                      invalidation bracket until it gives up:
  *                      device-failure
- *   sva-refault-2014   the same with those two knobs forced
+ *                      (the historical bug, with those two knobs
+ *                      set, is scenarios/bugs/sva-refault-2014.yaml)
  *   sva-upgrade        after fork and a COW in the child, the device
  *                      reads the parent's read-only page, then writes it
  *                      while a CPU writes it too: the write fault reuses
  *                      the page and makes its PTE writable in place;
  *                      clean by default
- *   sva-upgrade-2023   iommu.invalidate_on_upgrade=false (arm64 SMMU
- *                      before 6.6): the IOTLB keeps the read-only entry,
- *                      the device faults forever on a page the handler
- *                      finds writable: iopf-livelock, device-failure
+ *                      with iommu.invalidate_on_upgrade=false (arm64
+ *                      SMMU before 6.6) the IOTLB keeps the read-only
+ *                      entry, the device faults forever on a page the
+ *                      handler finds writable: iopf-livelock (the zoo
+ *                      entry scenarios/bugs/sva-upgrade-2023.yaml)
  *   sva-vs-reclaim     kswapd reclaims a page (batched flush) the device
  *                      writes; rmap.secondary_flush_under_ptl decides
  *                      whether try_to_unmap_one tells the secondary TLBs
@@ -41,6 +43,17 @@
  * IOMMU adds stale-iotlb/stale-atc, device-failure and dma-after-unbind;
  * the iopf handler iopf-livelock; the end runs iommu_check_quiescent,
  * the mm's quiescent checks and the notifier's.
+ *
+ * Why C, not scenarios/models/: written as scenarios (mmap, writes and
+ * sva_bind in a setup agent, then the device and CPU agents) these races
+ * give the same verdicts under every policy the tests use, but the setup
+ * agent's schedule points and the iopf worker multiply the DFS tree: at
+ * preemption bound 1, sva-vs-munmap is 590,731 executions as a scenario
+ * against 1,123 here (sva-vs-mprotect 465,468 / 710, sva-vs-reclaim
+ * 406,113 / 1,353).  They move once the format has a setup phase that
+ * runs before the agents, without schedule points, as this setup does.
+ * sva-refault-2014 and sva-upgrade-2023 are the zoo scenarios of the same
+ * programs (scenarios/bugs/).
  *
  * Locking: the agents use the model's locks; `done` flags are published
  * with WRITE_ONCE.  The device agent unbinds and stops the iopf worker
@@ -309,17 +322,6 @@ void sva_race_check(struct world *w, void *arg)
 	phys_check_leaks(r->mmw->pm, 0);
 }
 
-static void force_refault_2014(struct policy *p)
-{
-	p->v[KNOB_IOMMU_FAULT_DURING_INVALIDATION] = IOMMU_FAULT_INV_REFAULT;
-	p->v[KNOB_NOTIFIER_SECONDARY_TLB_FLUSH] = SECONDARY_TLB_FLUSH_NONE;
-}
-
-static void force_upgrade_2023(struct policy *p)
-{
-	p->v[KNOB_IOMMU_INVALIDATE_ON_UPGRADE] = false;
-}
-
 static const struct sva_race_opts opts_munmap = {
 	.op = SVA_RACE_MUNMAP,
 	.iters = 3,
@@ -333,23 +335,10 @@ static const struct sva_race_opts opts_refault = {
 	.iters = 2,
 	.amd_v2 = true,
 };
-static const struct sva_race_opts opts_refault_2014 = {
-	.op = SVA_RACE_REFAULT,
-	.iters = 2,
-	.amd_v2 = true,
-	.force_policy = force_refault_2014,
-};
-/* the upgrade races are arm64's: an SMMU keeps a read-only entry */
 static const struct sva_race_opts opts_upgrade = {
 	.op = SVA_RACE_UPGRADE,
 	.iters = 1,
 	.arch = WORLD_ARCH_ARM64,
-};
-static const struct sva_race_opts opts_upgrade_2023 = {
-	.op = SVA_RACE_UPGRADE,
-	.iters = 1,
-	.arch = WORLD_ARCH_ARM64,
-	.force_policy = force_upgrade_2023,
 };
 static const struct sva_race_opts opts_reclaim = {
 	.op = SVA_RACE_RECLAIM,
@@ -371,20 +360,10 @@ const struct model model_sva_refault = {
 	"an AMD IOMMUv2 SVA device reads while the mm is invalidated elsewhere (clean; refault+none: device-failure)",
 	sva_race_setup, sva_race_check, (void *)&opts_refault
 };
-const struct model model_sva_refault_2014 = {
-	"sva-refault-2014",
-	"iommu.fault_during_invalidation=refault, secondary_tlb_flush=none: the device refaults until it fails (bug: device-failure)",
-	sva_race_setup, sva_race_check, (void *)&opts_refault_2014
-};
 const struct model model_sva_upgrade = {
 	"sva-upgrade",
 	"an SVA device writes a COW page whose write fault upgrades the PTE in place (clean)",
 	sva_race_setup, sva_race_check, (void *)&opts_upgrade
-};
-const struct model model_sva_upgrade_2023 = {
-	"sva-upgrade-2023",
-	"iommu.invalidate_on_upgrade=false: the IOTLB keeps a read-only entry, the device faults forever (bug: iopf-livelock)",
-	sva_race_setup, sva_race_check, (void *)&opts_upgrade_2023
 };
 const struct model model_sva_vs_reclaim = {
 	"sva-vs-reclaim",

@@ -39,9 +39,7 @@ void sva_race_check(struct world *w, void *arg);
 extern const struct model model_sva_vs_munmap;
 extern const struct model model_sva_vs_mprotect;
 extern const struct model model_sva_refault;
-extern const struct model model_sva_refault_2014;
 extern const struct model model_sva_upgrade;
-extern const struct model model_sva_upgrade_2023;
 extern const struct model model_sva_vs_reclaim;
 
 #endif

@@ -55,6 +55,12 @@
  * "install-in-invalidation"; the quiescent checks of src/check and
  * mmu_notifier_world_check() run at the end.
  *
+ * Not yet scenarios: the mirror ops (mirror_read, mirror_write,
+ * mirror_fault) can express these programs, but converting the ten races
+ * and moving their tests was not done in this round.  As for
+ * reclaim-vs-X, the -noretry twins would become
+ * `--set mirror.read_retry=false` on one file, not second copies.
+ *
  * Locking: the agents use the mm's and the device's locks; `started` and
  * `done` are published with WRITE_ONCE.
  */

@@ -4,7 +4,10 @@
  *
  *   world:  cpus: N (default 2); memory: {frames: N} (default 4096);
  *           files: tmpfs files, `[{name: F, size: BYTES}]` or
- *           `{F: {size: BYTES}}`; processes: address spaces, `[P, ...]`
+ *           `{F: {size: BYTES}}`; processes: address spaces, `[P, ...]`;
+ *           inject: test-only fault injections (struct mm_inject), by
+ *           name, for scenarios that show the checker catching a
+ *           missing flush
  *   ops:    mmap, munmap, mprotect, madvise, mremap, fork (the
  *           syscalls of src/mm, in the process named by `proc`),
  *           truncate and file_write (a file), read and write (a CPU's
@@ -55,6 +58,7 @@ struct mm_sc_cfg {
 	long frames;
 	long cpus;
 	long arch; /* enum world_arch */
+	struct mm_inject inject; /* world: inject: [...] */
 };
 
 struct mm_sc_file {
@@ -180,10 +184,51 @@ static int arch_parse(struct sc_loader *ld, void *cfg, const struct sc_node *n)
 	return sc_error(ld, n, "unknown arch '%s' (x86 or arm64)", sc_str(n));
 }
 
+/*
+ * `inject: [munmap_skip_flush, ...]`: the test-only fault injections of
+ * struct mm_inject, each breaking one rule the kernel keeps, so that a
+ * scenario can show the checker catching what that rule prevents.  They
+ * are not policy knobs: no Linux version behaved so.
+ */
+static int inject_parse(struct sc_loader *ld, void *cfgp,
+			const struct sc_node *n)
+{
+	struct mm_inject *in = &((struct mm_sc_cfg *)cfgp)->inject;
+	static const struct {
+		const char *name;
+		size_t off;
+	} names[] = {
+		{ "munmap_skip_flush", offsetof(struct mm_inject, munmap_skip_flush) },
+		{ "mprotect_skip_flush", offsetof(struct mm_inject, mprotect_skip_flush) },
+		{ "truncate_single_unmap", offsetof(struct mm_inject, truncate_single_unmap) },
+		{ "tlb_no_nested_flush", offsetof(struct mm_inject, tlb_no_nested_flush) },
+		{ "pgtable_free_no_rcu", offsetof(struct mm_inject, pgtable_free_no_rcu) },
+		{ "fork_skip_flush", offsetof(struct mm_inject, fork_skip_flush) },
+	};
+	int i;
+	unsigned j;
+
+	if (!sc_is_seq(n))
+		return sc_error(ld, n, "'inject' must be a list of fault injections (munmap_skip_flush, mprotect_skip_flush, truncate_single_unmap, tlb_no_nested_flush, pgtable_free_no_rcu, fork_skip_flush)");
+	for (i = 0; i < sc_len(n); i++) {
+		const struct sc_node *it = sc_seq_item(n, i);
+
+		for (j = 0; j < ARRAY_SIZE(names); j++)
+			if (sc_is_scalar(it) && !strcmp(sc_str(it), names[j].name))
+				break;
+		if (j == ARRAY_SIZE(names))
+			return sc_error(ld, it, "unknown fault injection '%s' (munmap_skip_flush, mprotect_skip_flush, truncate_single_unmap, tlb_no_nested_flush, pgtable_free_no_rcu, fork_skip_flush)",
+					sc_is_scalar(it) ? sc_str(it) : "?");
+		*(bool *)((char *)in + names[j].off) = true;
+	}
+	return 0;
+}
+
 static const struct scenario_world_key mm_world_keys[] = {
 	{ "cpus", cpus_parse },
 	{ "memory", memory_parse },
 	{ "arch", arch_parse },
+	{ "inject", inject_parse },
 	{ NULL, NULL },
 };
 
@@ -228,6 +273,7 @@ static void *mm_run_init(struct sc_run *run, const void *cfgp)
 		run->setup_err = -ENOMEM; /* the frames cannot be reserved */
 		return NULL;
 	}
+	st->mmw->inject = cfg->inject;
 	for (i = 0; i < sc->nr_objs; i++) {
 		const struct sc_object *o = &sc->objs[i];
 

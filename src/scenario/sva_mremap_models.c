@@ -59,6 +59,9 @@
  * IOTLB/ATC without their locks, as checkers do: they are exact under
  * the deterministic engine only.
  *
+ * Not yet scenarios: these races were not converted in this round (the
+ * mm, SVA and reclaim_file ops they need exist).
+ *
  * Locking: the agents take the mm's and the IOMMU's locks through the
  * calls they make; the reclaimer holds the folio lock across
  * try_to_unmap() (folio lock -> i_mmap_rwsem -> PTL); flags between
