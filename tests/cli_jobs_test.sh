@@ -296,7 +296,10 @@ variants = {
                            d.pop("scenario_hash", None),
                            d.update(model="lost-update")),
     "badpath": lambda d: (d.pop("scenario_abs", None), d.update(scenario="/no/such/dir/x.yaml")),
-    "badscen": lambda d: (d.pop("scenario_abs", None), d.update(scenario=t + "/broken.yaml")),
+    # no hash to check: the broken scenario's own load error is reported
+    "badscen": lambda d: (d.pop("scenario_abs", None),
+                          d.pop("scenario_hash", None),
+                          d.update(scenario=t + "/broken.yaml")),
     "badseed": lambda d: d.update(seed="x"),
     "badsched": lambda d: d.update(schedule="a-b"),
     "badkey": lambda d: d.update({"colour\n": 1}),

@@ -136,7 +136,7 @@ expect 0 "as expected" -- run "$T/s.yaml" --trace /dev/null --trace-text /dev/nu
 # decimal, whatever the leading zeros: --seed 010 is ten (not octal 8)
 "$SECMMU" explore lost-update --seed 010 --save-failure "$T/s010.fail" >/dev/null 2>&1
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["seed"] >= 10, d' "$T/s010.fail" && ok || no "--seed 010 is not ten"
-expect 0 "clean: 1 executions" -- replay lost-update --seed 09
+expect 0 "clean: 1 executions" -- replay locked-update --seed 09
 expect_line 2 "^secmmu: --seed: '18446744073709551616' is too large" -- explore lost-update --seed 18446744073709551616
 expect_line 2 "^secmmu: --iterations: '99999999999999999999' is too large" -- explore lost-update --iterations 99999999999999999999
 expect_line 2 "^secmmu: --seed: ' 5' is not a non-negative number$" -- explore lost-update --seed " 5"
