@@ -184,7 +184,7 @@ const struct knob knobs[NR_KNOBS] = {
 		.type = KNOB_BOOL,
 		.def = true,
 		.meaning = "move_page_tables() moves a whole PTE table when source, destination and length cover a whole PMD (move_normal_pmd), and a whole PMD table when they cover a whole PUD (move_normal_pud); false moves every PTE one by one, as kernels without CONFIG_HAVE_MOVE_PMD do",
-		.history = "CONFIG_HAVE_MOVE_PMD and move_normal_pmd() came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\"; older kernels, and the linux-4.13/4.12 presets, move PTEs only",
+		.history = "CONFIG_HAVE_MOVE_PMD and move_normal_pmd() came in 2019 with 2c91bd4a4e2e \"mm: speed up mremap by 20x on large regions\"; older kernels, and the linux-4.13/4.12/4.10 presets, move PTEs only",
 	},
 	[KNOB_VFIO_NONCOHERENT_FLUSH] = {
 		.name = "vfio.noncoherent_flush",
