@@ -768,8 +768,7 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 			 __atomic_load_n(&dev->domain, __ATOMIC_ACQUIRE) :
 			 NULL;
 	if (unlikely(iommu->mmw->p2p_access) &&
-	    page_state(pfn_to_page(iommu->mmw->pm, pfn)) ==
-		    PAGE_STATE_DEVICE) {
+	    page_state(pfn_to_page(iommu->mmw->pm, pfn)) == PAGE_STATE_DEVICE) {
 		/* peer-to-peer: the BAR's device decodes it, or not */
 		if (iommu->mmw->p2p_access(iommu->mmw, dev->name, pfn,
 					   iova & ~PAGE_MASK, write)) {

@@ -609,8 +609,8 @@ int follow_pfnmap_start(struct follow_pfnmap_args *args)
 	pmd_t *pmd;
 
 	mmap_assert_locked(mm);
-	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)) ||
-	    address < vma->vm_start || address >= vma->vm_end)
+	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)) || address < vma->vm_start ||
+	    address >= vma->vm_end)
 		return -EINVAL;
 	pmd = mm_find_pmd(mm, address);
 	if (!pmd)
