@@ -13,7 +13,8 @@
  *    D3hot) the CPU gets SIGBUS but the peer's DMA still reaches the
  *    device: mmio-while-disabled, Linux's behaviour;
  *  - a peer DMA racing pci_reset lands in the reset window in some
- *    interleaving (DFS finds it), and one ordered after it does not.
+ *    interleaving (DFS finds it), and one ordered after it does not;
+ *  - a BAR mapping is replayed into a new domain and unmapped from it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,12 +193,52 @@ static void test_dma_vs_reset(void **state)
 	explore_result_free(&r);
 }
 
+/*
+ * A BAR mapping replayed into a second (non-coherent) domain: the new
+ * domain reads the frame from the first, the peer in it reaches the BAR,
+ * and the unmap after the first domain is gone takes it away.
+ */
+static void test_replay_into_new_domain(void **state)
+{
+	static const char text[] =
+		"name: p2p-replay\n"
+		"world:\n"
+		"  processes: [qemu]\n"
+		"  pci_devices: {gpu: {bars: [2]}}\n"
+		"  vfio_groups: {nic: {}, nic2: {coherent: false}}\n"
+		"  vfio_containers: {c: {proc: qemu, memlock: 0}}\n"
+		"agents:\n"
+		"  - name: vmm\n"
+		"    ops:\n"
+		"      - vfio_pci_mmap: {device: gpu, proc: qemu, bar: 0, as: bar0}\n"
+		"      - vfio_attach: {container: c, group: nic}\n"
+		"      - vfio_map_dma: {container: c, region: bar0, iova: 0x100000}\n"
+		"      - vfio_dma_write: {group: nic, iova: 0x101008, value: 9}\n"
+		"      - vfio_attach: {container: c, group: nic2}\n"
+		"      - vfio_dma_read: {group: nic2, iova: 0x101008, expect: 9}\n"
+		"      - vfio_detach: {container: c, group: nic}\n"
+		"      - vfio_unmap_dma: {container: c, iova: 0x100000, size: 8192,\n"
+		"                         unmapped: 8192}\n"
+		"      - vfio_dma_read: {group: nic2, iova: 0x101008, expect: fault}\n"
+		"expect: clean\n";
+	struct explore_result r;
+
+	(void)state;
+	run(text, NULL, STRAT_RANDOM, 1, -1, &r);
+	if (r.violating)
+		print_error("%s\n", r.first_report);
+	assert_int_equal(r.executions, 1);
+	assert_int_equal(r.violating, 0);
+	explore_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_bar_each_design),
 		cmocka_unit_test(test_dma_after_disable),
 		cmocka_unit_test(test_dma_vs_reset),
+		cmocka_unit_test(test_replay_into_new_domain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
