@@ -775,6 +775,26 @@ static void dma_do_access(struct pci_dev *dev, uint32_t pasid,
 	domain = pasid == IOMMU_NO_PASID ?
 			 __atomic_load_n(&dev->domain, __ATOMIC_ACQUIRE) :
 			 NULL;
+	if (unlikely(iommu->mmw->p2p_access) &&
+	    page_state(pfn_to_page(iommu->mmw->pm, pfn)) == PAGE_STATE_DEVICE) {
+		/* peer-to-peer: the BAR's device decodes it, or not */
+		if (iommu->mmw->p2p_access(iommu->mmw, dev->name, pfn,
+					   iova & ~PAGE_MASK, write)) {
+			if (write)
+				phys_write(iommu->mmw->pm, pfn,
+					   iova & ~PAGE_MASK, *val);
+			else
+				phys_read(iommu->mmw->pm, pfn,
+					  iova & ~PAGE_MASK, val);
+		} else if (!write) {
+			*val = ~0ULL; /* unsupported request: all ones */
+		}
+		trace_event_dev(iommu->w, "device", dev->name, -1,
+				"p2p dma %s iova %#lx pfn %#lx = %llu",
+				write ? "write" : "read", iova, pfn,
+				(unsigned long long)*val);
+		return;
+	}
 	if (unlikely(domain && domain->noncoherent)) {
 		/* no-snoop: memory itself, whatever the CPU cache holds */
 		if (write)

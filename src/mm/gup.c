@@ -164,6 +164,45 @@ long pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 				pages);
 }
 
+/**
+ * fixup_user_fault - fault in one page of @mm for a kernel user
+ * @mm: the address space; its mmap_lock held for read
+ * @address: the user address
+ * @fault_flags: FAULT_FLAG_WRITE and/or FAULT_FLAG_REMOTE
+ * @unlocked: out: the mmap_lock was dropped and retaken
+ *
+ * For callers that resolve the frame themselves (VFIO's follow of a
+ * VM_PFNMAP range).  Simplified: no FAULT_FLAG_ALLOW_RETRY is passed, so
+ * the fault never drops mmap_lock and *@unlocked stays false (a driver
+ * fault that cannot wait gives VM_FAULT_SIGBUS instead of a retry).
+ * Returns 0, -EFAULT (no VMA, no permission, SIGBUS/SIGSEGV) or -ENOMEM.
+ */
+int fixup_user_fault(struct mm_struct *mm, unsigned long address,
+		     unsigned int fault_flags, bool *unlocked)
+{
+	struct vm_area_struct *vma;
+	vm_fault_t ret;
+
+	mmap_assert_locked(mm);
+	if (unlocked)
+		*unlocked = false;
+	vma = vma_lookup(mm, address);
+	if (!vma)
+		return -EFAULT;
+	/* vma_permits_fault() */
+	if ((fault_flags & FAULT_FLAG_WRITE) ? !(vma->vm_flags & VM_WRITE) :
+					       !(vma->vm_flags & VM_READ))
+		return -EFAULT;
+	ret = handle_mm_fault(vma, address,
+			      fault_flags &
+				      (FAULT_FLAG_WRITE | FAULT_FLAG_REMOTE));
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (ret & VM_FAULT_ERROR)
+		return -EFAULT;
+	return 0;
+}
+
 void unpin_user_pages(struct page **pages, unsigned long npages)
 {
 	unsigned long i;

@@ -20,6 +20,8 @@ long get_user_pages_remote(struct mm_struct *mm, unsigned long start,
 long pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int gup_flags,
 			   struct page **pages);
+int fixup_user_fault(struct mm_struct *mm, unsigned long address,
+		     unsigned int fault_flags, bool *unlocked);
 void unpin_user_pages(struct page **pages, unsigned long npages);
 /* unpin_user_pages_dirty_lock(): mark dirty (when @make_dirty), unpin */
 void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,

@@ -620,6 +620,55 @@ vm_fault_t vmf_insert_pfn(struct vm_area_struct *vma, unsigned long addr,
 }
 
 /**
+ * follow_pfnmap_start - look up the frame a VM_IO/VM_PFNMAP VMA maps
+ * @args: in: vma, address; out: pfn, addr_mask, writable
+ *
+ * Caller holds mmap_lock.  On success the PTE lock is held until
+ * follow_pfnmap_end(), so a driver's zap cannot remove the PTE while the
+ * caller uses the frame; it takes no reference (the frame has no struct
+ * page use).  Simplified: PTE level only, so addr_mask is PAGE_MASK.
+ * Returns 0, or -EINVAL when nothing is mapped there (the caller faults
+ * and retries).
+ */
+int follow_pfnmap_start(struct follow_pfnmap_args *args)
+{
+	struct vm_area_struct *vma = args->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long address = args->address;
+	spinlock_t *ptl;
+	pte_t *ptep, pte;
+	pmd_t *pmd;
+
+	mmap_assert_locked(mm);
+	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)) || address < vma->vm_start ||
+	    address >= vma->vm_end)
+		return -EINVAL;
+	pmd = mm_find_pmd(mm, address);
+	if (!pmd)
+		return -EINVAL;
+	ptep = pte_offset_map_lock(mm, pmd, address, &ptl);
+	if (!ptep)
+		return -EINVAL;
+	pte = ptep_get(ptep);
+	if (!pte_present(pte)) {
+		pte_unmap_unlock(ptep, ptl);
+		return -EINVAL;
+	}
+	args->ptep = ptep;
+	args->lock = ptl;
+	args->pfn = pte_pfn(pte);
+	args->addr_mask = PAGE_MASK;
+	args->writable = pte_write(pte);
+	return 0;
+}
+
+/* drop what follow_pfnmap_start() took */
+void follow_pfnmap_end(struct follow_pfnmap_args *args)
+{
+	pte_unmap_unlock(args->ptep, args->lock);
+}
+
+/**
  * remap_pfn_range - map [addr, addr + size) of @vma to frames from @pfn
  * @vma: a VM_PFNMAP VMA (VM_IO | VM_PFNMAP are the caller's to set, as
  *	io_remap_pfn_range() callers in ->fault must: a fault handler may

@@ -509,6 +509,27 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 			   unsigned int flags);
 vm_fault_t vmf_insert_pfn(struct vm_area_struct *vma, unsigned long addr,
 			  unsigned long pfn);
+/**
+ * struct follow_pfnmap_args - follow_pfnmap_start()'s input and output
+ * @vma: in: a VM_IO/VM_PFNMAP VMA
+ * @address: in: the user address
+ * @pfn: out: the frame mapped there
+ * @addr_mask: out: the mask of the mapping's size (PAGE_MASK here)
+ * @writable: out: the PTE allows writes
+ */
+struct follow_pfnmap_args {
+	struct vm_area_struct *vma;
+	unsigned long address;
+	unsigned long pfn;
+	unsigned long addr_mask;
+	bool writable;
+	/* private: the PTE lock held until follow_pfnmap_end() */
+	spinlock_t *lock;
+	pte_t *ptep;
+};
+
+int follow_pfnmap_start(struct follow_pfnmap_args *args);
+void follow_pfnmap_end(struct follow_pfnmap_args *args);
 int remap_pfn_range(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long pfn, unsigned long size, pgprot_t prot);
 int io_remap_pfn_range(struct vm_area_struct *vma, unsigned long addr,

@@ -573,6 +573,12 @@ struct mm_world {
 	bool (*mmio_access)(struct mm_world *mmw, struct cpu *cpu,
 			    const struct tlb_entry *e, unsigned long va,
 			    bool write);
+	/*
+	 * The same for a device's DMA (peer-to-peer, through the IOMMU) to
+	 * a PAGE_STATE_DEVICE frame: @initiator names the DMA's device.
+	 */
+	bool (*p2p_access)(struct mm_world *mmw, const char *initiator,
+			   unsigned long pfn, unsigned long off, bool write);
 	void *mmio_priv;
 };
 

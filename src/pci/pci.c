@@ -13,6 +13,7 @@
  * driver never zapped) lands in it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/trace.h"
@@ -207,6 +208,34 @@ static bool pci_mmio_access(struct mm_world *mmw, struct cpu *cpu,
 	return false;
 }
 
+/*
+ * The mm's p2p_access hook: another device's DMA, translated by the
+ * IOMMU, reaches frame @pfn of a BAR.  The decode state is read when the
+ * request arrives, as for a CPU access: the device does not know how the
+ * initiator got the address (an IOMMU mapping nobody invalidated).
+ */
+static bool pci_p2p_access(struct mm_world *mmw, const char *initiator,
+			   unsigned long pfn, unsigned long off, bool write)
+{
+	struct pci_bus *bus = mmw->mmio_priv;
+	struct pci_dev *pdev;
+	char via[96];
+	int b;
+
+	pdev = bus ? pci_find_bar(bus, pfn, &b) : NULL;
+	if (!pdev)
+		return true;
+	sched_point(SP_MEM, &pdev->bar[b]);
+	if (pci_decodes(pdev))
+		return true;
+	snprintf(via, sizeof(via), "by %s's peer-to-peer DMA through the IOMMU",
+		 initiator);
+	report_disabled(pdev, b,
+			((pfn - pdev->bar[b].start_pfn) << PAGE_SHIFT) | off,
+			write, via);
+	return false;
+}
+
 /**
  * pci_bar_access - the kernel's ioread64/iowrite64 of a BAR (pci_iomap)
  * @pdev: the device
@@ -265,6 +294,7 @@ static struct pci_bus *pci_bus_of(struct mm_world *mmw)
 		bus = arena_alloc(mmw->w, sizeof(*bus));
 		mmw->mmio_priv = bus;
 		mmw->mmio_access = pci_mmio_access;
+		mmw->p2p_access = pci_p2p_access;
 	}
 	return bus;
 }

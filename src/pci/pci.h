@@ -18,10 +18,13 @@
  * registers read back the frame address; writes to them are ignored.
  * Config space is the 64-byte header only.
  *
- * Checks made here (pci_mmio_access, the mm's mmio_access hook, and
- * pci_bar_access for kernel accesses):
- *  - "mmio-while-disabled": a CPU access through a TLB entry or PTE, or a
- *    kernel ioread/iowrite, to a BAR while its device does not decode
+ * Checks made here (pci_mmio_access, the mm's mmio_access hook;
+ * pci_p2p_access, its p2p_access hook; pci_bar_access for kernel
+ * accesses):
+ *  - "mmio-while-disabled": a CPU access through a TLB entry or PTE, a
+ *    kernel ioread/iowrite, or another device's DMA that the IOMMU
+ *    translated to a BAR frame (peer-to-peer: the mm's p2p_access hook,
+ *    called from the IOMMU core), to a BAR while its device does not decode
  *    memory (the unsupported request that ends in a host machine check,
  *    the impact of CVE-2020-12888);
  *  - "stale-tlb" naming the BAR: a CPU uses a TLB entry filled before

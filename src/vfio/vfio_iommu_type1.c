@@ -30,8 +30,14 @@
  *    iommu_ops, so "compatible" means same ops_id and same
  *    enforce_cache_coherency.  The aperture is the io-pgtable's
  *    39-bit IOVA space; no reserved regions, no MSI cookie.
- *  - No VM_PFNMAP ranges (vfio-pci BARs): vaddr_get_pfns() fails with
- *    -EFAULT where Linux would follow_fault_pfn().
+ *  - VM_PFNMAP ranges (a vfio-pci BAR mmap, peer-to-peer DMA): as in
+ *    Linux, vaddr_get_pfns() falls back to follow_fault_pfn() and maps
+ *    the frames unpinned and uncharged (is_invalid_reserved_pfn());
+ *    follow_pfnmap_start() is PTE-level only, so a run is one page.
+ *    Nothing ties the IOMMU mapping to the PTE it was read from: when
+ *    vfio-pci zaps its BAR mappings (decode off, reset, D3hot) the IOVA
+ *    stays mapped, and a peer's DMA reaches a device that does not
+ *    decode (Linux's behaviour; see docs/vfio.md).
  *  - vfio_change_dma_owner() moves the locked_vm charge to the new mm
  *    (task and mm are the struct vfio_task's).
  *  - The vfio_dma tree is an array sorted by iova (binary search).
@@ -54,7 +60,9 @@
  *   vfio_iommu->lock            (iommu->lock in Linux: the container)
  *     mmap_lock                 (pinning reads; locked_vm accounting
  *                                writes; never both at once)
- *       ptdesc->ptl             (gup's follow of a PTE)
+ *       ptdesc->ptl             (gup's follow of a PTE, follow_pfnmap)
+ *       vdev->memory_lock (read) (a BAR fault from follow_fault_pfn,
+ *                                 under the fault's own order)
  *     iommu->lock, pci_dev->atc_lock   (IOTLB invalidation, iommu.c)
  *     zone->lock                (unpin of a last reference)
  *     cache lock                (arch_flush_cache_phys, src/phys/cache.c)
@@ -374,10 +382,29 @@ static void vfio_batch_init(struct vfio_batch *batch)
 	batch->offset = 0;
 }
 
+/*
+ * A frame with no page to pin: device MMIO (a BAR mapped by a VM_PFNMAP
+ * VMA) or reserved memory.  Such frames are mapped without a pin and not
+ * charged to locked_vm.
+ */
+static bool is_invalid_reserved_pfn(struct phys_mem *pm, unsigned long pfn)
+{
+	enum page_state st;
+
+	if (!pfn_valid(pm, pfn))
+		return true;
+	st = page_state(pfn_to_page(pm, pfn));
+	return st == PAGE_STATE_DEVICE || st == PAGE_STATE_RESERVED;
+}
+
+/* 1 if a pin was dropped, 0 for a frame that was never pinned */
 static int put_pfn(struct vfio_iommu *iommu, unsigned long pfn, int prot)
 {
-	struct page *page = pfn_to_page(iommu_pm(iommu), pfn);
+	struct page *page;
 
+	if (is_invalid_reserved_pfn(iommu_pm(iommu), pfn))
+		return 0;
+	page = pfn_to_page(iommu_pm(iommu), pfn);
 	unpin_user_pages_dirty_lock(&page, 1, prot & IOMMU_WRITE);
 	return 1;
 }
@@ -393,6 +420,51 @@ static void vfio_batch_unpin(struct vfio_iommu *iommu, struct vfio_batch *batch,
 	}
 }
 
+/*
+ * The frame a VM_PFNMAP VMA maps at @vaddr, faulting it in through the
+ * driver (vfio-pci's mmap fault) if its PTE is not there: a BAR that is
+ * not decoding gives SIGBUS there, so -EFAULT here.  No reference is
+ * taken: the IOMMU mapping outlives the PTE lock, and nothing tells
+ * type1 when the driver zaps the PTE later.
+ */
+static int follow_fault_pfn(struct vm_area_struct *vma, struct mm_struct *mm,
+			    unsigned long vaddr, unsigned long *pfn,
+			    unsigned long *addr_mask, bool write_fault)
+{
+	struct follow_pfnmap_args args = { .vma = vma, .address = vaddr };
+	int ret;
+
+	ret = follow_pfnmap_start(&args);
+	if (ret) {
+		bool unlocked = false;
+
+		ret = fixup_user_fault(mm, vaddr,
+				       FAULT_FLAG_REMOTE |
+					       (write_fault ? FAULT_FLAG_WRITE :
+							      0),
+				       &unlocked);
+		if (unlocked)
+			return -EAGAIN;
+		if (ret)
+			return ret;
+		ret = follow_pfnmap_start(&args);
+		if (ret)
+			return ret;
+	}
+	if (write_fault && !args.writable) {
+		ret = -EFAULT;
+	} else {
+		*pfn = args.pfn;
+		*addr_mask = args.addr_mask;
+	}
+	follow_pfnmap_end(&args);
+	return ret;
+}
+
+/*
+ * Returns how many frames from *@pfn on: pinned pages in @batch, or for
+ * a VM_PFNMAP range a run of unpinned frames (@batch left empty).
+ */
 static long vaddr_get_pfns(struct mm_struct *mm, unsigned long vaddr,
 			   unsigned long npages, int prot, unsigned long *pfn,
 			   struct vfio_batch *batch)
@@ -400,6 +472,7 @@ static long vaddr_get_pfns(struct mm_struct *mm, unsigned long vaddr,
 	unsigned long pin_pages = npages < batch->capacity ? npages :
 							     batch->capacity;
 	unsigned int flags = FOLL_LONGTERM;
+	struct vm_area_struct *vma;
 	long ret;
 
 	if (prot & IOMMU_WRITE)
@@ -410,10 +483,34 @@ static long vaddr_get_pfns(struct mm_struct *mm, unsigned long vaddr,
 		*pfn = page_to_pfn(batch->pages[0]);
 		batch->size = ret;
 		batch->offset = 0;
+		goto done;
 	} else if (!ret) {
 		ret = -EFAULT;
 	}
-	/* no VM_PFNMAP fallback (follow_fault_pfn): see the header */
+	/* gup refuses VM_IO/VM_PFNMAP: a PFN map (a BAR) is followed */
+retry:
+	vma = vma_lookup(mm, vaddr);
+	if (vma && (vma->vm_flags & VM_PFNMAP)) {
+		unsigned long addr_mask;
+
+		ret = follow_fault_pfn(vma, mm, vaddr, pfn, &addr_mask,
+				       prot & IOMMU_WRITE);
+		if (ret == -EAGAIN)
+			goto retry;
+		if (!ret) {
+			if (is_invalid_reserved_pfn(mm->mmw->pm, *pfn)) {
+				unsigned long epfn;
+
+				epfn = (*pfn | (~addr_mask >> PAGE_SHIFT)) + 1;
+				ret = (long)(npages < epfn - *pfn ?
+						     npages :
+						     epfn - *pfn);
+			} else {
+				ret = -EFAULT;
+			}
+		}
+	}
+done:
 	mmap_read_unlock(mm);
 	return ret;
 }
@@ -430,6 +527,7 @@ static long vfio_pin_pages_remote(struct vfio_iommu *iommu,
 	struct mm_struct *mm = dma->mm;
 	long ret = 0, pinned = 0, lock_acct = 0;
 	unsigned long pfn = 0;
+	bool rsvd = false;
 
 	if (!mm)
 		return -ENODEV;
@@ -437,6 +535,7 @@ static long vfio_pin_pages_remote(struct vfio_iommu *iommu,
 		/* leftover pages in batch from an earlier call */
 		*pfn_base = page_to_pfn(batch->pages[batch->offset]);
 		pfn = *pfn_base;
+		rsvd = is_invalid_reserved_pfn(iommu_pm(iommu), *pfn_base);
 	} else {
 		*pfn_base = 0;
 	}
@@ -447,18 +546,36 @@ static long vfio_pin_pages_remote(struct vfio_iommu *iommu,
 					     batch);
 			if (ret < 0)
 				goto unpin_out;
-			if (!pinned)
+			if (!pinned) {
 				*pfn_base = pfn;
+				rsvd = is_invalid_reserved_pfn(iommu_pm(iommu),
+							       pfn);
+			}
+			/* a PFN map: contiguous frames, nothing pinned */
+			if (!batch->size) {
+				if (pfn != *pfn_base + pinned || !rsvd)
+					goto out;
+				pinned += ret;
+				npage -= ret;
+				vaddr += PAGE_SIZE * ret;
+				continue;
+			}
 		}
 		for (;;) {
-			if (pfn != *pfn_base + pinned)
+			if (pfn != *pfn_base + pinned ||
+			    rsvd != is_invalid_reserved_pfn(iommu_pm(iommu),
+							    pfn))
 				goto out;
-			if (!dma->lock_cap &&
-			    mm->locked_vm + lock_acct + 1 > limit) {
-				ret = -ENOMEM; /* RLIMIT_MEMLOCK exceeded */
-				goto unpin_out;
+			/* reserved frames are not charged to the user */
+			if (!rsvd) {
+				if (!dma->lock_cap &&
+				    mm->locked_vm + lock_acct + 1 > limit) {
+					/* RLIMIT_MEMLOCK exceeded */
+					ret = -ENOMEM;
+					goto unpin_out;
+				}
+				lock_acct++;
 			}
-			lock_acct++;
 			pinned++;
 			npage--;
 			vaddr += PAGE_SIZE;
@@ -473,7 +590,7 @@ out:
 	ret = vfio_lock_acct(dma, lock_acct, false);
 unpin_out:
 	if (ret < 0) {
-		if (pinned) {
+		if (pinned && !rsvd) {
 			for (pfn = *pfn_base; pinned; pfn++, pinned--)
 				put_pfn(iommu, pfn, dma->prot);
 		}
