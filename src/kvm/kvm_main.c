@@ -918,6 +918,13 @@ int kvm_vcpu_guest_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write,
 			return KVM_EXIT_MMIO_ERR;
 		if (r < 0)
 			return r;
+		/*
+		 * RET_PF_RETRY: an invalidation is in progress, or another
+		 * walker owns the SPTE; vcpu_run reschedules before it
+		 * re-enters the guest
+		 */
+		if (r == RET_PF_RETRY)
+			cond_resched();
 	}
 	return ret;
 }
