@@ -151,6 +151,11 @@ for cmd in zoo list "zoo --markdown"; do
 done
 mkdir -p "$T/zoo/bugs" "$T/zoo/demos"
 SECMMU_SCENARIOS="$T/zoo" "$SECMMU" list >"$T/out" 2>&1 && grep -q "(none)" "$T/out" && ok || no "list of an empty directory"
+# an empty zoo is not a passing one
+SECMMU_SCENARIOS="$T/zoo" "$SECMMU" zoo >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "^secmmu: zoo: no zoo entries under $T/zoo$" "$T/out" && ok ||
+	{ no "zoo of an empty directory: exit $rc"; sed 's/^/  | /' "$T/out" | head -3; }
 cp "$SC/bugs/mirror-read-retry.yaml" "$T/zoo/bugs/"
 cp "$SC/bugs/mirror-read-retry.yaml" "$T/zoo/demos/copy.yaml"
 SECMMU_SCENARIOS="$T/zoo" "$SECMMU" zoo >"$T/out" 2>&1

@@ -2355,6 +2355,11 @@ static int cmd_zoo(int argc, char **argv)
 				names[i], dir);
 			ret = EXIT_USAGE;
 		}
+	/* an empty zoo is not a passing one */
+	if (!nr && !entries && !bad_entries) {
+		fprintf(stderr, "secmmu: zoo: no zoo entries under %s\n", dir);
+		ret = EXIT_USAGE;
+	}
 	/* --json: a complete document even when an entry could not run */
 	if (json)
 		printf("],\"entries_run\":%d,\"misbehaving\":%d}\n", entries,
