@@ -176,7 +176,7 @@ int clear_refs_write(struct mm_struct *mm, int type)
 
 			if (!(vma->vm_flags & VM_SOFTDIRTY))
 				continue;
-			vma->vm_flags &= ~VM_SOFTDIRTY;
+			vm_flags_reset(vma, vma->vm_flags & ~VM_SOFTDIRTY);
 			vma_set_page_prot(vma);
 		}
 		inc_tlb_flush_pending(mm);

@@ -172,7 +172,7 @@ static int madvise_update_vma(struct vm_area_struct *vma, unsigned long start,
 	err = vma_modify(&vma, start, end);
 	if (err)
 		return err;
-	vma->vm_flags = new_flags;
+	vm_flags_reset(vma, new_flags);
 	vma_merge_around(mm, vma_index(mm, vma));
 	return 0;
 }

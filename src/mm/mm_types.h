@@ -355,6 +355,24 @@ struct vm_area_struct {
 	struct vm_area_struct *next_free;
 };
 
+/*
+ * vm_flags change under mmap_lock (mprotect, madvise, clear_refs) while
+ * rmap walkers that hold only i_mmap_rwsem (truncate's unmap_mapping_range
+ * reaching tlb_end_vma) read bits that never change after mmap, such as
+ * VM_PFNMAP.  Linux gets away with plain accesses to the word; the model
+ * runs on real threads under TSan, so those writers and that reader use
+ * relaxed atomics (vm_flags_reset / vma_flags_read).
+ */
+static inline void vm_flags_reset(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	__atomic_store_n(&vma->vm_flags, flags, __ATOMIC_RELAXED);
+}
+
+static inline vm_flags_t vma_flags_read(const struct vm_area_struct *vma)
+{
+	return __atomic_load_n(&vma->vm_flags, __ATOMIC_RELAXED);
+}
+
 /* ---- address spaces ---- */
 
 enum mm_counter {

@@ -250,7 +250,7 @@ void tlb_end_vma(struct mmu_gather *tlb, struct vm_area_struct *vma)
 {
 	if (tlb->fullmm)
 		return;
-	if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) &&
+	if ((vma_flags_read(vma) & (VM_PFNMAP | VM_MIXEDMAP)) &&
 	    !policy_bool(tlb->mm->mmw->w, KNOB_MMU_GATHER_PFNMAP_FORCED_FLUSH))
 		return;
 	tlb_flush_mmu_tlbonly(tlb);

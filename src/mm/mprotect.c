@@ -199,7 +199,7 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb,
 	err = vma_modify(&vma, start, end);
 	if (err)
 		return err;
-	vma->vm_flags = newflags;
+	vm_flags_reset(vma, newflags);
 	if (vma_wants_manual_pte_write_upgrade(vma))
 		cp_flags |= MM_CP_TRY_CHANGE_WRITABLE;
 	vma_set_page_prot(vma);
